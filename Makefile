@@ -1,0 +1,43 @@
+# ServiceHall: two commands. `make run` sets everything up and starts the server and the
+# background loop; `make test` sets up and runs the whole suite (browser tests included).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := node_modules/.installed
+VENDOR := var/vendor/echarts.min.js var/vendor/htmx.min.js
+
+.PHONY: run test bench setup browser clean
+
+setup: $(PY_STAMP) $(VENDOR)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(JS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+var/vendor/echarts.min.js: $(JS_STAMP)
+	mkdir -p var/vendor && cp node_modules/echarts/dist/echarts.min.js $@
+
+var/vendor/htmx.min.js: $(JS_STAMP)
+	mkdir -p var/vendor && cp node_modules/htmx.org/dist/htmx.min.js $@
+
+run: setup
+	./scripts/run
+
+browser:
+	./scripts/ensure-browser
+
+test: setup browser
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,48 @@
+"""Idle sign-out and password expiry for browser sessions (RULES.md, Security).
+
+Live screens poll with the header `X-SH-Poll: 1`; such requests do not count as activity,
+so a window terminal left alone still signs out after the idle limit.
+"""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from servicehall.audit.services import audit_record
+
+from .models import SecurityPolicy
+
+SESSION_KEY = "sh_last_seen"
+EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password")
+
+
+class SessionSecurityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or "HTTP_AUTHORIZATION" in request.META:
+            return self.get_response(request)
+        policy = SecurityPolicy.current()
+        now = time.time()
+        last_seen = request.session.get(SESSION_KEY)
+        if last_seen is not None and now - last_seen > policy.idle_minutes * 60:
+            audit_record(actor=user, action="auth.idle_logout", obj=user)
+            logout(request)
+            if request.path.startswith("/api/") or request.headers.get("X-SH-Poll"):
+                return JsonResponse({"error": "not_authenticated", "message": "长时间未操作，已自动退出，请重新登录", "field": None}, status=401)
+            messages.info(request, f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        if not request.headers.get("X-SH-Poll"):
+            request.session[SESSION_KEY] = now
+        if (not request.path.startswith(EXEMPT_PREFIXES) and not request.path.startswith("/api/")
+                and user.password_expired(timezone.now(), policy.password_max_age_days)):
+            messages.warning(request, "您的密码已超过有效期，请先修改密码。")
+            return redirect("accounts:password_change")
+        return self.get_response(request)

@@ -1,0 +1,126 @@
+"""Users, roles, login security and API keys.
+
+One role per user: the three admin roles must stay separate (三权分立), and a role mix on one
+account would defeat that. Which centres a user may see is decided by org memberships
+(`servicehall.org.selectors.visible_centers`), not here, because accounts sits below org.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BUREAU = "bureau", "营商局"
+    CITY_BUREAU = "city_bureau", "市级营商局"
+    LEADERSHIP = "leadership", "领导小组（只读）"
+    MANAGER = "manager", "分中心负责人"
+    STAFF = "staff", "窗口人员"
+    SYSADMIN = "sysadmin", "系统管理员"
+    SECADMIN = "secadmin", "安全管理员"
+    AUDITADMIN = "auditadmin", "审计管理员"
+
+
+SUPERVISING_ROLES = {Role.BUREAU, Role.CITY_BUREAU}
+ADMIN_ROLES = {Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN}
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.STAFF)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_authenticated and self.is_active and self.role in roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Bureau users (district or city level) supervise every centre they can see."""
+        return self.role in SUPERVISING_ROLES
+
+    def is_locked(self, now) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def password_expired(self, now, max_age_days: int) -> bool:
+        if not max_age_days or self.password_changed_at is None:
+            return False
+        return now - self.password_changed_at > timedelta(days=max_age_days)
+
+
+class SecurityPolicy(models.Model):
+    """The live login-security figures; one row, edited by the security admin.
+
+    Defaults come from settings (env `SH_*`), so a fresh installation follows RULES.md.
+    """
+
+    password_min_length = models.PositiveIntegerField("密码最小长度", default=8)
+    password_min_classes = models.PositiveIntegerField("密码至少包含的字符类别数", default=3)
+    password_max_age_days = models.PositiveIntegerField("密码有效期（天，0为不限）", default=90)
+    login_max_failures = models.PositiveIntegerField("连续失败锁定次数", default=5)
+    login_lock_minutes = models.PositiveIntegerField("锁定时长（分钟）", default=15)
+    idle_minutes = models.PositiveIntegerField("无操作自动退出（分钟）", default=30)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "安全策略"
+        verbose_name_plural = "安全策略"
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        policy = cls.objects.order_by("pk").first()
+        if policy is None:
+            policy = cls(
+                password_min_length=settings.SH_PASSWORD_MIN_LENGTH,
+                password_min_classes=settings.SH_PASSWORD_MIN_CLASSES,
+                password_max_age_days=settings.SH_PASSWORD_MAX_AGE_DAYS,
+                login_max_failures=settings.SH_LOGIN_MAX_FAILURES,
+                login_lock_minutes=settings.SH_LOGIN_LOCK_MINUTES,
+                idle_minutes=settings.SH_IDLE_MINUTES,
+            )
+        return policy
+
+
+def hash_api_key(raw: str) -> str:
+    """API keys are random 256-bit strings, so a plain SHA-256 is enough (no stretching)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A bearer key for devices and the district platform; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys", verbose_name="用户")
+    name = models.CharField("用途", max_length=100, blank=True)
+    prefix = models.CharField("前缀", max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口密钥"
+        verbose_name_plural = "接口密钥"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def generate() -> str:
+        return "sh_" + secrets.token_urlsafe(32)

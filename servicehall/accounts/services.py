@@ -1,0 +1,180 @@
+"""Sign-in, lock-out, passwords, API keys and the security policy; all audited."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from servicehall.audit.models import Outcome
+from servicehall.audit.services import audit_record, snapshot
+from servicehall.lib.errors import Forbidden, Invalid, NotFound
+
+from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def login_attempt(*, username: str, password: str, request=None, now: datetime | None = None) -> User:
+    """Check credentials and the lock; count failures and lock after the policy's limit.
+
+    Returns the user or raises LoginRefused with the message to show. The message for an
+    unknown user and a wrong password is the same, so accounts cannot be probed.
+    """
+    now = now or timezone.now()
+    policy = SecurityPolicy.current()
+    username = (username or "").strip()
+    user = User.objects.filter(username=username).first()
+    if user is not None and user.is_locked(now):
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED,
+                     after={"reason": "locked"}, now=now)
+        raise LoginRefused(f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁")
+    authenticated = authenticate(request, username=username, password=password)
+    if authenticated is None:
+        if user is None:
+            raise LoginRefused("用户名或密码错误")
+        locked = _count_failure(user, policy, now)
+        if locked:
+            raise LoginRefused(f"连续{policy.login_max_failures}次登录失败，账号已锁定{policy.login_lock_minutes}分钟")
+        remaining = policy.login_max_failures - user.failed_logins
+        raise LoginRefused(f"用户名或密码错误（再错{remaining}次将锁定账号）")
+    User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None, last_login=now)
+    audit_record(actor=authenticated, action="auth.login", obj=authenticated, now=now)
+    return authenticated
+
+
+@transaction.atomic
+def _count_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
+    """Add one failure; lock the account when it reaches the limit. True when locked."""
+    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    user.refresh_from_db(fields=["failed_logins"])
+    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.FAILURE,
+                 after={"failed_logins": user.failed_logins}, now=now)
+    if user.failed_logins < policy.login_max_failures:
+        return False
+    until = now + timedelta(minutes=policy.login_lock_minutes)
+    User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+    audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until}, now=now)
+    return True
+
+
+@transaction.atomic
+def password_change(*, actor: User, old_password: str, new_password: str, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if not actor.check_password(old_password or ""):
+        raise Invalid("原密码不正确", field="old_password")
+    if old_password == new_password:
+        raise Invalid("新密码不能与原密码相同", field="new_password")
+    try:
+        validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise Invalid("；".join(exc.messages), field="new_password") from exc
+    actor.set_password(new_password)
+    actor.password_changed_at = now
+    actor.save(update_fields=["password", "password_changed_at"])
+    audit_record(actor=actor, action="auth.password_change", obj=actor, now=now)
+
+
+@transaction.atomic
+def account_unlock(*, actor: User, user: User, now: datetime | None = None) -> User:
+    if actor.role not in {Role.SECADMIN, Role.SYSADMIN}:
+        raise Forbidden("只有安全管理员或系统管理员可以解锁账号")
+    User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
+    user.refresh_from_db()
+    audit_record(actor=actor, action="account.unlock", obj=user, now=now)
+    return user
+
+
+@transaction.atomic
+def account_create(*, actor, username: str, password: str, role: str, full_name: str = "",
+                   now: datetime | None = None) -> User:
+    """A new account. Called by the system admin's tools and by load_demo (actor None)."""
+    now = now or timezone.now()
+    if actor is not None and actor.role != Role.SYSADMIN:
+        raise Forbidden("只有系统管理员可以创建账号")
+    if role not in Role.values:
+        raise Invalid("角色不存在", field="role")
+    if User.objects.filter(username=username).exists():
+        raise Invalid("用户名已存在", field="username")
+    user = User(username=username, role=role, full_name=full_name, password_changed_at=now,
+                is_staff=role == Role.SYSADMIN)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid("；".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(actor=actor, action="account.create", obj=user, after=snapshot(user, ["username", "role", "full_name"]), now=now)
+    return user
+
+
+POLICY_FIELDS = ("password_min_length", "password_min_classes", "password_max_age_days",
+                 "login_max_failures", "login_lock_minutes", "idle_minutes")
+POLICY_LIMITS = {
+    "password_min_length": (8, 64), "password_min_classes": (3, 4), "password_max_age_days": (0, 365),
+    "login_max_failures": (3, 10), "login_lock_minutes": (5, 1440), "idle_minutes": (5, 120),
+}
+
+
+@transaction.atomic
+def security_policy_update(*, actor: User, now: datetime | None = None, **values) -> SecurityPolicy:
+    """Only the security admin changes the policy, within bounds that keep 等保 level 3."""
+    if actor.role != Role.SECADMIN:
+        raise Forbidden("只有安全管理员可以修改安全策略")
+    policy = SecurityPolicy.current()
+    before = snapshot(policy, list(POLICY_FIELDS)) if policy.pk else None
+    for name, value in values.items():
+        if name not in POLICY_FIELDS:
+            raise Invalid(f"未知的设置项 {name}", field=name)
+        low, high = POLICY_LIMITS[name]
+        label = SecurityPolicy._meta.get_field(name).verbose_name
+        if not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"{label}应在{low}至{high}之间", field=name)
+        setattr(policy, name, value)
+    policy.save()
+    audit_record(actor=actor, action="security_policy.update", obj=policy, before=before,
+                 after=snapshot(policy, list(POLICY_FIELDS)), now=now)
+    return policy
+
+
+@transaction.atomic
+def api_key_create(*, actor, user: User, name: str = "", now: datetime | None = None) -> tuple[ApiKey, str]:
+    """Returns the stored key and the raw key, which is shown once and never stored."""
+    now = now or timezone.now()
+    raw = ApiKey.generate()
+    key = ApiKey.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_api_key(raw), created_at=now)
+    audit_record(actor=actor, action="api_key.create", obj=key, after={"user": user.username, "prefix": key.prefix}, now=now)
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, actor, key: ApiKey, now: datetime | None = None) -> ApiKey:
+    now = now or timezone.now()
+    if key.revoked_at is not None:
+        raise NotFound("该密钥已作废")
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=now)
+    key.refresh_from_db()
+    audit_record(actor=actor, action="api_key.revoke", obj=key, now=now)
+    return key
+
+
+def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:
+    """The active user behind a bearer key, or None."""
+    if not raw:
+        return None
+    key = ApiKey.objects.select_related("user").filter(key_hash=hash_api_key(raw), revoked_at__isnull=True).first()
+    if key is None or not key.user.is_active:
+        return None
+    now = now or timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key.user

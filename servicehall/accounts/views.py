@@ -1,0 +1,86 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from servicehall.audit.services import audit_record
+from servicehall.web import apply_service, role_required
+
+from .forms import LoginForm, PasswordChangeForm, SecurityPolicyForm
+from .models import Role, SecurityPolicy, User
+from .services import LoginRefused, account_unlock, login_attempt, password_change, security_policy_update
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = login_attempt(username=form.cleaned_data["username"], password=form.cleaned_data["password"], request=request)
+        except LoginRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user)
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}) or not next_url.startswith("/"):
+                next_url = "/"
+            return redirect(next_url)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action="auth.logout", obj=request.user)
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("accounts:login")
+
+
+def password_change_view(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = apply_service(form, lambda: password_change(
+            actor=request.user, old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"]) or True)
+        if done:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@role_required(Role.SECADMIN)
+def security_policy_view(request):
+    policy = SecurityPolicy.current()
+    form = SecurityPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        done = apply_service(form, lambda: security_policy_update(actor=request.user, **{
+            name: form.cleaned_data[name] for name in form.Meta.fields}))
+        if done:
+            messages.success(request, "安全策略已保存。")
+            return redirect("accounts:security_policy")
+    return render(request, "accounts/security_policy.html", {"form": form})
+
+
+@role_required(Role.SECADMIN, Role.SYSADMIN)
+def accounts_view(request):
+    now = timezone.now()
+    users = User.objects.order_by("role", "username")
+    return render(request, "accounts/accounts.html", {
+        "users": users, "now": now, "locked": [u for u in users if u.is_locked(now)],
+    })
+
+
+@require_POST
+@role_required(Role.SECADMIN, Role.SYSADMIN)
+def unlock_view(request, user_id: int):
+    user = get_object_or_404(User, pk=user_id)
+    account_unlock(actor=request.user, user=user)
+    messages.success(request, f"已解除 {user.username} 的锁定。")
+    return redirect("accounts:accounts")

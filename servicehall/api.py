@@ -1,0 +1,128 @@
+"""The versioned JSON API at /api/v1/: one NinjaAPI, one error shape, routers per app.
+
+Every error is `{"error": code, "message": Chinese text, "field": name | null}`; request
+validation answers 400 (not the framework's 422) and names the offending field.
+"""
+
+import logging
+
+from django.db import connection
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from servicehall.accounts.api_auth import API_AUTH
+from servicehall.api_schemas import ErrorOut
+from servicehall.lib.errors import ServiceError
+
+logger = logging.getLogger("servicehall.api")
+
+api = NinjaAPI(
+    title="政务服务分中心管理平台 API",
+    version="1",
+    description="ServiceHall 接口。认证：浏览器会话，或 `Authorization: Bearer <密钥>`。"
+                "错误统一为 `{\"error\", \"message\", \"field\"}`。",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request, status: int, code: str, message: str, field: str | None = None):
+    return api.create_response(request, {"error": code, "message": message, "field": field}, status=status)
+
+
+PYDANTIC_MESSAGES = {
+    "missing": "为必填项",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否",
+    "date_parsing": "日期格式应为YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为YYYY-MM-DD",
+    "date_type": "日期格式应为YYYY-MM-DD",
+    "datetime_parsing": "时间格式不正确",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "greater_than_equal": "过小",
+    "less_than_equal": "过大",
+    "json_invalid": "请求内容不是有效的JSON",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+}
+
+
+def _field_name(loc) -> str | None:
+    parts = [str(p) for p in loc[1:] if not (isinstance(p, int))]
+    if parts and parts[0] in {"payload", "data", "body"}:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    field = _field_name(first.get("loc", ()))
+    message = PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
+    return error_response(request, 400, "invalid", f"{field}：{message}" if field else message, field)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request, exc: ServiceError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return error_response(request, 401, "not_authenticated", "请先登录或提供有效的接口密钥")
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return error_response(request, 403, "forbidden", "没有权限执行此操作")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(request, 404, "not_found", "未找到")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    codes = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("unhandled API error")
+    return error_response(request, 500, "server_error", "服务器内部错误，请稍后重试")
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", auth=None, response={200: HealthOut, 503: ErrorOut}, tags=["系统"], summary="健康检查")
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
+
+
+def _register_routers() -> None:
+    from servicehall.audit.api import router as audit_router
+    from servicehall.org.api import router as org_router
+    from servicehall.workcalendar.api import router as calendar_router
+
+    api.add_router("", org_router)
+    api.add_router("/calendar", calendar_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()

@@ -1,0 +1,104 @@
+"""Writing the audit trail: `audit_record` inserts, `audit_seal` chains.
+
+`audit_record` is called inside the caller's transaction, so the row commits or rolls back
+with the change it describes. It never takes a lock. `audit_seal` runs in the background
+loop (`run_workers`) and is safe to run in several copies: the chain head row is locked for
+the short time one batch is sealed.
+"""
+
+import ipaddress
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+import json
+
+from .chain import row_digest
+from .context import current_source_ip
+from .models import AuditChainHead, AuditEvent, Outcome
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _valid_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    center=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    outcome: str = Outcome.SUCCESS,
+    source_ip: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit row. `center` is any object with `pk` and `code` (or None)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        created_at=now or timezone.now(),
+        actor_id=actor.pk if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        actor_role=getattr(actor, "role", "") if authenticated else "",
+        center_id=center.pk if center is not None else None,
+        center_code=getattr(center, "code", "") if center is not None else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        before=_jsonable(before),
+        after=_jsonable(after),
+        outcome=outcome,
+        source_ip=_valid_ip(source_ip or current_source_ip.get()),
+    )
+
+
+def audit_seal(*, batch_size: int = 500, now: datetime | None = None) -> int:
+    """Chain the next batch of unsealed rows; returns how many were sealed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+        rows = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+        seq, prev = head.last_seq, head.last_hash
+        for row in rows:
+            seq += 1
+            row.seq, row.prev_hash = seq, prev
+            digest = row_digest(row)
+            AuditEvent.objects.filter(pk=row.pk, seq__isnull=True).update(
+                seq=seq, prev_hash=prev, hash=digest, sealed_at=now
+            )
+            prev = digest
+        if rows:
+            AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev, updated_at=now)
+    return len(rows)
+
+
+def snapshot(instance, fields: list[str] | None = None) -> dict:
+    """A model's field values for the before/after columns (foreign keys as ids)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        data[field.attname] = field.value_from_object(instance)
+    return _jsonable(data)

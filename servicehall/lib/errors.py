@@ -1,0 +1,69 @@
+"""Domain errors that services raise and every front end turns into one shape.
+
+The API answers `{"error": code, "message": Chinese text, "field": name | null}` with the
+status below; HTML views put the message on the named form field.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict:
+        return {"error": self.code, "message": self.message, "field": self.field}
+
+
+class Invalid(ServiceError):
+    status = 400
+    code = "invalid"
+
+
+class NotAuthenticated(ServiceError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+def invalid_from_validation_error(exc: ValidationError, labels: dict[str, str] | None = None) -> Invalid:
+    """The first message of a model ValidationError as an Invalid naming its field."""
+    labels = labels or {}
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.error_dict.items()))
+        message = errors[0].messages[0] if hasattr(errors[0], "messages") else str(errors[0])
+        if field == "__all__":
+            return Invalid(message, field=None)
+        label = labels.get(field)
+        return Invalid(f"{label}：{message}" if label and not message.startswith(label) else message, field=field)
+    return Invalid(exc.messages[0], field=None)
+
+
+def full_clean_or_invalid(instance, **kwargs) -> None:
+    """`full_clean()` that raises Invalid with the field's verbose name in the message."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        labels = {f.name: str(f.verbose_name) for f in instance._meta.fields}
+        raise invalid_from_validation_error(exc, labels) from exc

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "servicehall.org"
+    verbose_name = "组织机构"
+
+    def ready(self):
+        from servicehall.audit.actions import register
+        from servicehall.audit.selectors import register_center_scope
+
+        from .selectors import visible_center_ids
+
+        register_center_scope(visible_center_ids)
+
+        register({
+            "center.create": "新建中心",
+            "center.update": "修改中心",
+            "department.create": "新建主管部门",
+            "department.update": "修改主管部门",
+            "window.create": "新建窗口",
+            "window.update": "修改窗口",
+            "staff.create": "新建窗口人员",
+            "staff.update": "修改窗口人员",
+            "staff.view": "查看人员个人信息",
+            "backup_post.set": "设置AB岗",
+            "membership.create": "分配中心成员",
+        })

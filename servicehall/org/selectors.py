@@ -1,0 +1,104 @@
+"""Who may see which centre: the one scoping rule every `for_user` goes through."""
+
+from django.db.models import Count, Q
+
+from servicehall.accounts.models import Role
+from servicehall.lib.errors import NotFound
+
+from .models import BackupPost, CenterKind, Membership, ServiceCenter, Staff, Window
+
+ALL_CENTRE_ROLES = {Role.CITY_BUREAU, Role.SYSADMIN, Role.AUDITADMIN}
+DISTRICT_ROLES = {Role.BUREAU, Role.LEADERSHIP}
+
+
+def visible_center_ids(user) -> list[int]:
+    """Ids of the centres `user` may see, cached on the user object for the request.
+
+    - city-level bureau, system and audit admins: every centre;
+    - district bureau and leadership: every centre of the districts they belong to;
+    - branch managers: their centres, plus all centres of the departments they manage
+      (dual management: department and bureau);
+    - window staff: their centres; the security admin: none (no business data).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_visible_center_ids", None)
+    if cached is not None:
+        return cached
+    memberships = Membership.objects.filter(user=user)
+    if user.role in ALL_CENTRE_ROLES:
+        query = ServiceCenter.objects.all()
+    elif user.role in DISTRICT_ROLES:
+        query = ServiceCenter.objects.filter(
+            district__in=memberships.filter(center__isnull=False).values("center__district")
+        )
+    elif user.role == Role.MANAGER:
+        query = ServiceCenter.objects.filter(
+            Q(pk__in=memberships.values("center")) | Q(department__in=memberships.values("department"))
+        )
+    elif user.role == Role.STAFF:
+        query = ServiceCenter.objects.filter(pk__in=memberships.values("center"))
+    else:
+        query = ServiceCenter.objects.none()
+    ids = list(query.values_list("pk", flat=True))
+    user._visible_center_ids = ids
+    return ids
+
+
+def can_manage_center(user, center: ServiceCenter) -> bool:
+    """Windows, staff and AB posts of a centre: its managers and the supervising bureau."""
+    if not user.is_authenticated or center.pk not in visible_center_ids(user):
+        return False
+    return user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER}
+
+
+def can_create_branch(user) -> bool:
+    return user.is_authenticated and user.role in {Role.BUREAU, Role.CITY_BUREAU}
+
+
+def user_districts(user):
+    """Districts a bureau user supervises (all for the city level)."""
+    from .models import District
+
+    if user.role in ALL_CENTRE_ROLES:
+        return District.objects.all()
+    return District.objects.filter(centers__in=visible_center_ids(user)).distinct()
+
+
+def centers_overview(user):
+    """Centres the user sees, with counts of windows, staff and AB-post gaps, for home pages."""
+    return (
+        ServiceCenter.objects.for_user(user)
+        .select_related("district", "department")
+        .annotate(
+            window_count=Count("windows", filter=Q(windows__is_active=True), distinct=True),
+            staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
+            post_count=Count("backup_posts", distinct=True),
+        )
+        .order_by("district__code", "kind", "code")
+    )
+
+
+def windows_without_post(user, center=None):
+    """Active windows with no AB post: a window that may stand empty."""
+    windows = Window.objects.for_user(user).filter(is_active=True, post__isnull=True)
+    if center is not None:
+        windows = windows.filter(center=center)
+    return windows.select_related("center")
+
+
+def staff_window(staff: Staff) -> Window | None:
+    post = BackupPost.objects.filter(holder=staff).select_related("window").order_by("window__number").first()
+    return post.window if post else None
+
+
+def branch_count(user) -> int:
+    return ServiceCenter.objects.for_user(user).filter(kind=CenterKind.BRANCH).count()
+
+
+def get_visible(model, user, pk, *, label: str):
+    """A centre-owned row the user may see, or NotFound (404: never reveal other centres)."""
+    try:
+        return model.objects.for_user(user).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"未找到该{label}") from None

@@ -1,0 +1,176 @@
+"""Writes to the organisation. Each is atomic, validated with full_clean and audited."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from servicehall.accounts.models import Role
+from servicehall.audit.services import audit_record, snapshot
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, full_clean_or_invalid
+
+from .models import BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff, Window
+from .selectors import can_create_branch, can_manage_center, visible_center_ids
+
+
+def _require_manage(actor, center: ServiceCenter) -> None:
+    if center.pk not in visible_center_ids(actor):
+        raise NotFound("未找到该中心", field="center")
+    if not can_manage_center(actor, center):
+        raise Forbidden("您没有管理该中心的权限")
+
+
+def _save_new(instance, *, conflict_field: str, conflict_message: str):
+    full_clean_or_invalid(instance)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(conflict_message, field=conflict_field) from exc
+    return instance
+
+
+@transaction.atomic
+def center_create(
+    *, actor, code: str, name: str, department: Department | None, district: District | None = None,
+    address: str = "", phone: str = "", complaint_phone: str = "", now: datetime | None = None,
+) -> ServiceCenter:
+    """A new branch centre; the name must follow the notice's pattern for its district."""
+    if not can_create_branch(actor):
+        raise Forbidden("只有营商局可以新建分中心")
+    if district is None:
+        districts = list(District.objects.filter(centers__in=visible_center_ids(actor)).distinct()[:2])
+        if len(districts) != 1:
+            raise Invalid("请选择行政区划", field="district")
+        district = districts[0]
+    if actor.role != Role.CITY_BUREAU and not district.centers.filter(pk__in=visible_center_ids(actor)).exists():
+        raise Forbidden("只能在本区新建分中心", field="district")
+    parent = ServiceCenter.objects.filter(district=district, kind=CenterKind.CENTER).first()
+    center = ServiceCenter(
+        code=(code or "").strip(), name=(name or "").strip(), kind=CenterKind.BRANCH, district=district,
+        department=department, parent=parent, address=address, phone=phone, complaint_phone=complaint_phone,
+    )
+    if ServiceCenter.objects.filter(code=center.code).exists():
+        raise Conflict("中心编码已被使用", field="code")
+    _save_new(center, conflict_field="name", conflict_message="已有同名中心")
+    audit_record(actor=actor, action="center.create", obj=center, center=center, after=snapshot(center), now=now)
+    return center
+
+
+CENTER_EDITABLE = ("name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "is_active")
+
+
+def _apply(instance, changes: dict, editable: tuple[str, ...]) -> None:
+    for key, value in changes.items():
+        if key not in editable:
+            raise Invalid(f"不能修改字段 {key}", field=key)
+        setattr(instance, key, value.strip() if isinstance(value, str) else value)
+
+
+@transaction.atomic
+def center_update(*, actor, center: ServiceCenter, now: datetime | None = None, **changes) -> ServiceCenter:
+    _require_manage(actor, center)
+    if "name" in changes and actor.role not in {Role.BUREAU, Role.CITY_BUREAU} and changes["name"] != center.name:
+        raise Forbidden("分中心名称由营商局修改", field="name")
+    before = snapshot(center)
+    _apply(center, changes, CENTER_EDITABLE)
+    full_clean_or_invalid(center)
+    center.save()
+    audit_record(actor=actor, action="center.update", obj=center, center=center, before=before, after=snapshot(center), now=now)
+    return center
+
+
+WINDOW_EDITABLE = ("number", "name", "kind", "opens_at", "closes_at", "is_active")
+
+
+@transaction.atomic
+def window_create(*, actor, center: ServiceCenter, now: datetime | None = None, **fields) -> Window:
+    _require_manage(actor, center)
+    window = Window(center=center)
+    _apply(window, fields, WINDOW_EDITABLE)
+    if Window.objects.filter(center=center, number=window.number).exists():
+        raise Conflict("本中心已有该窗口号", field="number")
+    _save_new(window, conflict_field="number", conflict_message="本中心已有该窗口号")
+    audit_record(actor=actor, action="window.create", obj=window, center=center, after=snapshot(window), now=now)
+    return window
+
+
+@transaction.atomic
+def window_update(*, actor, window: Window, now: datetime | None = None, **changes) -> Window:
+    _require_manage(actor, window.center)
+    before = snapshot(window)
+    _apply(window, changes, WINDOW_EDITABLE)
+    if Window.objects.filter(center=window.center, number=window.number).exclude(pk=window.pk).exists():
+        raise Conflict("本中心已有该窗口号", field="number")
+    full_clean_or_invalid(window)
+    window.save()
+    audit_record(actor=actor, action="window.update", obj=window, center=window.center, before=before, after=snapshot(window), now=now)
+    return window
+
+
+STAFF_EDITABLE = ("name", "employee_no", "department", "phone", "position", "is_active")
+
+
+def _check_staff_phone(staff: Staff) -> None:
+    from servicehall.lib.identity import IdentityError, validate_mobile
+
+    if staff.phone:
+        try:
+            staff.phone = validate_mobile(staff.phone)
+        except IdentityError as exc:
+            raise Invalid(f"手机号码：{exc.message}", field="phone") from exc
+
+
+@transaction.atomic
+def staff_create(*, actor, center: ServiceCenter, now: datetime | None = None, **fields) -> Staff:
+    _require_manage(actor, center)
+    staff = Staff(center=center)
+    _apply(staff, fields, STAFF_EDITABLE)
+    _check_staff_phone(staff)
+    if Staff.objects.filter(center=center, employee_no=staff.employee_no).exists():
+        raise Conflict("本中心已有该工号", field="employee_no")
+    _save_new(staff, conflict_field="employee_no", conflict_message="本中心已有该工号")
+    audit_record(actor=actor, action="staff.create", obj=staff, center=center, after=snapshot(staff), now=now)
+    return staff
+
+
+@transaction.atomic
+def staff_update(*, actor, staff: Staff, now: datetime | None = None, **changes) -> Staff:
+    _require_manage(actor, staff.center)
+    before = snapshot(staff)
+    _apply(staff, changes, STAFF_EDITABLE)
+    _check_staff_phone(staff)
+    if Staff.objects.filter(center=staff.center, employee_no=staff.employee_no).exclude(pk=staff.pk).exists():
+        raise Conflict("本中心已有该工号", field="employee_no")
+    if not staff.is_active and (staff.held_posts.exists() or staff.backup_posts.exists()):
+        raise Invalid("该人员仍在AB岗上，请先调整AB岗再设为离岗", field="is_active")
+    full_clean_or_invalid(staff)
+    staff.save()
+    audit_record(actor=actor, action="staff.update", obj=staff, center=staff.center, before=before, after=snapshot(staff), now=now)
+    return staff
+
+
+@transaction.atomic
+def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff, now: datetime | None = None) -> BackupPost:
+    """Name the A (holder) and B (stand-in) of a window post, replacing any earlier pair."""
+    _require_manage(actor, window.center)
+    post = BackupPost.objects.select_for_update().filter(window=window).first()
+    before = snapshot(post) if post else None
+    if post is None:
+        post = BackupPost(window=window, center=window.center)
+    post.holder, post.backup_staff = holder, backup_staff
+    full_clean_or_invalid(post)
+    post.save()
+    audit_record(actor=actor, action="backup_post.set", obj=post, center=window.center, before=before, after=snapshot(post), now=now)
+    return post
+
+
+@transaction.atomic
+def membership_create(*, actor, user, center: ServiceCenter | None = None, department: Department | None = None,
+                      now: datetime | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, center=center, department=department)
+    if created:
+        audit_record(actor=actor, action="membership.create", obj=membership, center=center,
+                     after={"user": user.username, "center": getattr(center, "code", None),
+                            "department": getattr(department, "name", None)}, now=now)
+    return membership
+

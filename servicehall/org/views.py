@@ -1,0 +1,157 @@
+"""Organisation pages: centres, windows, staff and AB posts, scoped by the user's centres."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from servicehall.accounts.context import BUSINESS
+from servicehall.accounts.models import Role
+from servicehall.lib.errors import NotFound
+from servicehall.web import apply_service, role_required
+
+from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
+from .models import BackupPost, Department, ServiceCenter, Staff, Window
+from .selectors import can_create_branch, can_manage_center, centers_overview, get_visible, user_districts
+from .services import (backup_post_set, center_create, center_update, staff_create, staff_update, window_create,
+                       window_update)
+
+business_only = role_required(*BUSINESS)
+
+
+def _center(request, code: str) -> ServiceCenter:
+    center = ServiceCenter.objects.for_user(request.user).select_related("district", "department", "parent").filter(code=code).first()
+    if center is None:
+        raise Http404("未找到该中心")
+    return center
+
+
+def _visible(model, request, pk, label):
+    try:
+        return get_visible(model, request.user, pk, label=label)
+    except NotFound:
+        raise Http404(f"未找到该{label}") from None
+
+
+def _require_manage(request, center):
+    if not can_manage_center(request.user, center):
+        raise PermissionDenied("没有管理该中心的权限")
+
+
+def _departments(user):
+    return Department.objects.filter(district__in=user_districts(user)) if user.is_supervisor else Department.objects.filter(
+        centers__in=ServiceCenter.objects.for_user(user)).distinct()
+
+
+@business_only
+def centers_view(request):
+    return render(request, "org/centers.html", {
+        "centers": centers_overview(request.user), "can_create": can_create_branch(request.user),
+    })
+
+
+@business_only
+def center_create_view(request):
+    if not can_create_branch(request.user):
+        raise PermissionDenied("只有营商局可以新建分中心")
+    form = CenterCreateForm(request.POST or None, departments=_departments(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        center = apply_service(form, lambda: center_create(
+            actor=request.user, code=data["code"], name=data["name"], department=data["department"],
+            district=data["department"].district, address=data["address"], phone=data["phone"],
+            complaint_phone=data["complaint_phone"]))
+        if center:
+            messages.success(request, f"已新建“{center.name}”。")
+            return redirect("org:centers")
+    return render(request, "org/center_form.html", {"form": form, "title": "新建分中心"})
+
+
+@business_only
+def center_detail_view(request, code):
+    center = _center(request, code)
+    windows = Window.objects.filter(center=center).select_related("post__holder", "post__backup_staff")
+    return render(request, "org/center_detail.html", {
+        "center": center, "windows": windows,
+        "staff": Staff.objects.filter(center=center).select_related("department"),
+        "can_manage": can_manage_center(request.user, center),
+    })
+
+
+@business_only
+def center_edit_view(request, code):
+    center = _center(request, code)
+    _require_manage(request, center)
+    can_rename = request.user.role in {Role.BUREAU, Role.CITY_BUREAU}
+    form = CenterEditForm(request.POST or None, instance=ServiceCenter.objects.get(pk=center.pk),
+                          departments=_departments(request.user), can_rename=can_rename)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if apply_service(form, lambda: center_update(actor=request.user, center=center, **changes)):
+            messages.success(request, "中心信息已保存。")
+            return redirect("org:center", code=center.code)
+    return render(request, "org/center_form.html", {"form": form, "title": f"编辑 {center.name}", "center": center})
+
+
+@business_only
+def window_form_view(request, code=None, window_id=None):
+    window = _visible(Window, request, window_id, "窗口") if window_id else None
+    center = window.center if window else _center(request, code)
+    _require_manage(request, center)
+    form = WindowForm(request.POST or None, instance=Window.objects.get(pk=window.pk) if window else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if window:
+            saved = apply_service(form, lambda: window_update(actor=request.user, window=window, **data))
+        else:
+            saved = apply_service(form, lambda: window_create(actor=request.user, center=center, **data))
+        if saved:
+            messages.success(request, f"{saved.number}号窗口已保存。")
+            return redirect("org:center", code=center.code)
+    return render(request, "org/window_form.html", {"form": form, "center": center, "window": window})
+
+
+@business_only
+def staff_detail_view(request, staff_id):
+    staff = _visible(Staff, request, staff_id, "人员")
+    posts = BackupPost.objects.filter(center=staff.center).select_related("window", "holder", "backup_staff")
+    return render(request, "org/staff_detail.html", {
+        "staff": staff, "held": [p for p in posts if p.holder_id == staff.pk],
+        "backing": [p for p in posts if p.backup_staff_id == staff.pk],
+        "can_manage": can_manage_center(request.user, staff.center),
+    })
+
+
+@business_only
+def staff_form_view(request, code=None, staff_id=None):
+    staff = _visible(Staff, request, staff_id, "人员") if staff_id else None
+    center = staff.center if staff else _center(request, code)
+    _require_manage(request, center)
+    departments = Department.objects.filter(district=center.district)
+    form = StaffForm(request.POST or None, instance=Staff.objects.get(pk=staff.pk) if staff else None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if staff:
+            saved = apply_service(form, lambda: staff_update(actor=request.user, staff=staff, **data))
+        else:
+            saved = apply_service(form, lambda: staff_create(actor=request.user, center=center, **data))
+        if saved:
+            messages.success(request, f"{saved.name} 已保存。")
+            return redirect("org:center", code=center.code)
+    return render(request, "org/staff_form.html", {"form": form, "center": center, "staff": staff})
+
+
+@business_only
+def backup_post_view(request, window_id):
+    window = _visible(Window, request, window_id, "窗口")
+    _require_manage(request, window.center)
+    post = BackupPost.objects.filter(window=window).first()
+    staff = Staff.objects.filter(center=window.center, is_active=True)
+    form = BackupPostForm(request.POST or None, instance=post, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if apply_service(form, lambda: backup_post_set(actor=request.user, window=window, holder=data["holder"],
+                                                       backup_staff=data["backup_staff"])):
+            messages.success(request, f"{window.number}号窗口的AB岗已设置。")
+            return redirect("org:center", code=window.center.code)
+    return render(request, "org/backup_post_form.html", {"form": form, "window": window, "center": window.center})

@@ -1,0 +1,168 @@
+"""One settings module, driven by the environment.
+
+`DATABASE_URL` selects the database (SQLite under `var/` by default, PostgreSQL in production),
+`SECRET_KEY` must be set outside development. Every local-practice figure (RULES.md, marked
+"configurable") is read from an `SH_*` variable here as the default; the security policy the
+security admin edits in the browser starts from these values.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SH_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DEBUG = env_bool("DEBUG", False)
+_DEV_SECRET = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+if SECRET_KEY == _DEV_SECRET and env_bool("SH_PRODUCTION", False):
+    raise RuntimeError("SECRET_KEY must be set in production (SH_PRODUCTION=1)")
+
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",
+    "servicehall.accounts",
+    "servicehall.audit",
+    "servicehall.org",
+    "servicehall.workcalendar",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servicehall.audit.context.SourceAddressMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "servicehall.accounts.middleware.SessionSecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "servicehall.urls"
+WSGI_APPLICATION = "servicehall.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "servicehall" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "servicehall.accounts.context.navigation",
+            ],
+        },
+    },
+]
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'servicehall.sqlite3'}",
+        conn_max_age=env_int("SH_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
+    # writers queue instead of failing with "database is locked" on lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DATABASE_VENDOR = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "servicehall.accounts.passwords.PolicyPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Security policy defaults (RULES.md "Security"); the security admin edits the live values.
+SH_PASSWORD_MIN_LENGTH = env_int("SH_PASSWORD_MIN_LENGTH", 8)
+SH_PASSWORD_MIN_CLASSES = env_int("SH_PASSWORD_MIN_CLASSES", 3)
+SH_PASSWORD_MAX_AGE_DAYS = env_int("SH_PASSWORD_MAX_AGE_DAYS", 90)
+SH_LOGIN_MAX_FAILURES = env_int("SH_LOGIN_MAX_FAILURES", 5)
+SH_LOGIN_LOCK_MINUTES = env_int("SH_LOGIN_LOCK_MINUTES", 15)
+SH_IDLE_MINUTES = env_int("SH_IDLE_MINUTES", 30)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600  # hard cap; idle sign-out is enforced by SessionSecurityMiddleware
+SESSION_COOKIE_SECURE = env_bool("SH_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "servicehall" / "static"]
+# Front-end packages come from npm (package.json + lock); `make setup` copies the few files we
+# serve into var/vendor, and the app serves them itself (closed government networks).
+VENDOR_DIR = VAR_DIR / "vendor"
+if VENDOR_DIR.exists():
+    STATICFILES_DIRS.append(("vendor", VENDOR_DIR))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"servicehall": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
+}
+
+# How long the audit sealer waits between rounds, and how old an unsealed row may get before
+# audit_verify reports it (the sealer is the only writer of the hash chain).
+SH_AUDIT_SEAL_INTERVAL_SECONDS = env_int("SH_AUDIT_SEAL_INTERVAL_SECONDS", 2)
+SH_AUDIT_UNSEALED_WARN_MINUTES = env_int("SH_AUDIT_UNSEALED_WARN_MINUTES", 10)

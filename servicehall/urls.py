@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from servicehall.api import api
+from servicehall.views import home_view
+
+urlpatterns = [
+    path("", home_view, name="home"),
+    path("accounts/", include("servicehall.accounts.urls")),
+    path("org/", include("servicehall.org.urls")),
+    path("calendar/", include("servicehall.workcalendar.urls")),
+    path("audit/", include("servicehall.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "servicehall.errors.forbidden"
+handler404 = "servicehall.errors.not_found"
+handler500 = "servicehall.errors.server_error"

@@ -1,0 +1,38 @@
+"""Small helpers shared by the HTML views: role checks and service errors on forms."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from servicehall.lib.errors import NotFound, ServiceError
+
+
+def role_required(*roles):
+    """Signed in and holding one of `roles`; otherwise the login page or 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.user.role not in roles:
+                raise PermissionDenied("没有访问此页面的权限")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def apply_service(form, call):
+    """Run `call()`; a ServiceError lands on the named form field (or the form). Returns the
+    result, or None when the form now carries the error."""
+    try:
+        return call()
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, exc.message)
+        return None

@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from servicehall.accounts.context import BUSINESS
+from servicehall.accounts.models import Role
+from servicehall.web import apply_service, role_required
+
+from .forms import CalendarDayForm, DueDateForm
+from .models import CalendarYear
+from .selectors import get_calendar, year_overview
+from .services import EDITORS, calendar_day_delete, calendar_day_set, calendar_year_confirm
+
+
+@role_required(*BUSINESS)
+def calendar_view(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), 2100)
+    can_edit = request.user.role in EDITORS
+    day_form = CalendarDayForm(request.POST or None) if can_edit else None
+    if request.method == "POST" and can_edit and day_form.is_valid():
+        data = day_form.cleaned_data
+        if apply_service(day_form, lambda: calendar_day_set(actor=request.user, day=data["date"],
+                                                            is_workday=data["is_workday"], name=data["name"])):
+            messages.success(request, f"{data['date']:%Y-%m-%d} 已保存。")
+            return redirect(f"{request.path}?year={data['date'].year}")
+    due_form = DueDateForm(request.GET if "start" in request.GET else None)
+    due = get_calendar().add_workdays(due_form.cleaned_data["start"], due_form.cleaned_data["days"]) if due_form.is_valid() else None
+    return render(request, "workcalendar/calendar.html", {
+        **year_overview(year), "can_edit": can_edit, "day_form": day_form, "due_form": due_form, "due": due,
+        "years": CalendarYear.objects.all(), "today": today, "today_is_workday": get_calendar().is_workday(today),
+    })
+
+
+@require_POST
+@role_required(Role.BUREAU, Role.CITY_BUREAU)
+def day_delete_view(request, day):
+    from datetime import date
+
+    target = date.fromisoformat(day)
+    calendar_day_delete(actor=request.user, day=target)
+    messages.success(request, f"{target:%Y-%m-%d} 的安排已删除，恢复为按星期计算。")
+    return redirect(f"/calendar/?year={target.year}")
+
+
+@require_POST
+@role_required(Role.BUREAU, Role.CITY_BUREAU)
+def year_confirm_view(request, year):
+    confirmed = request.POST.get("confirmed") == "1"
+    calendar_year_confirm(actor=request.user, year=year, confirmed=confirmed)
+    messages.success(request, f"{year}年日历已{'确认' if confirmed else '取消确认'}。")
+    return redirect(f"/calendar/?year={year}")
