@@ -36,3 +36,22 @@ def apply_service(form, call):
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, exc.message)
         return None
+
+
+class ServiceErrorMiddleware:
+    """A ServiceError that escapes a view becomes its page (404, 403, 409, 400), never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ServiceError):
+            return None
+        from django.shortcuts import render
+
+        titles = {404: "页面不存在", 403: "没有权限", 409: "操作冲突"}
+        return render(request, "errors/error.html", {"title": titles.get(exception.status, "输入有误"),
+                                                     "message": exception.message}, status=exception.status)

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from servicehall.api_schemas import ErrorOut, errors
 from servicehall.lib.errors import Invalid, NotFound
@@ -68,7 +68,7 @@ def centers_create(request, payload: CenterIn):
         raise Invalid("主管部门不存在", field="department")
     center = center_create(actor=request.user, code=payload.code, name=payload.name, department=department,
                            district=district or department.district)
-    return 201, center_out(center)
+    return Status(201, center_out(center))
 
 
 def _center(request, code: str) -> ServiceCenter:

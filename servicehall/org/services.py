@@ -174,3 +174,10 @@ def membership_create(*, actor, user, center: ServiceCenter | None = None, depar
                             "department": getattr(department, "name", None)}, now=now)
     return membership
 
+
+
+def staff_personal_view(*, actor, staff: Staff, now: datetime | None = None) -> Staff:
+    """Opening a staff record with its unmasked personal data is itself audited."""
+    _require_manage(actor, staff.center)
+    audit_record(actor=actor, action="staff.view", obj=staff, center=staff.center, now=now)
+    return staff

@@ -13,7 +13,7 @@ from servicehall.web import apply_service, role_required
 from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
 from .models import BackupPost, Department, ServiceCenter, Staff, Window
 from .selectors import can_create_branch, can_manage_center, centers_overview, get_visible, user_districts
-from .services import (backup_post_set, center_create, center_update, staff_create, staff_update, window_create,
+from .services import (backup_post_set, center_create, center_update, staff_create, staff_personal_view, staff_update, window_create,
                        window_update)
 
 business_only = role_required(*BUSINESS)
@@ -127,6 +127,8 @@ def staff_form_view(request, code=None, staff_id=None):
     staff = _visible(Staff, request, staff_id, "人员") if staff_id else None
     center = staff.center if staff else _center(request, code)
     _require_manage(request, center)
+    if staff and request.method == "GET":
+        staff_personal_view(actor=request.user, staff=staff)
     departments = Department.objects.filter(district=center.district)
     form = StaffForm(request.POST or None, instance=Staff.objects.get(pk=staff.pk) if staff else None, departments=departments)
     if request.method == "POST" and form.is_valid():

@@ -1,4 +1,7 @@
+from datetime import date
+
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -40,9 +43,10 @@ def calendar_view(request):
 @require_POST
 @role_required(Role.BUREAU, Role.CITY_BUREAU)
 def day_delete_view(request, day):
-    from datetime import date
-
-    target = date.fromisoformat(day)
+    try:
+        target = date.fromisoformat(day)
+    except ValueError:
+        raise Http404("日期格式不正确") from None
     calendar_day_delete(actor=request.user, day=target)
     messages.success(request, f"{target:%Y-%m-%d} 的安排已删除，恢复为按星期计算。")
     return redirect(f"/calendar/?year={target.year}")

@@ -1,0 +1,61 @@
+"""The Longgang demo: idempotent, named as the notice requires, accounts listed as JSON."""
+
+import json
+from io import StringIO
+
+from django.core.management import call_command
+from django.db.models import F
+from django.test import TestCase
+
+from servicehall.accounts.models import User
+from servicehall.org.models import BackupPost, ServiceCenter, Window, branch_name_error
+
+
+class LoadDemoTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_demo", stdout=StringIO())
+
+    def test_it_creates_the_district_centre_and_branches_with_valid_names(self):
+        center = ServiceCenter.objects.get(code="21140300")
+        self.assertEqual((center.name, center.kind, center.district.code), ("龙港区行政服务中心", "center", "211403"))
+        branches = ServiceCenter.objects.filter(kind="branch")
+        self.assertGreaterEqual(branches.count(), 8)
+        for branch in branches:
+            self.assertIsNone(branch_name_error(branch.name, "龙港区"), branch.name)
+        market = branches.filter(department__name="区市场监管局")
+        self.assertGreaterEqual(market.count(), 2)
+
+    def test_it_gives_every_window_an_ab_post(self):
+        self.assertEqual(Window.objects.filter(post__isnull=True).count(), 0)
+        self.assertFalse(BackupPost.objects.filter(holder=F("backup_staff")).exists())
+
+    def test_it_is_idempotent(self):
+        counts = (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(), BackupPost.objects.count())
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        self.assertEqual(counts, (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(), BackupPost.objects.count()))
+        self.assertIn("bureau", out.getvalue())
+        self.assertIn("Longgang@2026", out.getvalue())
+
+    def test_it_lists_the_accounts_as_json(self):
+        out = StringIO()
+        call_command("demo_accounts", "--json", stdout=out)
+        rows = json.loads(out.getvalue())
+        by_name = {r["username"]: r for r in rows}
+        self.assertEqual(set(rows[0]), {"username", "role", "centers", "window"})
+        self.assertEqual(by_name["bureau"]["role"], "bureau")
+        roles = {r["role"] for r in rows}
+        self.assertTrue({"bureau", "manager", "staff", "leadership", "sysadmin", "secadmin", "auditadmin"} <= roles)
+        staff = by_name["gf_staff1"]
+        self.assertEqual(staff["centers"], ["21140301"])
+        window = Window.objects.get(pk=staff["window"])
+        self.assertEqual(window.center.code, "21140301")
+        self.assertEqual(window.post.holder.user.username, "gf_staff1")
+        for code in ServiceCenter.objects.filter(kind="branch").values_list("code", flat=True):
+            self.assertTrue(any(r["role"] == "manager" and code in r["centers"] for r in rows), code)
+            self.assertTrue(any(r["role"] == "staff" and code in r["centers"] for r in rows), code)
+
+    def test_it_lets_the_demo_accounts_sign_in(self):
+        response = self.client.post("/accounts/login/", {"username": "gf_staff1", "password": "Longgang@2026"})
+        self.assertRedirects(response, "/")

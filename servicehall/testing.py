@@ -1,0 +1,105 @@
+"""Test personas shared by every app's tests (DESIGN.md: staff of A, staff of B, bureau…).
+
+`Personas.build()` makes two branch centres (A, B) in 龙港区, a main centre, a second district
+(连山区) with its own bureau, and one user per role. Use `PersonaTestCase` as the base class.
+"""
+
+from dataclasses import dataclass
+
+from django.test import TestCase
+
+from servicehall.accounts.models import Role, User
+from servicehall.org.models import (BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff,
+                                    Window, WindowKind)
+
+PASSWORD = "Test#Pass2026"
+
+
+@dataclass
+class Personas:
+    district: District
+    other_district: District
+    main: ServiceCenter
+    center_a: ServiceCenter
+    center_b: ServiceCenter
+    other_center: ServiceCenter
+    dept_a: Department
+    dept_b: Department
+    window_a: Window
+    window_b: Window
+    staff_a: User
+    staff_b: User
+    manager_a: User
+    manager_b: User
+    bureau: User
+    other_bureau: User
+    city_bureau: User
+    leader: User
+    sysadmin: User
+    secadmin: User
+    auditadmin: User
+    person_a: Staff
+    person_b: Staff
+
+    @classmethod
+    def build(cls) -> "Personas":
+        district = District.objects.create(code="211403", name="龙港区")
+        other_district = District.objects.create(code="211402", name="连山区")
+        bureau_dept = Department.objects.create(district=district, name="区营商局")
+        dept_a = Department.objects.create(district=district, name="区司法局")
+        dept_b = Department.objects.create(district=district, name="区交通局")
+        other_dept = Department.objects.create(district=other_district, name="区营商局")
+        main = ServiceCenter.objects.create(code="21140300", name="龙港区行政服务中心", kind=CenterKind.CENTER,
+                                            district=district, department=bureau_dept)
+        center_a = ServiceCenter.objects.create(code="21140301", name="龙港区行政服务中心公共法律服务分中心",
+                                                district=district, department=dept_a, parent=main)
+        center_b = ServiceCenter.objects.create(code="21140302", name="龙港区行政服务中心运输管理分中心",
+                                                district=district, department=dept_b, parent=main)
+        other_center = ServiceCenter.objects.create(code="21140200", name="连山区行政服务中心", kind=CenterKind.CENTER,
+                                                    district=other_district, department=other_dept)
+
+        def user(username, role, *centers, department=None):
+            u = User.objects.create_user(username=username, password=PASSWORD, role=role, full_name=username)
+            for c in centers:
+                Membership.objects.create(user=u, center=c)
+            if department is not None:
+                Membership.objects.create(user=u, department=department)
+            return u
+
+        staff_a = user("staff_a", Role.STAFF, center_a)
+        staff_b = user("staff_b", Role.STAFF, center_b)
+        windows, people = [], []
+        for center, login in ((center_a, staff_a), (center_b, staff_b)):
+            window = Window.objects.create(center=center, number=1, name="综合受理", kind=WindowKind.ACCEPTANCE)
+            holder = Staff.objects.create(center=center, user=login, name="李娜", employee_no="001", phone="13812345678")
+            backup = Staff.objects.create(center=center, name="王强", employee_no="002")
+            BackupPost.objects.create(center=center, window=window, holder=holder, backup_staff=backup)
+            windows.append(window)
+            people.append(holder)
+        return cls(
+            district=district, other_district=other_district, main=main, center_a=center_a, center_b=center_b,
+            other_center=other_center, dept_a=dept_a, dept_b=dept_b, window_a=windows[0], window_b=windows[1],
+            staff_a=staff_a, staff_b=staff_b,
+            manager_a=user("manager_a", Role.MANAGER, center_a),
+            manager_b=user("manager_b", Role.MANAGER, center_b),
+            bureau=user("bureau", Role.BUREAU, main),
+            other_bureau=user("other_bureau", Role.BUREAU, other_center),
+            city_bureau=user("city_bureau", Role.CITY_BUREAU),
+            leader=user("leader", Role.LEADERSHIP, main),
+            sysadmin=user("sysadmin", Role.SYSADMIN),
+            secadmin=user("secadmin", Role.SECADMIN),
+            auditadmin=user("auditadmin", Role.AUDITADMIN),
+            person_a=people[0], person_b=people[1],
+        )
+
+
+class PersonaTestCase(TestCase):
+    p: Personas
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = Personas.build()
+
+    def login(self, user: User):
+        self.client.force_login(user)
+        return self.client
