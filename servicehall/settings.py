@@ -148,7 +148,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "servicehall" / "static"]
 # Front-end packages come from npm (package.json + lock); `make setup` copies the few files we
 # serve into var/vendor, and the app serves them itself (closed government networks).
-VENDOR_DIR = VAR_DIR / "vendor"
+VENDOR_DIR = BASE_DIR / "var" / "vendor"
 if VENDOR_DIR.exists():
     STATICFILES_DIRS.append(("vendor", VENDOR_DIR))
 STORAGES = {

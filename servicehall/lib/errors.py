@@ -56,7 +56,7 @@ def invalid_from_validation_error(exc: ValidationError, labels: dict[str, str] |
         if field == "__all__":
             return Invalid(message, field=None)
         label = labels.get(field)
-        return Invalid(f"{label}：{message}" if label and not message.startswith(label) else message, field=field)
+        return Invalid(f"{label}：{message}" if label and label not in message else message, field=field)
     return Invalid(exc.messages[0], field=None)
 
 
