@@ -15,6 +15,9 @@ LABELS: dict[str, str] = {
     "security_policy.update": "修改安全策略",
     "api_key.create": "创建接口密钥",
     "api_key.revoke": "作废接口密钥",
+    "admin.add": "系统管理：新增",
+    "admin.change": "系统管理：修改",
+    "demo.load": "加载演示数据",
 }
 
 

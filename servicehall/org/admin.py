@@ -1,25 +1,8 @@
 from django.contrib import admin
 
+from servicehall.admin_site import SystemAdminModel
+
 from .models import Department, District, Membership, ServiceCenter
-
-
-class SystemAdminModel(admin.ModelAdmin):
-    """The admin site is already limited to the system admin; grant it everything there."""
-
-    def has_module_permission(self, request):
-        return True
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return True
-
-    def has_change_permission(self, request, obj=None):
-        return True
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(District)

@@ -24,5 +24,4 @@ class OrgConfig(AppConfig):
             "staff.update": "修改窗口人员",
             "staff.view": "查看人员个人信息",
             "backup_post.set": "设置AB岗",
-            "membership.create": "分配中心成员",
         })

@@ -8,7 +8,7 @@ from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record, snapshot
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, full_clean_or_invalid
 
-from .models import BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff, Window
+from .models import BackupPost, CenterKind, Department, District, ServiceCenter, Staff, Window
 from .selectors import can_create_branch, can_manage_center, visible_center_ids
 
 
@@ -162,18 +162,6 @@ def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff
     post.save()
     audit_record(actor=actor, action="backup_post.set", obj=post, center=window.center, before=before, after=snapshot(post), now=now)
     return post
-
-
-@transaction.atomic
-def membership_create(*, actor, user, center: ServiceCenter | None = None, department: Department | None = None,
-                      now: datetime | None = None) -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, center=center, department=department)
-    if created:
-        audit_record(actor=actor, action="membership.create", obj=membership, center=center,
-                     after={"user": user.username, "center": getattr(center, "code", None),
-                            "department": getattr(department, "name", None)}, now=now)
-    return membership
-
 
 
 def staff_personal_view(*, actor, staff: Staff, now: datetime | None = None) -> Staff:
