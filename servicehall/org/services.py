@@ -79,38 +79,49 @@ def center_update(*, actor, center: ServiceCenter, now: datetime | None = None, 
     return center
 
 
+def _save_owned(*, actor, instance, changes: dict, editable: tuple[str, ...], unique_field: str,
+                conflict_message: str, action: str, now: datetime | None, check=None):
+    """Create or update a centre-owned row: permission, field whitelist, the per-centre
+    unique number, model validation, then one audit row with before and after."""
+    center = instance.center
+    _require_manage(actor, center)
+    creating = instance.pk is None
+    before = None if creating else snapshot(instance)
+    _apply(instance, changes, editable)
+    if check is not None:
+        check(instance)
+    siblings = type(instance).objects.filter(center=center, **{unique_field: getattr(instance, unique_field)})
+    if siblings.exclude(pk=instance.pk).exists():
+        raise Conflict(conflict_message, field=unique_field)
+    full_clean_or_invalid(instance, validate_unique=False)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(conflict_message, field=unique_field) from exc
+    audit_record(actor=actor, action=f"{action}.{'create' if creating else 'update'}", obj=instance, center=center,
+                 before=before, after=snapshot(instance), now=now)
+    return instance
+
+
 WINDOW_EDITABLE = ("number", "name", "kind", "opens_at", "closes_at", "is_active")
 
 
 @transaction.atomic
 def window_create(*, actor, center: ServiceCenter, now: datetime | None = None, **fields) -> Window:
-    _require_manage(actor, center)
-    window = Window(center=center)
-    _apply(window, fields, WINDOW_EDITABLE)
-    if Window.objects.filter(center=center, number=window.number).exists():
-        raise Conflict("本中心已有该窗口号", field="number")
-    _save_new(window, conflict_field="number", conflict_message="本中心已有该窗口号")
-    audit_record(actor=actor, action="window.create", obj=window, center=center, after=snapshot(window), now=now)
-    return window
+    return window_update(actor=actor, window=Window(center=center), now=now, **fields)
 
 
 @transaction.atomic
 def window_update(*, actor, window: Window, now: datetime | None = None, **changes) -> Window:
-    _require_manage(actor, window.center)
-    before = snapshot(window)
-    _apply(window, changes, WINDOW_EDITABLE)
-    if Window.objects.filter(center=window.center, number=window.number).exclude(pk=window.pk).exists():
-        raise Conflict("本中心已有该窗口号", field="number")
-    full_clean_or_invalid(window)
-    window.save()
-    audit_record(actor=actor, action="window.update", obj=window, center=window.center, before=before, after=snapshot(window), now=now)
-    return window
+    return _save_owned(actor=actor, instance=window, changes=changes, editable=WINDOW_EDITABLE, unique_field="number",
+                       conflict_message="本中心已有该窗口号", action="window", now=now)
 
 
 STAFF_EDITABLE = ("name", "employee_no", "department", "phone", "position", "is_active")
 
 
-def _check_staff_phone(staff: Staff) -> None:
+def _check_staff(staff: Staff) -> None:
     from servicehall.lib.identity import IdentityError, validate_mobile
 
     if staff.phone:
@@ -118,35 +129,19 @@ def _check_staff_phone(staff: Staff) -> None:
             staff.phone = validate_mobile(staff.phone)
         except IdentityError as exc:
             raise Invalid(f"手机号码：{exc.message}", field="phone") from exc
+    if staff.pk and not staff.is_active and (staff.held_posts.exists() or staff.backup_posts.exists()):
+        raise Invalid("该人员仍在AB岗上，请先调整AB岗再设为离岗", field="is_active")
 
 
 @transaction.atomic
 def staff_create(*, actor, center: ServiceCenter, now: datetime | None = None, **fields) -> Staff:
-    _require_manage(actor, center)
-    staff = Staff(center=center)
-    _apply(staff, fields, STAFF_EDITABLE)
-    _check_staff_phone(staff)
-    if Staff.objects.filter(center=center, employee_no=staff.employee_no).exists():
-        raise Conflict("本中心已有该工号", field="employee_no")
-    _save_new(staff, conflict_field="employee_no", conflict_message="本中心已有该工号")
-    audit_record(actor=actor, action="staff.create", obj=staff, center=center, after=snapshot(staff), now=now)
-    return staff
+    return staff_update(actor=actor, staff=Staff(center=center), now=now, **fields)
 
 
 @transaction.atomic
 def staff_update(*, actor, staff: Staff, now: datetime | None = None, **changes) -> Staff:
-    _require_manage(actor, staff.center)
-    before = snapshot(staff)
-    _apply(staff, changes, STAFF_EDITABLE)
-    _check_staff_phone(staff)
-    if Staff.objects.filter(center=staff.center, employee_no=staff.employee_no).exclude(pk=staff.pk).exists():
-        raise Conflict("本中心已有该工号", field="employee_no")
-    if not staff.is_active and (staff.held_posts.exists() or staff.backup_posts.exists()):
-        raise Invalid("该人员仍在AB岗上，请先调整AB岗再设为离岗", field="is_active")
-    full_clean_or_invalid(staff)
-    staff.save()
-    audit_record(actor=actor, action="staff.update", obj=staff, center=staff.center, before=before, after=snapshot(staff), now=now)
-    return staff
+    return _save_owned(actor=actor, instance=staff, changes=changes, editable=STAFF_EDITABLE, unique_field="employee_no",
+                       conflict_message="本中心已有该工号", action="staff", now=now, check=_check_staff)
 
 
 @transaction.atomic

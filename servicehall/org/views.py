@@ -1,5 +1,7 @@
 """Organisation pages: centres, windows, staff and AB posts, scoped by the user's centres."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -13,8 +15,8 @@ from servicehall.web import apply_service, role_required
 from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
 from .models import BackupPost, Department, ServiceCenter, Staff, Window
 from .selectors import can_create_branch, can_manage_center, centers_overview, get_visible, user_districts
-from .services import (backup_post_set, center_create, center_update, staff_create, staff_personal_view, staff_update, window_create,
-                       window_update)
+from .services import (backup_post_set, center_create, center_update, staff_create, staff_personal_view, staff_update,
+                       window_create, window_update)
 
 business_only = role_required(*BUSINESS)
 
@@ -93,22 +95,28 @@ def center_edit_view(request, code):
     return render(request, "org/center_form.html", {"form": form, "title": f"编辑 {center.name}", "center": center})
 
 
+def _owned_form(request, *, instance, center, form, save, template, done_message):
+    """The create/edit page of a centre-owned row (window, staff): one service call."""
+    if request.method == "POST" and form.is_valid():
+        saved = apply_service(form, lambda: save(**form.cleaned_data))
+        if saved:
+            messages.success(request, done_message(saved))
+            return redirect("org:center", code=center.code)
+    return render(request, template, {"form": form, "center": center, "instance": instance})
+
+
 @business_only
 def window_form_view(request, code=None, window_id=None):
     window = _visible(Window, request, window_id, "窗口") if window_id else None
     center = window.center if window else _center(request, code)
     _require_manage(request, center)
     form = WindowForm(request.POST or None, instance=Window.objects.get(pk=window.pk) if window else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if window:
-            saved = apply_service(form, lambda: window_update(actor=request.user, window=window, **data))
-        else:
-            saved = apply_service(form, lambda: window_create(actor=request.user, center=center, **data))
-        if saved:
-            messages.success(request, f"{saved.number}号窗口已保存。")
-            return redirect("org:center", code=center.code)
-    return render(request, "org/window_form.html", {"form": form, "center": center, "window": window})
+    if window:
+        save = partial(window_update, actor=request.user, window=window)
+    else:
+        save = partial(window_create, actor=request.user, center=center)
+    return _owned_form(request, instance=window, center=center, form=form, save=save, template="org/window_form.html",
+                       done_message=lambda w: f"{w.number}号窗口已保存。")
 
 
 @business_only
@@ -129,18 +137,14 @@ def staff_form_view(request, code=None, staff_id=None):
     _require_manage(request, center)
     if staff and request.method == "GET":
         staff_personal_view(actor=request.user, staff=staff)
-    departments = Department.objects.filter(district=center.district)
-    form = StaffForm(request.POST or None, instance=Staff.objects.get(pk=staff.pk) if staff else None, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if staff:
-            saved = apply_service(form, lambda: staff_update(actor=request.user, staff=staff, **data))
-        else:
-            saved = apply_service(form, lambda: staff_create(actor=request.user, center=center, **data))
-        if saved:
-            messages.success(request, f"{saved.name} 已保存。")
-            return redirect("org:center", code=center.code)
-    return render(request, "org/staff_form.html", {"form": form, "center": center, "staff": staff})
+    form = StaffForm(request.POST or None, instance=Staff.objects.get(pk=staff.pk) if staff else None,
+                     departments=Department.objects.filter(district=center.district))
+    if staff:
+        save = partial(staff_update, actor=request.user, staff=staff)
+    else:
+        save = partial(staff_create, actor=request.user, center=center)
+    return _owned_form(request, instance=staff, center=center, form=form, save=save, template="org/staff_form.html",
+                       done_message=lambda s: f"{s.name} 已保存。")
 
 
 @business_only
