@@ -6,13 +6,14 @@
 
 from dataclasses import dataclass
 
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from servicehall.accounts.models import Role, User
 from servicehall.org.models import (BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff,
                                     Window, WindowKind)
 
 PASSWORD = "Test#Pass2026"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass
@@ -93,7 +94,12 @@ class Personas:
         )
 
 
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
 class PersonaTestCase(TestCase):
+    """Personas built once per class. Passwords use a fast hasher in tests: the default
+    (PBKDF2, 10^6 rounds) costs about half a second each, and no rule under test depends on
+    the hasher; production keeps Django's default."""
+
     p: Personas
 
     @classmethod

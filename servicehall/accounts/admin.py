@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from servicehall.admin_site import SystemAdminModel
+from servicehall.audit.services import audit_record
 
 from .models import ApiKey, User
 
@@ -13,6 +14,16 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
     search_fields = ["username", "full_name"]
     fieldsets = UserAdmin.fieldsets + (("平台", {"fields": ["role", "full_name", "phone", "password_changed_at", "locked_until"]}),)
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "full_name", "password1", "password2")}),)
+
+    def log_change(self, request, obj, message):
+        """The password page (/admin/accounts/user/<id>/password/) saves through its own form,
+        not save_model, so its reset is audited here."""
+        entry = super().log_change(request, obj, message)
+        match = request.resolver_match
+        if match is not None and (match.url_name or "").endswith("_password_change"):
+            audit_record(actor=request.user, action="admin.change", obj=obj,
+                         after={"password": "已重置" if obj.has_usable_password() else "已停用密码登录"})
+        return entry
 
 
 @admin.register(ApiKey)

@@ -8,9 +8,9 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 
 from servicehall.audit.services import audit_record
@@ -26,8 +26,11 @@ class SessionSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # `request.user` here is the session's user (bearer keys are checked later, by the API),
+        # so an Authorization header never exempts a session from the idle limit: otherwise
+        # any made-up header would keep an idle (or stolen) session cookie alive.
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or "HTTP_AUTHORIZATION" in request.META:
+        if user is None or not user.is_authenticated:
             return self.get_response(request)
         policy = SecurityPolicy.current()
         now = time.time()
@@ -35,10 +38,12 @@ class SessionSecurityMiddleware:
         if last_seen is not None and now - last_seen > policy.idle_minutes * 60:
             audit_record(actor=user, action="auth.idle_logout", obj=user)
             logout(request)
+            if "HTTP_AUTHORIZATION" in request.META:
+                return self.get_response(request)  # the key alone decides now
             if request.path.startswith("/api/") or request.headers.get("X-SH-Poll"):
                 return JsonResponse({"error": "not_authenticated", "message": "长时间未操作，已自动退出，请重新登录", "field": None}, status=401)
             messages.info(request, f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            return redirect_to_login(request.get_full_path())
         if not request.headers.get("X-SH-Poll"):
             request.session[SESSION_KEY] = now
         if (not request.path.startswith(EXEMPT_PREFIXES) and not request.path.startswith("/api/")

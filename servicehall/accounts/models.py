@@ -60,9 +60,13 @@ class User(AbstractUser):
         return self.locked_until is not None and self.locked_until > now
 
     def password_expired(self, now, max_age_days: int) -> bool:
-        if not max_age_days or self.password_changed_at is None:
+        """Older than the policy allows. An account whose password was set outside the change
+        page (createsuperuser, create_user, the admin's add form) has no change date; its
+        password dates from the account's creation, so it cannot escape the rule."""
+        changed = self.password_changed_at or self.date_joined
+        if not max_age_days or changed is None:
             return False
-        return now - self.password_changed_at > timedelta(days=max_age_days)
+        return now - changed > timedelta(days=max_age_days)
 
 
 class SecurityPolicy(models.Model):

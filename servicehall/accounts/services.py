@@ -1,5 +1,6 @@
 """Sign-in, lock-out, passwords, API keys and the security policy; all audited."""
 
+import math
 from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
@@ -14,6 +15,9 @@ from servicehall.audit.services import audit_record, snapshot
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
 
 from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
+
+
+BAD_CREDENTIALS = "用户名或密码错误"
 
 
 class LoginRefused(Exception):
@@ -33,19 +37,23 @@ def login_attempt(*, username: str, password: str, request=None, now: datetime |
     username = (username or "").strip()
     user = User.objects.filter(username=username).first()
     if user is not None and user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED,
                      after={"reason": "locked"}, now=now)
         raise LoginRefused(f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁")
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
         if user is None:
-            raise LoginRefused("用户名或密码错误")
-        locked = _count_failure(user, policy, now)
-        if locked:
+            # Audited like any failure (等保: failed logins are security events), with the name
+            # that was tried, since there is no account to point at.
+            audit_record(actor=None, action="auth.login_failed", object_type="accounts.user",
+                         object_repr=username[:150], outcome=Outcome.FAILURE, after={"reason": "unknown_user"}, now=now)
+            raise LoginRefused(BAD_CREDENTIALS)
+        if _count_failure(user, policy, now):
             raise LoginRefused(f"连续{policy.login_max_failures}次登录失败，账号已锁定{policy.login_lock_minutes}分钟")
-        remaining = policy.login_max_failures - user.failed_logins
-        raise LoginRefused(f"用户名或密码错误（再错{remaining}次将锁定账号）")
+        # No "N tries left" here: it would differ from the unknown-user message and reveal
+        # which usernames exist.
+        raise LoginRefused(BAD_CREDENTIALS)
     User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None, last_login=now)
     audit_record(actor=authenticated, action="auth.login", obj=authenticated, now=now)
     return authenticated

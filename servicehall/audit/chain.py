@@ -51,17 +51,16 @@ class VerifyResult:
 
 
 def verify_rows(rows, head_seq: int, head_hash: str, unsealed: int) -> VerifyResult:
-    """Walk sealed rows in seq order; stop at the first one that does not fit."""
+    """Walk sealed rows (seq 1..head_seq, in order); stop at the first one that does not fit.
+
+    Rows sealed beyond the head are the caller's to judge (the sealer may be running)."""
     expected_seq, prev = 1, ""
     checked = 0
     for row in rows:
-        if row.seq != expected_seq:
-            if row.seq > expected_seq:
-                return VerifyResult(False, checked, unsealed, f"缺少链序号 {expected_seq}–{row.seq - 1} 的记录（已被删除），其后第一条为记录 #{row.id}", row.id, row.seq)
+        if row.seq > expected_seq:
+            return VerifyResult(False, checked, unsealed, f"缺少链序号 {expected_seq}–{row.seq - 1} 的记录（已被删除），其后第一条为记录 #{row.id}", row.id, row.seq)
         if row.prev_hash != prev:
             return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）的前序哈希不符：其前有记录被删除、插入或篡改", row.id, row.seq)
-        if row.seq > head_seq:
-            return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）超出链尾 {head_seq}：系插入的记录", row.id, row.seq)
         if not hmac.compare_digest(row_digest(row), row.hash):
             return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）的内容已被篡改", row.id, row.seq)
         prev = row.hash

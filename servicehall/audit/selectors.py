@@ -5,6 +5,7 @@ The centre scope lives in org, which sits above audit; org registers it here at 
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db.models import Q
 
@@ -64,8 +65,36 @@ def events_filtered(user, *, actor: str = "", center: str = "", action: str = ""
     return rows.order_by("-created_at", "-id")
 
 
-def audit_chain_verify() -> VerifyResult:
+def _chain_head() -> tuple[int, str]:
     head = AuditChainHead.objects.filter(pk=1).first()
-    rows = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000)
+    return (head.last_seq, head.last_hash) if head else (0, "")
+
+
+def audit_chain_verify() -> VerifyResult:
+    """Walk the sealed chain up to its head, then look for rows sealed past it.
+
+    The sealer may commit while the walk runs (audit_verify beside run_workers). It commits a
+    batch's rows and the head together, so a row past the head read at the start is counted
+    as slipped in only if it is also past the head read again after that row was seen;
+    rows sealed meanwhile are left for the next walk.
+    """
+    head_seq, head_hash = _chain_head()
+    sealed = AuditEvent.objects.filter(seq__isnull=False)
     unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
-    return verify_rows(rows, head.last_seq if head else 0, head.last_hash if head else "", unsealed)
+    rows = sealed.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=2000)
+    result = verify_rows(rows, head_seq, head_hash, unsealed)
+    if not result.ok:
+        return result
+    beyond = list(sealed.filter(seq__gt=head_seq).order_by("seq").values_list("id", "seq"))
+    if beyond:
+        latest_seq, _ = _chain_head()
+        for event_id, seq in beyond:
+            if seq > latest_seq:
+                return VerifyResult(False, result.checked, unsealed,
+                                    f"记录 #{event_id}（链序号 {seq}）超出链尾 {latest_seq}：系插入的记录", event_id, seq)
+    return result
+
+
+def unsealed_overdue(*, now, minutes: int) -> int:
+    """Rows still unsealed `minutes` after they were written: is the sealer running?"""
+    return AuditEvent.objects.filter(seq__isnull=True, created_at__lt=now - timedelta(minutes=minutes)).count()

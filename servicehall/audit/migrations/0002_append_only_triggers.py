@@ -7,6 +7,8 @@ with DELETE there; the hash chain still names any removed row.
 
 from django.db import migrations
 
+from servicehall.audit.sqlscripts import run_vendor_script
+
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger AS $$
 BEGIN
@@ -33,18 +35,12 @@ BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS audit_event_guard;"
 
 
-def _run(schema_editor, pg: str, sqlite: str) -> None:
-    script = pg if schema_editor.connection.vendor == "postgresql" else sqlite
-    for statement in script.split("---"):
-        schema_editor.execute(statement.strip(), params=None)
-
-
 def forward(apps, schema_editor):
-    _run(schema_editor, PG_FORWARD, SQLITE_FORWARD)
+    run_vendor_script(schema_editor, postgresql=PG_FORWARD, sqlite=SQLITE_FORWARD)
 
 
 def backward(apps, schema_editor):
-    _run(schema_editor, PG_BACKWARD, SQLITE_BACKWARD)
+    run_vendor_script(schema_editor, postgresql=PG_BACKWARD, sqlite=SQLITE_BACKWARD)
 
 
 class Migration(migrations.Migration):
