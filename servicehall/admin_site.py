@@ -4,6 +4,9 @@ Every change made here is written to the audit trail like any service write.
 """
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record, snapshot
@@ -14,7 +17,16 @@ def _system_admin_only(request) -> bool:
     return user.is_active and user.is_authenticated and user.role == Role.SYSADMIN
 
 
+def _admin_login(request, extra_context=None):
+    """No second login form: the admin site signs in through /accounts/login/, which counts
+    failures, locks and audits. A signed-in user who is not the system admin gets 403."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("系统管理后台仅限系统管理员")
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login"))
+
+
 admin.site.has_permission = _system_admin_only
+admin.site.login = _admin_login
 admin.site.site_header = "政务服务分中心管理平台 · 系统管理"
 admin.site.site_title = "系统管理"
 admin.site.index_title = "系统管理"

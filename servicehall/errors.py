@@ -9,9 +9,10 @@ def _api(request) -> bool:
 
 
 def forbidden(request, exception=None):
+    message = str(exception or "") or "您没有访问此页面的权限。"
     if _api(request):
-        return JsonResponse({"error": "forbidden", "message": "没有权限", "field": None}, status=403)
-    return render(request, "errors/error.html", {"title": "没有权限", "message": "您没有访问此页面的权限。"}, status=403)
+        return JsonResponse({"error": "forbidden", "message": message, "field": None}, status=403)
+    return render(request, "errors/error.html", {"title": "没有权限", "message": message}, status=403)
 
 
 def not_found(request, exception=None):

@@ -6,7 +6,6 @@ REMOTE_ADDR, so the audit rows' source address can be checked.
 
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
 
@@ -211,12 +210,6 @@ class LoginPageTests(PersonaTestCase):
 
 
 
-ADMIN_LOGIN_BUG = ("servicehall/admin_site.py leaves Django's own /admin/login/ form in place: it checks passwords "
-                   "without login_attempt, so it neither counts failures nor honours the lock nor audits. "
-                   "Fix there (e.g. send /admin/login/ to /accounts/login/), then drop this mark.")
-
-
-@pytest.mark.xfail(strict=True, reason=ADMIN_LOGIN_BUG)
 class AdminLoginTests(PersonaTestCase):
     """The admin site's own login form must not be a side door around the lock-out: whatever
     it does, five wrong passwords and a lock must keep the right password out."""
@@ -233,6 +226,12 @@ class AdminLoginTests(PersonaTestCase):
             self.admin_login(WRONG)
         self.admin_login(PASSWORD)
         self.assertNotIn(SESSION_KEY, self.client.session)
+
+    def test_it_sends_the_admin_login_to_the_platform_login(self):
+        response = self.client.get("/admin/login/?next=/admin/accounts/user/")
+        self.assertRedirects(response, "/accounts/login/?next=/admin/accounts/user/", fetch_redirect_response=False)
+        self.client.force_login(self.p.bureau)
+        self.assertEqual(self.client.get("/admin/login/").status_code, 403)
 
     def test_it_refuses_a_locked_account_on_the_admin_login(self):
         User.objects.filter(pk=self.p.sysadmin.pk).update(locked_until=timezone.now() + timedelta(minutes=15))
