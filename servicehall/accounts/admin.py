@@ -12,7 +12,19 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
     list_display = ["username", "full_name", "role", "is_active", "last_login", "locked_until"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name"]
-    fieldsets = UserAdmin.fieldsets + (("平台", {"fields": ["role", "full_name", "phone", "password_changed_at", "locked_until"]}),)
+    fieldsets = (
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["full_name", "phone", "email"]}),
+        ("角色与状态", {"fields": ["role", "is_active", "locked_until", "password_changed_at", "last_login", "date_joined"]}),
+    )
+    readonly_fields = ["last_login", "date_joined", "password_changed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Nobody changes their own role or switches their own account off (三权分立)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ["role", "is_active"]
+        return fields
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "full_name", "password1", "password2")}),)
 
     def log_change(self, request, obj, message):

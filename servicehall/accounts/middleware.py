@@ -35,14 +35,16 @@ class SessionSecurityMiddleware:
         policy = SecurityPolicy.current()
         now = time.time()
         last_seen = request.session.get(SESSION_KEY)
-        if last_seen is not None and now - last_seen > policy.idle_minutes * 60:
-            audit_record(actor=user, action="auth.idle_logout", obj=user)
+        locked = user.is_locked(timezone.now())
+        if locked or (last_seen is not None and now - last_seen > policy.idle_minutes * 60):
+            audit_record(actor=user, action="auth.locked_logout" if locked else "auth.idle_logout", obj=user)
             logout(request)
             if "HTTP_AUTHORIZATION" in request.META:
                 return self.get_response(request)  # the key alone decides now
             if request.path.startswith("/api/") or request.headers.get("X-SH-Poll"):
                 return JsonResponse({"error": "not_authenticated", "message": "长时间未操作，已自动退出，请重新登录", "field": None}, status=401)
-            messages.info(request, f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
+            messages.info(request, "账号已锁定，已退出登录。" if locked
+                          else f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
             return redirect_to_login(request.get_full_path())
         if not request.headers.get("X-SH-Poll"):
             request.session[SESSION_KEY] = now

@@ -77,7 +77,7 @@ class SecurityPolicy(models.Model):
 
     password_min_length = models.PositiveIntegerField("密码最小长度", default=8)
     password_min_classes = models.PositiveIntegerField("密码至少包含的字符类别数", default=3)
-    password_max_age_days = models.PositiveIntegerField("密码有效期（天，0为不限）", default=90)
+    password_max_age_days = models.PositiveIntegerField("密码有效期（天）", default=90)
     login_max_failures = models.PositiveIntegerField("连续失败锁定次数", default=5)
     login_lock_minutes = models.PositiveIntegerField("锁定时长（分钟）", default=15)
     idle_minutes = models.PositiveIntegerField("无操作自动退出（分钟）", default=30)

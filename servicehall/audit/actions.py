@@ -9,6 +9,7 @@ LABELS: dict[str, str] = {
     "auth.locked": "账号锁定",
     "auth.logout": "退出登录",
     "auth.idle_logout": "超时自动退出",
+    "auth.locked_logout": "锁定后强制退出",
     "auth.password_change": "修改密码",
     "account.unlock": "解除锁定",
     "account.create": "创建账号",

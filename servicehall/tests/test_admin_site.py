@@ -29,3 +29,14 @@ class AdminSiteTests(PersonaTestCase):
             "username": "weak", "role": "staff", "password1": "abcdefgh", "password2": "abcdefgh"})
         self.assertEqual(response.status_code, 200)
         self.assertFalse(User.objects.filter(username="weak").exists())
+
+    def test_it_keeps_the_system_admin_from_changing_its_own_role(self):
+        client = self.login(self.p.sysadmin)
+        url = f"/admin/accounts/user/{self.p.sysadmin.pk}/change/"
+        page = client.get(url)
+        self.assertNotContains(page, 'name="role"')
+        client.post(url, {"username": "sysadmin", "role": "auditadmin", "full_name": "x", "is_active": "on"})
+        self.p.sysadmin.refresh_from_db()
+        self.assertEqual(self.p.sysadmin.role, "sysadmin")
+        other = f"/admin/accounts/user/{self.p.staff_a.pk}/change/"
+        self.assertContains(client.get(other), 'name="role"')

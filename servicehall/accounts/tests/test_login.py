@@ -126,14 +126,14 @@ class LoginServiceTests(PersonaTestCase):
         self.assertFalse(AuditEvent.objects.filter(action="auth.login").exists())
 
     def test_it_follows_the_security_policy_limits(self):
-        security_policy_update(actor=self.p.secadmin, login_max_failures=3, login_lock_minutes=5)
+        security_policy_update(actor=self.p.secadmin, login_max_failures=3, login_lock_minutes=30)
         messages = self.fail_times(3)
         self.assertIn("锁定", messages[-1])
         self.user.refresh_from_db()
-        self.assertEqual(self.user.locked_until, self.now + timedelta(minutes=5))
-        self.assertIn("锁定", self.refuse("staff_a", PASSWORD, self.now + timedelta(minutes=4)))
+        self.assertEqual(self.user.locked_until, self.now + timedelta(minutes=30))
+        self.assertIn("锁定", self.refuse("staff_a", PASSWORD, self.now + timedelta(minutes=29)))
         self.assertEqual(login_attempt(username="staff_a", password=PASSWORD,
-                                       now=self.now + timedelta(minutes=5)).pk, self.user.pk)
+                                       now=self.now + timedelta(minutes=30)).pk, self.user.pk)
         self.assertEqual(SecurityPolicy.current().login_max_failures, 3)
 
 

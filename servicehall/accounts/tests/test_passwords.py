@@ -93,7 +93,7 @@ class PasswordRuleTests(PersonaTestCase):
         self.assertEqual(self.client.get("/").status_code, 200)
         security_policy_update(actor=self.p.secadmin, password_max_age_days=30)
         self.assertRedirects(self.client.get("/"), CHANGE_URL, fetch_redirect_response=False)
-        security_policy_update(actor=self.p.secadmin, password_max_age_days=0)  # 0: never expires
+        security_policy_update(actor=self.p.secadmin, password_max_age_days=60)
         self.assertEqual(self.client.get("/").status_code, 200)
 
     def test_it_follows_the_policy_minimum_length_and_classes_in_the_service(self):
@@ -159,3 +159,17 @@ class AdminPasswordResetTests(PersonaTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertTrue(User.objects.get(pk=self.p.staff_b.pk).check_password(PASSWORD))
         self.assertFalse(AuditEvent.objects.filter(action="admin.change").exists())
+
+
+class OldPasswordGuessTests(PersonaTestCase):
+    def test_it_locks_the_account_and_signs_out_after_too_many_wrong_old_passwords(self):
+        client = self.login(self.p.staff_a)
+        for attempt in range(5):
+            response = client.post("/accounts/password/", {"old_password": f"Wrong#{attempt}x", "new_password": "Brand#New2026",
+                                                           "new_password2": "Brand#New2026"})
+            self.assertContains(response, 'data-field="old_password"')
+        self.assertContains(response, "账号已锁定")
+        self.p.staff_a.refresh_from_db()
+        self.assertIsNotNone(self.p.staff_a.locked_until)
+        self.assertRedirects(client.get("/"), "/accounts/login/?next=/", fetch_redirect_response=False)
+        self.assertTrue(self.p.staff_a.check_password(PASSWORD))

@@ -155,12 +155,12 @@ class AuditAdminReadOnlyTests(PersonaTestCase):
 
     def test_it_cannot_change_the_security_policy(self):
         data = {"password_min_length": 8, "password_min_classes": 3, "password_max_age_days": 90,
-                "login_max_failures": 10, "login_lock_minutes": 5, "idle_minutes": 120}
+                "login_max_failures": 4, "login_lock_minutes": 30, "idle_minutes": 20}
         self.assertEqual(self.as_auditadmin().post("/accounts/security/", data).status_code, 403)
         self.assertFalse(SecurityPolicy.objects.exists())
         self.assert_no_audit_admin_writes()
         self.assertEqual(self.login(self.p.secadmin).post("/accounts/security/", data).status_code, 302)
-        self.assertEqual(SecurityPolicy.current().idle_minutes, 120)
+        self.assertEqual(SecurityPolicy.current().idle_minutes, 20)
 
     def test_it_cannot_unlock_an_account(self):
         User.objects.filter(pk=self.p.staff_b.pk).update(locked_until="2099-01-01T00:00:00Z", failed_logins=0)
