@@ -2,17 +2,24 @@
 
 from django.urls import reverse
 
+from servicehall.audit.selectors import can_read_audit
+
 from .models import Role
 
 BUSINESS = {Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER, Role.STAFF}
 
+
+def _roles(*roles):
+    return lambda user: user.role in roles
+
+
 NAV = [
-    ("首页", "home", None),
-    ("服务中心", "org:centers", BUSINESS),
-    ("工作日历", "workcalendar:calendar", BUSINESS),
-    ("审计日志", "audit:events", {Role.AUDITADMIN, Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER, Role.STAFF}),
-    ("安全策略", "accounts:security_policy", {Role.SECADMIN}),
-    ("账号", "accounts:accounts", {Role.SECADMIN, Role.SYSADMIN}),
+    ("首页", "home", lambda user: True),
+    ("服务中心", "org:centers", _roles(*BUSINESS)),
+    ("工作日历", "workcalendar:calendar", _roles(*BUSINESS)),
+    ("审计日志", "audit:events", can_read_audit),
+    ("安全策略", "accounts:security_policy", _roles(Role.SECADMIN)),
+    ("账号", "accounts:accounts", _roles(Role.SECADMIN, Role.SYSADMIN)),
 ]
 
 
@@ -21,7 +28,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = [{"label": label, "url": reverse(name), "active": request.path == reverse(name) or (name != "home" and request.path.startswith(reverse(name)))}
-             for label, name, roles in NAV if roles is None or user.role in roles]
+             for label, name, allowed in NAV if allowed(user)]
     if user.role == Role.SYSADMIN:
         items.append({"label": "系统管理", "url": reverse("admin:index"), "active": request.path.startswith("/admin/")})
     return {"nav": items}

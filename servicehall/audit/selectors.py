@@ -1,7 +1,8 @@
 """Reading the audit trail: who may see which rows, filters, and the chain walk.
 
-The centre scope lives in org, which sits above audit; org registers it here at start-up
-(`register_center_scope`) so that audit never imports upward.
+Audit sits at the bottom of the stack (every app writes to it, accounts included), so it
+knows neither roles nor centres. Who may read which rows is a policy that org registers
+at start-up (`register_reader_scope`): a Q filter for the user, or None for "may not read".
 """
 
 from collections.abc import Callable
@@ -9,38 +10,30 @@ from datetime import timedelta
 
 from django.db.models import Q
 
-from servicehall.accounts.models import Role
-
 from .chain import VerifyResult, verify_rows
 from .models import AuditChainHead, AuditEvent
 
-_center_scope: Callable | None = None
+_reader_scope: Callable[[object], Q | None] | None = None
 
 
-def register_center_scope(scope: Callable) -> None:
-    global _center_scope
-    _center_scope = scope
+def register_reader_scope(scope: Callable[[object], Q | None]) -> None:
+    global _reader_scope
+    _reader_scope = scope
 
 
-AUDIT_READERS = {Role.AUDITADMIN, Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER, Role.STAFF}
+def reader_filter(user) -> Q | None:
+    if _reader_scope is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return _reader_scope(user)
 
 
 def can_read_audit(user) -> bool:
-    return user.is_authenticated and user.role in AUDIT_READERS
+    return reader_filter(user) is not None
 
 
 def events_for_user(user):
-    """The audit admin reads everything; the bureau and managers their centres' rows; window
-    staff their own actions. Nobody else reads the trail."""
-    if not can_read_audit(user):
-        return AuditEvent.objects.none()
-    if user.role == Role.AUDITADMIN:
-        return AuditEvent.objects.all()
-    centers = _center_scope(user) if _center_scope else []
-    rows = AuditEvent.objects.filter(center_id__in=centers)
-    if user.role == Role.STAFF:
-        rows = rows.filter(actor_id=user.pk)
-    return rows
+    scope = reader_filter(user)
+    return AuditEvent.objects.none() if scope is None else AuditEvent.objects.filter(scope)
 
 
 def events_filtered(user, *, actor: str = "", center: str = "", action: str = "", day=None,

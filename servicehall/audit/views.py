@@ -3,10 +3,23 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from servicehall.web import role_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.views.decorators.http import require_safe
 
 from .models import Outcome
-from .selectors import AUDIT_READERS, events_filtered, events_for_user
+from .selectors import can_read_audit, events_filtered, events_for_user
+
+
+def audit_reader_required(view):
+    @login_required
+    @require_safe
+    def wrapped(request, *args, **kwargs):
+        if not can_read_audit(request.user):
+            raise PermissionDenied("没有查看审计日志的权限")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class AuditFilterForm(forms.Form):
@@ -19,7 +32,7 @@ class AuditFilterForm(forms.Form):
     text = forms.CharField(label="对象", required=False)
 
 
-@role_required(*AUDIT_READERS)
+@audit_reader_required
 def events_view(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -30,7 +43,7 @@ def events_view(request):
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-@role_required(*AUDIT_READERS)
+@audit_reader_required
 def event_detail_view(request, event_id):
     event = events_for_user(request.user).filter(pk=event_id).first()
     if event is None:

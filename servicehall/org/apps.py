@@ -7,11 +7,11 @@ class OrgConfig(AppConfig):
 
     def ready(self):
         from servicehall.audit.actions import register
-        from servicehall.audit.selectors import register_center_scope
+        from servicehall.audit.selectors import register_reader_scope
 
-        from .selectors import visible_center_ids
+        from .selectors import audit_reader_filter
 
-        register_center_scope(visible_center_ids)
+        register_reader_scope(audit_reader_filter)
 
         register({
             "center.create": "新建中心",

@@ -45,6 +45,18 @@ def visible_center_ids(user) -> list[int]:
     return ids
 
 
+def audit_reader_filter(user) -> Q | None:
+    """Which audit rows a user reads: the audit admin all; the bureau and managers those of
+    their centres; window staff their own actions there; everyone else none (None)."""
+    if user.role == Role.AUDITADMIN:
+        return Q()
+    if user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER}:
+        return Q(center_id__in=visible_center_ids(user))
+    if user.role == Role.STAFF:
+        return Q(center_id__in=visible_center_ids(user), actor_id=user.pk)
+    return None
+
+
 def can_manage_center(user, center: ServiceCenter) -> bool:
     """Windows, staff and AB posts of a centre: its managers and the supervising bureau."""
     if not user.is_authenticated or center.pk not in visible_center_ids(user):
