@@ -22,8 +22,25 @@ LABELS: dict[str, str] = {
 }
 
 
-def register(codes: dict[str, str]) -> None:
+GROUPS: dict[str, str] = {
+    "auth": "登录与会话", "account": "账号", "security_policy": "安全策略", "api_key": "接口密钥",
+    "admin": "系统管理", "demo": "演示数据",
+}
+
+
+def register(codes: dict[str, str], groups: dict[str, str] | None = None) -> None:
     LABELS.update(codes)
+    GROUPS.update(groups or {})
+
+
+def grouped_choices() -> list:
+    """Choices for a filter: per group, "all of the group" (the prefix) and each action."""
+    choices = []
+    for prefix, group in sorted(GROUPS.items()):
+        codes = sorted((code, label) for code, label in LABELS.items() if code.split(".")[0] == prefix)
+        if codes:
+            choices.append((group, [(prefix, f"{group}（全部）")] + codes))
+    return choices
 
 
 def label_for(code: str) -> str:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.http import require_safe
 
+from .actions import grouped_choices
 from .models import Outcome
 from .selectors import can_read_audit, events_filtered, events_for_user
 
@@ -25,18 +26,25 @@ def audit_reader_required(view):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="操作人账号", required=False)
     center = forms.CharField(label="中心编码", required=False)
-    action = forms.CharField(label="操作", required=False)
+    action = forms.ChoiceField(label="操作", required=False)
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     outcome = forms.ChoiceField(label="结果", required=False, choices=[("", "全部")] + list(Outcome.choices))
     text = forms.CharField(label="对象", required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "全部")] + grouped_choices()
+
 
 @audit_reader_required
 def events_view(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    rows = events_filtered(request.user, **{k: v for k, v in filters.items() if v})
+    if form.is_bound and not form.is_valid():
+        rows = events_for_user(request.user).none()  # say what is wrong rather than show everything
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        rows = events_filtered(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

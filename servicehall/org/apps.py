@@ -16,12 +16,10 @@ class OrgConfig(AppConfig):
         register({
             "center.create": "新建中心",
             "center.update": "修改中心",
-            "department.create": "新建主管部门",
-            "department.update": "修改主管部门",
             "window.create": "新建窗口",
             "window.update": "修改窗口",
             "staff.create": "新建窗口人员",
             "staff.update": "修改窗口人员",
             "staff.view": "查看人员个人信息",
             "backup_post.set": "设置AB岗",
-        })
+        }, groups={"center": "中心", "window": "窗口", "staff": "窗口人员", "backup_post": "AB岗"})

@@ -12,4 +12,4 @@ class WorkCalendarConfig(AppConfig):
             "calendar.day_set": "设置节假日/调休",
             "calendar.day_delete": "删除节假日/调休",
             "calendar.year_confirm": "确认年度日历",
-        })
+        }, groups={"calendar": "工作日历"})
