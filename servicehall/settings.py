@@ -28,10 +28,15 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", False)
+PRODUCTION = env_bool("SH_PRODUCTION", False)
 _DEV_SECRET = "dev-only-insecure-key-set-SECRET_KEY-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and env_bool("SH_PRODUCTION", False):
-    raise RuntimeError("SECRET_KEY must be set in production (SH_PRODUCTION=1)")
+# Key of the HMAC-SM3 audit chain. Keep it stable: rows sealed under another key fail audit_verify.
+SH_AUDIT_CHAIN_KEY = os.environ.get("SH_AUDIT_CHAIN_KEY", "")
+if PRODUCTION and (SECRET_KEY == _DEV_SECRET or not SH_AUDIT_CHAIN_KEY):
+    raise RuntimeError("SECRET_KEY and SH_AUDIT_CHAIN_KEY must be set in production (SH_PRODUCTION=1)")
+# Behind a reverse proxy, take the client address from the first X-Forwarded-For hop.
+SH_TRUST_PROXY = env_bool("SH_TRUST_PROXY", False)
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -145,6 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "servicehall" / "static"]
 # Front-end packages come from npm (package.json + lock); `make setup` copies the few files we
 # serve into var/vendor, and the app serves them itself (closed government networks).

@@ -29,48 +29,60 @@ class LoginRefused(Exception):
 def login_attempt(*, username: str, password: str, request=None, now: datetime | None = None) -> User:
     """Check credentials and the lock; count failures and lock after the policy's limit.
 
-    Returns the user or raises LoginRefused with the message to show. The message for an
-    unknown user and a wrong password is the same, so accounts cannot be probed.
+    Returns the user or raises LoginRefused with the message to show. A wrong password and an
+    unknown user get the same message. Each attempt is claimed before the (slow) password
+    check, so parallel guesses cannot slip past the limit.
     """
     now = now or timezone.now()
     policy = SecurityPolicy.current()
     username = (username or "").strip()
     user = User.objects.filter(username=username).first()
-    if user is not None and user.is_locked(now):
-        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-        audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED,
-                     after={"reason": "locked"}, now=now)
-        raise LoginRefused(f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁")
+    if user is None:
+        authenticate(request, username=username, password=password)  # same cost as a real check
+        # Audited like any failure (等保: failed logins are security events), with the name
+        # that was tried, since there is no account to point at.
+        audit_record(actor=None, action="auth.login_failed", object_type="accounts.user",
+                     object_repr=username[:150], outcome=Outcome.FAILURE, after={"reason": "unknown_user"}, now=now)
+        raise LoginRefused(BAD_CREDENTIALS)
+    if not _claim_attempt(user, policy, now):
+        raise LoginRefused(_locked_message(user, policy, now))
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
-        if user is None:
-            # Audited like any failure (等保: failed logins are security events), with the name
-            # that was tried, since there is no account to point at.
-            audit_record(actor=None, action="auth.login_failed", object_type="accounts.user",
-                         object_repr=username[:150], outcome=Outcome.FAILURE, after={"reason": "unknown_user"}, now=now)
-            raise LoginRefused(BAD_CREDENTIALS)
-        if _count_failure(user, policy, now):
+        if _record_failure(user, policy, now):
             raise LoginRefused(f"连续{policy.login_max_failures}次登录失败，账号已锁定{policy.login_lock_minutes}分钟")
-        # No "N tries left" here: it would differ from the unknown-user message and reveal
-        # which usernames exist.
         raise LoginRefused(BAD_CREDENTIALS)
     User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None, last_login=now)
     audit_record(actor=authenticated, action="auth.login", obj=authenticated, now=now)
     return authenticated
 
 
+def _claim_attempt(user: User, policy: SecurityPolicy, now: datetime) -> bool:
+    """Reserve one of the allowed attempts in one UPDATE; False when the account is locked
+    (or its last allowed attempts are being checked right now). An expired lock starts afresh."""
+    User.objects.filter(pk=user.pk, locked_until__lte=now).update(locked_until=None, failed_logins=0)
+    claimed = User.objects.filter(pk=user.pk, locked_until__isnull=True, failed_logins__lt=policy.login_max_failures)
+    return claimed.update(failed_logins=F("failed_logins") + 1) == 1
+
+
+def _locked_message(user: User, policy: SecurityPolicy, now: datetime) -> str:
+    user.refresh_from_db(fields=["failed_logins", "locked_until"])
+    until = user.locked_until or now + timedelta(minutes=policy.login_lock_minutes)
+    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED, after={"reason": "locked"}, now=now)
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁"
+
+
 @transaction.atomic
-def _count_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
-    """Add one failure; lock the account when it reaches the limit. True when locked."""
-    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-    user.refresh_from_db(fields=["failed_logins"])
+def _record_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
+    """The claimed attempt failed; lock the account once the limit is reached. True when locked."""
+    user.refresh_from_db(fields=["failed_logins", "locked_until"])
     audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.FAILURE,
                  after={"failed_logins": user.failed_logins}, now=now)
     if user.failed_logins < policy.login_max_failures:
         return False
     until = now + timedelta(minutes=policy.login_lock_minutes)
-    User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-    audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until}, now=now)
+    if User.objects.filter(pk=user.pk, locked_until__isnull=True).update(locked_until=until):
+        audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until}, now=now)
     return True
 
 
@@ -78,11 +90,14 @@ def password_change(*, actor: User, old_password: str, new_password: str, now: d
     """A wrong old password counts as a failed sign-in: a left-open session must not become a
     way to guess the password without limit."""
     now = now or timezone.now()
+    policy = SecurityPolicy.current()
+    if not _claim_attempt(actor, policy, now):
+        raise Invalid("账号已锁定，请稍后再试", field="old_password")
     if not actor.check_password(old_password or ""):
-        policy = SecurityPolicy.current()
-        if _count_failure(actor, policy, now):
+        if _record_failure(actor, policy, now):
             raise Invalid(f"原密码连续{policy.login_max_failures}次错误，账号已锁定", field="old_password")
         raise Invalid("原密码不正确", field="old_password")
+    User.objects.filter(pk=actor.pk).update(failed_logins=0)
     _set_new_password(actor=actor, old_password=old_password, new_password=new_password, now=now)
 
 

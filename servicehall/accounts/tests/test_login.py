@@ -74,8 +74,9 @@ class LoginServiceTests(PersonaTestCase):
         self.fail_times(5)
         self.fail_times(3, now=self.now + timedelta(minutes=1))
         self.user.refresh_from_db()
-        self.assertEqual(self.user.failed_logins, 0)
+        self.assertEqual(self.user.failed_logins, 5)  # stays at the limit until the lock ends
         self.assertEqual(self.user.locked_until, self.now + timedelta(minutes=15))
+        self.assertEqual(AuditEvent.objects.filter(action="auth.login_failed", outcome="failure").count(), 5)
 
     def test_it_resets_the_failure_count_on_success(self):
         self.fail_times(4)
