@@ -63,7 +63,7 @@ def _chain_head() -> tuple[int, str]:
     return (head.last_seq, head.last_hash) if head else (0, "")
 
 
-def audit_chain_verify() -> VerifyResult:
+def audit_chain_verify(anchor: tuple[int, str] | None = None) -> VerifyResult:
     """Walk the sealed chain up to its head, then look for rows sealed past it.
 
     The sealer may commit while the walk runs (audit_verify beside run_workers). It commits a
@@ -74,6 +74,10 @@ def audit_chain_verify() -> VerifyResult:
     head_seq, head_hash = _chain_head()
     sealed = AuditEvent.objects.filter(seq__isnull=False)
     unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
+    if anchor is not None:
+        problem = _anchor_problem(anchor, head_seq, sealed)
+        if problem:
+            return VerifyResult(False, 0, unsealed, problem, None, anchor[0])
     rows = sealed.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=2000)
     result = verify_rows(rows, head_seq, head_hash, unsealed)
     if not result.ok:
@@ -86,6 +90,17 @@ def audit_chain_verify() -> VerifyResult:
                 return VerifyResult(False, result.checked, unsealed,
                                     f"记录 #{event_id}（链序号 {seq}）超出链尾 {latest_seq}：系插入的记录", event_id, seq)
     return result
+
+
+def _anchor_problem(anchor: tuple[int, str], head_seq: int, sealed) -> str:
+    """The chain head remembered outside the database by the last verification must still be
+    in the chain: a removed tail with a rewound head (or a TRUNCATE) is caught here."""
+    seq, digest = anchor
+    if seq > head_seq:
+        return f"链尾记录被删除：上次校验时链已有 {seq} 条，现链尾仅为 {head_seq}"
+    if seq and not sealed.filter(seq=seq, hash=digest).exists():
+        return f"链序号 {seq} 的记录与上次校验时的锚点不符：其后的链被删除或改写"
+    return ""
 
 
 def unsealed_overdue(*, now, minutes: int) -> int:

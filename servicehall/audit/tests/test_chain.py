@@ -461,3 +461,35 @@ class VerifyCommandTests(ChainTestCase):
         out, err = self.verify_command()
         self.assertIn("待封存 1 条", out)
         self.assertEqual(err, "")
+
+
+class AnchorTests(ChainTestCase):
+    """A removed tail with a rewound head passes the walk; the anchor kept outside catches it."""
+
+    def verify(self):
+        out, err = StringIO(), StringIO()
+        try:
+            call_command("audit_verify", stdout=out, stderr=err)
+        except SystemExit as exc:
+            return exc.code, err.getvalue()
+        return 0, out.getvalue()
+
+    def test_it_catches_a_removed_tail_with_a_rewound_head(self):
+        rows = self.sealed_rows(5)
+        self.assertEqual(self.verify()[0], 0)
+        with guard_bypassed():
+            for row in rows[3:]:
+                delete_row(row.pk)
+            raw("UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s", [3, rows[2].hash])
+        self.assertTrue(audit_chain_verify().ok)  # the walk alone cannot see it
+        code, message = self.verify()
+        self.assertEqual(code, 1)
+        self.assertIn("链尾记录被删除", message)
+
+    def test_it_moves_the_anchor_forward_as_the_chain_grows(self):
+        self.sealed_rows(2)
+        self.assertEqual(self.verify()[0], 0)
+        audit_record(actor=None, action="x.grow")
+        audit_seal()
+        self.assertEqual(self.verify()[0], 0)
+        self.assertEqual(self.verify()[0], 0)
