@@ -55,3 +55,35 @@ class ServiceErrorMiddleware:
         titles = {404: "页面不存在", 403: "没有权限", 409: "操作冲突"}
         return render(request, "errors/error.html", {"title": titles.get(exception.status, "输入有误"),
                                                      "message": exception.message}, status=exception.status)
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "").replace("%00", "\x00"):
+        return True
+    if any("\x00" in value for _, values in request.GET.lists() for value in values):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.content_type == "application/json":
+            return b"\x00" in request.body or b"\\u0000" in request.body
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in value for _, values in request.POST.lists() for value in values)
+    return False
+
+
+class RejectNulMiddleware:
+    """A NUL character is never valid input, and PostgreSQL refuses to store or even compare
+    it (a 500 otherwise): answer 400 before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            from django.http import JsonResponse
+            from django.shortcuts import render
+
+            message = "输入内容包含无效字符"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": "invalid", "message": message, "field": None}, status=400)
+            return render(request, "errors/error.html", {"title": "输入有误", "message": message}, status=400)
+        return self.get_response(request)

@@ -4,7 +4,9 @@ from django.contrib.auth.admin import UserAdmin
 from servicehall.admin_site import SystemAdminModel
 from servicehall.audit.services import audit_record
 
-from .models import ApiKey, User
+from .models import ApiKey, Role, User
+
+PROTECTED_ROLES = {Role.SECADMIN, Role.AUDITADMIN}
 
 
 @admin.register(User)
@@ -18,6 +20,19 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
         ("角色与状态", {"fields": ["role", "is_active", "locked_until", "password_changed_at", "last_login", "date_joined"]}),
     )
     readonly_fields = ["last_login", "date_joined", "password_changed_at"]
+
+    def has_change_permission(self, request, obj=None):
+        """三权分立: the system admin cannot change (or reset the password of) the security and
+        audit admins' accounts, or it could take over their powers."""
+        return obj is None or obj.role not in PROTECTED_ROLES
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """No existing account is promoted to security or audit admin here; they are created
+        as such (and then left alone, see has_change_permission)."""
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and "/add/" not in request.path:
+            field.choices = [c for c in field.choices if c[0] not in PROTECTED_ROLES]
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         """Nobody changes their own role or switches their own account off (三权分立)."""

@@ -5,11 +5,11 @@ from datetime import time
 from ninja import Router, Schema, Status
 
 from servicehall.api_schemas import ErrorOut, errors
-from servicehall.lib.errors import Invalid, NotFound
+from servicehall.lib.errors import Forbidden, Invalid, NotFound
 from servicehall.lib.masking import mask_phone
 
 from .models import Department, District, ServiceCenter, Staff, Window
-from .selectors import get_visible
+from .selectors import can_create_branch, get_visible, user_districts
 from .services import center_create
 
 router = Router(tags=["组织机构"])
@@ -52,12 +52,14 @@ def centers_list(request):
 
 @router.post("/centers", response={201: CenterOut, **errors(400, 401, 403, 409)}, summary="新建分中心（营商局）")
 def centers_create(request, payload: CenterIn):
+    if not can_create_branch(request.user):
+        raise Forbidden("只有营商局可以新建分中心")
     district = None
     if payload.district:
         district = District.objects.filter(code=payload.district).first()
         if district is None:
             raise Invalid("行政区划不存在", field="district")
-    departments = Department.objects.all()
+    departments = Department.objects.filter(district__in=user_districts(request.user))
     if district is not None:
         departments = departments.filter(district=district)
     if isinstance(payload.department, int):

@@ -34,7 +34,8 @@ class CenterEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         if not can_rename:
-            self.fields["name"].disabled = True
+            for name in ("name", "department", "is_active"):
+                self.fields[name].disabled = True
 
 
 class WindowForm(forms.ModelForm):

@@ -7,18 +7,19 @@ from servicehall.lib.errors import NotFound
 
 from .models import BackupPost, CenterKind, Membership, ServiceCenter, Staff, Window
 
-ALL_CENTRE_ROLES = {Role.CITY_BUREAU, Role.SYSADMIN, Role.AUDITADMIN}
+ALL_CENTRE_ROLES = {Role.CITY_BUREAU}
 DISTRICT_ROLES = {Role.BUREAU, Role.LEADERSHIP}
 
 
 def visible_center_ids(user) -> list[int]:
     """Ids of the centres `user` may see, cached on the user object for the request.
 
-    - city-level bureau, system and audit admins: every centre;
+    - the city-level bureau: every centre;
     - district bureau and leadership: every centre of the districts they belong to;
     - branch managers: their centres, plus all centres of the departments they manage
       (dual management: department and bureau);
-    - window staff: their centres; the security admin: none (no business data).
+    - window staff: their centres; the three admins: none (no business data; the system
+      admin works in the admin site, the audit admin reads the trail by its own rule).
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return []

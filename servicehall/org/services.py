@@ -56,6 +56,7 @@ def center_create(
     return center
 
 
+BUREAU_ONLY_FIELDS = ("name", "department", "is_active")  # what makes a centre what it is
 CENTER_EDITABLE = ("name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "is_active")
 
 
@@ -69,8 +70,11 @@ def _apply(instance, changes: dict, editable: tuple[str, ...]) -> None:
 @transaction.atomic
 def center_update(*, actor, center: ServiceCenter, now: datetime | None = None, **changes) -> ServiceCenter:
     _require_manage(actor, center)
-    if "name" in changes and actor.role not in {Role.BUREAU, Role.CITY_BUREAU} and changes["name"] != center.name:
-        raise Forbidden("分中心名称由营商局修改", field="name")
+    if actor.role not in {Role.BUREAU, Role.CITY_BUREAU}:
+        for field in BUREAU_ONLY_FIELDS:
+            if field in changes and changes[field] != getattr(center, field):
+                label = ServiceCenter._meta.get_field(field).verbose_name
+                raise Forbidden(f"{label}由营商局修改", field=field)
     before = snapshot(center)
     _apply(center, changes, CENTER_EDITABLE)
     full_clean_or_invalid(center)

@@ -40,3 +40,15 @@ class AdminSiteTests(PersonaTestCase):
         self.assertEqual(self.p.sysadmin.role, "sysadmin")
         other = f"/admin/accounts/user/{self.p.staff_a.pk}/change/"
         self.assertContains(client.get(other), 'name="role"')
+
+    def test_it_keeps_the_security_and_audit_admins_out_of_the_system_admins_reach(self):
+        client = self.login(self.p.sysadmin)
+        for target in (self.p.secadmin, self.p.auditadmin):
+            with self.subTest(target=target.username):
+                client.post(f"/admin/accounts/user/{target.pk}/change/", {"username": target.username, "role": "staff"})
+                client.post(f"/admin/accounts/user/{target.pk}/password/", {"password1": "Taken#Over2026", "password2": "Taken#Over2026"})
+                target.refresh_from_db()
+                self.assertIn(target.role, {"secadmin", "auditadmin"})
+                self.assertFalse(target.check_password("Taken#Over2026"))
+        page = client.get(f"/admin/accounts/user/{self.p.staff_a.pk}/change/").content.decode()
+        self.assertNotIn('value="auditadmin"', page)

@@ -5,13 +5,10 @@ from datetime import date
 from ninja import Query, Router, Schema
 
 from servicehall.api_schemas import errors
-from servicehall.lib.errors import Invalid
 
-from .selectors import get_calendar
+from .selectors import due_date as compute_due_date
 
 router = Router(tags=["工作日历"])
-
-MAX_DAYS = 3650
 
 
 class DueDateIn(Schema):
@@ -28,7 +25,5 @@ class DueDateOut(Schema):
 
 @router.get("/due-date", auth=None, response={200: DueDateOut, **errors(400)}, summary="按工作日计算到期日")
 def due_date(request, query: Query[DueDateIn]):
-    if not 0 <= query.days <= MAX_DAYS:
-        raise Invalid(f"days：工作日数应在0至{MAX_DAYS}之间", field="days")
-    result = get_calendar().add_workdays(query.start, query.days)
+    result = compute_due_date(query.start, query.days)
     return {"start": query.start, "days": query.days, "due": result.due, "confirmed": result.confirmed}

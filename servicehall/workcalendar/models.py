@@ -8,6 +8,9 @@ cross an unconfirmed year are computed on Monday–Friday and flagged.
 from django.db import models
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the span the calendar accepts; outside it is a typing error
+
+
 class CalendarYear(models.Model):
     year = models.PositiveIntegerField("年份", unique=True)
     confirmed = models.BooleanField("已确认", default=False)

@@ -1,10 +1,15 @@
 """The working-day calendar as a pure `WorkCalendar`, rebuilt only when the table changed."""
 
+import datetime
 import threading
+from datetime import date
 
-from servicehall.lib.workdays import WorkCalendar
+from servicehall.lib.errors import Invalid
+from servicehall.lib.workdays import DueDate, WorkCalendar
 
-from .models import CalendarDay, CalendarRevision, CalendarYear
+from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
+
+MAX_DAYS = 3650
 
 _lock = threading.Lock()
 _cached: tuple[int, WorkCalendar] | None = None
@@ -34,13 +39,20 @@ def get_calendar() -> WorkCalendar:
     return calendar
 
 
+def due_date(start: date, days: int) -> DueDate:
+    """The due date of `days` working days after `start`, with its bounds checked."""
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise Invalid(f"起算日应在{FIRST_YEAR}年至{LAST_YEAR}年之间", field="start")
+    if not 0 <= days <= MAX_DAYS:
+        raise Invalid(f"工作日数应在0至{MAX_DAYS}之间", field="days")
+    return get_calendar().add_workdays(start, days)
+
+
 def year_overview(year: int) -> dict:
     """What the calendar page shows for one year."""
     calendar = get_calendar()
     record = CalendarYear.objects.filter(year=year).first()
     days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
-    import datetime
-
     start, end = datetime.date(year - 1, 12, 31), datetime.date(year, 12, 31)
     return {
         "year": year,

@@ -9,7 +9,7 @@ from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
 
-from .models import CalendarDay, CalendarRevision, CalendarYear
+from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
@@ -30,6 +30,8 @@ def calendar_day_set(*, actor, day: date, is_workday: bool, name: str, now: date
     _require_editor(actor)
     if day is None:
         raise Invalid("请填写日期", field="date")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"日期应在{FIRST_YEAR}年至{LAST_YEAR}年之间", field="date")
     if is_workday and day.weekday() < 5:
         raise Invalid("调休上班日应为周六或周日；工作日本来就上班", field="is_workday")
     name = (name or "").strip()
@@ -61,8 +63,8 @@ def calendar_day_delete(*, actor, day: date, now: datetime | None = None) -> Non
 def calendar_year_confirm(*, actor, year: int, confirmed: bool, now: datetime | None = None) -> CalendarYear:
     """Mark a year's arrangement as published (or withdraw that mark)."""
     _require_editor(actor)
-    if not 2000 <= year <= 2100:
-        raise Invalid("年份应在2000至2100之间", field="year")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(f"年份应在{FIRST_YEAR}至{LAST_YEAR}之间", field="year")
     record, _ = CalendarYear.objects.get_or_create(year=year, defaults={"source": "手工录入"})
     before = {"confirmed": record.confirmed}
     CalendarYear.objects.filter(pk=record.pk).update(confirmed=confirmed)

@@ -12,7 +12,7 @@ from servicehall.web import apply_service, role_required
 
 from .forms import CalendarDayForm, DueDateForm
 from .models import CalendarYear
-from .selectors import get_calendar, year_overview
+from .selectors import due_date, get_calendar, year_overview
 from .services import EDITORS, calendar_day_delete, calendar_day_set, calendar_year_confirm
 
 
@@ -33,7 +33,9 @@ def calendar_view(request):
             messages.success(request, f"{data['date']:%Y-%m-%d} 已保存。")
             return redirect(f"{request.path}?year={data['date'].year}")
     due_form = DueDateForm(request.GET if "start" in request.GET else None)
-    due = get_calendar().add_workdays(due_form.cleaned_data["start"], due_form.cleaned_data["days"]) if due_form.is_valid() else None
+    due = None
+    if due_form.is_valid():
+        due = apply_service(due_form, lambda: due_date(due_form.cleaned_data["start"], due_form.cleaned_data["days"]))
     return render(request, "workcalendar/calendar.html", {
         **year_overview(year), "can_edit": can_edit, "day_form": day_form, "due_form": due_form, "due": due,
         "years": CalendarYear.objects.all(), "today": today, "today_is_workday": get_calendar().is_workday(today),

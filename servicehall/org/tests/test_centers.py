@@ -56,6 +56,16 @@ class CenterCreateTests(PersonaTestCase):
         self.p.center_a.refresh_from_db()
         self.assertEqual((self.p.center_a.name, self.p.center_a.address), ("龙港区行政服务中心法律分中心", "龙湾大街1号"))
 
+    def test_it_leaves_switching_off_and_reassigning_a_centre_to_the_bureau(self):
+        for changes in ({"is_active": False}, {"department": self.p.dept_b}):
+            with self.subTest(changes=changes), self.assertRaises(Forbidden):
+                center_update(actor=self.p.manager_a, center=self.p.center_a, **changes)
+        self.p.center_a.refresh_from_db()
+        self.assertTrue(self.p.center_a.is_active)
+        center_update(actor=self.p.bureau, center=self.p.center_a, is_active=False)
+        self.p.center_a.refresh_from_db()
+        self.assertFalse(self.p.center_a.is_active)
+
     def test_it_refuses_a_bad_rename_and_keeps_the_old_name(self):
         with self.assertRaises(Invalid):
             center_update(actor=self.p.bureau, center=self.p.center_a, name="法律分中心")

@@ -92,3 +92,14 @@ class CalendarEditTests(PersonaTestCase):
     def test_it_computes_a_due_date_on_the_page(self):
         response = self.login(self.p.staff_a).get("/calendar/", {"start": "2026-09-30", "days": 5})
         self.assertContains(response, "2026-10-13")
+
+
+class CalendarBoundsTests(PersonaTestCase):
+    def test_it_refuses_dates_outside_the_calendar_span_naming_the_field(self):
+        response = self.client.get("/api/v1/calendar/due-date", {"start": "9999-12-30", "days": 5})
+        self.assertEqual((response.status_code, response.json()["field"]), (400, "start"))
+        response = self.login(self.p.staff_a).get("/calendar/", {"start": "9999-12-30", "days": 5})
+        self.assertContains(response, "起算日应在2000年至2100年之间")
+        response = self.login(self.p.bureau).post("/calendar/", {"date": "9999-12-31", "is_workday": "0", "name": "假"})
+        self.assertContains(response, "日期应在2000年至2100年之间")
+        self.assertFalse(CalendarDay.objects.filter(date__year=9999).exists())
