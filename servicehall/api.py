@@ -6,9 +6,9 @@ validation answers 400 (not the framework's 422) and names the offending field.
 
 import logging
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from servicehall.accounts.api_auth import API_AUTH
@@ -63,12 +63,23 @@ def _field_name(loc) -> str | None:
     return ".".join(parts) or None
 
 
+FIELD_LABELS = {
+    "start": "起算日", "days": "工作日数", "code": "编码", "name": "名称", "department": "主管部门",
+    "district": "行政区划", "actor": "操作人", "center": "中心", "action": "操作", "day": "日期", "limit": "条数",
+}
+
+
+def register_field_labels(labels: dict[str, str]) -> None:
+    FIELD_LABELS.update(labels)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
     field = _field_name(first.get("loc", ()))
     message = PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
-    return error_response(request, 400, "invalid", f"{field}：{message}" if field else message, field)
+    label = FIELD_LABELS.get((field or "").rsplit(".", 1)[-1], field)
+    return error_response(request, 400, "invalid", f"{label}：{message}" if label else message, field)
 
 
 @api.exception_handler(ServiceError)
@@ -91,10 +102,21 @@ def on_not_found(request, exc):
     return error_response(request, 404, "not_found", "未找到")
 
 
+HTTP_ERRORS = {
+    400: ("invalid", "请求内容不正确，请检查后重试"),
+    401: ("not_authenticated", "请先登录或提供有效的接口密钥"),
+    403: ("forbidden", "安全校验未通过，请刷新页面后重试"),
+    404: ("not_found", "未找到"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "操作冲突，请刷新后重试"),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    codes = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
-    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+    """The framework's own errors (unparsable body, CSRF…) carry English text: say it in Chinese."""
+    code, message = HTTP_ERRORS.get(exc.status_code, ("error", "请求无法处理"))
+    return error_response(request, exc.status_code, code, message)
 
 
 @api.exception_handler(Exception)
@@ -110,8 +132,12 @@ class HealthOut(Schema):
 
 @api.get("/health", auth=None, response={200: HealthOut, 503: ErrorOut}, tags=["系统"], summary="健康检查")
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("health check: database unavailable")
+        return Status(503, {"error": "unavailable", "message": "数据库不可用", "field": None})
     return {"status": "ok", "database": connection.vendor}
 
 

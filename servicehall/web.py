@@ -87,3 +87,29 @@ class RejectNulMiddleware:
                 return JsonResponse({"error": "invalid", "message": message, "field": None}, status=400)
             return render(request, "errors/error.html", {"title": "输入有误", "message": message}, status=400)
         return self.get_response(request)
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error answered outside the API's handlers (405 from the router, a
+    framework 4xx) still gets the one error shape."""
+
+    CODES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict"}
+    MESSAGES = {405: "不支持该请求方法", 413: "请求内容过大"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith("application/json")):
+            from django.http import JsonResponse
+
+            status = response.status_code
+            shaped = JsonResponse({"error": self.CODES.get(status, "error"),
+                                   "message": self.MESSAGES.get(status, "请求无法处理"), "field": None}, status=status)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response

@@ -7,12 +7,14 @@ the short time one batch is sealed.
 """
 
 import ipaddress
+import json
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-import json
+
+from servicehall.lib.masking import mask_identity
 
 from .chain import row_digest
 from .context import current_source_ip
@@ -94,11 +96,16 @@ def audit_seal(*, batch_size: int = 500, now: datetime | None = None) -> int:
     return len(rows)
 
 
+PERSONAL_FIELDS = {"phone", "mobile", "id_number", "citizen_id"}
+
+
 def snapshot(instance, fields: list[str] | None = None) -> dict:
-    """A model's field values for the before/after columns (foreign keys as ids)."""
+    """A model's field values for the before/after columns (foreign keys as ids). Phone and ID
+    numbers are masked: the trail records that they changed, not the numbers themselves."""
     data = {}
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        data[field.attname] = field.value_from_object(instance)
+        value = field.value_from_object(instance)
+        data[field.attname] = mask_identity(value) if field.name in PERSONAL_FIELDS and value else value
     return _jsonable(data)

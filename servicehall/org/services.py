@@ -19,7 +19,7 @@ def _require_manage(actor, center: ServiceCenter) -> None:
         raise Forbidden("您没有管理该中心的权限")
 
 
-def _save_new(instance, *, conflict_field: str, conflict_message: str):
+def _save_new(instance, *, conflict_field: str | None, conflict_message: str):
     full_clean_or_invalid(instance)
     try:
         with transaction.atomic():
@@ -51,7 +51,9 @@ def center_create(
     )
     if ServiceCenter.objects.filter(code=center.code).exists():
         raise Conflict("中心编码已被使用", field="code")
-    _save_new(center, conflict_field="name", conflict_message="已有同名中心")
+    if ServiceCenter.objects.filter(name=center.name).exists():
+        raise Conflict("已有同名中心", field="name")
+    _save_new(center, conflict_field=None, conflict_message="中心编码或名称刚被占用，请更换后重试")
     audit_record(actor=actor, action="center.create", obj=center, center=center, after=snapshot(center), now=now)
     return center
 
@@ -132,7 +134,7 @@ def _check_staff(staff: Staff) -> None:
         try:
             staff.phone = validate_mobile(staff.phone)
         except IdentityError as exc:
-            raise Invalid(f"手机号码：{exc.message}", field="phone") from exc
+            raise Invalid(exc.message, field="phone") from exc
     if staff.pk and not staff.is_active and (staff.held_posts.exists() or staff.backup_posts.exists()):
         raise Invalid("该人员仍在AB岗上，请先调整AB岗再设为离岗", field="is_active")
 
@@ -152,7 +154,8 @@ def staff_update(*, actor, staff: Staff, now: datetime | None = None, **changes)
 def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff, now: datetime | None = None) -> BackupPost:
     """Name the A (holder) and B (stand-in) of a window post, replacing any earlier pair."""
     _require_manage(actor, window.center)
-    post = BackupPost.objects.select_for_update().filter(window=window).first()
+    Window.objects.select_for_update().get(pk=window.pk)  # one AB-post change per window at a time
+    post = BackupPost.objects.filter(window=window).first()
     before = snapshot(post) if post else None
     if post is None:
         post = BackupPost(window=window, center=window.center)

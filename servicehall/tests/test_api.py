@@ -47,3 +47,11 @@ class ApiBaseTests(PersonaTestCase):
         response = self.login(self.p.bureau).get("/api/v1/no-such-thing")
         self.assertEqual(response.status_code, 404)
         self.assertEqual(response.json()["error"], "not_found")
+
+    def test_it_keeps_the_error_shape_for_wrong_methods_and_says_fields_in_chinese(self):
+        response = self.login(self.p.bureau).delete("/api/v1/centers")
+        self.assertEqual(response.status_code, 405)
+        self.assertEqual(response.json()["error"], "method_not_allowed")
+        response = self.client.get("/api/v1/calendar/due-date", {"start": "2026-09-30", "days": "x"})
+        self.assertTrue(response.json()["message"].startswith("工作日数"))
+        self.assertEqual(response.json()["field"], "days")

@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Forbidden, Invalid, NotFound
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
 
@@ -39,7 +39,11 @@ def calendar_day_set(*, actor, day: date, is_workday: bool, name: str, now: date
         raise Invalid("请填写名称（如“春节”或“春节调休”）", field="name")
     record = CalendarDay.objects.filter(date=day).first()
     before = {"date": day, "is_workday": record.is_workday, "name": record.name} if record else None
-    record, _ = CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name[:30]})
+    try:
+        with transaction.atomic():
+            record, _ = CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name[:30]})
+    except IntegrityError as exc:
+        raise Conflict("该日期刚被他人修改，请刷新后重试", field="date") from exc
     _bump()
     audit_record(actor=actor, action="calendar.day_set", obj=record, before=before,
                  after={"date": day, "is_workday": is_workday, "name": name}, now=now)
