@@ -5,6 +5,7 @@ from servicehall.admin_site import SystemAdminModel
 from servicehall.audit.services import audit_record
 
 from .models import ApiKey, Role, User
+from .services import api_key_revoke
 
 PROTECTED_ROLES = {Role.SECADMIN, Role.AUDITADMIN}
 
@@ -58,5 +59,12 @@ class ApiKeyAdmin(SystemAdminModel):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
 
+    actions = ["revoke"]
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="作废所选密钥")
+    def revoke(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(actor=request.user, key=key)

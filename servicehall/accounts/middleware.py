@@ -18,6 +18,7 @@ from servicehall.audit.services import audit_record
 from .models import SecurityPolicy
 
 SESSION_KEY = "sh_last_seen"
+REFRESH_SECONDS = 60
 EXEMPT_PREFIXES = ("/static/", "/accounts/logout", "/accounts/password")
 
 
@@ -46,8 +47,8 @@ class SessionSecurityMiddleware:
             messages.info(request, "账号已锁定，已退出登录。" if locked
                           else f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
             return redirect_to_login(request.get_full_path())
-        if not request.headers.get("X-SH-Poll"):
-            request.session[SESSION_KEY] = now
+        if not request.headers.get("X-SH-Poll") and (last_seen is None or now - last_seen > REFRESH_SECONDS):
+            request.session[SESSION_KEY] = now  # at most once a minute: a session write per page is costly
         if (not request.path.startswith(EXEMPT_PREFIXES) and not request.path.startswith("/api/")
                 and user.password_expired(timezone.now(), policy.password_max_age_days)):
             messages.warning(request, "您的密码已超过有效期，请先修改密码。")

@@ -48,9 +48,6 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_authenticated and self.is_active and self.role in roles
-
     @property
     def is_supervisor(self) -> bool:
         """Bureau users (district or city level) supervise every centre they can see."""

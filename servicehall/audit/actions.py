@@ -43,5 +43,16 @@ def grouped_choices() -> list:
     return choices
 
 
+ROLE_LABELS: dict[str, str] = {}
+
+
+def register_roles(labels: dict[str, str]) -> None:
+    ROLE_LABELS.update(labels)
+
+
+def role_label(code: str) -> str:
+    return ROLE_LABELS.get(code, code)
+
+
 def label_for(code: str) -> str:
     return LABELS.get(code, code)

@@ -54,7 +54,7 @@ def events_list(request, filters: Query[AuditFilter]):
     return [event_out(e) for e in rows[: max(1, min(filters.limit, 1000))]]
 
 
-@router.get("/events/{event_id}", response={200: AuditEventOut, **errors(401, 403, 404)}, summary="审计记录详情")
+@router.get("/events/{event_id}", response={200: AuditEventOut, **errors(400, 401, 403, 404)}, summary="审计记录详情")
 def event_detail(request, event_id: int):
     if not can_read_audit(request.user):
         raise Forbidden("没有查看审计记录的权限")

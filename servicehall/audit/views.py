@@ -1,4 +1,5 @@
 from django import forms
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -7,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.http import require_safe
 
-from .actions import grouped_choices
+from .actions import grouped_choices, role_label
 from .models import Outcome
 from .selectors import can_read_audit, events_filtered, events_for_user
 
@@ -51,9 +52,33 @@ def events_view(request):
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+def _model_of(event):
+    try:
+        return apps.get_model(event.object_type) if "." in event.object_type else None
+    except LookupError:
+        return None
+
+
+def _changes(event, model) -> list[dict]:
+    """Before/after as rows labelled with the fields' Chinese names."""
+    labels = {}
+    if model is not None:
+        for field in model._meta.concrete_fields:
+            labels[field.attname] = labels[field.name] = str(field.verbose_name)
+    before, after = event.before or {}, event.after or {}
+    keys = list(dict.fromkeys([*before, *after])) if isinstance(before, dict) and isinstance(after, dict) else []
+    return [{"label": labels.get(key, key), "before": before.get(key, ""), "after": after.get(key, ""),
+             "changed": before.get(key) != after.get(key)} for key in keys]
+
+
 @audit_reader_required
 def event_detail_view(request, event_id):
     event = events_for_user(request.user).filter(pk=event_id).first()
     if event is None:
         raise Http404("未找到该审计记录")
-    return render(request, "audit/event_detail.html", {"event": event})
+    model = _model_of(event)
+    return render(request, "audit/event_detail.html", {
+        "event": event, "changes": _changes(event, model),
+        "object_label": str(model._meta.verbose_name) if model is not None else event.object_type,
+        "role_label": role_label(event.actor_role),
+    })

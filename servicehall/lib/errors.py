@@ -27,11 +27,6 @@ class Invalid(ServiceError):
     code = "invalid"
 
 
-class NotAuthenticated(ServiceError):
-    status = 401
-    code = "not_authenticated"
-
-
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"

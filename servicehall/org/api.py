@@ -5,11 +5,11 @@ from datetime import time
 from ninja import Router, Schema, Status
 
 from servicehall.api_schemas import ErrorOut, errors
-from servicehall.lib.errors import Forbidden, Invalid, NotFound
+from servicehall.lib.errors import Forbidden, Invalid
 from servicehall.lib.masking import mask_phone
 
 from .models import Department, District, ServiceCenter, Staff, Window
-from .selectors import can_create_branch, get_visible, user_districts
+from .selectors import can_create_branch, center_for_user, get_visible, user_districts
 from .services import center_create
 
 router = Router(tags=["组织机构"])
@@ -73,13 +73,6 @@ def centers_create(request, payload: CenterIn):
     return Status(201, center_out(center))
 
 
-def _center(request, code: str) -> ServiceCenter:
-    center = ServiceCenter.objects.for_user(request.user).filter(code=code).first()
-    if center is None:
-        raise NotFound("未找到该中心")
-    return center
-
-
 class WindowOut(Schema):
     id: int
     center: str
@@ -104,20 +97,20 @@ def window_out(window: Window) -> dict:
     }
 
 
-def _windows():
-    return Window.objects.select_related("center", "post__holder", "post__backup_staff")
+def _windows(user):
+    return Window.objects.for_user(user).select_related("center", "post__holder", "post__backup_staff")
 
 
 @router.get("/centers/{code}/windows", response={200: list[WindowOut], **errors(401, 404)}, summary="中心的窗口")
 def center_windows(request, code: str):
-    center = _center(request, code)
-    return [window_out(w) for w in _windows().filter(center=center)]
+    center = center_for_user(request.user, code)
+    return [window_out(w) for w in _windows(request.user).filter(center=center)]
 
 
-@router.get("/windows/{window_id}", response={200: WindowOut, **errors(401, 404)}, summary="窗口详情")
+@router.get("/windows/{window_id}", response={200: WindowOut, **errors(400, 401, 404)}, summary="窗口详情")
 def window_detail(request, window_id: int):
     window = get_visible(Window, request.user, window_id, label="窗口")
-    return window_out(_windows().get(pk=window.pk))
+    return window_out(_windows(request.user).get(pk=window.pk))
 
 
 class StaffOut(Schema):
@@ -137,11 +130,11 @@ def staff_out(staff: Staff) -> dict:
 
 @router.get("/centers/{code}/staff", response={200: list[StaffOut], **errors(401, 404)}, summary="中心的窗口人员")
 def center_staff(request, code: str):
-    center = _center(request, code)
-    return [staff_out(s) for s in Staff.objects.filter(center=center).select_related("center")]
+    center = center_for_user(request.user, code)
+    return [staff_out(s) for s in Staff.objects.for_user(request.user).filter(center=center).select_related("center")]
 
 
-@router.get("/staff/{staff_id}", response={200: StaffOut, **errors(401, 404)}, summary="窗口人员详情")
+@router.get("/staff/{staff_id}", response={200: StaffOut, **errors(400, 401, 404)}, summary="窗口人员详情")
 def staff_detail(request, staff_id: int):
     return staff_out(get_visible(Staff, request.user, staff_id, label="人员"))
 

@@ -46,6 +46,15 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from servicehall.lib.identity import IdentityError, validate_credit_code
+
+        if self.credit_code:
+            try:
+                self.credit_code = validate_credit_code(self.credit_code)
+            except IdentityError as exc:
+                raise ValidationError({"credit_code": exc.message}) from exc
+
 
 BRANCH_NAME_EXAMPLE = "税务"
 

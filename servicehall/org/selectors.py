@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from servicehall.accounts.models import Role
 from servicehall.lib.errors import NotFound
 
-from .models import BackupPost, CenterKind, Membership, ServiceCenter, Staff, Window
+from .models import Membership, ServiceCenter, Window
 
 ALL_CENTRE_ROLES = {Role.CITY_BUREAU}
 DISTRICT_ROLES = {Role.BUREAU, Role.LEADERSHIP}
@@ -48,13 +48,14 @@ def visible_center_ids(user) -> list[int]:
 
 def audit_reader_filter(user) -> Q | None:
     """Which audit rows a user reads: the audit admin all; the bureau and managers those of
-    their centres; window staff their own actions there; everyone else none (None)."""
+    their centres and their own; window staff their own actions; everyone else none (None)."""
     if user.role == Role.AUDITADMIN:
         return Q()
+    own = Q(actor_id=user.pk)  # one's own sign-ins and password changes carry no centre
     if user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER}:
-        return Q(center_id__in=visible_center_ids(user))
+        return Q(center_id__in=visible_center_ids(user)) | own
     if user.role == Role.STAFF:
-        return Q(center_id__in=visible_center_ids(user), actor_id=user.pk)
+        return own & (Q(center_id__in=visible_center_ids(user)) | Q(center_id__isnull=True))
     return None
 
 
@@ -100,13 +101,13 @@ def windows_without_post(user, center=None):
     return windows.select_related("center")
 
 
-def staff_window(staff: Staff) -> Window | None:
-    post = BackupPost.objects.filter(holder=staff).select_related("window").order_by("window__number").first()
-    return post.window if post else None
-
-
-def branch_count(user) -> int:
-    return ServiceCenter.objects.for_user(user).filter(kind=CenterKind.BRANCH).count()
+def center_for_user(user, code: str) -> ServiceCenter:
+    """A centre by code, if the user may see it; NotFound otherwise (404, never 403)."""
+    center = (ServiceCenter.objects.for_user(user).select_related("district", "department", "parent")
+              .filter(code=code).first())
+    if center is None:
+        raise NotFound("未找到该中心")
+    return center
 
 
 def get_visible(model, user, pk, *, label: str):

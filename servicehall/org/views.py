@@ -4,35 +4,20 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from servicehall.accounts.context import BUSINESS
 from servicehall.accounts.models import Role
-from servicehall.lib.errors import NotFound
 from servicehall.web import apply_service, role_required
 
 from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
 from .models import BackupPost, Department, ServiceCenter, Staff, Window
-from .selectors import can_create_branch, can_manage_center, centers_overview, get_visible, user_districts
+from .selectors import (can_create_branch, can_manage_center, center_for_user, centers_overview, get_visible,
+                        user_districts)
 from .services import (backup_post_set, center_create, center_update, staff_create, staff_personal_view, staff_update,
                        window_create, window_update)
 
 business_only = role_required(*BUSINESS)
-
-
-def _center(request, code: str) -> ServiceCenter:
-    center = ServiceCenter.objects.for_user(request.user).select_related("district", "department", "parent").filter(code=code).first()
-    if center is None:
-        raise Http404("未找到该中心")
-    return center
-
-
-def _visible(model, request, pk, label):
-    try:
-        return get_visible(model, request.user, pk, label=label)
-    except NotFound:
-        raise Http404(f"未找到该{label}") from None
 
 
 def _require_manage(request, center):
@@ -71,21 +56,21 @@ def center_create_view(request):
 
 @business_only
 def center_detail_view(request, code):
-    center = _center(request, code)
-    windows = Window.objects.filter(center=center).select_related("post__holder", "post__backup_staff")
+    center = center_for_user(request.user, code)
+    windows = Window.objects.for_user(request.user).filter(center=center).select_related("post__holder", "post__backup_staff")
     return render(request, "org/center_detail.html", {
         "center": center, "windows": windows,
-        "staff": Staff.objects.filter(center=center).select_related("department"),
+        "staff": Staff.objects.for_user(request.user).filter(center=center).select_related("department"),
         "can_manage": can_manage_center(request.user, center),
     })
 
 
 @business_only
 def center_edit_view(request, code):
-    center = _center(request, code)
+    center = center_for_user(request.user, code)
     _require_manage(request, center)
     can_rename = request.user.role in {Role.BUREAU, Role.CITY_BUREAU}
-    form = CenterEditForm(request.POST or None, instance=ServiceCenter.objects.get(pk=center.pk),
+    form = CenterEditForm(request.POST or None, instance=ServiceCenter.objects.for_user(request.user).get(pk=center.pk),
                           departments=_departments(request.user), can_rename=can_rename)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -107,10 +92,10 @@ def _owned_form(request, *, instance, center, form, save, template, done_message
 
 @business_only
 def window_form_view(request, code=None, window_id=None):
-    window = _visible(Window, request, window_id, "窗口") if window_id else None
-    center = window.center if window else _center(request, code)
+    window = get_visible(Window, request.user, window_id, label="窗口") if window_id else None
+    center = window.center if window else center_for_user(request.user, code)
     _require_manage(request, center)
-    form = WindowForm(request.POST or None, instance=Window.objects.get(pk=window.pk) if window else None)
+    form = WindowForm(request.POST or None, instance=Window.objects.for_user(request.user).get(pk=window.pk) if window else None)
     if window:
         save = partial(window_update, actor=request.user, window=window)
     else:
@@ -121,8 +106,8 @@ def window_form_view(request, code=None, window_id=None):
 
 @business_only
 def staff_detail_view(request, staff_id):
-    staff = _visible(Staff, request, staff_id, "人员")
-    posts = BackupPost.objects.filter(center=staff.center).select_related("window", "holder", "backup_staff")
+    staff = get_visible(Staff, request.user, staff_id, label="人员")
+    posts = BackupPost.objects.for_user(request.user).filter(center=staff.center).select_related("window", "holder", "backup_staff")
     return render(request, "org/staff_detail.html", {
         "staff": staff, "held": [p for p in posts if p.holder_id == staff.pk],
         "backing": [p for p in posts if p.backup_staff_id == staff.pk],
@@ -132,12 +117,12 @@ def staff_detail_view(request, staff_id):
 
 @business_only
 def staff_form_view(request, code=None, staff_id=None):
-    staff = _visible(Staff, request, staff_id, "人员") if staff_id else None
-    center = staff.center if staff else _center(request, code)
+    staff = get_visible(Staff, request.user, staff_id, label="人员") if staff_id else None
+    center = staff.center if staff else center_for_user(request.user, code)
     _require_manage(request, center)
     if staff and request.method == "GET":
         staff_personal_view(actor=request.user, staff=staff)
-    form = StaffForm(request.POST or None, instance=Staff.objects.get(pk=staff.pk) if staff else None,
+    form = StaffForm(request.POST or None, instance=Staff.objects.for_user(request.user).get(pk=staff.pk) if staff else None,
                      departments=Department.objects.filter(district=center.district))
     if staff:
         save = partial(staff_update, actor=request.user, staff=staff)
@@ -149,10 +134,10 @@ def staff_form_view(request, code=None, staff_id=None):
 
 @business_only
 def backup_post_view(request, window_id):
-    window = _visible(Window, request, window_id, "窗口")
+    window = get_visible(Window, request.user, window_id, label="窗口")
     _require_manage(request, window.center)
-    post = BackupPost.objects.filter(window=window).first()
-    staff = Staff.objects.filter(center=window.center, is_active=True)
+    post = BackupPost.objects.for_user(request.user).filter(window=window).first()
+    staff = Staff.objects.for_user(request.user).filter(center=window.center, is_active=True)
     form = BackupPostForm(request.POST or None, instance=post, staff=staff)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -162,7 +162,9 @@ class AuditScopeTests(AuditPageTestCase):
         self.assertEqual(self.api_ids(self.p.manager_a, actor="staff_b"), [])
 
     def test_it_shows_window_staff_only_their_own_actions(self):
-        expected = self.ids(self.a_staff_morning, self.a_staff_view, self.a_staff_next_day, self.a_staff_after_midnight)
+        # Their own sign-in carries no centre, and is theirs to see.
+        expected = self.ids(self.a_staff_morning, self.a_staff_view, self.a_staff_next_day, self.a_staff_after_midnight,
+                            self.a_staff_signin)
         self.assertEqual(set(self.page_ids(self.p.staff_a)), expected)
         self.assertEqual(set(self.api_ids(self.p.staff_a)), expected)
         client = self.login(self.p.staff_a)
@@ -231,3 +233,12 @@ class AuditReadOnlyTests(AuditPageTestCase):
     def test_it_keeps_the_audit_admin_out_of_the_django_admin(self):
         response = self.login(self.p.auditadmin).get("/admin/")
         self.assertEqual(response.status_code, 302)
+
+
+class AuditDetailTests(AuditPageTestCase):
+    def test_it_shows_roles_objects_and_fields_in_chinese(self):
+        response = self.login(self.p.auditadmin).get(reverse("audit:event", args=[self.a_staff_morning.pk]))
+        self.assertContains(response, "窗口人员")  # the actor's role
+        self.assertContains(response, "窗口 A窗口早")  # the object's kind and name
+        self.assertContains(response, "<td>窗口名称</td>", html=False)
+        self.assertNotContains(response, "org.window")
