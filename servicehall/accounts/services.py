@@ -207,9 +207,9 @@ def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:
     if not raw:
         return None
     key = ApiKey.objects.select_related("user").filter(key_hash=hash_api_key(raw), revoked_at__isnull=True).first()
-    if key is None or not key.user.is_active:
-        return None
     now = now or timezone.now()
+    if key is None or not key.user.is_active or key.user.is_locked(now):
+        return None
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key.user

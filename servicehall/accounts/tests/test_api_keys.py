@@ -125,3 +125,18 @@ class ApiKeyTests(PersonaTestCase):
     def test_it_finds_no_user_for_an_empty_or_unknown_key(self):
         self.assertIsNone(api_key_user(""))
         self.assertIsNone(api_key_user("sh_unknown"))
+
+
+class LockedKeyOwnerTests(PersonaTestCase):
+    def test_it_refuses_the_key_of_a_locked_account(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from servicehall.accounts.models import User
+        from servicehall.accounts.services import api_key_create
+
+        _, raw = api_key_create(actor=None, user=self.p.bureau)
+        self.assertEqual(self.client.get("/api/v1/centers", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code, 200)
+        User.objects.filter(pk=self.p.bureau.pk).update(locked_until=timezone.now() + timedelta(minutes=15))
+        self.assertEqual(self.client.get("/api/v1/centers", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code, 401)
