@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "servicehall.audit",
     "servicehall.org",
     "servicehall.workcalendar",
+    "servicehall.catalog",
 ]
 
 MIDDLEWARE = [

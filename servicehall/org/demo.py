@@ -46,6 +46,16 @@ GIVEN = ["丽", "伟", "静", "敏", "强", "磊", "洋", "艳", "军", "杰", "
          "志强", "晓东", "春梅", "建华", "玉兰", "国庆", "红霞", "立新", "文博", "雅婷", "子涵", "思远"]
 
 
+# Higher apps add their demo content here (catalogue, queues…) from their AppConfig.ready(),
+# so org never imports them. Each step takes the district and runs after the organisation.
+DEMO_STEPS: list = []
+
+
+def register_demo_step(step) -> None:
+    if step not in DEMO_STEPS:
+        DEMO_STEPS.append(step)
+
+
 @dataclass
 class DemoAccount:
     username: str
@@ -152,5 +162,7 @@ def load_demo() -> list[DemoAccount]:
     ]:
         _account(username, role, full_name)
         accounts.append(DemoAccount(username, role, full_name, []))
+    for step in DEMO_STEPS:
+        step(district)
     audit_record(actor=None, action="demo.load", object_type="org.district", object_id=district.code, object_repr=district.name)
     return accounts
