@@ -143,12 +143,14 @@ def health(request):
 
 def _register_routers() -> None:
     from servicehall.audit.api import router as audit_router
+    from servicehall.catalog.api import router as catalog_router
     from servicehall.org.api import router as org_router
     from servicehall.workcalendar.api import router as calendar_router
 
     api.add_router("", org_router)
     api.add_router("/calendar", calendar_router)
     api.add_router("/audit", audit_router)
+    api.add_router("", catalog_router)
 
 
 _register_routers()

@@ -10,6 +10,8 @@ urlpatterns = [
     path("org/", include("servicehall.org.urls")),
     path("calendar/", include("servicehall.workcalendar.urls")),
     path("audit/", include("servicehall.audit.urls")),
+    path("catalog/", include("servicehall.catalog.urls")),
+    path("guide/", include("servicehall.catalog.guide_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

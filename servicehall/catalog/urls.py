@@ -1,0 +1,4 @@
+from .views import excel, manage
+
+app_name = "catalog"
+urlpatterns = manage.urlpatterns + excel.urlpatterns

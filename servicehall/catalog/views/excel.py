@@ -1,0 +1,3 @@
+"""Excel import and export pages."""
+
+urlpatterns: list = []

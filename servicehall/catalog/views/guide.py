@@ -1,0 +1,3 @@
+"""The public guide (办事指南, no login) and the information desk."""
+
+urlpatterns: list = []

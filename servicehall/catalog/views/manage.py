@@ -1,0 +1,3 @@
+"""Proposals, review, versions, catalogue health and figures (managers and the bureau)."""
+
+urlpatterns: list = []
