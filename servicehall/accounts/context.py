@@ -16,6 +16,7 @@ def _roles(*roles):
 NAV = [
     ("首页", "home", lambda user: True),
     ("服务中心", "org:centers", _roles(*BUSINESS)),
+    ("事项清单", "catalog:items", _roles(Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER)),
     ("工作日历", "workcalendar:calendar", _roles(*BUSINESS)),
     ("审计日志", "audit:events", can_read_audit),
     ("安全策略", "accounts:security_policy", _roles(Role.SECADMIN)),

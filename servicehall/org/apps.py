@@ -22,4 +22,6 @@ class OrgConfig(AppConfig):
             "staff.update": "修改窗口人员",
             "staff.view": "查看人员个人信息",
             "backup_post.set": "设置AB岗",
-        }, groups={"center": "中心", "window": "窗口", "staff": "窗口人员", "backup_post": "AB岗"})
+            "department.item_total": "填报部门事项总数",
+        }, groups={"center": "中心", "window": "窗口", "staff": "窗口人员", "backup_post": "AB岗",
+                   "department": "主管部门"})

@@ -36,6 +36,8 @@ class Department(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="departments", verbose_name="行政区划")
     name = models.CharField("部门名称", max_length=60)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    item_total = models.PositiveIntegerField("部门政务服务事项总数", null=True, blank=True,
+                                             help_text="本部门承担的政务服务和收费事项总数，用于计算“应进必进”进驻率")
 
     class Meta:
         verbose_name = "主管部门"

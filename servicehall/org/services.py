@@ -166,6 +166,23 @@ def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff
     return post
 
 
+@transaction.atomic
+def department_item_total_set(*, actor, department: Department, total: int | None, now: datetime | None = None) -> Department:
+    """The bureau records how many service items a department holds (the 应进必进 base)."""
+    if actor.role not in {Role.BUREAU, Role.CITY_BUREAU}:
+        raise Forbidden("只有营商局可以填报部门事项总数")
+    if not department.district.centers.filter(pk__in=visible_center_ids(actor)).exists():
+        raise NotFound("未找到该部门")
+    if total is not None and not 0 <= total <= 10000:
+        raise Invalid("部门事项总数应在0至10000之间", field="item_total")
+    before = {"item_total": department.item_total}
+    Department.objects.filter(pk=department.pk).update(item_total=total)
+    department.refresh_from_db()
+    audit_record(actor=actor, action="department.item_total", obj=department, before=before,
+                 after={"item_total": total}, now=now)
+    return department
+
+
 def staff_personal_view(*, actor, staff: Staff, now: datetime | None = None) -> Staff:
     """Opening a staff record with its unmasked personal data is itself audited."""
     _require_manage(actor, staff.center)
