@@ -89,8 +89,8 @@ SETS = {  # ItemData list field → (form, key field that marks a row as filled,
 class ItemFormBundle:
     """The main form and its four formsets, handled as one."""
 
-    def __init__(self, data=None, *, initial: ItemData | None = None, windows=()):
-        content = initial.model_dump(mode="json") if initial else {}
+    def __init__(self, data=None, *, initial: ItemData | dict | None = None, windows=()):
+        content = initial.model_dump(mode="json") if isinstance(initial, ItemData) else dict(initial or {})
         self.set_errors: dict[str, str] = {}   # problems of a whole list (e.g. missing steps)
         self.filled: dict[str, list] = {}      # per list, the forms that held a row, in order
         self.form = ItemForm(data, initial=content, windows=windows, prefix="item")

@@ -122,7 +122,11 @@ def propose_new_view(request):
     if not code:
         return render(request, "catalog/pick_center.html", {"centres": centres})
     center = center_for_user(request.user, code)
-    bundle = ItemFormBundle(request.POST or None, windows=_windows(center))
+    defaults = {"place": f"{center.name}（{center.address}）" if center.address else center.name,
+                "hours": f"周一至周五 {center.opens_at:%H:%M}—{center.closes_at:%H:%M}（法定节假日除外）",
+                "consult_phone": center.phone, "complaint_phone": center.complaint_phone,
+                "body_name": center.department.name if center.department else ""}
+    bundle = ItemFormBundle(request.POST or None, initial=defaults, windows=_windows(center))
 
     def submit(data, reason, draft):
         return item_propose(actor=request.user, center=center, data=data, reason=reason, submit=not draft)
