@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "servicehall.org",
     "servicehall.workcalendar",
     "servicehall.catalog",
+    "servicehall.inquiries",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("servicehall.audit.urls")),
     path("catalog/", include("servicehall.catalog.urls")),
     path("guide/", include("servicehall.catalog.guide_urls")),
+    path("inquiries/", include("servicehall.inquiries.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

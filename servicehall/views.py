@@ -9,6 +9,7 @@ from django.utils import timezone
 from servicehall.accounts.models import Role, User
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
+from servicehall.inquiries.selectors import overdue_for
 from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
 from servicehall.workcalendar.models import CalendarYear
@@ -41,12 +42,13 @@ def home_view(request):
             template="home/staff.html", profile=profile,
             posts=posts.select_related("window", "holder", "backup_staff", "center").distinct(),
             centers=ServiceCenter.objects.for_user(user),
-            recent=events_for_user(user)[:8],
+            recent=events_for_user(user)[:8], overdue_inquiries=overdue_for(user, now),
         )
     elif user.role == Role.MANAGER:
         context.update(
             template="home/manager.html", centers=centers_overview(user),
             gaps=windows_without_post(user), recent=events_for_user(user)[:10],
+            overdue_inquiries=overdue_for(user, now),
         )
     elif user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP}:
         context.update(

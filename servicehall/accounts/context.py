@@ -18,6 +18,7 @@ NAV = [
     ("服务中心", "org:centers", _roles(*BUSINESS)),
     ("事项清单", "catalog:items", _roles(Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER)),
     ("工作日历", "workcalendar:calendar", _roles(*BUSINESS)),
+    ("首问登记", "inquiries:list", _roles(Role.MANAGER, Role.STAFF, Role.BUREAU, Role.CITY_BUREAU)),
     ("审计日志", "audit:events", can_read_audit),
     ("安全策略", "accounts:security_policy", _roles(Role.SECADMIN)),
     ("账号", "accounts:accounts", _roles(Role.SECADMIN, Role.SYSADMIN)),

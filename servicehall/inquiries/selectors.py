@@ -1,0 +1,129 @@
+"""Reads of first inquiries: lists scoped by centre, the overdue list for a home page."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from servicehall.accounts.models import Role, User
+from servicehall.catalog.models import ItemStatus, ServiceItem
+from servicehall.lib.errors import Invalid
+from servicehall.lib.workdays import WorkCalendar
+from servicehall.org.models import ServiceCenter, Window
+from servicehall.org.selectors import can_manage_center, get_visible, visible_center_ids
+from servicehall.workcalendar.selectors import get_calendar
+
+from .models import DONE_STATUSES, PENDING_STATUSES, FirstInquiry
+
+LOGGING_ROLES = {Role.STAFF, Role.MANAGER}  # who takes questions at a desk or window
+HANDLER_ROLES = {Role.STAFF, Role.MANAGER}  # who may receive a hand-over
+READER_ROLES = {Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
+
+
+def inquiries_for(user, *, state: str = "", mine: bool = False, center: ServiceCenter | None = None) -> QuerySet:
+    """The inquiries of the user's centres; `state` "open" (pending) or "closed" (done)."""
+    rows = FirstInquiry.objects.for_user(user)
+    if state == "open":
+        rows = rows.filter(status__in=PENDING_STATUSES)
+    elif state == "closed":
+        rows = rows.filter(status__in=DONE_STATUSES)
+    if mine:
+        rows = rows.filter(owner=user)
+    if center is not None:
+        rows = rows.filter(center=center)
+    return rows.select_related("center", "window", "owner", "item")
+
+
+def get_inquiry(user, pk) -> FirstInquiry:
+    """One inquiry the user may see, or NotFound (404 for another centre's inquiry)."""
+    return get_visible(FirstInquiry, user, pk, label="首问记录")
+
+
+def inquiry_history(inquiry: FirstInquiry) -> QuerySet:
+    return inquiry.events.select_related("actor", "to_owner").order_by("at", "id")
+
+
+def can_log(user, center: ServiceCenter) -> bool:
+    return user.is_authenticated and user.role in LOGGING_ROLES and center.pk in visible_center_ids(user)
+
+
+def can_handle(user, inquiry: FirstInquiry) -> bool:
+    """The owner, or a manager of the inquiry's centre (standing in for an absent owner)."""
+    if not user.is_authenticated or inquiry.center_id not in visible_center_ids(user):
+        return False
+    if inquiry.owner_id == user.pk:
+        return True
+    return user.role == Role.MANAGER and can_manage_center(user, inquiry.center)
+
+
+def logging_centers(user) -> QuerySet:
+    if user.role not in LOGGING_ROLES:
+        return ServiceCenter.objects.none()
+    return ServiceCenter.objects.for_user(user).filter(is_active=True)
+
+
+def windows_of(user, center: ServiceCenter) -> QuerySet:
+    return Window.objects.for_user(user).filter(center=center, is_active=True)
+
+
+def handover_candidates(user, inquiry: FirstInquiry) -> QuerySet:
+    """Named people who may take the inquiry over: active staff and managers of its centre
+    (members of the centre, or managers of its department), never the current owner."""
+    center = inquiry.center
+    members = Q(memberships__center=center)
+    if center.department_id:
+        members |= Q(memberships__department_id=center.department_id, role=Role.MANAGER)
+    if center.pk not in visible_center_ids(user):
+        return User.objects.none()
+    return (User.objects.filter(members, is_active=True, role__in=HANDLER_ROLES)
+            .exclude(pk=inquiry.owner_id).distinct().order_by("role", "full_name", "username"))
+
+
+def items_for(user) -> QuerySet:
+    """Public service items of the user's centres (for naming the item asked about)."""
+    return ServiceItem.objects.for_user(user).filter(status=ItemStatus.ACTIVE).order_by("name")
+
+
+def find_item(user, text: str) -> ServiceItem:
+    """An item of the user's centres by its name, part of its name or its pinyin initials
+    (法律援助 → "flyz"); Invalid on the field when none or several match."""
+    text = (text or "").strip()
+    items = items_for(user)
+    exact = list(items.filter(name=text)[:2])
+    if len(exact) == 1:
+        return exact[0]
+    found = list(items.filter(Q(name__icontains=text) | Q(initials__startswith=text.lower()))[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise Invalid(f"相关事项：未找到名称含“{text}”的事项", field="item_name")
+    raise Invalid(f"相关事项：有多个事项与“{text}”相符，请输入完整的事项名称", field="item_name")
+
+
+def last_workday_on_or_before(calendar: WorkCalendar, day: date) -> date | None:
+    """The latest working day not after `day` (holidays last at most a few weeks)."""
+    for back in range(366):
+        candidate = day - timedelta(days=back)
+        if calendar.is_workday(candidate):
+            return candidate
+    return None
+
+
+def overdue_for(user, now: datetime | None = None) -> QuerySet:
+    """Pending inquiries the user owns (taken, or handed over to them) that were asked more
+    than one working day ago: `workdays_between(asked date, today) >= 1` on local dates.
+
+    That count is at least one exactly when a working day lies after the day asked and on or
+    before today, i.e. when the day asked is before the last working day up to today; so the
+    rule becomes one indexed query on `asked_at`.
+    """
+    now = now or timezone.now()
+    calendar = get_calendar()
+    last_workday = last_workday_on_or_before(calendar, timezone.localdate(now))
+    if last_workday is None:
+        return FirstInquiry.objects.none()
+    cutoff = timezone.make_aware(datetime.combine(last_workday, time.min))
+    return (FirstInquiry.objects.for_user(user)
+            .filter(owner=user, status__in=PENDING_STATUSES, asked_at__lt=cutoff)
+            .select_related("center", "window")
+            .order_by("asked_at", "id"))
