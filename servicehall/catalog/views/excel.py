@@ -1,3 +1,80 @@
-"""Excel import and export pages."""
+"""Excel import and export pages: `/catalog/import/` (branch managers and the bureau) and
+`/catalog/export.xlsx` (anyone with business access, over the centres they may see)."""
 
-urlpatterns: list = []
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from servicehall.accounts.context import BUSINESS
+from servicehall.accounts.models import Role
+from servicehall.org.models import ServiceCenter
+from servicehall.org.selectors import can_manage_center, center_for_user
+from servicehall.web import role_required
+
+from ..excel import MAX_FILE_BYTES, XLSX_CONTENT_TYPE, catalog_export, catalog_import
+from ..models import ServiceItem
+
+IMPORTERS = (Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel文件", help_text="“导出”得到的 .xlsx 文件格式；不超过10MB")
+    center = forms.ModelChoiceField(label="导入到中心", queryset=ServiceCenter.objects.none(), required=False,
+                                    to_field_name="code", empty_label="按表中“中心编码”列",
+                                    help_text="选择后，表中“中心编码”可留空，填写的须与所选中心一致")
+
+    def __init__(self, *args, centers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = centers
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024}MB")
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件")
+        return upload
+
+
+def _manageable_centers(user):
+    ids = [c.pk for c in ServiceCenter.objects.for_user(user) if can_manage_center(user, c)]
+    return ServiceCenter.objects.filter(pk__in=ids).order_by("code")
+
+
+@role_required(*IMPORTERS)
+def import_view(request):
+    form = ImportForm(request.POST or None, request.FILES or None, centers=_manageable_centers(request.user))
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = catalog_import(actor=request.user, file=form.cleaned_data["file"], center=form.cleaned_data["center"])
+        if report.ok:
+            messages.success(request, report.summary)
+            return redirect("catalog:import")
+    return render(request, "catalog/excel/import.html", {
+        "form": form, "report": report,
+        "export_centers": ServiceCenter.objects.for_user(request.user).order_by("code"),
+    })
+
+
+@role_required(*BUSINESS)
+def export_view(request):
+    items = ServiceItem.objects.for_user(request.user)
+    code = request.GET.get("center", "").strip()
+    name = "事项清单"
+    if code:
+        center = center_for_user(request.user, code)  # NotFound (404) for a centre the user may not see
+        items = items.filter(center=center)
+        name += f"-{center.code}"
+    response = HttpResponse(catalog_export(items), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")
+    return response
+
+
+urlpatterns = [
+    path("import/", import_view, name="import"),
+    path("export.xlsx", export_view, name="export"),
+]
