@@ -12,7 +12,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from servicehall.accounts.api_auth import API_AUTH
-from servicehall.api_schemas import ErrorOut
+from servicehall.api_schemas import FIELD_LABELS, ErrorOut
 from servicehall.lib.errors import ServiceError
 
 logger = logging.getLogger("servicehall.api")
@@ -61,16 +61,6 @@ def _field_name(loc) -> str | None:
     if parts and parts[0] in {"payload", "data", "body"}:
         parts = parts[1:]
     return ".".join(parts) or None
-
-
-FIELD_LABELS = {
-    "start": "起算日", "days": "工作日数", "code": "编码", "name": "名称", "department": "主管部门",
-    "district": "行政区划", "actor": "操作人", "center": "中心", "action": "操作", "day": "日期", "limit": "条数",
-}
-
-
-def register_field_labels(labels: dict[str, str]) -> None:
-    FIELD_LABELS.update(labels)
 
 
 @api.exception_handler(ValidationError)

@@ -12,3 +12,14 @@ class ErrorOut(Schema):
 def errors(*statuses: int) -> dict:
     """Response declarations for the error statuses an endpoint can give."""
     return {status: ErrorOut for status in statuses}
+
+
+# Chinese names of request fields, for validation messages ("工作日数：应为整数").
+FIELD_LABELS = {
+    "start": "起算日", "days": "工作日数", "code": "编码", "name": "名称", "department": "主管部门",
+    "district": "行政区划", "actor": "操作人", "center": "中心", "action": "操作", "day": "日期", "limit": "条数",
+}
+
+
+def register_field_labels(labels: dict[str, str]) -> None:
+    FIELD_LABELS.update(labels)

@@ -4,19 +4,22 @@
 district platform and any citizen-facing client, and show approved versions only.
 """
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import errors, register_field_labels
 
+from servicehall.lib.errors import NotFound
+from servicehall.org.selectors import center_for_user
+
+from .checks import check_item
 from .data import ItemData
+from .models import ItemChange, ServiceItem
 from .selectors import (QUERY_MAX_LENGTH, case_type_label, item_type_label, public_center, public_item_guide,
                         public_items)
+from .services import item_change_approve, item_change_return, item_propose
 
 router = Router(tags=["政务服务事项"])
-
-from servicehall.api import register_field_labels  # noqa: E402  (servicehall.api imports this router)
-
 register_field_labels({"q": "检索词"})
 
 LIST_LIMIT_DEFAULT = 50
@@ -90,3 +93,98 @@ def items_detail(request, code: str):
         **guide.data.model_dump(), **item_out(guide.item), "version": guide.version.number,
         "windows_detail": [{"number": w.number, "name": w.name} for w in guide.windows],
     }
+
+
+# --- Proposals and decisions (the district platform, managers' tools) -------------------
+
+class ProposalIn(ItemData):
+    """A new item (`item` null) or a change of `item`, with the whole implementation list."""
+
+    center: str = Field(description="中心编码")
+    item: str | None = Field(None, description="变更时为事项实施编码，新增时为 null")
+    reason: str = ""
+    submit: bool = Field(True, description="false 时仅保存草稿，不做质量检查")
+
+
+class DecisionIn(Schema):
+    reason: str = ""
+
+
+class ProposalOut(Schema):
+    id: int
+    center: str
+    item: str
+    kind: str
+    status: str
+    status_label: str
+    version: int | None
+    base_version: int | None
+    reason: str
+    decision_reason: str
+    problems: list[dict]
+
+
+def proposal_out(change) -> dict:
+    problems = check_item(change.version.content) if change.version else []
+    return {
+        "id": change.pk, "center": change.center.code, "item": change.item.code, "kind": change.kind,
+        "status": change.status, "status_label": change.get_status_display(),
+        "version": change.version.number if change.version else None,
+        "base_version": change.base_version.number if change.base_version else None,
+        "reason": change.reason, "decision_reason": change.decision_reason,
+        "problems": [{"rule": p.rule, "field": p.field, "message": p.message} for p in problems],
+    }
+
+
+def _proposal(request, change_id: int):
+    change = ItemChange.objects.for_user(request.user).select_related("center", "item", "version", "base_version")
+    change = change.filter(pk=change_id).first()
+    if change is None:
+        raise NotFound("未找到该变更申请")
+    return change
+
+
+class ProposalFilters(Schema):
+    center: str | None = None
+    status: str | None = None
+
+
+@router.get("/proposals", response={200: list[ProposalOut], **errors(400, 401)}, summary="事项变更申请列表")
+def proposals_list(request, filters: Query[ProposalFilters]):
+    changes = ItemChange.objects.for_user(request.user).select_related("center", "item", "version", "base_version")
+    if filters.center:
+        changes = changes.filter(center__code=filters.center)
+    if filters.status:
+        changes = changes.filter(status=filters.status)
+    return [proposal_out(c) for c in changes[:500]]
+
+
+@router.post("/proposals", response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提出新增或变更事项")
+def proposals_create(request, payload: ProposalIn):
+    center = center_for_user(request.user, payload.center)
+    item = None
+    if payload.item:
+        item = ServiceItem.objects.for_user(request.user).filter(code=payload.item, center=center).first()
+        if item is None:
+            raise NotFound("未找到该事项", field="item")
+    data = ItemData.model_validate(payload.model_dump(include=set(ItemData.model_fields)))
+    change = item_propose(actor=request.user, center=center, item=item, data=data, reason=payload.reason,
+                          submit=payload.submit)
+    return Status(201, proposal_out(change))
+
+
+@router.get("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 404)}, summary="变更申请详情")
+def proposals_detail(request, change_id: int):
+    return proposal_out(_proposal(request, change_id))
+
+
+@router.post("/proposals/{change_id}/approve", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+             summary="批准（营商局）")
+def proposals_approve(request, change_id: int, payload: DecisionIn):
+    return proposal_out(item_change_approve(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
+
+
+@router.post("/proposals/{change_id}/return", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+             summary="退回（营商局，须写明理由）")
+def proposals_return(request, change_id: int, payload: DecisionIn):
+    return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))

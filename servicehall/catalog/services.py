@@ -69,6 +69,19 @@ def _next_code(center: ServiceCenter, item_type: str) -> str:
     return f"{prefix}{serial:04d}"
 
 
+def _create_item(*, center: ServiceCenter, data: ItemData, now: datetime) -> ServiceItem:
+    """A new item with the centre's next implementation code; two proposals at the same
+    instant may both read the same last code, so the loser takes the next one."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return ServiceItem.objects.create(center=center, code=_next_code(center, data.item_type),
+                                                  created_at=now, name=data.name)
+        except IntegrityError:
+            continue
+    raise Conflict("实施编码分配冲突，请稍后重试")
+
+
 def _check_windows(center: ServiceCenter, data: ItemData) -> None:
     numbers = set(center.windows.filter(is_active=True).values_list("number", flat=True))
     unknown = [n for n in data.windows if n not in numbers]
@@ -112,8 +125,7 @@ def item_propose(*, actor, center: ServiceCenter, data: ItemData, item: ServiceI
     if submit:
         _blocking_problem(data)
     if item is None:
-        item = ServiceItem.objects.create(center=center, code=_next_code(center, data.item_type), created_at=now,
-                                          name=data.name)
+        item = _create_item(center=center, data=data, now=now)
         kind, base = ChangeKind.NEW, None
     else:
         if item.center_id != center.pk:
