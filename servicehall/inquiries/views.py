@@ -85,7 +85,9 @@ def new_view(request):
         raise NotFound("未找到该中心")
     windows = windows_of(user, center)
     own = _own_window(user, center)
-    form = InquiryLogForm(request.POST or None, windows=windows, initial={"window": own.pk if own else None})
+    asked_about = request.GET.get("item", "")[:200]  # from the information desk's search results
+    form = InquiryLogForm(request.POST or None, windows=windows, initial={
+        "window": own.pk if own else None, "item_name": asked_about, "topic": f"咨询{asked_about}" if asked_about else ""})
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

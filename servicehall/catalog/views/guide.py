@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 
 from servicehall.accounts.context import BUSINESS
+from servicehall.accounts.models import Role
 from servicehall.lib.errors import NotFound
 from servicehall.web import role_required
 
@@ -129,6 +130,7 @@ def desk_view(request):
     return render(request, "guide/desk.html", {
         "q": q, "center_code": center_code, "centers": centers, "results": results, "more": more,
         "searched": bool(q or center_code),
+        "can_log": request.user.role in (Role.STAFF, Role.MANAGER),  # first-inquiry log (首问登记)
     })
 
 

@@ -189,3 +189,10 @@ class HandOverPageTests(InquiryTestCase):
             "handover-to_user": self.p.staff_b.pk, "handover-note": "移交"})
         self.assertContains(response, 'data-field="to_user"')
         self.assertEqual(FirstInquiry.objects.get().owner, self.p.staff_a)
+
+
+class DeskToInquiryTests(InquiryTestCase):
+    def test_it_starts_a_first_inquiry_from_the_desk_with_the_item_filled_in(self):
+        response = self.login(self.p.staff_a).get("/inquiries/new/", {"item": "法律援助申请受理审查"})
+        self.assertContains(response, 'value="法律援助申请受理审查"')
+        self.assertContains(response, "咨询法律援助申请受理审查")
