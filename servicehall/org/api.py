@@ -4,7 +4,7 @@ from datetime import time
 
 from ninja import Router, Schema, Status
 
-from servicehall.api_schemas import ErrorOut, errors
+from servicehall.api_schemas import errors
 from servicehall.lib.errors import Forbidden, Invalid
 from servicehall.lib.masking import mask_phone
 

@@ -71,7 +71,7 @@ class ProposalPageTests(PersonaTestCase):
         item_change_approve(actor=self.p.bureau, change=change)
         client = self.login(self.p.manager_b)
         for url in (f"/catalog/changes/{change.pk}/", f"/catalog/items/{change.item.code}/",
-                    f"/catalog/items/{change.item.code}/change/", f"/catalog/new/?center=21140301"):
+                    f"/catalog/items/{change.item.code}/change/", "/catalog/new/?center=21140301"):
             with self.subTest(url=url):
                 self.assertEqual(client.get(url).status_code, 404)
         self.assertNotContains(client.get("/catalog/"), "食品经营许可")

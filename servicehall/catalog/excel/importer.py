@@ -1,53 +1,8 @@
-"""Excel import and export of the catalogue (事项清单).
-
-The layout (one .xlsx workbook; `catalog_export` writes it, `catalog_import` reads it, so an
-export is also the template for an import):
-
-- 「事项」 one row per item. Columns: 序号 (the row key: any number or text, unique in the
-  file), 中心编码, 实施编码 (blank: a new item, the system gives it a code), then one column
-  per element of the implementation list headed by its `data.FIELD_LABELS` label. Choices
-  are written as their Chinese labels (行政许可, 县级, 承诺件; codes are accepted too), flags
-  as 是/否, 网上办理深度 as 0–4, 办理窗口 as window numbers joined by 、. 办理流程 holds one
-  step per line, "环节名称：工作日数" with an optional "：说明" (ASCII or full-width colon).
-- 「申请材料」, 「收费项目」 and 「常见问题」 one row per material, fee or question, keyed by
-  事项序号 (the 序号 of the item's row), in the order they appear. Their optional 事项名称
-  column is for reading; when filled it must match the item's name, which catches a mistyped
-  序号. FAQs have their own sheet rather than "问｜答" lines in a cell because answers run
-  to 2,000 characters and often span several lines.
-- 「填写说明」 explains every column; the import ignores it and any other extra sheet or
-  column. Every listed column must be present (a missing column would silently blank that
-  element of every item); a blank cell means the element's default value.
-
-Import is all or nothing. Every row is parsed into `ItemData` and run through the same
-quality rules (`checks.check_item`) and centre permission as a proposal made on a form; the
-report names the sheet, row, column and problem in Chinese for every problem found. Rows are
-checked and written in one pass inside one transaction: as soon as one problem is found no
-further row is written, the remaining rows are still checked, and the transaction is rolled
-back, so a refused file leaves nothing behind and `progress(done, total)` runs once per item
-row whether or not the file is accepted.
-
-Imports go through proposals (`item_propose`), never around them: a new row proposes a new
-item; a row whose 实施编码 names an item of its centre proposes a change, unless its content
-equals the current approved version (then nothing is written, so re-importing an export
-creates no versions, and such a row is not held to quality rules that tightened after its
-version was approved). A branch manager's proposals wait for the bureau as usual. When the
-importing user is the bureau (`services.DECIDERS`), the import is its own decision: each
-proposal is approved at once (`item_change_approve`), leaving the same history and audit rows
-as the two steps done by hand. A new row named like an item its centre already has is
-refused (uploading the same file of new items twice would otherwise double them); so is a
-change to an item with a pending proposal. Files are limited to 10 MB and 10,000 rows a sheet.
-
-The export holds the current approved version of each public item, sorted by centre code and
-item code, and is deterministic: fixed workbook timestamps and fixed dates inside the zip, so
-the same catalogue always gives the same bytes. Text is normalised the same way on export and
-on comparison (line breaks as \\n, characters Excel cannot store removed, line breaks inside a
-step name or description turned into spaces).
-"""
+"""Reading a workbook: every row checked, all or nothing, a report per row."""
 
 import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -55,320 +10,23 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from servicehall.lib.errors import ServiceError
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import can_manage_center
 
-from . import services
-from .checks import check_item
-from .data import (CASE_TYPES, FIELD_LABELS, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemData,
-                   ItemType)
-from .models import OPEN_STATUSES, ItemChange, ItemStatus, ServiceItem
-
-SHEET_ITEMS = "事项"
-SHEET_MATERIALS = "申请材料"
-SHEET_FEES = "收费项目"
-SHEET_FAQS = "常见问题"
-SHEET_HELP = "填写说明"
-FILE = "文件"
-SHEET_ORDER = {FILE: 0, SHEET_ITEMS: 1, SHEET_MATERIALS: 2, SHEET_FEES: 3, SHEET_FAQS: 4}
-
-KEY = "序号"
-ITEM_KEY = "事项序号"
-ITEM_NAME = "事项名称"
-CENTER_CODE = "中心编码"
-ITEM_CODE = "实施编码"
-
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000                     # per sheet
-FIXED_TIME = datetime(2000, 1, 1)     # workbook created/modified, so exports are byte-stable
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)      # the earliest date a zip entry can carry
-PROPOSAL_REASON = "通过Excel导入"
-APPROVAL_REASON = "营商局通过Excel导入并批准"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-YES, NO = "是", "否"
-TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "支持"}
-FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "✗", "不支持"}
+from .. import services
+from ..checks import check_item
+from ..data import FIELD_LABELS, ItemData
+from ..models import OPEN_STATUSES, ItemChange, ItemStatus, ServiceItem
+from .export import normalized
+from .layout import (APPROVAL_REASON, CENTER_CODE, CHILD_SHEETS, Column, FALSE_WORDS, FILE, ImportReport, ITEM_CODE,
+                     ITEM_COLUMNS, ITEM_HEADER_OF, ITEM_KEY, ITEM_NAME, KEY, choice_labels, MAX_FILE_BYTES, MAX_ROWS, NO,
+                     PROPOSAL_REASON, SHEET_ITEMS, SHEET_ORDER, STEP_LABELS, TRUE_WORDS, YES)
 
 
-# --- layout -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str = ""                   # the ItemData (or Material / Fee / Faq) field; "" for keys
-    kind: str = "text"                # text | int | optional_int | bool | choice | decimal | steps | windows | depth
-    choices: tuple = ()
-    help: str = ""
-    width: int = 14
-    required: bool = True             # must be present in the header row
-
-    @property
-    def label_of(self) -> dict:
-        return {str(code): label for code, label in self.choices}
-
-
-def _labels(choices) -> str:
-    return "、".join(label for _, label in choices)
-
-
-def _item_column(name: str, kind: str = "text", help: str = "", width: int = 16, choices: tuple = ()) -> Column:
-    return Column(FIELD_LABELS[name], name, kind, tuple(choices), help, width)
-
-
-ITEM_COLUMNS = [
-    Column(KEY, help="本文件内事项的编号（不重复的数字或文字）；「申请材料」「收费项目」「常见问题」表用它指向事项", width=6),
-    Column(CENTER_CODE, help="事项所属中心的编码；导入时已选择中心的可留空", width=11),
-    Column(ITEM_CODE, help="已有事项的实施编码，表示变更该事项；留空表示新增事项，由系统生成实施编码", width=18),
-    _item_column("basic_code", help="国家或省级基本目录编码"),
-    _item_column("name", help="必填", width=28),
-    _item_column("item_type", "choice", f"可填：{_labels(ItemType.CHOICES)}；留空为公共服务", choices=ItemType.CHOICES),
-    _item_column("legal_basis", help="必填", width=40),
-    _item_column("level", "choice", f"可填：{_labels(LEVELS)}；留空为县级", choices=LEVELS),
-    _item_column("body_name", width=24),
-    _item_column("body_credit_code", width=20),
-    _item_column("case_type", "choice", f"可填：{_labels(CASE_TYPES)}；留空为承诺件", choices=CASE_TYPES),
-    _item_column("statutory_days", "optional_int", "工作日数；留空表示没有以工作日计的法定时限"),
-    _item_column("promised_days", "int", "工作日数；即办件填0"),
-    _item_column("conditions", width=30),
-    _item_column("steps", "steps", "每行一个环节，格式“环节名称：工作日数”，可再加“：说明”，如“受理：0”；"
-                                   "环节名称不能含冒号，说明不能换行", width=22),
-    _item_column("visits", "int", "整数0–10；留空为1"),
-    _item_column("visits_reason", width=24),
-    _item_column("online_depth", "depth", "填0–4：" + "；".join(f"{code}={label}" for code, label in ONLINE_DEPTHS)
-                 + "；留空为0", choices=ONLINE_DEPTHS),
-    _item_column("appointment", "bool", "填“是”或“否”；留空为否", width=10),
-    _item_column("online_payment", "bool", "填“是”或“否”；留空为否", width=10),
-    _item_column("delivery", "bool", "填“是”或“否”；留空为否", width=10),
-    _item_column("place", width=30),
-    _item_column("hours", width=30),
-    _item_column("consult_phone"),
-    _item_column("complaint_phone"),
-    _item_column("result_name", width=24),
-    _item_column("result_sample", width=24),
-    _item_column("windows", "windows", "本中心的窗口号，多个用“、”分隔，如“1、2”", width=10),
-    _item_column("keywords", width=20),
-]
-
-KEY_HELP = "该行所属事项在「事项」表中的序号"
-NAME_HELP = "仅便于阅读，可留空；填写时须与「事项」表中该序号的事项名称一致"
-CHILD_SHEETS = {
-    "materials": (SHEET_MATERIALS, [
-        Column(ITEM_KEY, help=KEY_HELP, width=8),
-        Column(ITEM_NAME, help=NAME_HELP, width=24, required=False),
-        Column("材料名称", "name", help="必填", width=36),
-        Column("来源", "source", "choice", tuple(MATERIAL_SOURCES), f"可填：{_labels(MATERIAL_SOURCES)}；留空为申请人自备", 12),
-        Column("原件份数", "originals", "int", help="整数0–99；留空为1", width=8),
-        Column("复印件份数", "copies", "int", help="整数0–99；留空为0", width=8),
-        Column("是否必需", "required", "bool", help="填“是”或“否”；留空为是", width=8),
-        Column("形式", "form", "choice", tuple(MATERIAL_FORMS), f"可填：{_labels(MATERIAL_FORMS)}；留空为纸质", 10),
-        Column("空白表格", "blank_form", help="空白表格的地址或文件名"),
-        Column("示例样表", "sample", help="填写示例的地址或文件名"),
-        Column("备注", "note", width=20),
-    ]),
-    "fees": (SHEET_FEES, [
-        Column(ITEM_KEY, help=KEY_HELP, width=8),
-        Column(ITEM_NAME, help=NAME_HELP, width=24, required=False),
-        Column("收费项目名称", "name", help="必填", width=24),
-        Column("金额（元）", "amount", "decimal", help="最多两位小数；金额视情况而定时留空并填写收费标准", width=10),
-        Column("收费标准", "standard", width=24),
-        Column("收费依据", "legal_basis", help="必填", width=36),
-    ]),
-    "faqs": (SHEET_FAQS, [
-        Column(ITEM_KEY, help=KEY_HELP, width=8),
-        Column(ITEM_NAME, help=NAME_HELP, width=24, required=False),
-        Column("问题", "question", help="必填", width=36),
-        Column("回答", "answer", help="必填，可以换行", width=60),
-    ]),
-}
-ITEM_HEADER_OF = {c.field: c.header for c in ITEM_COLUMNS if c.field}
-STEP_LABELS = {"name": "环节名称", "days": "时限", "description": "说明"}
-
-
-# --- report -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ImportProblem:
-    sheet: str
-    row: int | None                  # the row number shown by Excel; None for the whole file or sheet
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"「{self.sheet}」" if self.sheet != FILE else "文件"
-        if self.row is not None:
-            where += f"第{self.row}行"
-        if self.column:
-            where += f" {self.column}"
-        return f"{where}：{self.message}"
-
-
-@dataclass
-class ImportReport:
-    total: int = 0                    # item rows read
-    created: list[str] = field(default_factory=list)     # codes of proposed new items
-    changed: list[str] = field(default_factory=list)     # codes of items with a proposed change
-    unchanged: list[str] = field(default_factory=list)   # codes of items equal to their current version
-    approved: bool = False            # the proposals were approved at once (the bureau imported)
-    problems: list[ImportProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def summary(self) -> str:
-        if not self.ok:
-            return f"导入未执行：发现{len(self.problems)}处问题，没有导入任何事项。请修改后重新导入整个文件。"
-        text = (f"导入完成：共{self.total}行，新增事项{len(self.created)}项，变更事项{len(self.changed)}项，"
-                f"内容未变化{len(self.unchanged)}项。")
-        if self.created or self.changed:
-            text += "已直接批准发布。" if self.approved else "变更申请已提交营商局审核。"
-        return text
-
-    def add(self, sheet: str, row: int | None, column: str, message: str) -> None:
-        self.problems.append(ImportProblem(sheet, row, column, message))
-
-
-# --- export -------------------------------------------------------------------------------
-
-def _clean_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _map_strings(value, fn):
-    if isinstance(value, str):
-        return fn(value)
-    if isinstance(value, list):
-        return [_map_strings(v, fn) for v in value]
-    if isinstance(value, dict):
-        return {k: _map_strings(v, fn) for k, v in value.items()}
-    return value
-
-
-def normalized(data: ItemData) -> ItemData:
-    """`data` as a workbook can carry it; export writes this and import compares with it."""
-    raw = _map_strings(data.model_dump(), _clean_text)
-    for step in raw["steps"]:
-        step["name"] = step["name"].replace("\n", " ")
-        step["description"] = step["description"].replace("\n", " ")
-    try:
-        return ItemData.model_validate(raw)
-    except ValidationError:  # cleaning emptied a required text: keep the stored content
-        return data
-
-
-def exportable(items: Iterable[ServiceItem]) -> list[ServiceItem]:
-    """The public items among `items` (approved current version, not withdrawn), sorted by
-    centre code and item code."""
-    if hasattr(items, "select_related"):
-        items = (items.filter(status=ItemStatus.ACTIVE, current_version__isnull=False)
-                 .select_related("center", "current_version"))
-    return sorted((i for i in items if i.is_public), key=lambda i: (i.center.code, i.code))
-
-
-def _cell_value(column: Column, value):
-    if column.kind == "bool":
-        return YES if value else NO
-    if column.kind == "choice":
-        return column.label_of.get(str(value), value)
-    if column.kind == "steps":
-        return "\n".join(f"{s.name}：{s.days}" + (f"：{s.description}" if s.description else "") for s in value) or None
-    if column.kind == "windows":
-        return "、".join(str(n) for n in value) or None
-    if isinstance(value, str):
-        return value or None
-    return value
-
-
-def _write_row(sheet, row: int, columns: list[Column], values: dict) -> None:
-    for index, column in enumerate(columns, start=1):
-        value = values.get(column.header)
-        cell = sheet.cell(row=row, column=index, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a text starting with "=" stays text, never a formula
-            cell.number_format = "@"
-            if "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _new_sheet(workbook: Workbook, title: str, columns: list[Column]):
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    for index, column in enumerate(columns, start=1):
-        sheet.cell(row=1, column=index, value=column.header).font = bold
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _help_sheet(workbook: Workbook) -> None:
-    sheet = workbook.create_sheet(SHEET_HELP)
-    sheet.append(["工作表", "列", "填写说明"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sections = [(SHEET_ITEMS, ITEM_COLUMNS)] + list(CHILD_SHEETS.values())
-    for title, columns in sections:
-        for column in columns:
-            sheet.append([title, column.header, column.help or "文字，可留空"])
-    sheet.append([])
-    for line in ("导入时全部行先逐行检查，任一行有问题则整个文件都不导入，并列出每个问题所在的工作表、行号和列。",
-                 "分中心负责人导入的新增和变更事项提交营商局审核；营商局导入的直接批准发布。",
-                 "内容与现行版本完全相同的事项不会产生新版本。本说明表在导入时不读取。"):
-        sheet.append(["", "", line])
-    for letter, width in (("A", 12), ("B", 18), ("C", 90)):
-        sheet.column_dimensions[letter].width = width
-
-
-def _deterministic_zip(content: bytes) -> bytes:
-    """Repack the archive with fixed entry dates (openpyxl stamps them with the clock)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
-
-
-def catalog_export(items: Iterable[ServiceItem]) -> bytes:
-    """The workbook of the public items among `items` (a queryset or list, already scoped by
-    the caller). The same items always give the same bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    item_sheet = _new_sheet(workbook, SHEET_ITEMS, ITEM_COLUMNS)
-    children = {group: (_new_sheet(workbook, title, columns), columns, [2])
-                for group, (title, columns) in CHILD_SHEETS.items()}
-    for key, item in enumerate(exportable(items), start=1):
-        data = normalized(item.current_version.content)
-        values = {KEY: key, CENTER_CODE: item.center.code, ITEM_CODE: item.code}
-        values.update({c.header: _cell_value(c, getattr(data, c.field)) for c in ITEM_COLUMNS if c.field})
-        _write_row(item_sheet, key + 1, ITEM_COLUMNS, values)
-        for group, (sheet, columns, next_row) in children.items():
-            for entry in getattr(data, group):
-                values = {ITEM_KEY: key, ITEM_NAME: data.name}
-                values.update({c.header: _cell_value(c, getattr(entry, c.field)) for c in columns if c.field})
-                _write_row(sheet, next_row[0], columns, values)
-                next_row[0] += 1
-    _help_sheet(workbook)
-    workbook.active = 0
-    properties = workbook.properties
-    properties.created = properties.modified = FIXED_TIME
-    properties.creator = properties.lastModifiedBy = "ServiceHall"
-    buffer = io.BytesIO()
-    # ExcelWriter directly: openpyxl's save_workbook() stamps "modified" with the clock.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).write_data()
-    return _deterministic_zip(buffer.getvalue())
 
 
 # --- reading cells ------------------------------------------------------------------------
@@ -428,7 +86,7 @@ def _choice(value, column: Column) -> str:
         return text
     if text in by_label:
         return by_label[text]
-    raise CellError(f"{column.header}“{text}”无效，可填：{_labels(column.choices)}")
+    raise CellError(f"{column.header}“{text}”无效，可填：{choice_labels(column.choices)}")
 
 
 def _depth(value, column: Column) -> int:
