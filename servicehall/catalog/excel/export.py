@@ -12,7 +12,7 @@ from openpyxl.writer.excel import ExcelWriter
 from pydantic import ValidationError
 
 
-from ..data import (ItemData)
+from ..data import ItemData
 from ..models import ItemStatus, ServiceItem
 from .layout import (CENTER_CODE, CHILD_SHEETS, Column, FIXED_TIME, ITEM_CODE, ITEM_COLUMNS, ITEM_KEY, ITEM_NAME,
                      KEY, NO, SHEET_HELP, SHEET_ITEMS, YES, ZIP_TIME)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 
 
-from ..data import (CASE_TYPES, FIELD_LABELS, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemType)
+from ..data import CASE_TYPES, FIELD_LABELS, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemType
 
 
 SHEET_ITEMS = "事项"
