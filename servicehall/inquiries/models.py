@@ -94,8 +94,10 @@ class FirstInquiry(models.Model):
         return calendar.workdays_between(timezone.localdate(self.asked_at), timezone.localdate(now))
 
     def is_overdue(self, now: datetime, calendar: WorkCalendar) -> bool:
-        """Still pending after one full working day."""
-        return self.is_pending and self.working_days_open(now, calendar) >= 1
+        """Still pending once the working day after the day asked has ended (older than one
+        working day): asked Monday → overdue from Wednesday; asked Thursday → from Saturday."""
+        due = calendar.add_workdays(timezone.localdate(self.asked_at), 1).due
+        return self.is_pending and due < timezone.localdate(now)
 
 
 class InquiryEvent(models.Model):

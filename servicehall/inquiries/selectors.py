@@ -1,8 +1,9 @@
 """Reads of first inquiries: lists scoped by centre, the overdue list for a home page."""
 
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Value, When, Q, QuerySet
 from django.utils import timezone
 
 from servicehall.accounts.models import Role, User
@@ -80,21 +81,31 @@ def handover_candidates(user, inquiry: FirstInquiry) -> QuerySet:
 
 
 def items_for(user) -> QuerySet:
-    """Public service items of the user's centres (for naming the item asked about)."""
-    return ServiceItem.objects.for_user(user).filter(status=ItemStatus.ACTIVE).order_by("name")
+    """Public service items of every centre: a citizen may ask at any desk about any item
+    (the information desk finds items across all centres). Own centres' items first."""
+    own = Q(center__in=visible_center_ids(user))
+    return (ServiceItem.objects.filter(status=ItemStatus.ACTIVE, current_version__isnull=False)
+            .annotate(own=Case(When(own, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            .order_by("own", "name"))
 
 
-def find_item(user, text: str) -> ServiceItem:
-    """An item of the user's centres by its name, part of its name or its pinyin initials
+def find_item(user, text: str, code: str = "") -> ServiceItem:
+    """A public item by its code (from the desk), name, part of its name or pinyin initials
     (法律援助 → "flyz"); Invalid on the field when none or several match."""
-    text = (text or "").strip()
+    text = unicodedata.normalize("NFKC", text or "").strip()
     items = items_for(user)
-    exact = list(items.filter(name=text)[:2])
-    if len(exact) == 1:
-        return exact[0]
-    found = list(items.filter(Q(name__icontains=text) | Q(initials__startswith=text.lower()))[:2])
-    if len(found) == 1:
-        return found[0]
+    if code:
+        by_code = items.filter(code=code).first()
+        if by_code is not None:
+            return by_code
+    for query in (Q(name=text), Q(name__icontains=text) | Q(initials__startswith=text.lower())):
+        found = list(items.filter(query)[:20])
+        own = [item for item in found if item.own == 0]  # an item of the asker's own centre wins
+        for candidates in (found, own):
+            if len(candidates) == 1:
+                return candidates[0]
+        if found:
+            break
     if not found:
         raise Invalid(f"相关事项：未找到名称含“{text}”的事项", field="item_name")
     raise Invalid(f"相关事项：有多个事项与“{text}”相符，请输入完整的事项名称", field="item_name")
@@ -110,16 +121,16 @@ def last_workday_on_or_before(calendar: WorkCalendar, day: date) -> date | None:
 
 
 def overdue_for(user, now: datetime | None = None) -> QuerySet:
-    """Pending inquiries the user owns (taken, or handed over to them) that were asked more
-    than one working day ago: `workdays_between(asked date, today) >= 1` on local dates.
+    """Pending inquiries the user owns (taken, or handed over to them) that are older than one
+    working day (`FirstInquiry.is_overdue`): the working day after the day asked has ended.
 
-    That count is at least one exactly when a working day lies after the day asked and on or
-    before today, i.e. when the day asked is before the last working day up to today; so the
-    rule becomes one indexed query on `asked_at`.
+    That holds exactly when a working day lies strictly between the day asked and today, i.e.
+    when the day asked is before the last working day before today; so the rule becomes one
+    indexed query on `asked_at`.
     """
     now = now or timezone.now()
     calendar = get_calendar()
-    last_workday = last_workday_on_or_before(calendar, timezone.localdate(now))
+    last_workday = last_workday_on_or_before(calendar, timezone.localdate(now) - timedelta(days=1))
     if last_workday is None:
         return FirstInquiry.objects.none()
     cutoff = timezone.make_aware(datetime.combine(last_workday, time.min))

@@ -64,7 +64,7 @@ def inquiry_log(
         raise Forbidden("只有窗口人员和分中心负责人可以登记首问")
     if window is not None and (window.center_id != center.pk or not window.is_active):
         raise Invalid("接待窗口：请选择本中心在用的窗口", field="window")
-    if item is not None and item.center_id not in visible_center_ids(actor):
+    if item is not None and not item.is_public:
         raise Invalid("相关事项：未找到该事项", field="item_name")
     asked_at = asked_at or now
     if asked_at > now + timedelta(minutes=1):

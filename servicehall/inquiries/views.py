@@ -85,15 +85,16 @@ def new_view(request):
         raise NotFound("未找到该中心")
     windows = windows_of(user, center)
     own = _own_window(user, center)
-    asked_about = request.GET.get("item", "")[:200]  # from the information desk's search results
+    asked_about = items_for(user).filter(code=request.GET.get("item", "")).first()  # from the information desk
     form = InquiryLogForm(request.POST or None, windows=windows, initial={
-        "window": own.pk if own else None, "item_name": asked_about, "topic": f"咨询{asked_about}" if asked_about else ""})
+        "window": own.pk if own else None, "item_name": asked_about.name if asked_about else "",
+        "item_code": asked_about.code if asked_about else "", "topic": f"咨询{asked_about.name}" if asked_about else ""})
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def log():
-            item = find_item(user, data["item_name"]) if data["item_name"].strip() else None
+            item = find_item(user, data["item_name"], data["item_code"]) if data["item_name"].strip() else None
             return inquiry_log(actor=user, center=center, window=data["window"], topic=data["topic"], item=item,
                                detail=data["detail"], asker_name=data["asker_name"], asker_phone=data["asker_phone"],
                                asker_description=data["asker_description"], asked_at=data["asked_at"])

@@ -26,3 +26,15 @@ class InquiryTestCase(PersonaTestCase):
         fields.setdefault("topic", "法律援助需要带什么材料")
         fields.setdefault("window", self.p.window_a)
         return inquiry_log(actor=actor or self.p.staff_a, center=self.p.center_a, asked_at=at, now=at, **fields)
+
+
+def public_item(p, center, name: str):
+    """A published item (proposed by the centre's manager, approved by the bureau)."""
+    from servicehall.catalog.services import item_change_approve, item_propose
+    from servicehall.catalog.tests.test_checks import good
+
+    manager = p.manager_a if center == p.center_a else p.manager_b
+    change = item_propose(actor=manager, center=center, data=good(name=name, windows=[1]))
+    item_change_approve(actor=p.bureau, change=change)
+    change.item.refresh_from_db()
+    return change.item

@@ -5,11 +5,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from servicehall.audit.models import AuditEvent
-from servicehall.catalog.models import ItemStatus, ServiceItem
 from servicehall.inquiries.models import FirstInquiry
 from servicehall.inquiries.services import inquiry_close, inquiry_hand_over
 
-from .helpers import InquiryTestCase
+from .helpers import InquiryTestCase, public_item
 
 NEW = {"topic": "申请法律援助需要哪些材料", "asker_name": "张三丰", "asker_phone": "13812345678"}
 
@@ -68,10 +67,8 @@ class NewPageTests(InquiryTestCase):
         self.assertTrue(AuditEvent.objects.filter(action="inquiry.log", object_id=str(inquiry.pk)).exists())
 
     def test_it_finds_the_item_by_name_or_pinyin_initials(self):
-        item = ServiceItem.objects.create(center=self.p.center_a, code="A-01", status=ItemStatus.ACTIVE, name="法律援助申请",
-                                          initials="flyzsq", created_at=timezone.now())
-        ServiceItem.objects.create(center=self.p.center_b, code="B-01", status=ItemStatus.ACTIVE, name="法律援助（乙）",
-                                   initials="flyzy", created_at=timezone.now())
+        item = public_item(self.p, self.p.center_a, "法律援助申请")
+        public_item(self.p, self.p.center_b, "法律援助（乙）")
         client = self.login(self.p.staff_a)
         self.assertContains(client.get("/inquiries/new/"), '<option value="法律援助申请">')
         client.post("/inquiries/new/", {**NEW, "item_name": "flyz"})
@@ -193,6 +190,10 @@ class HandOverPageTests(InquiryTestCase):
 
 class DeskToInquiryTests(InquiryTestCase):
     def test_it_starts_a_first_inquiry_from_the_desk_with_the_item_filled_in(self):
-        response = self.login(self.p.staff_a).get("/inquiries/new/", {"item": "法律援助申请受理审查"})
-        self.assertContains(response, 'value="法律援助申请受理审查"')
-        self.assertContains(response, "咨询法律援助申请受理审查")
+        other = public_item(self.p, self.p.center_b, "道路货物运输经营许可")  # another centre's item
+        client = self.login(self.p.staff_a)
+        response = client.get("/inquiries/new/", {"item": other.code})
+        self.assertContains(response, 'value="道路货物运输经营许可"')
+        self.assertContains(response, "咨询道路货物运输经营许可")
+        client.post("/inquiries/new/", {**NEW, "item_name": other.name, "item_code": other.code})
+        self.assertEqual(FirstInquiry.objects.get().item, other)

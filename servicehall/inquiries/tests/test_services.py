@@ -1,12 +1,11 @@
 """Logging, answering, handing over and closing: compare-and-set, history and audit rows."""
 
 from servicehall.audit.models import AuditEvent
-from servicehall.catalog.models import ItemStatus, ServiceItem
 from servicehall.inquiries.models import FirstInquiry, InquiryEvent
 from servicehall.inquiries.services import inquiry_answer, inquiry_close, inquiry_hand_over, inquiry_log
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .helpers import InquiryTestCase, local
+from .helpers import InquiryTestCase, public_item, local
 
 MONDAY = local(2026, 3, 16, 9, 30)
 
@@ -46,8 +45,7 @@ class LogTests(InquiryTestCase):
         self.assertFalse(AuditEvent.objects.filter(action="inquiry.log").exists())
 
     def test_it_accepts_no_window_for_the_hall_and_a_named_item(self):
-        item = ServiceItem.objects.create(center=self.p.center_a, code="A-01", status=ItemStatus.ACTIVE,
-                                          name="法律援助申请", created_at=MONDAY)
+        item = public_item(self.p, self.p.center_a, "法律援助申请")
         inquiry = self.log(at=MONDAY, window=None, item=item)
         self.assertIsNone(inquiry.window)
         self.assertEqual(inquiry.item, item)
