@@ -59,7 +59,7 @@ def _int(value, header: str) -> int:
             return int(value)
         raise CellError(f"{header}须为整数，不能是“{value:g}”")
     text = str(value).strip()
-    if re.fullmatch(r"[+-]?\d+", text):
+    if re.fullmatch(r"[+-]?\d{1,9}", text):  # longer numbers are typing errors (and int() refuses huge ones)
         return int(text)
     raise CellError(f"{header}须为整数，不能是“{text}”")
 
@@ -121,7 +121,7 @@ def _steps(value, header: str) -> list[dict]:
         parts = [p.strip() for p in re.split(r"[:：]", line, maxsplit=2)]
         step = {"name": parts[0]}
         if len(parts) > 1 and parts[1]:
-            if not re.fullmatch(r"\d+", parts[1]):
+            if not re.fullmatch(r"\d{1,4}", parts[1]):
                 raise CellError(f"{header}第{number}行“{line}”的时限须为工作日数（格式：环节名称：工作日数）")
             step["days"] = int(parts[1])
         if len(parts) > 2 and parts[2]:
@@ -138,7 +138,7 @@ def _windows(value, header: str) -> list[int]:
         if not part:
             continue
         part = part.removesuffix("号窗口").removesuffix("号")
-        if not re.fullmatch(r"\d+", part):
+        if not re.fullmatch(r"\d{1,4}", part):
             raise CellError(f"{header}须为窗口号，多个用“、”分隔，如“1、2”")
         numbers.append(int(part))
     return numbers

@@ -280,6 +280,13 @@ class CatalogImportTests(ExcelTestCase):
         report = catalog_import(actor=self.p.manager_a, file=workbook(items=[new_row(1, "法律援助咨询", 办理窗口="1、9")]))
         self.assertEqual([str(p) for p in report.problems], ["「事项」第2行 办理窗口：办理窗口：该中心没有9号窗口"])
 
+    def test_it_reports_absurdly_long_numbers_instead_of_failing(self):
+        huge = "9" * 5000
+        content = workbook(items=[new_row(1, "法律援助咨询", 承诺办结时限=huge, 办理窗口=huge, 办理流程=f"受理：{huge}")])
+        report = catalog_import(actor=self.p.manager_a, file=content)
+        self.assertEqual({p.column for p in report.problems}, {"承诺办结时限", "办理窗口", "办理流程"})
+        self.assertEqual(ServiceItem.objects.count(), 0)
+
     def test_it_refuses_duplicates_and_pending_proposals(self):
         advice = self.publish(self.p.center_a, public_service())
         item_propose(actor=self.p.manager_a, center=self.p.center_a, data=public_service(hours="全天"), item=advice)

@@ -121,3 +121,8 @@ class OversightPageTests(PersonaTestCase):
         self.assertContains(response, "echarts.min.js")
         self.assertEqual(self.login(self.p.manager_a).post("/catalog/figures/", {"department": self.p.dept_a.pk,
                                                                                   "item_total": "9"}).status_code, 403)
+
+
+class OddInputTests(PersonaTestCase):
+    def test_it_answers_404_not_500_for_a_malformed_department(self):
+        self.assertEqual(self.login(self.p.bureau).post("/catalog/figures/", {"department": "abc", "item_total": "3"}).status_code, 404)

@@ -242,8 +242,9 @@ def figures_view(request):
     if request.method == "POST":
         if request.user.role not in DECIDERS:
             raise PermissionDenied("只有营商局可以填报部门事项总数")
-        department = Department.objects.filter(pk=request.POST.get("department"),
-                                               district__in=user_districts(request.user)).first()
+        pk = request.POST.get("department", "")
+        department = Department.objects.filter(pk=int(pk), district__in=user_districts(request.user)).first() \
+            if pk.isdigit() else None
         if department is None:
             raise NotFound("未找到该部门")
         raw = request.POST.get("item_total", "").strip()
