@@ -13,14 +13,15 @@ from servicehall.lib.errors import NotFound
 from servicehall.org.selectors import center_for_user
 
 from .checks import check_item
-from .data import ItemData
+from .data import FIELD_LABELS, ItemData
 from .models import ItemChange, ServiceItem
 from .selectors import (QUERY_MAX_LENGTH, case_type_label, item_type_label, public_center, public_item_guide,
                         public_items)
-from .services import item_change_approve, item_change_return, item_propose
+from .services import (item_change_approve, item_change_cancel, item_change_return, item_change_revise,
+                       item_change_submit, item_propose, item_withdraw_propose)
 
 router = Router(tags=["政务服务事项"])
-register_field_labels({"q": "检索词"})
+register_field_labels({"q": "检索词", "reason": "理由", "item": "事项", **FIELD_LABELS})
 
 LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 200
@@ -188,3 +189,40 @@ def proposals_approve(request, change_id: int, payload: DecisionIn):
              summary="退回（营商局，须写明理由）")
 def proposals_return(request, change_id: int, payload: DecisionIn):
     return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
+
+
+class RevisionIn(ItemData):
+    submit: bool = Field(True, description="false 时仅保存草稿")
+
+
+@router.put("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+            summary="修改草稿或被退回的申请（新版本），默认同时提交")
+def proposals_revise(request, change_id: int, payload: RevisionIn):
+    data = ItemData.model_validate(payload.model_dump(include=set(ItemData.model_fields)))
+    return proposal_out(item_change_revise(actor=request.user, change=_proposal(request, change_id), data=data,
+                                           submit=payload.submit))
+
+
+@router.post("/proposals/{change_id}/submit", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+             summary="提交草稿")
+def proposals_submit(request, change_id: int):
+    return proposal_out(item_change_submit(actor=request.user, change=_proposal(request, change_id)))
+
+
+@router.post("/proposals/{change_id}/cancel", response={200: ProposalOut, **errors(401, 403, 404, 409)},
+             summary="撤销本中心的申请")
+def proposals_cancel(request, change_id: int):
+    return proposal_out(item_change_cancel(actor=request.user, change=_proposal(request, change_id)))
+
+
+class WithdrawIn(Schema):
+    reason: str
+
+
+@router.post("/items/{code}/withdraw", response={201: ProposalOut, **errors(400, 401, 403, 404, 409)},
+             summary="申请取消事项")
+def items_withdraw(request, code: str, payload: WithdrawIn):
+    item = ServiceItem.objects.for_user(request.user).filter(code=code).first()
+    if item is None:
+        raise NotFound("未找到该事项")
+    return Status(201, proposal_out(item_withdraw_propose(actor=request.user, item=item, reason=payload.reason)))

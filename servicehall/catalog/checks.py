@@ -6,8 +6,13 @@ blocks submission) and on the whole approved catalogue (the bureau's health page
 
 from dataclasses import dataclass
 
+from servicehall.lib.identity import IdentityError, validate_credit_code
+
 from .data import (BASIC_STEPS, CASE_TYPES, FULLY_ONLINE, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ItemData,
                    ItemType)
+
+
+STRUCTURE_RULES = {"choice"}  # checked even on drafts
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,11 @@ def check_item(data: ItemData) -> list[Problem]:
     _choice(data.item_type, ItemType.CHOICES, "item_type", "事项类型", problems)
     _choice(data.case_type, CASE_TYPES, "case_type", "办件类型", problems)
     _choice(data.level, LEVELS, "level", "行使层级", problems)
+    if data.body_credit_code:
+        try:
+            validate_credit_code(data.body_credit_code)
+        except IdentityError as exc:
+            add(Problem("body_credit_code", "body_credit_code", f"实施主体统一社会信用代码：{exc.message}"))
     if not data.legal_basis:
         add(Problem("legal_basis", "legal_basis", "请填写设定依据"))
     if data.statutory_days is not None and data.promised_days > data.statutory_days:

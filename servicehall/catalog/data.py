@@ -87,9 +87,9 @@ class ItemData(BaseModel):
     statutory_days: int | None = Field(default=None, ge=0, le=3650)   # None: no working-day statutory limit
     promised_days: int = Field(default=0, ge=0, le=3650)
     conditions: str = ""
-    steps: list[Step] = []
-    materials: list[Material] = []
-    fees: list[Fee] = []
+    steps: list[Step] = Field(default=[], max_length=30)
+    materials: list[Material] = Field(default=[], max_length=100)
+    fees: list[Fee] = Field(default=[], max_length=50)
     visits: int = Field(default=1, ge=0, le=10)
     visits_reason: str = ""
     online_depth: int = Field(default=0, ge=0, le=4)
@@ -100,10 +100,10 @@ class ItemData(BaseModel):
     hours: str = ""
     consult_phone: str = ""
     complaint_phone: str = ""
-    faqs: list[Faq] = []
+    faqs: list[Faq] = Field(default=[], max_length=50)
     result_name: str = ""
     result_sample: str = ""
-    windows: list[int] = []           # window numbers of the centre that handle it
+    windows: list[int] = Field(default=[], max_length=50)  # window numbers of the centre that handle it
     keywords: str = ""
 
     @property

@@ -79,10 +79,10 @@ class FaqForm(forms.Form):
 
 
 SETS = {  # ItemData list field → (form, key field that marks a row as filled, extra blank rows)
-    "steps": (StepForm, "name", 2),
+    "steps": (StepForm, "name", 5),   # a licensing item needs the five basic steps
     "materials": (MaterialForm, "name", 3),
     "fees": (FeeForm, "name", 2),
-    "faqs": (FaqForm, "question", 1),
+    "faqs": (FaqForm, "question", 2),
 }
 
 
@@ -97,7 +97,9 @@ class ItemFormBundle:
         self.sets = {}
         for name, (form_class, _, extra) in SETS.items():
             rows = content.get(name, [])
-            formset_class = forms.formset_factory(form_class, extra=extra)
+            # Enough blank rows to add the typical number, at least two; the rest after a save.
+            formset_class = forms.formset_factory(form_class, extra=max(2, extra - len(rows)), max_num=100,
+                                                  validate_max=True)
             self.sets[name] = formset_class(data, initial=rows or None, prefix=name)
 
     def is_valid(self) -> bool:

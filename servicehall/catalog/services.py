@@ -18,9 +18,9 @@ from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import can_manage_center, visible_center_ids
 
-from .checks import check_item
+from .checks import STRUCTURE_RULES, check_item
 from .data import ItemData
-from .models import (TRANSITIONS, ChangeKind, ChangeStatus, ItemChange, ItemChangeEvent, ItemStatus,
+from .models import (OPEN_STATUSES, TRANSITIONS, ChangeKind, ChangeStatus, ItemChange, ItemChangeEvent, ItemStatus,
                      ItemVersion, ServiceItem, VersionFee, VersionMaterial)
 
 DECIDERS = {Role.BUREAU, Role.CITY_BUREAU}
@@ -47,6 +47,7 @@ def initials(text: str) -> str:
 
 
 def _new_version(*, actor, item: ServiceItem, data: ItemData, now: datetime) -> ItemVersion:
+    ServiceItem.objects.select_for_update().filter(pk=item.pk).first()  # one new version of an item at a time
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ItemVersion.objects.create(
         item=item, number=number, data=data.model_dump(mode="json"), created_by=actor if actor and actor.pk else None,
@@ -89,8 +90,10 @@ def _check_windows(center: ServiceCenter, data: ItemData) -> None:
         raise Invalid(f"办理窗口：本中心没有{'、'.join(map(str, unknown))}号窗口", field="windows")
 
 
-def _blocking_problem(data: ItemData) -> None:
-    problems = check_item(data)
+def _blocking_problem(data: ItemData, *, only_structure: bool = False) -> None:
+    """Refuse on the first quality problem. A draft may keep quality problems, but never a
+    value outside its code table (it would be baked into the implementation code)."""
+    problems = [p for p in check_item(data) if not only_structure or p.rule in STRUCTURE_RULES]
     if problems:
         first = problems[0]
         more = f"（另有{len(problems) - 1}处问题）" if len(problems) > 1 else ""
@@ -122,9 +125,12 @@ def item_propose(*, actor, center: ServiceCenter, data: ItemData, item: ServiceI
     now = now or timezone.now()
     _require_proposer(actor, center)
     _check_windows(center, data)
-    if submit:
-        _blocking_problem(data)
+    _blocking_problem(data, only_structure=not submit)
     if item is None:
+        same_name = ServiceItem.objects.filter(center=center, name=data.name).exclude(status=ItemStatus.WITHDRAWN)
+        if same_name.exists() or ItemChange.objects.filter(center=center, status__in=OPEN_STATUSES,
+                                                           version__name=data.name).exists():
+            raise Conflict("本中心已有同名事项，请对该事项提出变更", field="name")
         item = _create_item(center=center, data=data, now=now)
         kind, base = ChangeKind.NEW, None
     else:
@@ -178,10 +184,11 @@ def item_change_revise(*, actor, change: ItemChange, data: ItemData, submit: boo
     if change.status not in (ChangeStatus.DRAFT, ChangeStatus.RETURNED) or change.kind == ChangeKind.WITHDRAW:
         raise Conflict(f"该申请当前为“{change.get_status_display()}”，不能修改")
     _check_windows(change.center, data)
-    if submit:
-        _blocking_problem(data)
+    _blocking_problem(data, only_structure=not submit)
     version = _new_version(actor=actor, item=change.item, data=data, now=now)
-    ItemChange.objects.filter(pk=change.pk).update(version=version)
+    editable = (ChangeStatus.DRAFT, ChangeStatus.RETURNED)
+    if ItemChange.objects.filter(pk=change.pk, status__in=editable).update(version=version) != 1:
+        raise Conflict("该申请刚被他人处理，请刷新后重试")
     change.refresh_from_db()
     if submit:
         change = _transition(actor=actor, change=change, to=ChangeStatus.SUBMITTED, now=now)
@@ -210,14 +217,19 @@ def item_change_approve(*, actor, change: ItemChange, reason: str = "", now: dat
     if change.kind == ChangeKind.WITHDRAW:
         ServiceItem.objects.filter(pk=item.pk).update(status=ItemStatus.WITHDRAWN)
         return change
-    version = change.version
+    _check_windows(change.center, change.version.content)  # a window may have closed since submission
+    publish_version(item=item, version=change.version, now=now)
+    return change
+
+
+def publish_version(*, item: ServiceItem, version: ItemVersion, now: datetime) -> None:
+    """Make `version` the public one, with the copies that listing and search read."""
     ItemVersion.objects.filter(pk=version.pk).update(approved_at=now)
     data = version.content
     ServiceItem.objects.filter(pk=item.pk).update(
         status=ItemStatus.ACTIVE, current_version=version, name=data.name, initials=initials(data.name),
         search_text=" ".join([data.name, data.keywords, data.result_name, data.body_name]).strip(),
     )
-    return change
 
 
 @transaction.atomic
@@ -232,8 +244,11 @@ def item_change_return(*, actor, change: ItemChange, reason: str, now: datetime 
 
 @transaction.atomic
 def item_change_cancel(*, actor, change: ItemChange, now: datetime | None = None) -> ItemChange:
+    """Only the proposing side withdraws its own proposal; the bureau returns it with a reason."""
     now = now or timezone.now()
     _require_proposer(actor, change.center)
+    if actor.role in DECIDERS and change.proposed_by_id != actor.pk:
+        raise Forbidden("营商局不能撤销分中心的申请，如需退回请写明理由")
     return _transition(actor=actor, change=change, to=ChangeStatus.CANCELLED, now=now)
 
 

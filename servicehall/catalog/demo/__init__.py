@@ -20,8 +20,8 @@ from django.utils import timezone
 from servicehall.org.models import ServiceCenter
 
 from ..data import BASIC_STEPS, ItemData, ItemType
-from ..models import ItemStatus, ItemVersion, ServiceItem
-from ..services import _new_version, _next_code, initials
+from ..models import ServiceItem
+from ..services import _new_version, _next_code, publish_version
 
 SOURCE = Path(__file__).with_name("demo-items.json")
 CENTRES = {  # source centre → demo branch centre codes
@@ -98,10 +98,7 @@ def load_demo_catalog(district) -> int:
                 data = item_data(raw, center)
                 item = ServiceItem.objects.create(center=center, code=_next_code(center, data.item_type), created_at=now)
                 version = _new_version(actor=None, item=item, data=data, now=now)
-                ItemVersion.objects.filter(pk=version.pk).update(approved_at=now)
-                ServiceItem.objects.filter(pk=item.pk).update(
-                    status=ItemStatus.ACTIVE, current_version=version, name=data.name, initials=initials(data.name),
-                    search_text=f"{data.name} {data.keywords} {data.result_name}")
+                publish_version(item=item, version=version, now=now)
                 created += 1
     _demo_item_totals(district)
     return created

@@ -52,6 +52,7 @@ class QualityRuleTests(SimpleTestCase):
             "material_without_count": good(materials=[{"name": "照片", "originals": 0, "copies": 0}]),
             "legal_basis": good(legal_basis=""),
             "choice": good(case_type="soon"),
+            "body_credit_code": good(body_credit_code="91350100M000100Y4Z"),
         }
         for rule, data in cases.items():
             with self.subTest(rule=rule):
@@ -68,6 +69,7 @@ class QualityRuleTests(SimpleTestCase):
             good(item_type="20", steps=[], faqs=[]),                    # public service: no licensing rules
             good(consult_phone="", complaint_phone=""),
             good(result_name="", result_sample=""),
+            good(body_credit_code="11320000MB151840XJ"),
         ):
             with self.subTest(data=data.model_dump(include={"case_type", "promised_days", "fees", "visits", "item_type"})):
                 self.assertEqual(check_item(data), [])
