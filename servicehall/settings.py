@@ -35,6 +35,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
 SH_AUDIT_CHAIN_KEY = os.environ.get("SH_AUDIT_CHAIN_KEY", "")
 if PRODUCTION and (SECRET_KEY == _DEV_SECRET or not SH_AUDIT_CHAIN_KEY):
     raise RuntimeError("SECRET_KEY and SH_AUDIT_CHAIN_KEY must be set in production (SH_PRODUCTION=1)")
+# The public address of the guide, for QR codes printed or shown to citizens ("" = the request's host).
+SH_PUBLIC_BASE_URL = os.environ.get("SH_PUBLIC_BASE_URL", "")
 # Behind a reverse proxy, take the client address from the first X-Forwarded-For hop.
 SH_TRUST_PROXY = env_bool("SH_TRUST_PROXY", False)
 

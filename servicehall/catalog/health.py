@@ -7,7 +7,7 @@ guessed. 运行高效: average promised vs statutory time (提速率), average m
 and the items needing no visit.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q
 
@@ -45,7 +45,6 @@ class CentreFigures:
     materials_avg: float | None = None
     visits_avg: float | None = None
     zero_visit: int = 0
-    extras: dict = field(default_factory=dict)
 
     @property
     def entry_rate(self) -> float | None:

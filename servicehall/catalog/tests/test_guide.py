@@ -330,3 +330,15 @@ class InformationDeskTests(GuideData):
         self.assertNotContains(response, "道路运输证补办")
         for item in self.hidden:
             self.assertNotContains(response, item.name)
+
+
+class PublicAddressTests(PersonaTestCase):
+    def test_it_puts_the_configured_public_address_in_the_qr_code(self):
+        from django.test import override_settings
+
+        from servicehall.catalog.views.guide import qr_svg
+
+        item = publish(self.p, self.p.center_a, legal_aid())
+        with override_settings(SH_PUBLIC_BASE_URL="https://zwfw.example.gov.cn/"):
+            page = self.client.get(f"/guide/items/{item.code}/").content.decode()
+        self.assertIn(qr_svg(f"https://zwfw.example.gov.cn/guide/items/{item.code}/"), page)

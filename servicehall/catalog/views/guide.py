@@ -11,6 +11,7 @@ from string import ascii_lowercase
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
@@ -108,7 +109,11 @@ def item_view(request, code: str):
     guide = public_item_guide(code)
     # The code points at the item's plain address (not the kiosk's): a citizen scans it at
     # the kiosk or on a printout and reads it on a phone.
-    url = request.build_absolute_uri(reverse("guide:item", args=[guide.item.code]))
+    path_ = reverse("guide:item", args=[guide.item.code])
+    # Behind a proxy or on a kiosk's intranet address the request's host is not what a phone can
+    # reach: SH_PUBLIC_BASE_URL (e.g. https://zwfw.longgang.gov.cn) fixes the QR codes' address.
+    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+    url = f"{base}{path_}" if base else request.build_absolute_uri(path_)
     return _page(request, "guide/item.html", {"g": guide, "data": guide.data, "url": url, "qr": mark_safe(qr_svg(url))})
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from servicehall.accounts.models import Role
 from servicehall.lib.errors import Forbidden, NotFound, ServiceError
-from servicehall.org.models import Department, Window
+from servicehall.org.models import Department, ServiceCenter, Window
 from servicehall.org.selectors import can_manage_center, center_for_user, user_districts
 from servicehall.org.services import department_item_total_set
 from servicehall.web import role_required
@@ -21,12 +21,11 @@ from ..compare import compare_versions
 from ..forms import ItemFormBundle
 from ..health import catalogue_figures, catalogue_health
 from ..models import OPEN_STATUSES, ChangeStatus, ItemChange, ItemStatus, ServiceItem
-from ..services import (PROPOSERS, item_change_approve, item_change_cancel, item_change_return, item_change_revise,
+from ..services import (DECIDERS, PROPOSERS, item_change_approve, item_change_cancel, item_change_return, item_change_revise,
                         item_propose, item_withdraw_propose)
 
 READERS = (Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER)
 readers = role_required(*READERS)
-DECIDERS = (Role.BUREAU, Role.CITY_BUREAU)
 
 
 def _item(request, code: str) -> ServiceItem:
@@ -58,7 +57,7 @@ def items_view(request):
     if status in ItemStatus.values:
         items = items.filter(status=status)
     pending = ItemChange.objects.for_user(request.user).filter(status=ChangeStatus.SUBMITTED).count()
-    centres = [c for c in center_choices(request.user)]
+    centres = center_choices(request.user)
     return render(request, "catalog/items.html", {
         "items": items.order_by("center__code", "code"), "centres": centres, "center": center, "status": status,
         "statuses": ItemStatus.choices, "pending": pending, "can_propose": request.user.role in PROPOSERS,
@@ -66,8 +65,6 @@ def items_view(request):
 
 
 def center_choices(user):
-    from servicehall.org.models import ServiceCenter
-
     return ServiceCenter.objects.for_user(user).filter(kind="branch").order_by("code")
 
 
