@@ -2,7 +2,7 @@
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -531,6 +531,21 @@ def catalog_import(*, actor, file, center: ServiceCenter | None = None,
     docstring). `file` is bytes, a path or a file object; `center`, when given, is the centre
     of every row (blank 中心编码 cells mean it). `progress(done, total)` is called after each
     item row."""
+    steps = import_steps(actor=actor, file=file, center=center, now=now)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if progress is not None:
+            progress(done, total)
+
+
+def import_steps(*, actor, file, center: ServiceCenter | None = None,
+                 now: datetime | None = None) -> Generator[tuple[int, int], None, ImportReport]:
+    """The import as a generator: yields (done, total) after each item row and returns the
+    report, so a page can stream progress while the one transaction is open. Closing the
+    generator early (the browser went away) rolls everything back."""
     now = now or timezone.now()
     report = ImportReport()
     try:
@@ -549,8 +564,7 @@ def catalog_import(*, actor, file, center: ServiceCenter | None = None,
             plan = _check_row(item_row, ctx, report)
             if plan is not None and report.ok:
                 _write(plan, item_row, ctx, report, now)
-            if progress is not None:
-                progress(done, len(rows))
+            yield done, len(rows)
         if not report.ok:
             transaction.set_rollback(True)
     if not report.ok:

@@ -2,9 +2,9 @@
 `/catalog/export.xlsx` (anyone with business access, over the centres they may see)."""
 
 from django import forms
-from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -15,7 +15,7 @@ from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import can_manage_center, center_for_user
 from servicehall.web import role_required
 
-from ..excel import MAX_FILE_BYTES, XLSX_CONTENT_TYPE, catalog_export, catalog_import
+from ..excel import MAX_FILE_BYTES, XLSX_CONTENT_TYPE, catalog_export, import_steps
 from ..models import ServiceItem
 
 IMPORTERS = (Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
@@ -45,19 +45,37 @@ def _manageable_centers(user):
     return ServiceCenter.objects.filter(pk__in=ids).order_by("code")
 
 
+PROGRESS_MARK = "<!--progress-->"
+
+
 @role_required(*IMPORTERS)
 def import_view(request):
     form = ImportForm(request.POST or None, request.FILES or None, centers=_manageable_centers(request.user))
-    report = None
     if request.method == "POST" and form.is_valid():
-        report = catalog_import(actor=request.user, file=form.cleaned_data["file"], center=form.cleaned_data["center"])
-        if report.ok:
-            messages.success(request, report.summary)
-            return redirect("catalog:import")
+        steps = import_steps(actor=request.user, file=form.cleaned_data["file"], center=form.cleaned_data["center"])
+        return StreamingHttpResponse(_stream(request, steps), content_type="text/html; charset=utf-8")
     return render(request, "catalog/excel/import.html", {
-        "form": form, "report": report,
-        "export_centers": ServiceCenter.objects.for_user(request.user).order_by("code"),
+        "form": form, "export_centers": ServiceCenter.objects.for_user(request.user).order_by("code"),
     })
+
+
+def _stream(request, steps):
+    """The import page, sent while the import runs: a progress line every few rows (the page
+    shows only the last one, no script needed), then the result and the per-row report."""
+    head, tail = render_to_string("catalog/excel/importing.html", {}, request=request).split(PROGRESS_MARK)
+    yield head
+    every, report = 1, None
+    while report is None:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            report = finished.value
+            break
+        every = max(1, total // 50)
+        if done % every == 0 or done == total:
+            yield f'<p class="progress-line" data-done="{done}">已处理 {done}/{total} 行</p>\n'
+    yield render_to_string("catalog/excel/_result.html", {"report": report}, request=request)
+    yield tail
 
 
 @role_required(*BUSINESS)
