@@ -20,7 +20,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 
 def main() -> None:
-    from bench import bench_audit, bench_workdays
+    from bench import bench_audit, bench_catalog, bench_workdays
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
@@ -29,6 +29,7 @@ def main() -> None:
         print(f"# database: {connection.vendor}")
         bench_workdays.run()
         bench_audit.run()
+        bench_catalog.run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
