@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "servicehall.workcalendar",
     "servicehall.catalog",
     "servicehall.inquiries",
+    "servicehall.queueing",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["lib", "audit", "accounts", "org", "workcalendar", "catalog", "inquiries"]
+ORDER = ["lib", "audit", "accounts", "org", "workcalendar", "catalog", "queueing", "inquiries"]
 
 
 def imported_apps(path: Path) -> set[str]:

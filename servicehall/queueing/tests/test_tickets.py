@@ -1,0 +1,150 @@
+"""Ticket numbers, the calling order, the state machine and the day rollover."""
+
+import threading
+import unittest
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.test import TransactionTestCase, override_settings
+
+from servicehall.lib.errors import Conflict, Invalid
+from servicehall.org.models import Window
+from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketEvent, TicketStatus
+from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue, tickets_expire
+from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def at(day, hour, minute=0):
+    return datetime(2026, 11, day, hour, minute, tzinfo=BEIJING)
+
+
+def categories(p):
+    a = TicketCategory.objects.create(center=p.center_a, prefix="A", name="法律援助", daily_capacity=3)
+    b = TicketCategory.objects.create(center=p.center_a, prefix="B", name="公证咨询")
+    CategoryWindow.objects.create(category=a, window=p.window_a, priority=2)
+    CategoryWindow.objects.create(category=b, window=p.window_a, priority=1)
+    return a, b
+
+
+class TicketTests(PersonaTestCase):
+    def setUp(self):
+        self.a, self.b = categories(self.p)
+
+    def issue(self, prefix="A", when=None, **kwargs):
+        return ticket_issue(center=self.p.center_a, prefix=prefix, now=when or at(26, 9), **kwargs)
+
+    def test_it_numbers_per_category_and_day_and_refuses_past_capacity(self):
+        self.assertEqual([self.issue().number for _ in range(3)], ["A001", "A002", "A003"])
+        self.assertEqual(self.issue("B").number, "B001")
+        with self.assertRaises(Conflict):
+            self.issue()
+        self.assertEqual(self.issue(when=at(27, 8)).number, "A001")  # a new local day starts again
+
+    def test_it_counts_the_day_in_beijing_time(self):
+        self.issue(when=at(26, 23, 50))
+        self.assertEqual(self.issue(when=at(27, 0, 5)).number, "A001")  # 16:05 UTC on the 26th
+
+    def test_it_refuses_an_unknown_category_and_a_bad_phone(self):
+        with self.assertRaises(Invalid) as raised:
+            self.issue("Z")
+        self.assertEqual(raised.exception.field, "category")
+        with self.assertRaises(Invalid) as raised:
+            self.issue(phone="12345")
+        self.assertEqual(raised.exception.field, "phone")
+        self.assertFalse(Ticket.objects.exists())
+
+    def test_it_calls_green_channel_then_window_priority_then_arrival(self):
+        first_a = self.issue("A", when=at(26, 9, 0))
+        first_b = self.issue("B", when=at(26, 9, 1))
+        green = self.issue("A", when=at(26, 9, 2), green_channel=True)
+        order = [ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)) for _ in range(3)]
+        self.assertEqual(order, [green, first_b, first_a])
+        self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)))
+        self.assertEqual((order[0].status, order[0].window), (TicketStatus.CALLED, self.p.window_a))
+
+    def test_it_follows_the_state_machine_and_answers_409_otherwise(self):
+        ticket = self.issue()
+        with self.assertRaises(Conflict):
+            ticket_act(actor=self.p.staff_a, ticket=ticket, action="finish")
+        ticket = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10))
+        ticket = ticket_act(actor=self.p.staff_a, ticket=ticket, action="recall")
+        self.assertEqual(ticket.recalls, 1)
+        ticket = ticket_act(actor=self.p.staff_a, ticket=ticket, action="start")
+        ticket = ticket_act(actor=self.p.staff_a, ticket=ticket, action="finish")
+        self.assertEqual(ticket.status, TicketStatus.DONE)
+        with self.assertRaises(Conflict):
+            ticket_act(actor=self.p.staff_a, ticket=ticket, action="skip")
+        actions = list(TicketEvent.objects.filter(ticket=ticket).values_list("action", flat=True))
+        self.assertEqual(actions, ["issue", "call", "recall", "start", "finish"])
+
+    def test_it_expires_yesterdays_waiting_tickets_instead_of_calling_them(self):
+        old = self.issue(when=at(26, 16))
+        self.assertEqual(tickets_expire(before=at(27, 8).date(), now=at(27, 8)), 1)
+        old.refresh_from_db()
+        self.assertEqual(old.status, TicketStatus.EXPIRED)
+        self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(27, 9)))
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+class ConcurrentQueueTests(TransactionTestCase):
+    def test_it_never_duplicates_skips_or_double_calls(self):
+        p = Personas.build()
+        a, _ = categories(p)
+        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
+        windows = [p.window_a] + [Window.objects.create(center=p.center_a, number=n, name=f"{n}号") for n in range(2, 5)]
+        for window in windows[1:]:
+            CategoryWindow.objects.create(category=a, window=window)
+        now = at(26, 9)
+        barrier = threading.Barrier(12)
+        called, errors = [], []
+
+        def issuer():
+            try:
+                barrier.wait()
+                for _ in range(25):
+                    ticket_issue(center=p.center_a, prefix="A", now=now)
+            except Exception as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def caller(window):
+            try:
+                barrier.wait()
+                for _ in range(40):
+                    ticket = ticket_call_next(actor=p.staff_a, window=window, now=now + timedelta(minutes=1))
+                    if ticket is not None:
+                        called.append(ticket.pk)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=issuer) for _ in range(8)] + [threading.Thread(target=caller, args=(w,)) for w in windows]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        seqs = sorted(Ticket.objects.filter(category=a).values_list("seq", flat=True))
+        self.assertEqual(seqs, list(range(1, 201)))
+        self.assertEqual(len(called), len(set(called)))
+        calls = TicketEvent.objects.filter(action="call").values_list("ticket_id", flat=True)
+        self.assertEqual(len(calls), len(set(calls)))
+
+
+class WorkerTaskTests(PersonaTestCase):
+    def test_it_registers_the_expiry_step_with_the_background_loop(self):
+        from servicehall.audit.management.commands.run_workers import WORKER_TASKS
+        from servicehall.queueing.services import expire_stale_tickets
+
+        self.assertIn(("tickets_expire", expire_stale_tickets), WORKER_TASKS)
+        a, _ = categories(self.p)
+        ticket = ticket_issue(center=self.p.center_a, prefix="A", now=at(26, 16))
+        self.assertEqual(expire_stale_tickets(now=at(27, 7)), 1)
+        ticket.refresh_from_db()
+        self.assertEqual(ticket.status, TicketStatus.EXPIRED)
