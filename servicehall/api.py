@@ -135,12 +135,14 @@ def _register_routers() -> None:
     from servicehall.audit.api import router as audit_router
     from servicehall.catalog.api import router as catalog_router
     from servicehall.org.api import router as org_router
+    from servicehall.queueing.api import router as queue_router
     from servicehall.workcalendar.api import router as calendar_router
 
     api.add_router("", org_router)
     api.add_router("/calendar", calendar_router)
     api.add_router("/audit", audit_router)
     api.add_router("", catalog_router)
+    api.add_router("", queue_router)
 
 
 _register_routers()

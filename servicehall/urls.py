@@ -13,6 +13,7 @@ urlpatterns = [
     path("catalog/", include("servicehall.catalog.urls")),
     path("guide/", include("servicehall.catalog.guide_urls")),
     path("inquiries/", include("servicehall.inquiries.urls")),
+    path("queue/", include("servicehall.queueing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ table, and scoping by centre is one filter. `BranchCenter` is a proxy for the br
 """
 
 import re
+from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -103,8 +104,8 @@ class ServiceCenter(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("咨询电话", max_length=30, blank=True)
     complaint_phone = models.CharField("投诉电话", max_length=30, blank=True)
-    opens_at = models.TimeField("开始办公", default="08:30")
-    closes_at = models.TimeField("结束办公", default="17:00")
+    opens_at = models.TimeField("开始办公", default=time(8, 30))
+    closes_at = models.TimeField("结束办公", default=time(17, 0))
     is_active = models.BooleanField("启用", default=True)
 
     objects = ServiceCenterQuerySet.as_manager()
@@ -182,8 +183,8 @@ class Window(models.Model):
     number = models.PositiveIntegerField("窗口号")
     name = models.CharField("窗口名称", max_length=60)
     kind = models.CharField("窗口类型", max_length=20, choices=WindowKind.choices, default=WindowKind.ACCEPTANCE)
-    opens_at = models.TimeField("开始办公", default="08:30")
-    closes_at = models.TimeField("结束办公", default="17:00")
+    opens_at = models.TimeField("开始办公", default=time(8, 30))
+    closes_at = models.TimeField("结束办公", default=time(17, 0))
     is_active = models.BooleanField("启用", default=True)
 
     objects = CenterOwnedQuerySet.as_manager()

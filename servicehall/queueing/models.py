@@ -6,19 +6,81 @@ once (DESIGN.md: The Q's numbers from COUNT(*) came out duplicated). A ticket's 
 TextChoices with a transitions table; every change is a compare-and-set plus a `TicketEvent`.
 """
 
+import secrets
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
 
+def new_device_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def new_ticket_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+DEFAULT_VOICE_TEMPLATE = "请{号码}号到{窗口}号窗口办理"
+
+
+class QueueSettings(models.Model):
+    """One centre's queue rules, device keys and hall texts (every number is configurable).
+
+    `revision` is raised by changes that are not ticket events (settings, a paused window),
+    so the hall display's version changes with them too.
+    """
+
+    center = models.OneToOneField(ServiceCenter, on_delete=models.CASCADE, related_name="queue_settings")
+    voice_template = models.CharField("叫号语音模板", max_length=100, default=DEFAULT_VOICE_TEMPLATE,
+                                      help_text="可用占位：{号码}、{窗口}、{类别}")
+    notice = models.CharField("大屏公告", max_length=200, blank=True)
+    display_key = models.CharField("大屏密钥", max_length=40, unique=True, default=new_device_key)
+    kiosk_key = models.CharField("取号机密钥", max_length=40, unique=True, default=new_device_key)
+    recalls_before_skip = models.PositiveSmallIntegerField("过号前重呼次数", default=2,
+                                                           validators=[MaxValueValidator(5)])
+    book_min_days = models.PositiveSmallIntegerField("最早提前预约（工作日）", default=1,
+                                                     validators=[MinValueValidator(0), MaxValueValidator(30)])
+    book_max_days = models.PositiveSmallIntegerField("最晚提前预约（工作日）", default=5,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(30)])
+    cancel_hours = models.PositiveSmallIntegerField("取消预约须提前（小时）", default=2, validators=[MaxValueValidator(72)])
+    slot_minutes = models.PositiveSmallIntegerField("预约时段（分钟）", default=60,
+                                                    validators=[MinValueValidator(15), MaxValueValidator(240)])
+    no_show_limit = models.PositiveSmallIntegerField("爽约次数上限", default=3,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(20)])
+    no_show_block_days = models.PositiveSmallIntegerField("爽约限制预约（天）", default=30,
+                                                          validators=[MinValueValidator(1), MaxValueValidator(365)])
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "叫号设置"
+        verbose_name_plural = "叫号设置"
+
+    def __str__(self):
+        return f"{self.center} 叫号设置"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.book_min_days > self.book_max_days:
+            raise ValidationError({"book_max_days": "最晚提前天数不能小于最早提前天数"})
+        try:
+            self.voice_template.format(号码="A001", 窗口=1, 类别="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValidationError({"voice_template": "模板只能使用 {号码}、{窗口}、{类别} 三个占位"}) from exc
+
+
 class TicketCategory(models.Model):
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="ticket_categories", verbose_name="中心")
     prefix = models.CharField("字母", max_length=1, validators=[RegexValidator(r"^[A-Z]$", "字母应为一个大写英文字母")])
     name = models.CharField("业务类别", max_length=60)
-    daily_capacity = models.PositiveIntegerField("每日号源", default=300)
+    daily_capacity = models.PositiveIntegerField("每日号源", default=300, validators=[MaxValueValidator(999)])
+    slot_capacity = models.PositiveSmallIntegerField("每时段预约号源", default=4, validators=[MaxValueValidator(100)])
+    avg_minutes = models.PositiveSmallIntegerField("预计每人办理（分钟）", default=8,
+                                                   validators=[MinValueValidator(1), MaxValueValidator(120)])
     is_active = models.BooleanField("启用", default=True)
     windows = models.ManyToManyField(Window, through="CategoryWindow", related_name="ticket_categories", verbose_name="办理窗口")
 
@@ -45,6 +107,15 @@ class CategoryWindow(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "window"], name="category_window_unique")]
 
 
+class WindowState(models.Model):
+    """Whether a window calls tickets now (a paused window is skipped by the display and call-next)."""
+
+    window = models.OneToOneField(Window, on_delete=models.CASCADE, related_name="queue_state")
+    paused = models.BooleanField("暂停服务", default=False)
+    since = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+
 class TicketCounter(models.Model):
     """The last number issued per centre, category and local day."""
 
@@ -69,7 +140,7 @@ class TicketStatus(models.TextChoices):
 
 TRANSITIONS = {
     TicketStatus.WAITING: {TicketStatus.CALLED, TicketStatus.CANCELLED, TicketStatus.EXPIRED},
-    TicketStatus.CALLED: {TicketStatus.SERVING, TicketStatus.SKIPPED, TicketStatus.WAITING, TicketStatus.CANCELLED},
+    TicketStatus.CALLED: {TicketStatus.SERVING, TicketStatus.DONE, TicketStatus.SKIPPED, TicketStatus.WAITING, TicketStatus.CANCELLED},
     TicketStatus.SERVING: {TicketStatus.DONE, TicketStatus.WAITING},
     TicketStatus.DONE: set(),
     TicketStatus.SKIPPED: set(),
@@ -87,6 +158,16 @@ class Ticket(models.Model):
     status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
     green_channel = models.BooleanField("绿色通道", default=False)
     phone = models.CharField("手机号码", max_length=20, blank=True)
+    id_number = models.CharField("证件号码", max_length=18, blank=True)
+    token = models.CharField(max_length=24, unique=True, default=new_ticket_token)
+    appointment = models.OneToOneField("Appointment", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="ticket", verbose_name="预约")
+    # A checked-in appointment is called before walk-ins while its slot runs.
+    slot_start = models.DateTimeField(null=True, blank=True)
+    slot_end = models.DateTimeField(null=True, blank=True)
+    # After a transfer to a window, only that window calls the ticket.
+    target_window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name="指定窗口")
     issued_at = models.DateTimeField("取号时间")
     # Orders the queue: the issue time, or, after a transfer, the original one (keeps its place).
     queued_at = models.DateTimeField("排队时间")
@@ -103,7 +184,8 @@ class Ticket(models.Model):
         verbose_name = "排队号"
         verbose_name_plural = "排队号"
         ordering = ["day", "queued_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["category", "day", "seq"], name="ticket_unique_number")]
+        # A transfer changes the category but keeps the number, so uniqueness is on the number.
+        constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number")]
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx",
                                 condition=Q(status="waiting"))]
 
@@ -126,3 +208,62 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["ticket", "at", "id"]
+        indexes = [models.Index(fields=["center", "id"], name="ticketevent_center_idx")]
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "已预约"
+    CHECKED_IN = "checked_in", "已签到"
+    CANCELLED = "cancelled", "已取消"
+    NO_SHOW = "no_show", "爽约"
+
+
+APPOINTMENT_TRANSITIONS = {
+    AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CHECKED_IN: set(),
+    AppointmentStatus.CANCELLED: set(),
+    AppointmentStatus.NO_SHOW: set(),
+}
+
+ACTIVE_APPOINTMENT = Q(status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN])
+
+
+class Appointment(models.Model):
+    """A booked slot. `holder` is the citizen ID or credit code (one booking per holder, centre and day)."""
+
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="appointments", verbose_name="中心")
+    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="appointments",
+                                 verbose_name="业务类别")
+    day = models.DateField("预约日期")
+    slot_start = models.TimeField("时段开始")
+    slot_end = models.TimeField("时段结束")
+    code = models.CharField("预约码", max_length=8, unique=True)
+    holder = models.CharField("证件号码", max_length=18)
+    phone = models.CharField("手机号码", max_length=20)
+    status = models.CharField("状态", max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    created_at = models.DateTimeField("预约时间")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "预约"
+        verbose_name_plural = "预约"
+        ordering = ["day", "slot_start", "id"]
+        constraints = [models.UniqueConstraint(fields=["center", "holder", "day"], condition=ACTIVE_APPOINTMENT,
+                                               name="appointment_one_per_day")]
+        indexes = [models.Index(fields=["category", "day", "slot_start"], name="appointment_slot_idx"),
+                   models.Index(fields=["holder", "status"], name="appointment_holder_idx")]
+
+    def __str__(self):
+        return f"{self.code} {self.day} {self.slot_start:%H:%M}"
+
+
+class AppointmentEvent(models.Model):
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["appointment", "at", "id"]

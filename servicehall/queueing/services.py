@@ -1,17 +1,54 @@
-"""Issuing and calling tickets. Citizens' actions are recorded in the ticket's own history
-(`TicketEvent`), staff actions there too; no audit row per ticket (the issue's rule)."""
+"""Issuing, calling and transferring tickets; window pauses; appointments.
 
-from datetime import date, datetime
+Citizens' and staff's ticket actions are recorded in the ticket's own history (`TicketEvent`,
+which statistics read); the hall sees hundreds of them an hour, so they are not copied into
+the audit log. Changes to a centre's queue rules, categories and window pauses are audited.
+"""
+
+import secrets
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from servicehall.lib.errors import Conflict, Invalid, NotFound
-from servicehall.lib.identity import IdentityError, validate_mobile
+from servicehall.audit.services import audit_record
+from servicehall.lib.errors import Conflict, Invalid, NotFound, full_clean_or_invalid
+from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
 from servicehall.org.models import ServiceCenter, Window
 
-from .models import TRANSITIONS, CategoryWindow, Ticket, TicketCategory, TicketCounter, TicketEvent, TicketStatus
+from .models import (
+    ACTIVE_APPOINTMENT,
+    APPOINTMENT_TRANSITIONS,
+    TRANSITIONS,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    CategoryWindow,
+    QueueSettings,
+    Ticket,
+    TicketCategory,
+    TicketCounter,
+    TicketEvent,
+    TicketStatus,
+    WindowState,
+)
+
+
+def settings_for(center: ServiceCenter) -> QueueSettings:
+    """The centre's queue settings, created with the defaults on first use."""
+    found = QueueSettings.objects.filter(center=center).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return QueueSettings.objects.create(center=center)
+    except IntegrityError:
+        return QueueSettings.objects.get(center=center)
+
+
+def _bump_revision(center_id: int) -> None:
+    QueueSettings.objects.filter(center_id=center_id).update(revision=F("revision") + 1)
 
 
 def _next_seq(category: TicketCategory, day: date) -> int:
@@ -29,42 +66,72 @@ def _next_seq(category: TicketCategory, day: date) -> int:
     raise Conflict("取号繁忙，请重试")
 
 
-@transaction.atomic
-def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = False, phone: str = "",
-                 now: datetime | None = None) -> Ticket:
-    """A new ticket in the category with letter `prefix`, numbered per centre, category and day."""
-    now = now or timezone.now()
+def _clean_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    try:
+        return validate_mobile(phone)
+    except IdentityError as exc:
+        raise Invalid(f"手机号码：{exc.message}", field="phone") from exc
+
+
+def _clean_id_number(id_number: str | None, now: datetime) -> str:
+    if not id_number:
+        return ""
+    try:
+        return validate_citizen_id(id_number, today=timezone.localdate(now))
+    except IdentityError as exc:
+        raise Invalid(f"身份证号码：{exc.message}", field="id_number") from exc
+
+
+def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
     category = TicketCategory.objects.filter(center=center, prefix=(prefix or "").strip().upper(), is_active=True).first()
     if category is None:
-        raise Invalid("请选择业务类别", field="category")
-    if phone:
-        try:
-            phone = validate_mobile(phone)
-        except IdentityError as exc:
-            raise Invalid(exc.message, field="phone") from exc
+        raise Invalid("业务类别：请选择本中心开放的业务类别", field="category")
+    return category
+
+
+def _create_ticket(*, center, category, now, **fields) -> Ticket:
     day = timezone.localdate(now)
     seq = _next_seq(category, day)
     if seq > min(category.daily_capacity, 999):
         raise Conflict(f"“{category.name}”今日号源已满，请明日再来或预约", field="category")
     ticket = Ticket.objects.create(center=center, category=category, day=day, seq=seq, number=f"{category.prefix}{seq:03d}",
-                                   green_channel=green_channel, phone=phone, issued_at=now, queued_at=now)
+                                   issued_at=now, queued_at=now, **fields)
     TicketEvent.objects.create(ticket=ticket, center=center, action="issue", to_status=TicketStatus.WAITING, at=now)
     return ticket
 
 
-def waiting_for_window(window: Window, day: date):
-    """The window's queue in calling order: green channel first, then the window's category
-    priority, then arrival (a transferred ticket keeps its place)."""
-    links = CategoryWindow.objects.filter(window=window, category__is_active=True)
-    priority = {link.category_id: link.priority for link in links}
-    queue = Ticket.objects.filter(center_id=window.center_id, day=day, status=TicketStatus.WAITING,
-                                  category_id__in=list(priority))
-    return queue, priority
+@transaction.atomic
+def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = False, phone: str = "",
+                 id_number: str = "", now: datetime | None = None) -> Ticket:
+    """A new ticket in the category with letter `prefix`, numbered per centre, category and day."""
+    now = now or timezone.now()
+    category = _active_category(center, prefix)
+    phone = _clean_phone(phone)
+    id_number = _clean_id_number(id_number, now)
+    return _create_ticket(center=center, category=category, now=now, green_channel=green_channel, phone=phone,
+                          id_number=id_number)
+
+
+def window_queue(window: Window, now: datetime):
+    """The window's waiting tickets in calling order: green channel, then checked-in
+    appointments whose slot is running, then the window's category priority, then arrival
+    (a transferred ticket keeps its place). Tickets transferred to another window are left out."""
+    priority = dict(CategoryWindow.objects.filter(window=window, category__is_active=True)
+                    .values_list("category_id", "priority"))
+    mine = Q(target_window=window) | Q(target_window__isnull=True, category_id__in=list(priority))
+    queue = Ticket.objects.filter(mine, center_id=window.center_id, day=timezone.localdate(now),
+                                  status=TicketStatus.WAITING)
+    in_slot = Case(When(slot_start__lte=now, slot_end__gt=now, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rank = Case(*[When(category_id=c, then=Value(p)) for c, p in priority.items()], default=Value(0),
+                output_field=IntegerField())
+    return queue.annotate(in_slot=in_slot, rank=rank).order_by("-green_channel", "in_slot", "rank", "queued_at", "id")
 
 
 def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=None, window=None, note="", **fields) -> bool:
     if to not in TRANSITIONS[TicketStatus(ticket.status)]:
-        raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能{note or action}", field=None, code="invalid_state")
+        raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能{note or action}", code="invalid_state")
     updated = Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(status=to, **fields)
     if not updated:
         return False
@@ -73,25 +140,57 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
     return True
 
 
+def _ready_to_call(window: Window, actor, now: datetime) -> None:
+    """A window calls only when open and free. The ticket it is serving is finished by the
+    call (one click to the next citizen); a called ticket that was never started must be
+    started, skipped or transferred first, so a no-show is not counted as served."""
+    if not window.is_active:
+        raise Conflict("该窗口已停用", field="window")
+    if WindowState.objects.filter(window=window, paused=True).exists():
+        raise Conflict("窗口已暂停服务，请先恢复服务再叫号", field="window", code="window_paused")
+    for current in Ticket.objects.filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]):
+        if current.status == TicketStatus.CALLED and current.day == timezone.localdate(now):
+            raise Conflict(f"当前号{current.number}尚未办理：请先办结、过号或转移", code="window_busy")
+        to = TicketStatus.DONE if current.status == TicketStatus.SERVING else TicketStatus.SKIPPED
+        _transition(current, to, action="finish" if to == TicketStatus.DONE else "skip", now=now, actor=actor,
+                    note="叫下一位时自动结束")
+
+
 @transaction.atomic
 def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> Ticket | None:
     """Claim the first ticket of the window's queue; two windows never get the same one."""
     now = now or timezone.now()
-    queue, priority = waiting_for_window(window, timezone.localdate(now))
+    _ready_to_call(window, actor, now)
+    queue = window_queue(window, now)
     for _ in range(20):
         candidates = queue
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        rows = list(candidates.order_by("-green_channel", "queued_at", "id")[:50])
+        rows = list(candidates[:8])
         if not rows:
             return None
-        rows.sort(key=lambda t: (not t.green_channel, priority.get(t.category_id, 99), t.queued_at, t.id))
         for ticket in rows:
             if _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, window=window,
-                           called_at=now, window_id=window.pk, staff=actor):
+                           called_at=now, window_id=window.pk, staff=actor, recalls=0):
                 ticket.refresh_from_db()
                 return ticket
     raise Conflict("叫号繁忙，请重试")
+
+
+@transaction.atomic
+def ticket_call(*, actor, window: Window, ticket: Ticket, now: datetime | None = None) -> Ticket:
+    """Call one chosen waiting ticket (a citizen at the desk, a ticket from another category)."""
+    now = now or timezone.now()
+    _ready_to_call(window, actor, now)
+    if ticket.center_id != window.center_id:
+        raise NotFound("未找到该号")
+    if ticket.day != timezone.localdate(now):
+        raise Conflict("只能呼叫今天的号", code="invalid_state")
+    if not _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, window=window, note="指定呼叫",
+                       called_at=now, window_id=window.pk, staff=actor, recalls=0):
+        raise Conflict("该号刚被其他窗口呼叫，请刷新", code="invalid_state")
+    ticket.refresh_from_db()
+    return ticket
 
 
 ACTIONS = {  # action → (target status, Chinese verb)
@@ -105,7 +204,10 @@ ACTIONS = {  # action → (target status, Chinese verb)
 
 @transaction.atomic
 def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = None) -> Ticket:
-    """recall / start / finish / skip / cancel; an action that does not fit the state → 409."""
+    """recall / start / finish / skip / cancel; an action that does not fit the state → 409.
+
+    Skip marks a no-show and is allowed only after the centre's number of recalls, so a
+    citizen who is walking to the window is not skipped after one call."""
     now = now or timezone.now()
     if action not in ACTIONS:
         raise NotFound("不支持的操作")
@@ -117,16 +219,59 @@ def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = Non
             raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
         TicketEvent.objects.create(ticket=ticket, center_id=ticket.center_id, action="recall", from_status=ticket.status,
                                    to_status=ticket.status, window=ticket.window, actor=actor, at=now)
-    elif not _transition(ticket, to, action=action, now=now, actor=actor, note=verb):
+    else:
+        if action == "skip" and ticket.status == TicketStatus.CALLED:
+            needed = settings_for(ticket.center).recalls_before_skip
+            if ticket.recalls < needed:
+                raise Conflict(f"需重呼{needed}次仍未到场才能过号（已重呼{ticket.recalls}次）", code="recall_first")
+        if not _transition(ticket, to, action=action, now=now, actor=actor, note=verb):
+            raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
+    ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer(*, actor, ticket: Ticket, category: TicketCategory | None = None, window: Window | None = None,
+                    now: datetime | None = None) -> Ticket:
+    """Send a called or serving ticket back to the queue of another category or window; it
+    keeps its number and its place (`queued_at` stays the original issue time)."""
+    now = now or timezone.now()
+    if (category is None) == (window is None):
+        raise Invalid("请选择转往的业务类别或窗口（二选一）", field="category")
+    if category is not None and (category.center_id != ticket.center_id or not category.is_active):
+        raise Invalid("业务类别：请选择本中心开放的业务类别", field="category")
+    if window is not None and (window.center_id != ticket.center_id or not window.is_active):
+        raise Invalid("窗口：请选择本中心启用的窗口", field="window")
+    if window is not None and window.pk == ticket.window_id:
+        raise Invalid("窗口：不能转给本窗口", field="window")
+    note = f"转至{category.prefix} {category.name}" if category else f"转至{window.number}号窗口"
+    fields = {"category_id": category.pk, "target_window": None} if category else {"target_window_id": window.pk}
+    if not _transition(ticket, TicketStatus.WAITING, action="transfer", now=now, actor=actor, note=note,
+                       window_id=None, staff=None, called_at=None, recalls=0, **fields):
         raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
     ticket.refresh_from_db()
     return ticket
 
 
-def expire_stale_tickets(now: datetime | None = None) -> int:
-    """The background loop's step: close waiting tickets of days before today."""
+@transaction.atomic
+def window_pause(*, actor, window: Window, paused: bool, now: datetime | None = None) -> WindowState:
+    """Pause or resume calling at a window (the hall display shows 暂停服务)."""
     now = now or timezone.now()
-    return tickets_expire(before=timezone.localdate(now), now=now)
+    settings_for(window.center)
+    state, _ = WindowState.objects.select_for_update().get_or_create(window=window)
+    if state.paused != paused:
+        state.paused, state.since, state.by = paused, now, actor
+        state.save()
+        _bump_revision(window.center_id)
+        audit_record(actor=actor, action="window.pause" if paused else "window.resume", obj=window, center=window.center,
+                     after={"paused": paused}, now=now)
+    return state
+
+
+def expire_stale_tickets(now: datetime | None = None) -> int:
+    """The background loop's step: close earlier days' tickets and mark missed appointments."""
+    now = now or timezone.now()
+    return tickets_expire(before=timezone.localdate(now), now=now) + appointments_mark_no_show(now=now)
 
 
 @transaction.atomic
@@ -137,3 +282,148 @@ def tickets_expire(*, before: date, now: datetime | None = None) -> int:
     for ticket in Ticket.objects.filter(day__lt=before, status=TicketStatus.WAITING):
         count += _transition(ticket, TicketStatus.EXPIRED, action="expire", now=now, note="过期")
     return count
+
+
+@transaction.atomic
+def queue_settings_update(*, actor, center: ServiceCenter, data: dict, now: datetime | None = None) -> QueueSettings:
+    """Change a centre's queue rules and texts; `regenerate_keys` issues new device keys."""
+    now = now or timezone.now()
+    settings = settings_for(center)
+    before = {f: getattr(settings, f) for f in data if f != "regenerate_keys"}
+    for field, value in data.items():
+        if field != "regenerate_keys":
+            setattr(settings, field, value)
+    if data.get("regenerate_keys"):
+        settings.display_key, settings.kiosk_key = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+    full_clean_or_invalid(settings, exclude=["center"])
+    settings.revision += 1
+    settings.save()
+    after = {f: getattr(settings, f) for f in before}
+    audit_record(actor=actor, action="queue_settings.update", obj=settings, center=center, before=before,
+                 after=after | {"regenerate_keys": bool(data.get("regenerate_keys"))}, now=now)
+    return settings
+
+
+# --- appointments --------------------------------------------------------------------------
+
+def clean_holder(value: str | None, now: datetime) -> str:
+    """A citizen ID or, for enterprises, a unified social credit code."""
+    text = (value or "").strip().upper()
+    if not text:
+        raise Invalid("证件号码：请输入身份证号码或统一社会信用代码", field="holder")
+    try:
+        return validate_citizen_id(text, today=timezone.localdate(now))
+    except IdentityError as id_error:
+        try:
+            return validate_credit_code(text)
+        except IdentityError:
+            raise Invalid(f"证件号码：{id_error.message}（企业请填写统一社会信用代码）", field="holder") from id_error
+
+
+def _appointment_transition(appointment: Appointment, to: str, *, action: str, now: datetime) -> bool:
+    if to not in APPOINTMENT_TRANSITIONS[AppointmentStatus(appointment.status)]:
+        raise Conflict(f"该预约当前为“{appointment.get_status_display()}”，不能再{action}", code="invalid_state")
+    updated = Appointment.objects.filter(pk=appointment.pk, status=appointment.status).update(status=to)
+    if updated:
+        AppointmentEvent.objects.create(appointment=appointment, action=action, from_status=appointment.status,
+                                        to_status=to, at=now)
+    return bool(updated)
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**8):08d}"
+
+
+@transaction.atomic
+def appointment_book(*, center: ServiceCenter, prefix: str, day: date, slot_start, holder: str, phone: str,
+                     now: datetime | None = None) -> Appointment:
+    """Book one slot: on a working day within the centre's window, one per holder, centre and
+    day, while the slot has room, and not while repeated no-shows block the holder."""
+    from .selectors import booking_block_until, slots_for
+
+    now = now or timezone.now()
+    category = _active_category(center, prefix)
+    holder = clean_holder(holder, now)
+    if not phone:
+        raise Invalid("手机号码：请填写，用于接收预约提醒", field="phone")
+    phone = _clean_phone(phone)
+    blocked = booking_block_until(holder, center, now)
+    if blocked is not None:
+        raise Conflict(f"因多次预约未到，{blocked:%Y年%m月%d日}前不能预约，可现场取号办理", field="holder",
+                       code="booking_blocked")
+    TicketCategory.objects.select_for_update().filter(pk=category.pk).first()  # serialises bookings of a category
+    slot = next((s for s in slots_for(category, day, now) if s["start"] == slot_start), None)
+    if slot is None:
+        raise Invalid("预约时段：该时段不可预约，请重新选择", field="slot")
+    if slot["available"] <= 0:
+        raise Conflict("预约时段：该时段已约满，请选择其他时段", field="slot", code="slot_full")
+    if Appointment.objects.filter(ACTIVE_APPOINTMENT, center=center, holder=holder, day=day).exists():
+        raise Conflict("同一证件每天在本中心只能预约一次", field="holder", code="already_booked")
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(center=center, category=category, day=day, slot_start=slot["start"],
+                                                         slot_end=slot["end"], code=_new_code(), holder=holder, phone=phone,
+                                                         created_at=now)
+            break
+        except IntegrityError:
+            if Appointment.objects.filter(ACTIVE_APPOINTMENT, center=center, holder=holder, day=day).exists():
+                raise Conflict("同一证件每天在本中心只能预约一次", field="holder", code="already_booked") from None
+    else:
+        raise Conflict("预约繁忙，请重试")
+    AppointmentEvent.objects.create(appointment=appointment, action="book", to_status=AppointmentStatus.BOOKED, at=now)
+    return appointment
+
+
+def _appointment_by_code(code: str, holder: str, now: datetime) -> Appointment:
+    appointment = Appointment.objects.filter(code=(code or "").strip()).select_related("center", "category").first()
+    if appointment is None or appointment.holder != clean_holder(holder, now):
+        raise NotFound("预约码或证件号码不正确", field="code")
+    return appointment
+
+
+def slot_starts_at(appointment: Appointment) -> datetime:
+    return datetime.combine(appointment.day, appointment.slot_start, tzinfo=timezone.get_current_timezone())
+
+
+@transaction.atomic
+def appointment_cancel(*, code: str, holder: str, now: datetime | None = None) -> Appointment:
+    """Cancel a booking, with the holder's ID, at least the configured hours before the slot."""
+    now = now or timezone.now()
+    appointment = _appointment_by_code(code, holder, now)
+    hours = settings_for(appointment.center).cancel_hours
+    if appointment.status == AppointmentStatus.BOOKED and now > slot_starts_at(appointment) - timedelta(hours=hours):
+        raise Conflict(f"距预约时段开始不足{hours}小时，不能取消", code="too_late")
+    if not _appointment_transition(appointment, AppointmentStatus.CANCELLED, action="取消", now=now):
+        raise Conflict("该预约状态刚发生变化，请刷新", code="invalid_state")
+    appointment.refresh_from_db()
+    return appointment
+
+
+@transaction.atomic
+def appointment_check_in(*, center: ServiceCenter, code: str, now: datetime | None = None) -> Ticket:
+    """At the kiosk: the booking code becomes a ticket called before walk-ins of its slot."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.filter(code=(code or "").strip(), center=center).select_related("category").first()
+    if appointment is None:
+        raise NotFound("预约码：未找到本中心的这条预约，请核对", field="code")
+    if appointment.day != timezone.localdate(now):
+        raise Conflict(f"预约码：该预约是{appointment.day:%m月%d日}的，请当天来签到", field="code", code="wrong_day")
+    slot_start = slot_starts_at(appointment)
+    slot_end = datetime.combine(appointment.day, appointment.slot_end, tzinfo=slot_start.tzinfo)
+    if now >= slot_end:
+        raise Conflict("预约码：预约时段已过，请现场取号", field="code", code="too_late")
+    if not _appointment_transition(appointment, AppointmentStatus.CHECKED_IN, action="签到", now=now):
+        raise Conflict("预约码：该预约已签到或已取消", field="code", code="invalid_state")
+    return _create_ticket(center=center, category=appointment.category, now=now, phone=appointment.phone,
+                          appointment=appointment, slot_start=slot_start, slot_end=slot_end)
+
+
+@transaction.atomic
+def appointments_mark_no_show(*, now: datetime | None = None) -> int:
+    """Bookings whose slot ended without a check-in become no-shows (they count towards a block)."""
+    now = now or timezone.now()
+    today, clock = timezone.localdate(now), timezone.localtime(now).time()
+    late = Appointment.objects.filter(Q(day__lt=today) | Q(day=today, slot_end__lte=clock),
+                                      status=AppointmentStatus.BOOKED)
+    return sum(_appointment_transition(a, AppointmentStatus.NO_SHOW, action="爽约", now=now) for a in late)

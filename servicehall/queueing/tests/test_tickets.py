@@ -60,10 +60,13 @@ class TicketTests(PersonaTestCase):
         first_a = self.issue("A", when=at(26, 9, 0))
         first_b = self.issue("B", when=at(26, 9, 1))
         green = self.issue("A", when=at(26, 9, 2), green_channel=True)
-        order = [ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)) for _ in range(3)]
+        order = []
+        for _ in range(3):
+            order.append(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)))
+            ticket_act(actor=self.p.staff_a, ticket=order[-1], action="finish", now=at(26, 10))
         self.assertEqual(order, [green, first_b, first_a])
         self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)))
-        self.assertEqual((order[0].status, order[0].window), (TicketStatus.CALLED, self.p.window_a))
+        self.assertEqual((order[0].status, order[0].window, order[0].staff), (TicketStatus.DONE, self.p.window_a, self.p.staff_a))
 
     def test_it_follows_the_state_machine_and_answers_409_otherwise(self):
         ticket = self.issue()
@@ -119,6 +122,7 @@ class ConcurrentQueueTests(TransactionTestCase):
                     ticket = ticket_call_next(actor=p.staff_a, window=window, now=now + timedelta(minutes=1))
                     if ticket is not None:
                         called.append(ticket.pk)
+                        ticket_act(actor=p.staff_a, ticket=ticket, action="finish", now=now + timedelta(minutes=1))
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
             finally:

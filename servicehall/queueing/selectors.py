@@ -1,0 +1,207 @@
+"""Reads of the queue: positions and estimates, the hall's state document, a window's panel,
+appointment slots and booking blocks."""
+
+import math
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from servicehall.accounts.models import Role
+from servicehall.lib.errors import Forbidden, Invalid
+from servicehall.org.models import ServiceCenter, Window
+from servicehall.org.selectors import visible_center_ids
+from servicehall.workcalendar.selectors import get_calendar
+
+from .models import (
+    ACTIVE_APPOINTMENT,
+    DEFAULT_VOICE_TEMPLATE,
+    Appointment,
+    AppointmentStatus,
+    CategoryWindow,
+    QueueSettings,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+    TicketStatus,
+    WindowState,
+)
+
+RECENT_CALLS = 8
+OPERATOR_ROLES = {Role.STAFF, Role.MANAGER}
+
+
+def can_operate(user, center: ServiceCenter) -> bool:
+    """Window staff and managers of the centre call and issue; the bureau only watches."""
+    return (user.is_authenticated and user.role in OPERATOR_ROLES and center.pk in visible_center_ids(user))
+
+
+def require_operator(user, center: ServiceCenter) -> None:
+    if not can_operate(user, center):
+        raise Forbidden("只有本中心的窗口人员或负责人可以操作叫号")
+
+
+def open_window_count(category: TicketCategory) -> int:
+    """Windows that serve the category now: active and not paused."""
+    return (CategoryWindow.objects.filter(category=category, window__is_active=True)
+            .exclude(window__queue_state__paused=True).count())
+
+
+def ticket_position(ticket: Ticket) -> dict:
+    """How many are ahead in the ticket's category and about how long the wait is.
+
+    Green-channel tickets go before everyone else; within a group, arrival order. Windows that
+    serve several categories make this an estimate, which is what the slip says it is."""
+    ahead = 0
+    if ticket.status == TicketStatus.WAITING:
+        waiting = Ticket.objects.filter(center_id=ticket.center_id, day=ticket.day, category_id=ticket.category_id,
+                                        status=TicketStatus.WAITING, target_window__isnull=True)
+        earlier = Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, id__lt=ticket.id)
+        if ticket.green_channel:
+            ahead = waiting.filter(earlier, green_channel=True).count()
+        else:
+            ahead = waiting.filter(earlier | Q(green_channel=True)).count()
+    windows = max(1, open_window_count(ticket.category))
+    minutes = math.ceil(ahead * ticket.category.avg_minutes / windows) if ahead else 0
+    return {"waiting_ahead": ahead, "estimate_minutes": minutes}
+
+
+def announcement_text(template: str, number: str, window_number: int, category_name: str = "") -> str:
+    try:
+        return template.format(号码=number, 窗口=window_number, 类别=category_name)
+    except (KeyError, IndexError, ValueError):
+        return DEFAULT_VOICE_TEMPLATE.format(号码=number, 窗口=window_number)
+
+
+def hall_version(center_id: int, day: date, revision: int, last_event_id: int | None) -> str:
+    """Changes with every ticket event, every settings or pause change and at midnight."""
+    return f"{day:%Y%m%d}.{last_event_id or 0}.{revision}"
+
+
+def display_lookup(display_key: str):
+    """One query for the display's poll: the centre, its settings revision and last ticket event."""
+    last = TicketEvent.objects.filter(center_id=OuterRef("center_id")).order_by("-id").values("id")[:1]
+    return (QueueSettings.objects.filter(display_key=display_key)
+            .values("center_id", "revision").annotate(last_event=Subquery(last)).first())
+
+
+def current_version(center: ServiceCenter, now: datetime) -> str:
+    settings = QueueSettings.objects.filter(center=center).values_list("revision", flat=True).first() or 0
+    last = TicketEvent.objects.filter(center=center).aggregate(last=Max("id"))["last"]
+    return hall_version(center.pk, timezone.localdate(now), settings, last)
+
+
+def hall_state(center: ServiceCenter, now: datetime) -> dict:
+    """The hall display's state document, computed fresh from the tables."""
+    settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
+    day = timezone.localdate(now)
+    last_event = TicketEvent.objects.filter(center=center).aggregate(last=Max("id"))["last"]
+    windows = list(Window.objects.filter(center=center, is_active=True).order_by("number"))
+    paused = set(WindowState.objects.filter(window__center=center, paused=True).values_list("window_id", flat=True))
+    current = {}
+    for t in (Ticket.objects.filter(center=center, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+              .select_related("category").order_by("called_at", "id")):
+        current[t.window_id] = t
+    calls = (TicketEvent.objects.filter(center=center, action__in=["call", "recall"], ticket__day=day)
+             .select_related("ticket__category", "window").order_by("-id")[:RECENT_CALLS])
+    waiting = dict(Ticket.objects.filter(center=center, day=day, status=TicketStatus.WAITING)
+                   .values_list("category_id").annotate(n=Count("id")))
+    categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
+    return {
+        "version": hall_version(center.pk, day, settings.revision, last_event),
+        "center": {"code": center.code, "name": center.name},
+        "notice": settings.notice,
+        "windows": [{
+            "id": w.pk, "number": w.number, "name": w.name, "paused": w.pk in paused,
+            "current": ({"number": current[w.pk].number, "status": current[w.pk].status,
+                         "category": current[w.pk].category.name} if w.pk in current else None),
+        } for w in windows],
+        "calls": [{
+            "id": e.pk, "number": e.ticket.number, "window": e.window.number if e.window else None,
+            "recall": e.action == "recall", "at": timezone.localtime(e.at).isoformat(timespec="seconds"),
+            "text": announcement_text(settings.voice_template, e.ticket.number, e.window.number if e.window else 0,
+                                      e.ticket.category.name),
+        } for e in calls],
+        "waiting": [{"category": c.prefix, "name": c.name, "count": waiting.get(c.pk, 0)} for c in categories],
+    }
+
+
+def window_panel(window: Window, now: datetime) -> dict:
+    """What the window terminal shows: its current ticket, the counts it can call, its day's tally."""
+    from .services import window_queue
+
+    day = timezone.localdate(now)
+    current = (Ticket.objects.filter(window=window, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+               .select_related("category", "appointment").order_by("-called_at").first())
+    queue = list(window_queue(window, now).select_related("category")[:200])
+    counts = {}
+    for t in queue:
+        counts.setdefault((t.category.prefix, t.category.name), 0)
+        counts[(t.category.prefix, t.category.name)] += 1
+    tally = dict(TicketEvent.objects.filter(window=window, at__gte=_day_start(day), at__lt=_day_start(day + timedelta(days=1)),
+                                            action__in=["call", "finish", "skip", "transfer"])
+                 .values_list("action").annotate(n=Count("id")))
+    paused = WindowState.objects.filter(window=window, paused=True).exists()
+    return {"window": window, "current": current, "queue": queue, "counts": sorted(counts.items()),
+            "waiting_total": len(queue), "tally": tally, "paused": paused}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def bookable_days(center: ServiceCenter, now: datetime) -> list[date]:
+    """Working days from `book_min_days` to `book_max_days` working days ahead."""
+    settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
+    calendar = get_calendar()
+    today = timezone.localdate(now)
+    first = calendar.add_workdays(today, settings.book_min_days).due if settings.book_min_days else today
+    last = calendar.add_workdays(today, settings.book_max_days).due
+    days, d = [], first
+    while d <= last:
+        if calendar.is_workday(d):
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def slots_for(category: TicketCategory, day: date, now: datetime) -> list[dict]:
+    """The category's slots on `day`: the centre's hours cut into `slot_minutes`, each with
+    `slot_capacity` bookings. A day outside the bookable range has none."""
+    center = category.center
+    if day not in bookable_days(center, now):
+        return []
+    settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
+    booked = dict(Appointment.objects.filter(ACTIVE_APPOINTMENT, category=category, day=day)
+                  .values_list("slot_start").annotate(n=Count("id")))
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, center.opens_at, tzinfo=tz)
+    close = datetime.combine(day, center.closes_at, tzinfo=tz)
+    slots = []
+    while start < close:
+        end = min(start + timedelta(minutes=settings.slot_minutes), close)
+        if start > now:
+            taken = booked.get(start.time(), 0)
+            slots.append({"start": start.time(), "end": end.time(), "capacity": category.slot_capacity, "booked": taken,
+                          "available": max(0, category.slot_capacity - taken)})
+        start = end
+    return slots
+
+
+def parse_slot(value: str) -> time:
+    try:
+        return time.fromisoformat((value or "").strip())
+    except ValueError as exc:
+        raise Invalid("预约时段：格式应为HH:MM", field="slot") from exc
+
+
+def booking_block_until(holder: str, center: ServiceCenter, now: datetime) -> date | None:
+    """If the holder missed `no_show_limit` bookings within `no_show_block_days`, the day the block ends."""
+    settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
+    today = timezone.localdate(now)
+    since = today - timedelta(days=settings.no_show_block_days)
+    misses = list(Appointment.objects.filter(holder=holder, status=AppointmentStatus.NO_SHOW, day__gt=since)
+                  .order_by("-day").values_list("day", flat=True))
+    if len(misses) < settings.no_show_limit:
+        return None
+    return misses[settings.no_show_limit - 1] + timedelta(days=settings.no_show_block_days)

@@ -1,0 +1,115 @@
+"""The queue API: shapes, status codes, kiosk and display keys, and centre scope."""
+
+
+from servicehall.queueing.models import Ticket, TicketStatus
+from servicehall.queueing.services import settings_for
+from servicehall.testing import PersonaTestCase
+
+from .test_flow import CITIZEN
+from .test_tickets import categories
+
+
+class QueueApiTests(PersonaTestCase):
+    def setUp(self):
+        self.a, self.b = categories(self.p)
+        self.settings = settings_for(self.p.center_a)
+        self.code = self.p.center_a.code
+
+    def post(self, url, data=None, **headers):
+        return self.client.post(url, data or {}, content_type="application/json", **headers)
+
+    def kiosk(self, data):
+        return self.post(f"/api/v1/centers/{self.code}/tickets", data, HTTP_X_KIOSK_KEY=self.settings.kiosk_key)
+
+    def test_a_kiosk_issues_and_a_window_calls_through_the_api(self):
+        response = self.kiosk({"category": "A", "green_channel": False, "phone": "13800138000", "appointment": None})
+        self.assertEqual(response.status_code, 201, response.content)
+        body = response.json()
+        self.assertEqual({k: body[k] for k in ("number", "category", "status", "waiting_ahead", "phone")},
+                         {"number": "A001", "category": "A", "status": "waiting", "waiting_ahead": 0, "phone": "138****8000"})
+        self.assertTrue({"id", "issued_at", "estimate_minutes", "status_url"} <= set(body))
+        self.client.force_login(self.p.staff_a)
+        called = self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next")
+        self.assertEqual((called.status_code, called.json()["status"], called.json()["window"]), (200, "called", 1))
+        ticket_id = called.json()["id"]
+        self.assertEqual(self.post(f"/api/v1/tickets/{ticket_id}/recall").json()["status"], "called")
+        conflict = self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next")
+        self.assertEqual((conflict.status_code, conflict.json()["error"]), (409, "window_busy"))
+        self.assertEqual(self.post(f"/api/v1/tickets/{ticket_id}/start").json()["status"], "serving")
+        self.assertEqual(self.post(f"/api/v1/tickets/{ticket_id}/finish").json()["status"], "done")
+        wrong = self.post(f"/api/v1/tickets/{ticket_id}/skip")
+        self.assertEqual((wrong.status_code, set(wrong.json())), (409, {"error", "message", "field"}))
+        self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").status_code, 204)
+
+    def test_transfer_pause_and_the_categories_list(self):
+        self.client.force_login(self.p.staff_a)
+        issued = self.post(f"/api/v1/centers/{self.code}/tickets", {"category": "A"})
+        self.assertEqual(issued.status_code, 201)
+        ticket_id = self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").json()["id"]
+        both = self.post(f"/api/v1/tickets/{ticket_id}/transfer", {"category": "B", "window": self.p.window_a.pk})
+        self.assertEqual((both.status_code, both.json()["field"]), (400, "category"))
+        moved = self.post(f"/api/v1/tickets/{ticket_id}/transfer", {"category": "b"})
+        self.assertEqual((moved.json()["status"], moved.json()["category"], moved.json()["number"]), ("waiting", "B", "A001"))
+        listed = self.client.get(f"/api/v1/centers/{self.code}/categories").json()
+        self.assertEqual([(c["prefix"], c["waiting"], c["windows"]) for c in listed], [("A", 0, [1]), ("B", 1, [1])])
+        self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/pause", {"paused": True}).json(),
+                         {"window": 1, "paused": True})
+        paused = self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next")
+        self.assertEqual((paused.status_code, paused.json()["error"]), (409, "window_paused"))
+
+    def test_bad_input_names_the_field_and_changes_nothing(self):
+        for data, field in (({"category": "Z"}, "category"), ({"category": "A", "phone": "1234"}, "phone"),
+                            ({"category": "A", "id_number": "110105194912310021"}, "id_number"),
+                            ({"category": "A", "green_channel": "maybe"}, "green_channel")):
+            response = self.kiosk(data)
+            self.assertEqual((response.status_code, response.json()["field"]), (400, field), response.content)
+            self.assertRegex(response.json()["message"], r"[\u4e00-\u9fff]")
+        self.assertFalse(Ticket.objects.exists())
+
+    def test_scope_keys_and_roles(self):
+        self.assertEqual(self.post(f"/api/v1/centers/{self.code}/tickets", {"category": "A"}).status_code, 401)
+        other_key = settings_for(self.p.center_b).kiosk_key
+        wrong = self.post(f"/api/v1/centers/{self.code}/tickets", {"category": "A"}, HTTP_X_KIOSK_KEY=other_key)
+        self.assertEqual(wrong.status_code, 404)
+        ticket_id = self.kiosk({"category": "A"}).json()["id"]
+        self.client.force_login(self.p.staff_b)
+        self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").status_code, 404)
+        self.assertEqual(self.post(f"/api/v1/tickets/{ticket_id}/cancel").status_code, 404)
+        self.assertEqual(self.client.get(f"/api/v1/tickets/{ticket_id}").status_code, 404)
+        self.assertEqual(self.client.get(f"/api/v1/centers/{self.code}/hall").status_code, 404)
+        self.client.force_login(self.p.bureau)
+        self.assertEqual(self.client.get(f"/api/v1/tickets/{ticket_id}").status_code, 200)
+        self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").status_code, 403)
+        self.assertEqual(Ticket.objects.get().status, TicketStatus.WAITING)
+
+    def test_the_hall_document_answers_304_when_unchanged(self):
+        url = f"/api/v1/centers/{self.code}/hall"
+        self.assertEqual(self.client.get(url).status_code, 401)
+        first = self.client.get(url, {"key": self.settings.display_key})
+        self.assertEqual(first.status_code, 200)
+        self.assertEqual(first.json()["version"], first["ETag"].strip('"'))
+        again = self.client.get(url, HTTP_X_DISPLAY_KEY=self.settings.display_key, HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual(again.status_code, 304)
+        self.kiosk({"category": "A"})
+        changed = self.client.get(url, HTTP_X_DISPLAY_KEY=self.settings.display_key, HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual((changed.status_code, changed.json()["waiting"][0]["count"]), (200, 1))
+
+    def test_booking_cancelling_and_checking_in(self):
+        days = self.client.get(f"/api/v1/centers/{self.code}/appointment-days").json()
+        self.assertEqual(len(days), 5)
+        slots = self.client.get(f"/api/v1/centers/{self.code}/appointment-slots", {"category": "A", "day": days[0]}).json()
+        self.assertEqual(slots[0]["available"], 4)
+        booking = {"category": "A", "day": days[0], "slot": slots[0]["start"][:5], "holder": CITIZEN, "phone": "13800138000"}
+        booked = self.post(f"/api/v1/centers/{self.code}/appointments", booking)
+        self.assertEqual(booked.status_code, 201, booked.content)
+        self.assertEqual(booked.json()["holder"], "110105********002X")
+        again = self.post(f"/api/v1/centers/{self.code}/appointments", booking)
+        self.assertEqual((again.status_code, again.json()["field"]), (409, "holder"))
+        bad = self.post(f"/api/v1/centers/{self.code}/appointments", booking | {"slot": "25:00"})
+        self.assertEqual((bad.status_code, bad.json()["field"]), (400, "slot"))
+        code = booked.json()["code"]
+        early = self.post(f"/api/v1/centers/{self.code}/appointments/check-in", {"code": code},
+                          HTTP_X_KIOSK_KEY=self.settings.kiosk_key)
+        self.assertEqual(early.status_code, 409)  # not the booked day
+        cancelled = self.post(f"/api/v1/appointments/{code}/cancel", {"holder": CITIZEN})
+        self.assertEqual(cancelled.json()["status"], "cancelled")  # the first slot is always ≥ 8 hours away

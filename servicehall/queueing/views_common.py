@@ -1,0 +1,66 @@
+"""Lookups and the hall's conditional response, shared by the pages and the API."""
+
+import json
+import threading
+from datetime import datetime
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+from servicehall.lib.errors import NotFound
+from servicehall.org.models import ServiceCenter, Window
+from servicehall.org.selectors import get_visible
+
+from . import selectors
+from .models import Ticket
+
+_cache_lock = threading.Lock()
+_rendered: dict[int, tuple[str, bytes]] = {}  # centre → (version, body): displays poll far more often than things change
+
+
+def hall_body(center: ServiceCenter, version: str, now: datetime) -> bytes:
+    """The state document for `version`, computed once per version and process."""
+    cached = _rendered.get(center.pk)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    state = selectors.hall_state(center, now)
+    body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    with _cache_lock:
+        _rendered[center.pk] = (state["version"], body)
+    return body
+
+
+def conditional_json(request, version: str, body_for) -> HttpResponse:
+    etag = f'"{version}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body_for(), content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def hall_response(request, center: ServiceCenter) -> HttpResponse:
+    now = timezone.now()
+    version = selectors.current_version(center, now)
+    return conditional_json(request, version, lambda: hall_body(center, version, now))
+
+
+def operable_window(user, window_id) -> Window:
+    window = get_visible(Window, user, window_id, label="窗口")
+    selectors.require_operator(user, window.center)
+    return window
+
+
+def ticket_for_operator(user, ticket_id) -> Ticket:
+    ticket = get_visible(Ticket, user, ticket_id, label="排队号")
+    selectors.require_operator(user, ticket.center)
+    return ticket
+
+
+def public_center(code: str) -> ServiceCenter:
+    center = ServiceCenter.objects.filter(code=code, is_active=True).first()
+    if center is None:
+        raise NotFound("未找到该中心")
+    return center
