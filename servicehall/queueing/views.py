@@ -1,14 +1,22 @@
 """Queue pages: the kiosk, the window terminal, the hall display and window screen, the
 ticket status page and the public booking pages."""
 
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from servicehall.org.models import ServiceCenter
+from servicehall.accounts.models import Role
+from servicehall.catalog.views.guide import qr_svg
+from servicehall.lib.errors import ServiceError
+from servicehall.org.models import ServiceCenter, Window
+from servicehall.web import role_required
 
-from . import selectors
-from .views_common import conditional_json, hall_body
+from . import selectors, services
+from .models import QueueSettings, Ticket, TicketCategory
+from .views_common import conditional_json, hall_body, operable_window, ticket_for_operator
 
 
 @require_GET
@@ -21,3 +29,120 @@ def display_state(request, key: str):
     version = selectors.hall_version(found["center_id"], timezone.localdate(now), found["revision"], found["last_event"])
     return conditional_json(request, version,
                             lambda: hall_body(ServiceCenter.objects.get(pk=found["center_id"]), version, now))
+
+
+def _settings_by(field: str, key: str) -> QueueSettings:
+    found = QueueSettings.objects.filter(**{field: key}).select_related("center").first()
+    if found is None:
+        raise Http404("未找到该设备")
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+def kiosk(request, key: str):
+    """The ticket kiosk (取号机): big buttons per category, green channel, optional phone or
+    ID, and a booking-code check-in. No login: the kiosk key binds it to its centre."""
+    settings = _settings_by("kiosk_key", key)
+    center = settings.center
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("booking_code"):
+                ticket = services.appointment_check_in(center=center, code=request.POST["booking_code"])
+            else:
+                ticket = services.ticket_issue(center=center, prefix=request.POST.get("category", ""),
+                                               green_channel=request.POST.get("green_channel") == "1",
+                                               phone=request.POST.get("phone", ""), id_number=request.POST.get("id_number", ""))
+        except ServiceError as exc:
+            error = exc
+        else:
+            return redirect("queueing:kiosk_slip", key=key, token=ticket.token)
+    categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
+    waiting = {c["category"]: c["count"] for c in selectors.hall_state(center, timezone.now())["waiting"]}
+    return render(request, "queueing/kiosk.html", {
+        "center": center, "categories": [(c, waiting.get(c.prefix, 0)) for c in categories], "error": error,
+        "posted": request.POST, "key": key}, status=400 if error else 200)
+
+
+@require_GET
+def kiosk_slip(request, key: str, token: str):
+    """The printed slip: number, people ahead, estimate and a QR code of the status page."""
+    settings = _settings_by("kiosk_key", key)
+    ticket = get_object_or_404(Ticket.objects.select_related("category", "center"), token=token, center=settings.center)
+    status_url = request.build_absolute_uri(reverse("queueing:ticket_status", args=[ticket.token]))
+    return render(request, "queueing/slip.html", {"ticket": ticket, "position": selectors.ticket_position(ticket),
+                                                  "qr": qr_svg(status_url), "key": key})
+
+
+@require_GET
+def ticket_status(request, token: str):
+    """A citizen's phone after scanning the slip: position, estimate, and the window once called."""
+    ticket = get_object_or_404(Ticket.objects.select_related("category", "center", "window"), token=token)
+    return render(request, "queueing/status.html", {"ticket": ticket, "position": selectors.ticket_position(ticket)})
+
+
+@require_GET
+def display(request, key: str):
+    """The hall display: polls the state document and speaks new calls one after another."""
+    settings = _settings_by("display_key", key)
+    return render(request, "queueing/display.html", {"center": settings.center, "key": key})
+
+
+@require_GET
+def window_screen(request, key: str, number: int):
+    """The small screen above one window: the number being served there."""
+    settings = _settings_by("display_key", key)
+    window = get_object_or_404(Window, center=settings.center, number=number)
+    return render(request, "queueing/window_screen.html", {"center": settings.center, "window": window, "key": key})
+
+
+TERMINAL_ROLES = (Role.STAFF, Role.MANAGER)
+
+
+@role_required(*TERMINAL_ROLES)
+def terminal(request):
+    """The clerk's terminal: pick a window once, then call / recall / start / finish / skip /
+    transfer with buttons or keys F1–F6."""
+    windows = Window.objects.for_user(request.user).filter(is_active=True).select_related("center")
+    window_id = request.GET.get("window") or request.session.get("queue_window")
+    window = windows.filter(pk=window_id).first() if str(window_id or "").isdigit() else None
+    if window is None:
+        return render(request, "queueing/terminal_pick.html", {"windows": windows})
+    request.session["queue_window"] = window.pk
+    panel = selectors.window_panel(window, timezone.now())
+    categories = TicketCategory.objects.filter(center=window.center, is_active=True)
+    others = windows.filter(center=window.center).exclude(pk=window.pk)
+    return render(request, "queueing/terminal.html", {**panel, "categories": categories, "other_windows": others,
+                                                      "shortcuts": SHORTCUTS})
+
+
+SHORTCUTS = [("F1", "call-next", "叫号"), ("F2", "recall", "重呼"), ("F3", "start", "开始办理"),
+             ("F4", "finish", "办结"), ("F6", "skip", "过号")]
+
+
+@role_required(*TERMINAL_ROLES)
+@require_POST
+def terminal_act(request, window_id: int):
+    """One button of the terminal; errors come back as a message on the terminal."""
+    window = operable_window(request.user, window_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "call-next":
+            if services.ticket_call_next(actor=request.user, window=window) is None:
+                messages.info(request, "当前没有等候的群众")
+        elif action == "call":
+            ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket") or 0, center=window.center)
+            services.ticket_call(actor=request.user, window=window, ticket=ticket)
+        elif action == "pause":
+            services.window_pause(actor=request.user, window=window, paused=request.POST.get("paused") == "1")
+        else:
+            ticket = ticket_for_operator(request.user, request.POST.get("ticket") or 0)
+            if action == "transfer":
+                category = TicketCategory.objects.filter(center=window.center, prefix=request.POST.get("category", "")).first()
+                target = Window.objects.filter(center=window.center, pk=request.POST.get("to_window") or 0).first()
+                services.ticket_transfer(actor=request.user, ticket=ticket, category=category, window=target)
+            else:
+                services.ticket_act(actor=request.user, ticket=ticket, action=action)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")

@@ -1,0 +1,119 @@
+// Hall display and window screen: poll the state document with its ETag (304 when nothing
+// changed), draw it, and speak new calls one after another. A network drop or a server
+// restart only shows a banner; polling goes on with a growing pause and recovers by itself.
+(function () {
+  "use strict";
+  var cfg = window.HALL;
+  var etag = null, state = null, lastSeen = null, failures = 0;
+  var queue = [];          // texts waiting to be spoken
+  var speaking = false;
+  window.hallAnnouncements = [];  // every text queued, oldest first (read by the browser test)
+
+  function el(id) { return document.getElementById(id); }
+  function text(tag, value, cls) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function speakNext() {
+    if (speaking || !queue.length) return;
+    var line = queue.shift();
+    if (!("speechSynthesis" in window)) return speakNext();
+    speaking = true;
+    var u = new SpeechSynthesisUtterance(line);
+    u.lang = "zh-CN";
+    u.rate = 0.9;
+    // Never cancel: the next call waits until this one has ended.
+    u.onend = u.onerror = function () { speaking = false; setTimeout(speakNext, 400); };
+    window.speechSynthesis.speak(u);
+  }
+
+  function announce(calls) {
+    var fresh = calls.filter(function (c) { return lastSeen !== null && c.id > lastSeen; });
+    fresh.sort(function (a, b) { return a.id - b.id; });
+    fresh.forEach(function (c) {
+      window.hallAnnouncements.push(c.text);
+      queue.push(c.text, c.text);  // each call is spoken twice
+    });
+    calls.forEach(function (c) { lastSeen = Math.max(lastSeen || 0, c.id); });
+    if (lastSeen === null) lastSeen = 0;
+    speakNext();
+  }
+
+  function drawHall(s) {
+    var calls = el("calls");
+    calls.replaceChildren.apply(calls, s.calls.slice(0, 6).map(function (c) {
+      var li = text("li", c.text, c.recall ? "recall" : "");
+      li.dataset.number = c.number;
+      return li;
+    }));
+    var rows = el("windows");
+    rows.replaceChildren.apply(rows, s.windows.map(function (w) {
+      var tr = document.createElement("tr");
+      tr.appendChild(text("td", w.number + "号"));
+      tr.appendChild(text("td", w.paused ? "暂停服务" : (w.current ? w.current.number : "—"), w.paused ? "paused" : ""));
+      return tr;
+    }));
+    var waiting = el("waiting");
+    waiting.replaceChildren.apply(waiting, s.waiting.map(function (c) {
+      return text("li", c.category + " " + c.name + "：" + c.count + " 人");
+    }));
+    el("notice").textContent = s.notice || "";
+  }
+
+  function drawWindow(s) {
+    var w = s.windows.filter(function (x) { return x.number === cfg.windowNumber; })[0];
+    el("serving").textContent = !w ? "—" : (w.paused ? "暂停服务" : (w.current ? w.current.number : "—"));
+  }
+
+  function apply(s) {
+    state = s;
+    if (cfg.windowNumber) { drawWindow(s); return; }
+    if (lastSeen === null) {  // first load: what was called before is not spoken again
+      s.calls.forEach(function (c) { lastSeen = Math.max(lastSeen || 0, c.id); });
+      if (lastSeen === null) lastSeen = 0;
+    } else {
+      announce(s.calls);
+    }
+    drawHall(s);
+  }
+
+  function poll() {
+    var ctrl = new AbortController();
+    var timer = setTimeout(function () { ctrl.abort(); }, 5000);
+    var headers = etag ? {"If-None-Match": etag} : {};
+    fetch(cfg.stateUrl, {headers: headers, cache: "no-store", signal: ctrl.signal})
+      .then(function (r) {
+        clearTimeout(timer);
+        if (r.status === 304) return null;
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        etag = r.headers.get("ETag");
+        return r.json();
+      })
+      .then(function (s) {
+        failures = 0;
+        el("offline").hidden = true;
+        if (s) apply(s);
+        setTimeout(poll, 1000);
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        failures += 1;
+        el("offline").hidden = false;
+        setTimeout(poll, Math.min(1000 * failures, 10000));
+      });
+  }
+
+  function tick() {
+    var c = el("clock");
+    if (c) {
+      var d = new Date();
+      c.textContent = d.toLocaleDateString("zh-CN") + " " + d.toLocaleTimeString("zh-CN", {hour12: false});
+    }
+  }
+  tick();
+  setInterval(tick, 1000);
+  poll();
+})();
