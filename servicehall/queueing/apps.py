@@ -7,7 +7,10 @@ class QueueingConfig(AppConfig):
 
     def ready(self):
         from servicehall.audit.management.commands.run_workers import WORKER_TASKS
+        from servicehall.org.demo import register_demo_step
 
+        from .demo import load_demo_queue
         from .services import expire_stale_tickets
 
         WORKER_TASKS.append(("tickets_expire", expire_stale_tickets))
+        register_demo_step(load_demo_queue)

@@ -59,3 +59,17 @@ class LoadDemoTests(TestCase):
     def test_it_lets_the_demo_accounts_sign_in(self):
         response = self.client.post("/accounts/login/", {"username": "gf_staff1", "password": "Longgang@2026"})
         self.assertRedirects(response, "/")
+
+    def test_every_demo_centre_can_issue_and_call_tickets(self):
+        from servicehall.queueing.models import TicketCategory
+        from servicehall.queueing.services import ticket_call_next, ticket_issue
+
+        for center in ServiceCenter.objects.all():
+            self.assertEqual(list(TicketCategory.objects.filter(center=center).values_list("prefix", flat=True)), ["A", "B"])
+        center = ServiceCenter.objects.get(code="21140300")
+        ticket = ticket_issue(center=center, prefix="A")
+        window = Window.objects.filter(center=center).first()
+        self.assertEqual(ticket_call_next(actor=User.objects.get(username="bureau"), window=window), ticket)
+        out = StringIO()
+        call_command("queue_devices", stdout=out)
+        self.assertIn("/queue/kiosk/", out.getvalue())
