@@ -1,0 +1,58 @@
+"""Journey: a citizen takes a ticket at the kiosk, a clerk calls it from the window terminal,
+the hall display shows it and queues the announcement, the clerk finishes it."""
+
+import pytest
+
+from e2e.conftest import screenshot
+from e2e.test_bureau_creates_center import sign_in
+from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketStatus
+from servicehall.queueing.services import settings_for
+from servicehall.testing import Personas
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_kiosk_to_window_to_hall_display(live_server, browser):
+    p = Personas.build()
+    category = TicketCategory.objects.create(center=p.center_a, prefix="B", name="法律援助")
+    CategoryWindow.objects.create(category=category, window=p.window_a)
+    settings = settings_for(p.center_a)
+    base = live_server.url
+
+    display_ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    display = display_ctx.new_page()
+    display.goto(f"{base}/queue/display/{settings.display_key}/")
+    display.wait_for_function("document.getElementById('waiting').children.length === 1")
+
+    kiosk_ctx = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    kiosk = kiosk_ctx.new_page()
+    kiosk.goto(f"{base}/queue/kiosk/{settings.kiosk_key}/")
+    kiosk.get_by_label("绿色通道（老年人、残疾人、孕妇、军人优先）").check()
+    kiosk.get_by_role("button", name="B 法律援助").click()
+    assert kiosk.locator("#ticket-number").inner_text() == "B001"
+    assert "前面还有 0 人" in kiosk.locator(".ahead").inner_text()
+    assert kiosk.locator(".qr svg").is_visible()
+    screenshot(kiosk, "queue-kiosk-slip")
+
+    clerk_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    clerk = clerk_ctx.new_page()
+    sign_in(clerk, base, "staff_a")
+    clerk.get_by_role("link", name="窗口叫号").click()
+    clerk.get_by_role("link", name="1号窗口").click()
+    assert clerk.locator("#waiting-total").inner_text() == "1"
+    clerk.keyboard.press("F1")
+    clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === 'B001'")
+    assert "绿色通道" in clerk.locator(".terminal-current").inner_text()
+
+    display.wait_for_function("window.hallAnnouncements.length === 1")
+    assert display.evaluate("window.hallAnnouncements") == ["请B001号到1号窗口办理"]
+    assert display.locator("#calls li").first.inner_text() == "请B001号到1号窗口办理"
+    clerk.get_by_role("button", name="重呼（F2）").click()
+    display.wait_for_function("window.hallAnnouncements.length === 2")  # a recall is announced again
+    screenshot(display, "queue-hall-display")
+
+    clerk.get_by_role("button", name="办结（F4）").click()
+    clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === '—'")
+    assert Ticket.objects.get().status == TicketStatus.DONE
+    for ctx in (display_ctx, kiosk_ctx, clerk_ctx):
+        ctx.close()
