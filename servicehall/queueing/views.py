@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicehall.accounts.models import Role
 from servicehall.catalog.views.guide import qr_svg
-from servicehall.lib.errors import ServiceError
+from servicehall.lib.errors import Invalid, ServiceError
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.web import role_required
 
 from . import selectors, services
 from .models import QueueSettings, Ticket, TicketCategory
-from .views_common import conditional_json, hall_body, operable_window, ticket_for_operator
+from .views_common import conditional_json, hall_body, operable_window, public_center, ticket_for_operator
 
 
 @require_GET
@@ -146,3 +146,51 @@ def terminal_act(request, window_id: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")
+
+
+@require_GET
+def booking_centers(request):
+    """The public booking start page: which centre."""
+    centers = ServiceCenter.objects.filter(is_active=True, ticket_categories__is_active=True).distinct().order_by("code")
+    return render(request, "queueing/book_centers.html", {"centers": centers})
+
+
+@require_http_methods(["GET", "POST"])
+def booking(request, code: str):
+    """Pick category and day (GET), then a slot with ID and phone (POST). No login."""
+    center = public_center(code)
+    now = timezone.now()
+    categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
+    days = selectors.bookable_days(center, now)
+    data = request.POST if request.method == "POST" else request.GET
+    category = categories.filter(prefix=data.get("category", "")).first()
+    day = next((d for d in days if d.isoformat() == data.get("day")), None)
+    error = None
+    if request.method == "POST":
+        try:
+            if category is None or day is None:
+                raise Invalid("请先选择业务类别和日期", field="category")
+            appointment = services.appointment_book(center=center, prefix=category.prefix, day=day,
+                                                    slot_start=selectors.parse_slot(data.get("slot", "")),
+                                                    holder=data.get("holder", ""), phone=data.get("phone", ""), now=now)
+        except ServiceError as exc:
+            error = exc
+        else:
+            return render(request, "queueing/book_done.html", {"center": center, "appointment": appointment})
+    slots = selectors.slots_for(category, day, now) if category and day else []
+    return render(request, "queueing/book.html", {
+        "center": center, "categories": categories, "days": days, "category": category, "day": day,
+        "slots": slots, "error": error, "posted": request.POST}, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request):
+    """Cancel with the booking code and the ID used to book."""
+    error = done = None
+    if request.method == "POST":
+        try:
+            done = services.appointment_cancel(code=request.POST.get("code", ""), holder=request.POST.get("holder", ""))
+        except ServiceError as exc:
+            error = exc
+    return render(request, "queueing/book_cancel.html", {"error": error, "done": done, "posted": request.POST},
+                  status=400 if error and error.status == 400 else 200)

@@ -55,3 +55,30 @@ class QueuePageTests(PersonaTestCase):
         self.assertContains(self.client.get(f"/queue/display/{key}/"), "正在叫号")
         self.assertContains(self.client.get(f"/queue/display/{key}/window/1/"), "1号窗口")
         self.assertEqual(self.client.get(f"/queue/display/{self.settings.kiosk_key}/").status_code, 404)
+
+
+class BookingPageTests(PersonaTestCase):
+    def setUp(self):
+        self.a, self.b = categories(self.p)
+        settings_for(self.p.center_a)
+
+    def test_a_citizen_books_fixes_a_typo_and_cancels(self):
+        from servicehall.queueing.models import Appointment
+
+        from .test_flow import CITIZEN
+
+        self.assertContains(self.client.get("/queue/book/"), self.p.center_a.name)
+        url = f"/queue/book/{self.p.center_a.code}/"
+        page = self.client.get(url)
+        day = page.context["days"][0].isoformat()
+        page = self.client.get(url, {"category": "A", "day": day})
+        self.assertContains(page, "08:30–09:30")
+        form = {"category": "A", "day": day, "slot": "08:30", "holder": CITIZEN[:-1] + "1", "phone": "13800138000"}
+        bad = self.client.post(url, form)
+        self.assertContains(bad, "证件号码", status_code=400)
+        self.assertFalse(Appointment.objects.exists())
+        done = self.client.post(url, form | {"holder": CITIZEN})
+        code = Appointment.objects.get().code
+        self.assertContains(done, code)
+        cancelled = self.client.post("/queue/book/cancel/", {"code": code, "holder": CITIZEN})
+        self.assertContains(cancelled, "已取消")
