@@ -427,3 +427,30 @@ def appointments_mark_no_show(*, now: datetime | None = None) -> int:
     late = Appointment.objects.filter(Q(day__lt=today) | Q(day=today, slot_end__lte=clock),
                                       status=AppointmentStatus.BOOKED)
     return sum(_appointment_transition(a, AppointmentStatus.NO_SHOW, action="爽约", now=now) for a in late)
+
+
+@transaction.atomic
+def category_save(*, actor, center: ServiceCenter, data: dict, windows: dict[int, int],
+                  category: TicketCategory | None = None, now: datetime | None = None) -> TicketCategory:
+    """Create or change a business category and the windows that serve it (window id → priority)."""
+    now = now or timezone.now()
+    creating = category is None
+    category = category or TicketCategory(center=center)
+    before = {} if creating else {f: getattr(category, f) for f in data}
+    for field, value in data.items():
+        setattr(category, field, value.strip().upper() if field == "prefix" else value)
+    full_clean_or_invalid(category, exclude=["center"])
+    if TicketCategory.objects.filter(center=center, prefix=category.prefix).exclude(pk=category.pk).exists():
+        raise Invalid(f"字母：本中心已有“{category.prefix}”类别", field="prefix")
+    valid = set(Window.objects.filter(center=center, pk__in=list(windows)).values_list("pk", flat=True))
+    if set(windows) - valid:
+        raise Invalid("办理窗口：只能选择本中心的窗口", field="windows")
+    category.save()
+    CategoryWindow.objects.filter(category=category).exclude(window_id__in=valid).delete()
+    for window_id, priority in windows.items():
+        CategoryWindow.objects.update_or_create(category=category, window_id=window_id, defaults={"priority": priority})
+    settings_for(center)
+    _bump_revision(center.pk)
+    audit_record(actor=actor, action=f"ticket_category.{'create' if creating else 'update'}", obj=category, center=center,
+                 before=before, after={f: getattr(category, f) for f in data} | {"windows": windows}, now=now)
+    return category

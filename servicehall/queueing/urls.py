@@ -5,6 +5,7 @@ from . import views
 app_name = "queueing"
 
 urlpatterns = [
+    path("setup/<str:code>/", views.setup, name="setup"),
     path("window/", views.terminal, name="terminal"),
     path("window/<int:window_id>/act", views.terminal_act, name="terminal_act"),
     path("kiosk/<str:key>/", views.kiosk, name="kiosk"),

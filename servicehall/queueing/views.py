@@ -2,6 +2,7 @@
 ticket status page and the public booking pages."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,9 +13,11 @@ from servicehall.accounts.models import Role
 from servicehall.catalog.views.guide import qr_svg
 from servicehall.lib.errors import Invalid, ServiceError
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.web import role_required
+from servicehall.org.selectors import can_manage_center, center_for_user
+from servicehall.web import apply_service, role_required
 
 from . import selectors, services
+from .forms import CategoryForm, QueueSettingsForm
 from .models import QueueSettings, Ticket, TicketCategory
 from .views_common import conditional_json, hall_body, operable_window, public_center, ticket_for_operator
 
@@ -194,3 +197,63 @@ def booking_cancel(request):
             error = exc
     return render(request, "queueing/book_cancel.html", {"error": error, "done": done, "posted": request.POST},
                   status=400 if error and error.status == 400 else 200)
+
+
+def _managed_center(request, code: str) -> ServiceCenter:
+    center = center_for_user(request.user, code)
+    if not can_manage_center(request.user, center):
+        raise PermissionDenied("只有本中心负责人或营商局可以设置叫号")
+    return center
+
+
+def _window_priorities(post, windows) -> dict[int, int]:
+    """Ticked windows with their priority (blank → 1); a bad number is an Invalid on the field."""
+    chosen = {}
+    for window in windows:
+        if post.get(f"window_{window.pk}"):
+            raw = post.get(f"priority_{window.pk}") or "1"
+            if not raw.isdigit() or not 1 <= int(raw) <= 9:
+                raise Invalid(f"办理窗口：{window.number}号窗口的优先级应为1至9", field="windows")
+            chosen[window.pk] = int(raw)
+    return chosen
+
+
+@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
+@require_http_methods(["GET", "POST"])
+def setup(request, code: str):
+    """A centre's queue set-up: categories with their windows and priorities, rules and device keys."""
+    center = _managed_center(request, code)
+    settings = services.settings_for(center)
+    windows = list(Window.objects.filter(center=center, is_active=True))
+    categories = list(TicketCategory.objects.filter(center=center).prefetch_related("window_links"))
+    editing = next((c for c in categories if str(c.pk) == request.GET.get("category")), None)
+    category_form = CategoryForm(instance=editing, prefix="c")
+    settings_form = QueueSettingsForm(instance=settings, prefix="s")
+    if request.method == "POST" and request.POST.get("form") == "category":
+        editing = next((c for c in categories if str(c.pk) == request.POST.get("category")), None)
+        category_form = CategoryForm(request.POST, instance=editing, prefix="c")
+        if category_form.is_valid():
+            data = {f: category_form.cleaned_data[f] for f in category_form.Meta.fields}
+            saved = apply_service(category_form, lambda: services.category_save(
+                actor=request.user, center=center, data=data, windows=_window_priorities(request.POST, windows),
+                category=TicketCategory.objects.filter(pk=editing.pk).first() if editing else None))
+            if saved:
+                messages.success(request, f"已保存业务类别“{saved.prefix} {saved.name}”")
+                return redirect("queueing:setup", code=center.code)
+    elif request.method == "POST":
+        settings_form = QueueSettingsForm(request.POST, instance=services.settings_for(center), prefix="s")
+        if settings_form.is_valid():
+            data = {f: settings_form.cleaned_data[f] for f in QueueSettingsForm.Meta.fields + ["regenerate_keys"]}
+            if apply_service(settings_form, lambda: services.queue_settings_update(actor=request.user, center=center,
+                                                                                    data=data)):
+                messages.success(request, "叫号设置已保存")
+                return redirect("queueing:setup", code=center.code)
+    links = {c.pk: {link.window_id: link.priority for link in c.window_links.all()} for c in categories}
+    current = links.get(editing.pk, {}) if editing else {}
+    if request.method == "POST" and request.POST.get("form") == "category":  # keep what was ticked
+        current = {w.pk: request.POST.get(f"priority_{w.pk}") for w in windows if request.POST.get(f"window_{w.pk}")}
+    return render(request, "queueing/setup.html", {
+        "center": center, "settings": settings, "categories": categories, "links": links, "editing": editing,
+        "window_rows": [(w, current.get(w.pk)) for w in windows], "windows": windows,
+        "category_form": category_form, "settings_form": settings_form,
+    }, status=400 if request.method == "POST" else 200)
