@@ -38,6 +38,12 @@ test: setup browser
 
 bench: setup
 	$(PY) bench/run.py
+	@if [[ "$${DATABASE_URL:-}" == postgres://* || "$${DATABASE_URL:-}" == postgresql://* ]]; then \
+		$(PY) bench/queue.py; \
+	else \
+		echo "# queue benchmark skipped: bench/queue.py needs DATABASE_URL=postgres://... (it refuses SQLite); run it with"; \
+		echo "#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicehall make bench   (or: $(PY) bench/queue.py with that variable set)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules var
