@@ -66,11 +66,11 @@ class CategoryOut(Schema):
             summary="中心的业务类别")
 def categories_list(request, code: str):
     center = _center_for(request, code)
-    waiting = {c["category"]: c["count"] for c in selectors.hall_state(center, timezone.now())["waiting"]}
+    waiting = selectors.waiting_counts(center, timezone.now())
     rows = TicketCategory.objects.filter(center=center, is_active=True).prefetch_related("window_links__window")
     return [{"prefix": c.prefix, "name": c.name, "daily_capacity": c.daily_capacity, "slot_capacity": c.slot_capacity,
              "avg_minutes": c.avg_minutes, "windows": sorted(link.window.number for link in c.window_links.all()),
-             "waiting": waiting.get(c.prefix, 0)} for c in rows]
+             "waiting": waiting.get(c.pk, 0)} for c in rows]
 
 
 class TicketIn(Schema):

@@ -104,8 +104,7 @@ def hall_state(center: ServiceCenter, now: datetime) -> dict:
         current[t.window_id] = t
     calls = (TicketEvent.objects.filter(center=center, action__in=["call", "recall"], ticket__day=day)
              .select_related("ticket__category", "window").order_by("-id")[:RECENT_CALLS])
-    waiting = dict(Ticket.objects.filter(center=center, day=day, status=TicketStatus.WAITING)
-                   .values_list("category_id").annotate(n=Count("id")))
+    waiting = waiting_counts(center, now)
     categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
     return {
         "version": hall_version(center.pk, day, settings.revision, last_event),
@@ -124,6 +123,12 @@ def hall_state(center: ServiceCenter, now: datetime) -> dict:
         } for e in calls],
         "waiting": [{"category": c.prefix, "name": c.name, "count": waiting.get(c.pk, 0)} for c in categories],
     }
+
+
+def waiting_counts(center: ServiceCenter, now: datetime) -> dict[int, int]:
+    """Today's waiting tickets per category id."""
+    return dict(Ticket.objects.filter(center=center, day=timezone.localdate(now), status=TicketStatus.WAITING)
+                .values_list("category_id").annotate(n=Count("id")))
 
 
 def window_panel(window: Window, now: datetime) -> dict:

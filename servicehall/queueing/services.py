@@ -166,7 +166,9 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> T
         candidates = queue
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        rows = list(candidates[:8])
+        # SKIP LOCKED with LIMIT 1: each window locks only the ticket it claims, so the others
+        # take the next ones in order instead of skipping a batch.
+        rows = list(candidates[:1])
         if not rows:
             return None
         for ticket in rows:

@@ -61,9 +61,9 @@ def kiosk(request, key: str):
         else:
             return redirect("queueing:kiosk_slip", key=key, token=ticket.token)
     categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
-    waiting = {c["category"]: c["count"] for c in selectors.hall_state(center, timezone.now())["waiting"]}
+    waiting = selectors.waiting_counts(center, timezone.now())
     return render(request, "queueing/kiosk.html", {
-        "center": center, "categories": [(c, waiting.get(c.prefix, 0)) for c in categories], "error": error,
+        "center": center, "categories": [(c, waiting.get(c.pk, 0)) for c in categories], "error": error,
         "posted": request.POST, "key": key}, status=400 if error else 200)
 
 
