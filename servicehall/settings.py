@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "servicehall.queueing.middleware.HallPollMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicehall.web.RejectNulMiddleware",
@@ -139,6 +140,11 @@ SH_PASSWORD_MAX_AGE_DAYS = env_int("SH_PASSWORD_MAX_AGE_DAYS", 90)
 SH_LOGIN_MAX_FAILURES = env_int("SH_LOGIN_MAX_FAILURES", 5)
 SH_LOGIN_LOCK_MINUTES = env_int("SH_LOGIN_LOCK_MINUTES", 15)
 SH_IDLE_MINUTES = env_int("SH_IDLE_MINUTES", 30)
+# How long another server process may keep using a key, scope or category after it changed
+# (servicehall/lib/hotcache.py); 0 turns the per-process caches off.
+SH_HOT_CACHE_SECONDS = float(os.environ.get("SH_HOT_CACHE_SECONDS") or 2)
+# How long another process may answer a hall display "unchanged" (304) after a call.
+SH_HALL_VERSION_SECONDS = float(os.environ.get("SH_HALL_VERSION_SECONDS") or 0.5)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

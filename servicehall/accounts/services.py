@@ -1,5 +1,6 @@
 """Sign-in, lock-out, passwords, API keys and the security policy; all audited."""
 
+import copy
 import math
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from servicehall.audit.models import Outcome
 from servicehall.audit.services import audit_record, snapshot
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
+from servicehall.lib.hotcache import HotCache
 
 from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
 
@@ -82,6 +84,7 @@ def _record_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
         return False
     until = now + timedelta(minutes=policy.login_lock_minutes)
     if User.objects.filter(pk=user.pk, locked_until__isnull=True).update(locked_until=until):
+        BEARER_KEYS.clear()
         audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until}, now=now)
     return True
 
@@ -197,19 +200,34 @@ def api_key_revoke(*, actor, key: ApiKey, now: datetime | None = None) -> ApiKey
     if key.revoked_at is not None:
         raise NotFound("该密钥已作废")
     ApiKey.objects.filter(pk=key.pk).update(revoked_at=now)
+    BEARER_KEYS.clear()
     key.refresh_from_db()
     audit_record(actor=actor, action="api_key.revoke", obj=key, now=now)
     return key
 
 
+# Window terminals and kiosks send the same key with every request (lib/hotcache.py).
+BEARER_KEYS = HotCache("bearer_keys", invalidated_by=("accounts.ApiKey", "accounts.User"))
+
+
 def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:
-    """The active user behind a bearer key, or None."""
+    """The active user behind a bearer key, or None. Each request gets its own copy of the
+    user, so nothing one request attaches to it reaches another."""
     if not raw:
         return None
-    key = ApiKey.objects.select_related("user").filter(key_hash=hash_api_key(raw), revoked_at__isnull=True).first()
     now = now or timezone.now()
-    if key is None or not key.user.is_active or key.user.is_locked(now):
+    key_hash = hash_api_key(raw)
+    key = BEARER_KEYS.get(key_hash, lambda: _active_key(key_hash, now))
+    if key is None or key.user.is_locked(now):
         return None
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return key.user
+        key.last_used_at = now
+    return copy.copy(key.user)
+
+
+def _active_key(key_hash: str, now: datetime) -> ApiKey | None:
+    key = ApiKey.objects.select_related("user").filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    if key is None or not key.user.is_active or key.user.is_locked(now):
+        return None
+    return key

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 
 from servicehall.accounts.models import Role
 from servicehall.lib.errors import NotFound
+from servicehall.lib.hotcache import HotCache
 
 from .models import Membership, ServiceCenter, Window
 
@@ -11,8 +12,8 @@ ALL_CENTRE_ROLES = {Role.CITY_BUREAU}
 DISTRICT_ROLES = {Role.BUREAU, Role.LEADERSHIP}
 
 
-def visible_center_ids(user) -> list[int]:
-    """Ids of the centres `user` may see, cached on the user object for the request.
+def visible_center_ids(user) -> tuple[int, ...]:
+    """Ids of the centres `user` may see, kept on the user object for the request.
 
     - the city-level bureau: every centre;
     - district bureau and leadership: every centre of the districts they belong to;
@@ -22,10 +23,18 @@ def visible_center_ids(user) -> list[int]:
       admin works in the admin site, the audit admin reads the trail by its own rule).
     """
     if user is None or not user.is_authenticated or not user.is_active:
-        return []
+        return ()
     cached = getattr(user, "_visible_center_ids", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = user._visible_center_ids = VISIBLE_CENTRES.get((user.pk, user.role), lambda: _visible_center_ids(user))
+    return cached
+
+
+# Scope is checked on every request; memberships change rarely (lib/hotcache.py).
+VISIBLE_CENTRES = HotCache("visible_centres", invalidated_by=("org.Membership", "org.ServiceCenter", "accounts.User"))
+
+
+def _visible_center_ids(user) -> tuple[int, ...]:
     memberships = Membership.objects.filter(user=user)
     if user.role in ALL_CENTRE_ROLES:
         query = ServiceCenter.objects.all()
@@ -41,9 +50,7 @@ def visible_center_ids(user) -> list[int]:
         query = ServiceCenter.objects.filter(pk__in=memberships.values("center"))
     else:
         query = ServiceCenter.objects.none()
-    ids = list(query.values_list("pk", flat=True))
-    user._visible_center_ids = ids
-    return ids
+    return tuple(query.values_list("pk", flat=True))
 
 
 def audit_reader_filter(user) -> Q | None:
@@ -110,9 +117,10 @@ def center_for_user(user, code: str) -> ServiceCenter:
     return center
 
 
-def get_visible(model, user, pk, *, label: str):
-    """A centre-owned row the user may see, or NotFound (404: never reveal other centres)."""
+def get_visible(model, user, pk, *, label: str, related: tuple[str, ...] = ()):
+    """A centre-owned row the user may see, or NotFound (404: never reveal other centres);
+    `related` names foreign keys to load in the same query."""
     try:
-        return model.objects.for_user(user).get(pk=pk)
+        return model.objects.for_user(user).select_related(*related).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         raise NotFound(f"未找到该{label}") from None

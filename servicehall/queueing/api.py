@@ -15,12 +15,13 @@ from ninja.security import APIKeyHeader
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.api_schemas import errors, register_field_labels
 from servicehall.lib.errors import Invalid, NotFound
+from servicehall.lib.hotcache import HotCache
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, get_visible
 
 from . import selectors, services
-from .models import QueueSettings, Ticket, TicketCategory
+from .models import Ticket, TicketCategory
 from .views_common import hall_response, operable_window, public_center, ticket_for_operator
 
 router = Router(tags=["叫号"])
@@ -30,14 +31,21 @@ register_field_labels({"category": "业务类别", "green_channel": "绿色通�
                        "holder": "证件号码", "slot": "预约时段"})
 
 
+# A kiosk sends its key with every ticket (lib/hotcache.py).
+KIOSK_KEYS = HotCache("kiosk_keys", invalidated_by=("queueing.QueueSettings", "org.ServiceCenter"))
+
+
+def _kiosk_center(key: str) -> ServiceCenter | None:
+    return ServiceCenter.objects.filter(queue_settings__kiosk_key=key, is_active=True).first()
+
+
 class KioskKey(APIKeyHeader):
     """A kiosk's key: it may issue tickets and check in bookings for its own centre only."""
 
     param_name = "X-Kiosk-Key"
 
     def authenticate(self, request, key):
-        settings = QueueSettings.objects.filter(kiosk_key=key).select_related("center").first() if key else None
-        return settings.center if settings else None
+        return KIOSK_KEYS.get(key, lambda: _kiosk_center(key)) if key else None
 
 
 KIOSK_OR_STAFF = [KioskKey(), *API_AUTH]
@@ -101,6 +109,7 @@ class TicketOut(Schema):
 
 
 def ticket_out(ticket: Ticket) -> dict:
+    """The ticket as the API shows it; its category and window are usually already loaded."""
     position = selectors.ticket_position(ticket)
     return {
         "id": ticket.pk, "number": ticket.number, "category": ticket.category.prefix, "category_name": ticket.category.name,
@@ -132,10 +141,13 @@ def ticket_detail(request, ticket_id: int):
 
 
 @router.post("/windows/{window_id}/call-next", response={200: TicketOut, 204: None, **errors(400, 401, 403, 404, 409)},
-             summary="叫下一位（无人等候时204）")
-def window_call_next(request, window_id: int):
+             summary="叫下一位（无人等候时204；?finish_current=true 先办结当前号）")
+def window_call_next(request, window_id: int, finish_current: bool = False):
+    """The ticket being served is finished by the call; a called ticket that was never started
+    answers 409 `window_busy` unless `?finish_current=true` (办结并叫下一位). A query parameter,
+    so any body (none, JSON or a form) is accepted alike."""
     window = operable_window(request.user, window_id)
-    ticket = services.ticket_call_next(actor=request.user, window=window)
+    ticket = services.ticket_call_next(actor=request.user, window=window, finish_current=finish_current)
     if ticket is None:
         return Status(204, None)
     return ticket_out(ticket)

@@ -186,8 +186,16 @@ class Ticket(models.Model):
         ordering = ["day", "queued_at", "id"]
         # A transfer changes the category but keeps the number, so uniqueness is on the number.
         constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number")]
+        # Call-next reads the waiting tickets along these (services._next_waiting): the few that
+        # jump the order, and the plain backlog in arrival order.
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx",
-                                condition=Q(status="waiting"))]
+                                condition=Q(status="waiting")),
+                   models.Index(fields=["center", "day"], name="ticket_rare_idx",
+                                condition=Q(status="waiting") & (Q(green_channel=True) | Q(slot_start__isnull=False)
+                                                                 | Q(target_window__isnull=False))),
+                   models.Index(fields=["center", "day", "queued_at", "id"], name="ticket_fifo_idx",
+                                condition=Q(status="waiting", green_channel=False, slot_start__isnull=True,
+                                            target_window__isnull=True))]
 
     def __str__(self):
         return self.number

@@ -4,11 +4,13 @@ appointment slots and booking blocks."""
 import math
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from servicehall.accounts.models import Role
 from servicehall.lib.errors import Forbidden, Invalid
+from servicehall.lib.hotcache import HotCache
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
@@ -41,10 +43,22 @@ def require_operator(user, center: ServiceCenter) -> None:
         raise Forbidden("只有本中心的窗口人员或负责人可以操作叫号")
 
 
+# Every slip and status page estimates the wait from this (lib/hotcache.py).
+OPEN_WINDOWS = HotCache("open_windows", invalidated_by=("queueing.CategoryWindow", "queueing.WindowState", "org.Window"))
+
+
 def open_window_count(category: TicketCategory) -> int:
     """Windows that serve the category now: active and not paused."""
-    return (CategoryWindow.objects.filter(category=category, window__is_active=True)
-            .exclude(window__queue_state__paused=True).count())
+    return OPEN_WINDOWS.get(category.pk, lambda: CategoryWindow.objects.filter(category=category, window__is_active=True)
+                            .exclude(window__queue_state__paused=True).count())
+
+
+# Asked by every slip and status page: one plain statement (lib/rows.py says why).
+AHEAD_SQL = (
+    "SELECT COUNT(*) FROM {ticket} WHERE center_id = %(center)s AND day = %(day)s AND category_id = %(category)s "
+    "AND status = 'waiting' AND target_window_id IS NULL AND ((green_channel AND NOT %(green)s) "
+    "OR (green_channel = %(green)s AND (queued_at < %(queued)s OR (queued_at = %(queued)s AND id < %(id)s))))"
+)
 
 
 def ticket_position(ticket: Ticket) -> dict:
@@ -54,15 +68,13 @@ def ticket_position(ticket: Ticket) -> dict:
     serve several categories make this an estimate, which is what the slip says it is."""
     ahead = 0
     if ticket.status == TicketStatus.WAITING:
-        waiting = Ticket.objects.filter(center_id=ticket.center_id, day=ticket.day, category_id=ticket.category_id,
-                                        status=TicketStatus.WAITING, target_window__isnull=True)
-        earlier = Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, id__lt=ticket.id)
-        if ticket.green_channel:
-            ahead = waiting.filter(earlier, green_channel=True).count()
-        else:
-            ahead = waiting.filter(earlier | Q(green_channel=True)).count()
-    windows = max(1, open_window_count(ticket.category))
-    minutes = math.ceil(ahead * ticket.category.avg_minutes / windows) if ahead else 0
+        ops = connection.ops
+        with connection.cursor() as cursor:
+            cursor.execute(AHEAD_SQL.format(ticket=ops.quote_name(Ticket._meta.db_table)), {
+                "center": ticket.center_id, "day": ops.adapt_datefield_value(ticket.day), "category": ticket.category_id,
+                "green": ticket.green_channel, "queued": ops.adapt_datetimefield_value(ticket.queued_at), "id": ticket.pk})
+            ahead = cursor.fetchone()[0]
+    minutes = math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category))) if ahead else 0
     return {"waiting_ahead": ahead, "estimate_minutes": minutes}
 
 
@@ -83,6 +95,17 @@ def display_lookup(display_key: str):
     last = TicketEvent.objects.filter(center_id=OuterRef("center_id")).order_by("-id").values("id")[:1]
     return (QueueSettings.objects.filter(display_key=display_key)
             .values("center_id", "revision").annotate(last_event=Subquery(last)).first())
+
+
+# The hall displays' unchanged polls are answered from this (queueing/middleware.py): display
+# key → the ETag last sent. Every ticket event and settings change empties it in its process;
+# other processes may answer "unchanged" for up to SH_HALL_VERSION_SECONDS after a call.
+HALL_VERSIONS = HotCache("hall_versions", invalidated_by=("queueing.QueueSettings", "queueing.WindowState", "org.Window",
+                                                          "queueing.TicketCategory"), seconds_setting="SH_HALL_VERSION_SECONDS")
+
+
+def hall_changed() -> None:
+    HALL_VERSIONS.clear()
 
 
 def current_version(center: ServiceCenter, now: datetime) -> str:
@@ -138,7 +161,8 @@ def window_panel(window: Window, now: datetime) -> dict:
     day = timezone.localdate(now)
     current = (Ticket.objects.filter(window=window, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
                .select_related("category", "appointment").order_by("-called_at").first())
-    queue = list(window_queue(window, now).select_related("category")[:200])
+    queue = window_queue(window, now, limit=200)
+    prefetch_related_objects(queue, "category")
     counts = {}
     for t in queue:
         counts.setdefault((t.category.prefix, t.category.name), 0)

@@ -9,12 +9,14 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Invalid, NotFound, full_clean_or_invalid
+from servicehall.lib.hotcache import HotCache
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
+from servicehall.lib.rows import insert_row, update_where
 from servicehall.org.models import ServiceCenter, Window
 
 from .models import (
@@ -33,6 +35,7 @@ from .models import (
     TicketStatus,
     WindowState,
 )
+from .selectors import booking_block_until, hall_changed, slots_for
 
 
 def settings_for(center: ServiceCenter) -> QueueSettings:
@@ -49,21 +52,24 @@ def settings_for(center: ServiceCenter) -> QueueSettings:
 
 def _bump_revision(center_id: int) -> None:
     QueueSettings.objects.filter(center_id=center_id).update(revision=F("revision") + 1)
+    hall_changed()
 
 
-def _next_seq(category: TicketCategory, day: date) -> int:
-    """The day's next number for a category: one counter row, locked while it is raised."""
-    for _ in range(3):
-        updated = TicketCounter.objects.filter(category=category, day=day).update(last=F("last") + 1)
-        if updated:
-            return TicketCounter.objects.get(category=category, day=day).last
-        try:
-            with transaction.atomic():
-                TicketCounter.objects.create(center_id=category.center_id, category=category, day=day, last=1)
-            return 1
-        except IntegrityError:
-            continue  # another kiosk created today's counter first; raise it instead
-    raise Conflict("取号繁忙，请重试")
+def _next_seq(category: TicketCategory, day: date) -> int | None:
+    """Raise the day's counter of a category and return the new number, or None when the
+    day's capacity is used up. One statement: the counter row stays locked only until the
+    ticket is written and committed, so kiosks of one category issue one after another."""
+    capacity = min(category.daily_capacity, 999)
+    if capacity < 1:
+        return None
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (center_id, category_id, day, last) VALUES (%s, %s, %s, 1) "
+                       f"ON CONFLICT (category_id, day) DO UPDATE SET last = {table}.last + 1 "
+                       f"WHERE {table}.last < %s RETURNING last",
+                       [category.center_id, category.pk, connection.ops.adapt_datefield_value(day), capacity])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _clean_phone(phone: str | None) -> str:
@@ -84,8 +90,14 @@ def _clean_id_number(id_number: str | None, now: datetime) -> str:
         raise Invalid(f"身份证号码：{exc.message}", field="id_number") from exc
 
 
+# Every ticket names its category by letter (lib/hotcache.py).
+ACTIVE_CATEGORIES = HotCache("active_categories", invalidated_by=("queueing.TicketCategory",))
+
+
 def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
-    category = TicketCategory.objects.filter(center=center, prefix=(prefix or "").strip().upper(), is_active=True).first()
+    prefix = (prefix or "").strip().upper()
+    category = ACTIVE_CATEGORIES.get((center.pk, prefix), lambda: TicketCategory.objects.filter(
+        center=center, prefix=prefix, is_active=True).first())
     if category is None:
         raise Invalid("业务类别：请选择本中心开放的业务类别", field="category")
     return category
@@ -94,11 +106,12 @@ def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
 def _create_ticket(*, center, category, now, **fields) -> Ticket:
     day = timezone.localdate(now)
     seq = _next_seq(category, day)
-    if seq > min(category.daily_capacity, 999):
+    if seq is None:
         raise Conflict(f"“{category.name}”今日号源已满，请明日再来或预约", field="category")
-    ticket = Ticket.objects.create(center=center, category=category, day=day, seq=seq, number=f"{category.prefix}{seq:03d}",
-                                   issued_at=now, queued_at=now, **fields)
-    TicketEvent.objects.create(ticket=ticket, center=center, action="issue", to_status=TicketStatus.WAITING, at=now)
+    ticket = insert_row(Ticket(center=center, category=category, day=day, seq=seq, number=f"{category.prefix}{seq:03d}",
+                               issued_at=now, queued_at=now, **fields))
+    insert_row(TicketEvent(ticket=ticket, center=center, action="issue", to_status=TicketStatus.WAITING, at=now))
+    hall_changed()
     return ticket
 
 
@@ -114,68 +127,146 @@ def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = Fa
                           id_number=id_number)
 
 
-def window_queue(window: Window, now: datetime):
+# Tickets that can jump the arrival order: green channel, appointments, transfers to a window.
+# Few at any time, so they are ranked apart from the plain first-come backlog (see `_next_waiting`).
+RARE = "(t.green_channel OR t.slot_start IS NOT NULL OR t.target_window_id IS NOT NULL)"
+
+
+def _queue_sql(*, where: str = "", lock: bool = False) -> str:
+    ticket, link, category = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, CategoryWindow, TicketCategory))
+    return (
+        f"SELECT t.*, COALESCE(cw.priority, 0) AS rank FROM {ticket} t "
+        f"LEFT JOIN {link} cw ON cw.category_id = t.category_id AND cw.window_id = %(window)s "
+        f"LEFT JOIN {category} c ON c.id = t.category_id "
+        f"WHERE t.center_id = %(center)s AND t.day = %(day)s AND t.status = 'waiting' "
+        f"AND (t.target_window_id = %(window)s OR (t.target_window_id IS NULL AND cw.id IS NOT NULL AND c.is_active)) "
+        f"{where} ORDER BY t.green_channel DESC, "
+        f"CASE WHEN t.slot_start <= %(now)s AND t.slot_end > %(now)s THEN 0 ELSE 1 END, "
+        f"COALESCE(cw.priority, 0), t.queued_at, t.id LIMIT %(limit)s" + _lock_clause(lock, "t")
+    )
+
+
+def _lock_clause(lock: bool, alias: str) -> str:
+    """SKIP LOCKED with LIMIT 1: each window locks only the ticket it claims, so the others
+    take the next ones in order instead of waiting or skipping a batch."""
+    return f" FOR UPDATE OF {alias} SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
+
+
+def _queue_params(window: Window, now: datetime, limit: int) -> dict:
+    ops = connection.ops
+    return {"window": window.pk, "center": window.center_id, "day": ops.adapt_datefield_value(timezone.localdate(now)),
+            "now": ops.adapt_datetimefield_value(now), "limit": limit}
+
+
+def window_queue(window: Window, now: datetime, *, limit: int = 200) -> list[Ticket]:
     """The window's waiting tickets in calling order: green channel, then checked-in
     appointments whose slot is running, then the window's category priority, then arrival
-    (a transferred ticket keeps its place). Tickets transferred to another window are left out."""
-    priority = dict(CategoryWindow.objects.filter(window=window, category__is_active=True)
-                    .values_list("category_id", "priority"))
-    mine = Q(target_window=window) | Q(target_window__isnull=True, category_id__in=list(priority))
-    queue = Ticket.objects.filter(mine, center_id=window.center_id, day=timezone.localdate(now),
-                                  status=TicketStatus.WAITING)
-    in_slot = Case(When(slot_start__lte=now, slot_end__gt=now, then=Value(0)), default=Value(1), output_field=IntegerField())
-    rank = Case(*[When(category_id=c, then=Value(p)) for c, p in priority.items()], default=Value(0),
-                output_field=IntegerField())
-    return queue.annotate(in_slot=in_slot, rank=rank).order_by("-green_channel", "in_slot", "rank", "queued_at", "id")
+    (a transferred ticket keeps its place). Tickets transferred to another window are left out.
+    `_next_waiting` finds the first of them the fast way; a test holds the two to the same order."""
+    return list(Ticket.objects.raw(_queue_sql(), _queue_params(window, now, limit)))
 
 
-def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=None, window=None, note="", **fields) -> bool:
+# A window's categories by priority, asked on every call (lib/hotcache.py).
+WINDOW_LEVELS = HotCache("window_levels", invalidated_by=("queueing.CategoryWindow", "queueing.TicketCategory"))
+
+
+def _window_levels(window: Window) -> list[tuple[int, tuple[int, ...]]]:
+    """(priority, active category ids) of the window, smallest priority number first."""
+    def load():
+        levels: dict[int, list[int]] = {}
+        for category_id, priority in (CategoryWindow.objects.filter(window=window, category__is_active=True)
+                                      .values_list("category_id", "priority")):
+            levels.setdefault(priority, []).append(category_id)
+        return sorted((p, tuple(ids)) for p, ids in levels.items())
+    return WINDOW_LEVELS.get(window.pk, load)
+
+
+def _next_waiting(window: Window, now: datetime) -> Ticket | None:
+    """The first ticket of `window_queue`, locked, without sorting the whole backlog.
+
+    The few tickets that can jump the order (RARE) are ranked with the full order; the plain
+    backlog is read one priority level at a time in arrival order, LIMIT 1, along a partial
+    index. A rare ticket that is neither green nor in its slot still competes on (priority,
+    arrival) with the plain one found; the loser stays locked only until this call commits."""
+    params = _queue_params(window, now, 1)
+    rare = next(iter(Ticket.objects.raw(_queue_sql(where=f"AND {RARE}", lock=True), params)), None)
+    if rare is not None and (rare.green_channel or (rare.slot_start and rare.slot_start <= now < rare.slot_end)):
+        return rare
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    for priority, categories in _window_levels(window):
+        if rare is not None and rare.rank < priority:
+            return rare
+        plain = next(iter(Ticket.objects.raw(
+            f"SELECT t.*, %(priority)s AS rank FROM {table} t WHERE t.center_id = %(center)s AND t.day = %(day)s "
+            f"AND t.status = 'waiting' AND NOT {RARE} AND t.category_id IN ({', '.join(map(str, categories))}) "
+            f"ORDER BY t.queued_at, t.id LIMIT 1" + _lock_clause(True, "t"), params | {"priority": priority})), None)
+        if plain is not None:
+            if rare is not None and rare.rank == priority and (rare.queued_at, rare.pk) < (plain.queued_at, plain.pk):
+                return rare
+            return plain
+    return rare
+
+
+def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=None, event_window_id=None, note="",
+                **fields) -> bool:
+    """Compare-and-set the ticket's status (plus `fields`) and record the event; False when
+    another request changed it first. The instance is updated in place."""
     if to not in TRANSITIONS[TicketStatus(ticket.status)]:
         raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能{note or action}", code="invalid_state")
-    updated = Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(status=to, **fields)
-    if not updated:
+    if not update_where(Ticket, {"id": ticket.pk, "status": ticket.status}, {"status": to, **fields}):
         return False
-    TicketEvent.objects.create(ticket=ticket, center_id=ticket.center_id, action=action, from_status=ticket.status,
-                               to_status=to, window=window or ticket.window, actor=actor, at=now, note=note)
+    insert_row(TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action=action, from_status=ticket.status,
+                           to_status=to, window_id=event_window_id or ticket.window_id, actor=actor, at=now, note=note))
+    ticket.status = to
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    hall_changed()
     return True
 
 
-def _ready_to_call(window: Window, actor, now: datetime) -> None:
+def _ready_to_call(window: Window, actor, now: datetime, *, finish_current: bool) -> None:
     """A window calls only when open and free. The ticket it is serving is finished by the
-    call (one click to the next citizen); a called ticket that was never started must be
+    call (one click to the next citizen); a called ticket that was never started is finished
+    too when the clerk says so (`finish_current`: 办结并叫下一位), otherwise it must be
     started, skipped or transferred first, so a no-show is not counted as served."""
     if not window.is_active:
         raise Conflict("该窗口已停用", field="window")
-    if WindowState.objects.filter(window=window, paused=True).exists():
+    ticket_table, state_table = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, WindowState))
+    paused_sql = f"(SELECT ws.paused FROM {state_table} ws WHERE ws.window_id = %(window)s)"
+    # One statement for the usual case (a current ticket to finish); a second only when there is none.
+    current = list(Ticket.objects.raw(
+        f"SELECT t.*, {paused_sql} AS window_paused FROM {ticket_table} t WHERE t.window_id = %(window)s "
+        f"AND t.status IN ('called', 'serving')", {"window": window.pk}))
+    if current:
+        paused = current[0].window_paused
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {paused_sql}", {"window": window.pk})
+            paused = cursor.fetchone()[0]
+    if paused:
         raise Conflict("窗口已暂停服务，请先恢复服务再叫号", field="window", code="window_paused")
-    for current in Ticket.objects.filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]):
-        if current.status == TicketStatus.CALLED and current.day == timezone.localdate(now):
-            raise Conflict(f"当前号{current.number}尚未办理：请先办结、过号或转移", code="window_busy")
-        to = TicketStatus.DONE if current.status == TicketStatus.SERVING else TicketStatus.SKIPPED
-        _transition(current, to, action="finish" if to == TicketStatus.DONE else "skip", now=now, actor=actor,
+    today = timezone.localdate(now)
+    for ticket in current:
+        stale = ticket.day != today
+        if ticket.status == TicketStatus.CALLED and not stale and not finish_current:
+            raise Conflict(f"当前号{ticket.number}尚未办理：请先办结、过号或转移", code="window_busy")
+        to = TicketStatus.SKIPPED if ticket.status == TicketStatus.CALLED and stale else TicketStatus.DONE
+        _transition(ticket, to, action="finish" if to == TicketStatus.DONE else "skip", now=now, actor=actor,
                     note="叫下一位时自动结束")
 
 
 @transaction.atomic
-def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> Ticket | None:
+def ticket_call_next(*, actor, window: Window, now: datetime | None = None, finish_current: bool = False) -> Ticket | None:
     """Claim the first ticket of the window's queue; two windows never get the same one."""
     now = now or timezone.now()
-    _ready_to_call(window, actor, now)
-    queue = window_queue(window, now)
+    _ready_to_call(window, actor, now, finish_current=finish_current)
     for _ in range(20):
-        candidates = queue
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        # SKIP LOCKED with LIMIT 1: each window locks only the ticket it claims, so the others
-        # take the next ones in order instead of skipping a batch.
-        rows = list(candidates[:1])
-        if not rows:
+        ticket = _next_waiting(window, now)
+        if ticket is None:
             return None
-        for ticket in rows:
-            if _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, window=window,
-                           called_at=now, window_id=window.pk, staff=actor, recalls=0):
-                ticket.refresh_from_db()
-                return ticket
+        if _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
+                       called_at=now, window=window, staff=actor, recalls=0):
+            return ticket
     raise Conflict("叫号繁忙，请重试")
 
 
@@ -183,15 +274,14 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> T
 def ticket_call(*, actor, window: Window, ticket: Ticket, now: datetime | None = None) -> Ticket:
     """Call one chosen waiting ticket (a citizen at the desk, a ticket from another category)."""
     now = now or timezone.now()
-    _ready_to_call(window, actor, now)
+    _ready_to_call(window, actor, now, finish_current=False)
     if ticket.center_id != window.center_id:
         raise NotFound("未找到该号")
     if ticket.day != timezone.localdate(now):
         raise Conflict("只能呼叫今天的号", code="invalid_state")
-    if not _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, window=window, note="指定呼叫",
-                       called_at=now, window_id=window.pk, staff=actor, recalls=0):
+    if not _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
+                       note="指定呼叫", called_at=now, window=window, staff=actor, recalls=0):
         raise Conflict("该号刚被其他窗口呼叫，请刷新", code="invalid_state")
-    ticket.refresh_from_db()
     return ticket
 
 
@@ -219,8 +309,10 @@ def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = Non
             raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能重呼", code="invalid_state")
         if not Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.CALLED).update(recalls=F("recalls") + 1):
             raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
-        TicketEvent.objects.create(ticket=ticket, center_id=ticket.center_id, action="recall", from_status=ticket.status,
-                                   to_status=ticket.status, window=ticket.window, actor=actor, at=now)
+        insert_row(TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action="recall", from_status=ticket.status,
+                               to_status=ticket.status, window_id=ticket.window_id, actor=actor, at=now))
+        hall_changed()
+        ticket.refresh_from_db()
     else:
         if action == "skip" and ticket.status == TicketStatus.CALLED:
             needed = settings_for(ticket.center).recalls_before_skip
@@ -228,7 +320,6 @@ def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = Non
                 raise Conflict(f"需重呼{needed}次仍未到场才能过号（已重呼{ticket.recalls}次）", code="recall_first")
         if not _transition(ticket, to, action=action, now=now, actor=actor, note=verb):
             raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
-    ticket.refresh_from_db()
     return ticket
 
 
@@ -341,8 +432,6 @@ def appointment_book(*, center: ServiceCenter, prefix: str, day: date, slot_star
                      now: datetime | None = None) -> Appointment:
     """Book one slot: on a working day within the centre's window, one per holder, centre and
     day, while the slot has room, and not while repeated no-shows block the holder."""
-    from .selectors import booking_block_until, slots_for
-
     now = now or timezone.now()
     category = _active_category(center, prefix)
     holder = clean_holder(holder, now)

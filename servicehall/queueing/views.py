@@ -24,14 +24,17 @@ from .views_common import conditional_json, hall_body, operable_window, public_c
 
 @require_GET
 def display_state(request, key: str):
-    """The hall display's poll: one query when nothing changed (304)."""
+    """The hall display's poll: one query when nothing changed (304). The ETag is remembered
+    so the next unchanged poll is answered by `middleware.HallPollMiddleware`."""
     found = selectors.display_lookup(key)
     if found is None:
         raise Http404("未找到该大屏")
     now = timezone.now()
     version = selectors.hall_version(found["center_id"], timezone.localdate(now), found["revision"], found["last_event"])
-    return conditional_json(request, version,
-                            lambda: hall_body(ServiceCenter.objects.get(pk=found["center_id"]), version, now))
+    response = conditional_json(request, version,
+                                lambda: hall_body(ServiceCenter.objects.get(pk=found["center_id"]), version, now))
+    selectors.HALL_VERSIONS.put(key, response["ETag"])
+    return response
 
 
 def _settings_by(field: str, key: str) -> QueueSettings:

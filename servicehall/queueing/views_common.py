@@ -8,8 +8,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from servicehall.lib.errors import NotFound
+from servicehall.lib.hotcache import HotCache
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.org.selectors import get_visible
+from servicehall.org.selectors import get_visible, visible_center_ids
 
 from . import selectors
 from .models import Ticket
@@ -47,14 +48,24 @@ def hall_response(request, center: ServiceCenter) -> HttpResponse:
     return conditional_json(request, version, lambda: hall_body(center, version, now))
 
 
+# A terminal names its window on every call (lib/hotcache.py).
+WINDOWS = HotCache("windows", invalidated_by=("org.Window", "org.ServiceCenter"))
+
+
 def operable_window(user, window_id) -> Window:
-    window = get_visible(Window, user, window_id, label="窗口")
+    """The window, if the user may see its centre (else 404) and operate there (else 403)."""
+    try:
+        window = WINDOWS.get(int(window_id), lambda: Window.objects.select_related("center").filter(pk=window_id).first())
+    except (TypeError, ValueError):
+        window = None
+    if window is None or window.center_id not in visible_center_ids(user):
+        raise NotFound("未找到该窗口")
     selectors.require_operator(user, window.center)
     return window
 
 
 def ticket_for_operator(user, ticket_id) -> Ticket:
-    ticket = get_visible(Ticket, user, ticket_id, label="排队号")
+    ticket = get_visible(Ticket, user, ticket_id, label="排队号", related=("center", "category", "window"))
     selectors.require_operator(user, ticket.center)
     return ticket
 

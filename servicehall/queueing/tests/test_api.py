@@ -41,6 +41,25 @@ class QueueApiTests(PersonaTestCase):
         self.assertEqual((wrong.status_code, set(wrong.json())), (409, {"error", "message", "field"}))
         self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").status_code, 204)
 
+    def test_finish_and_call_next_in_one_request_whatever_the_body(self):
+        for _ in range(3):
+            self.assertEqual(self.kiosk({"category": "A"}).status_code, 201)
+        self.client.force_login(self.p.staff_a)
+        url = f"/api/v1/windows/{self.p.window_a.pk}/call-next"
+        first = self.client.post(url, content_type="application/json").json()  # no body at all
+        self.assertEqual(self.post(url).json()["error"], "window_busy")  # the called ticket stays
+        second = self.post(url + "?finish_current=true").json()
+        third = self.client.post(url + "?finish_current=1", {"note": "x"}).json()  # a form post
+        self.assertEqual([first["number"], second["number"], third["number"]], ["A001", "A002", "A003"])
+        done = Ticket.objects.filter(number__in=["A001", "A002"]).values_list("status", flat=True)
+        self.assertEqual(set(done), {TicketStatus.DONE})
+        bad = self.post(url + "?finish_current=maybe")
+        self.assertEqual((bad.status_code, bad.json()["field"]), (400, "finish_current"))
+        self.assertEqual(Ticket.objects.get(number="A003").status, TicketStatus.CALLED)
+        form = self.client.post(f"/api/v1/tickets/{third['id']}/transfer", {"category": "B"})  # a form, not JSON
+        self.assertEqual((form.status_code, form.json()["error"]), (400, "invalid"))
+        self.assertEqual(Ticket.objects.get(number="A003").status, TicketStatus.CALLED)
+
     def test_transfer_pause_and_the_categories_list(self):
         self.client.force_login(self.p.staff_a)
         issued = self.post(f"/api/v1/centers/{self.code}/tickets", {"category": "A"})

@@ -1,5 +1,6 @@
 """Ticket numbers, the calling order, the state machine and the day rollover."""
 
+import random
 import threading
 import unittest
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from django.test import TransactionTestCase, override_settings
 from servicehall.lib.errors import Conflict, Invalid
 from servicehall.org.models import Window
 from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketEvent, TicketStatus
-from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue, tickets_expire
+from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue, tickets_expire, window_queue
 from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -89,6 +90,40 @@ class TicketTests(PersonaTestCase):
         old.refresh_from_db()
         self.assertEqual(old.status, TicketStatus.EXPIRED)
         self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(27, 9)))
+
+
+class CallOrderTests(PersonaTestCase):
+    """Call-next finds the first ticket without sorting the backlog (`_next_waiting`); it must
+    always agree with the full order that the terminal shows (`window_queue`)."""
+
+    def test_call_next_takes_the_head_of_the_shown_queue_in_every_mix(self):
+        a, b = categories(self.p)
+        a.daily_capacity = 999
+        a.save()
+        c = TicketCategory.objects.create(center=self.p.center_a, prefix="C", name="他窗业务")
+        other = Window.objects.create(center=self.p.center_a, number=2, name="二号窗口")
+        CategoryWindow.objects.create(category=c, window=other, priority=1)
+        now = at(26, 10)
+        rng = random.Random(4)
+        for n in range(1, 121):
+            category = rng.choice([a, a, b, b, c])
+            in_slot, later_slot = rng.random() < 0.1, rng.random() < 0.05
+            slot = (now - timedelta(minutes=20), now + timedelta(minutes=40)) if in_slot else (
+                (now + timedelta(hours=1), now + timedelta(hours=2)) if later_slot else (None, None))
+            queued = now - timedelta(minutes=rng.randint(1, 90))
+            Ticket.objects.create(center=self.p.center_a, category=category, day=now.date(), seq=n, number=f"X{n:03d}",
+                                  green_channel=rng.random() < 0.08, slot_start=slot[0], slot_end=slot[1],
+                                  target_window=rng.choice([None] * 8 + [self.p.window_a, other]),
+                                  issued_at=queued, queued_at=rng.choice([queued, now - timedelta(minutes=45)]))
+        calls = 0
+        while shown := window_queue(self.p.window_a, now, limit=1):
+            called = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=now, finish_current=True)
+            self.assertEqual(called.pk, shown[0].pk, f"call {calls + 1}")
+            calls += 1
+        self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=now, finish_current=True))
+        self.assertGreater(calls, 60)
+        left = Ticket.objects.filter(status=TicketStatus.WAITING)
+        self.assertTrue(all(t.target_window == other or (t.target_window is None and t.category == c) for t in left))
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
