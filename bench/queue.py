@@ -13,7 +13,7 @@ Why it is built this way:
   created, migrated and filled here and always dropped at the end, so the named database is
   never touched and two runs never collide.
 - The production server setup, started here on a free loopback port: granian WSGI with 2
-  workers, `SH_PRODUCTION=1`, fresh random secrets, as `scripts/run` starts it. The settings
+  workers of 8 threads (`WEB_THREADS`, as in scripts/run), `SH_PRODUCTION=1`, fresh random secrets, as `scripts/run` starts it. The settings
   module `bench.queue_settings` is the production settings plus one URL, `/bench/limit`: the
   smallest Django view that writes (one INSERT in autocommit, JSON back), through the same
   middleware. Its rate, measured in the same run with the same client and concurrency, is the
@@ -467,7 +467,7 @@ def start_server(database_url: str, port: int, log):
                ALLOWED_HOSTS="127.0.0.1", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--log-level", "warning", "servicehall.wsgi:application"],
+         "--blocking-threads", os.environ.get("WEB_THREADS", "8"), "--log-level", "warning", "servicehall.wsgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -640,7 +640,7 @@ def main() -> int:
         stop_server(proc)
         busy_after = cpu_busy()
         checks = check_correctness(run.called_ids)
-        server = (f"granian WSGI, 2 workers, production settings, 127.0.0.1:{target.port}; "
+        server = (f"granian WSGI, 2 workers x {os.environ.get('WEB_THREADS', '8')} threads, production settings, 127.0.0.1:{target.port}; "
                   f"PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client")
         summary = report(result, checks, run, server, (busy_before, busy_after))
         if summary["errors"]:

@@ -34,10 +34,7 @@ def insert_row(obj: Model) -> Model:
     return obj
 
 
-def update_where(model: type[Model], where: dict, values: dict) -> int:
-    """UPDATE the rows whose fields equal `where` with `values` (field name → value; a model
-    instance stands for its key). Returns the number of rows changed: a compare-and-set when
-    `where` holds the expected state."""
+def _update_sql(model: type[Model], where: dict, values: dict) -> tuple[str, list]:
     meta = model._meta
     quote = connection.ops.quote_name
 
@@ -55,6 +52,75 @@ def update_where(model: type[Model], where: dict, values: dict) -> int:
     where_columns, where_params = prepared(where)
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(c + ' = %s' for c in set_columns)} "
            f"WHERE {' AND '.join(c + ' = %s' for c in where_columns)}")
+    return sql, set_params + where_params
+
+
+def update_where(model: type[Model], where: dict, values: dict) -> int:
+    """UPDATE the rows whose fields equal `where` with `values` (field name → value; a model
+    instance stands for its key). Returns the number of rows changed: a compare-and-set when
+    `where` holds the expected state."""
+    sql, params = _update_sql(model, where, values)
     with connection.cursor() as cursor:
-        cursor.execute(sql, set_params + where_params)
+        cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def update_then_insert(model: type[Model], where: dict, values: dict, row: Model) -> bool:
+    """`update_where`, and only if a row changed, `insert_row(row)` (a state change and its
+    history row). On PostgreSQL both go in one statement, one round trip; call it inside a
+    transaction elsewhere."""
+    if connection.vendor != "postgresql":
+        if not update_where(model, where, values):
+            return False
+        insert_row(row)
+        return True
+    update, update_params = _update_sql(model, where, values)
+    insert, fields = _insert_sql(type(row))
+    head, _, _ = insert.partition(" VALUES ")
+    marks = ", ".join(["%s"] * len(fields))
+    pk = connection.ops.quote_name(row._meta.pk.column)
+    sql = f"WITH changed AS ({update} RETURNING 1) {head} SELECT {marks} FROM changed RETURNING {pk}"
+    values_in = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, update_params + values_in)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    row.pk = found[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return True
+
+
+@cache
+def _reader(model: type[Model]) -> tuple[list, list]:
+    columns = [field.get_col(model._meta.db_table) for field in model._meta.concrete_fields]
+    converters = [connection.ops.get_db_converters(column) + column.field.get_db_converters(connection)
+                  for column in columns]
+    return columns, converters
+
+
+def select_columns(model: type[Model], alias: str) -> str:
+    """The model's columns, in field order, for a SELECT that `fetch_models` reads."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def fetch_models(model: type[Model], sql: str, params, extra: tuple[str, ...] = ()) -> list[Model]:
+    """Run `sql` (which selects `select_columns(model, …)` and then the `extra` columns) and
+    build model instances, converting values as the ORM does; each extra column becomes an
+    attribute. A lighter `Model.objects.raw()` for statements run on every call."""
+    columns, converters = _reader(model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = list(row[:len(columns)])
+        for i, chain in enumerate(converters):
+            for convert in chain:
+                values[i] = convert(values[i], columns[i], connection)
+        obj = model.from_db(connection.alias, None, values)
+        for name, value in zip(extra, row[len(columns):]):
+            setattr(obj, name, value)
+        found.append(obj)
+    return found

@@ -110,7 +110,7 @@ class TicketOut(Schema):
 
 def ticket_out(ticket: Ticket) -> dict:
     """The ticket as the API shows it; its category and window are usually already loaded."""
-    position = selectors.ticket_position(ticket)
+    position = selectors.ticket_position(ticket, getattr(ticket, "ahead_at_issue", None))
     return {
         "id": ticket.pk, "number": ticket.number, "category": ticket.category.prefix, "category_name": ticket.category.name,
         "status": ticket.status, "status_label": ticket.get_status_display(), "green_channel": ticket.green_channel,

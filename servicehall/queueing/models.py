@@ -193,6 +193,9 @@ class Ticket(models.Model):
                    models.Index(fields=["center", "day"], name="ticket_rare_idx",
                                 condition=Q(status="waiting") & (Q(green_channel=True) | Q(slot_start__isnull=False)
                                                                  | Q(target_window__isnull=False))),
+                   # The slip's "people ahead" counts one category's waiting tickets.
+                   models.Index(fields=["category", "day"], name="ticket_category_wait_idx",
+                                condition=Q(status="waiting", target_window__isnull=True)),
                    models.Index(fields=["center", "day", "queued_at", "id"], name="ticket_fifo_idx",
                                 condition=Q(status="waiting", green_channel=False, slot_start__isnull=True,
                                             target_window__isnull=True))]

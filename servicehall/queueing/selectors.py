@@ -61,13 +61,15 @@ AHEAD_SQL = (
 )
 
 
-def ticket_position(ticket: Ticket) -> dict:
+def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
     """How many are ahead in the ticket's category and about how long the wait is.
 
     Green-channel tickets go before everyone else; within a group, arrival order. Windows that
-    serve several categories make this an estimate, which is what the slip says it is."""
-    ahead = 0
-    if ticket.status == TicketStatus.WAITING:
+    serve several categories make this an estimate, which is what the slip says it is.
+    `ahead` is the count already made when the ticket was issued (`Ticket.ahead_at_issue`)."""
+    if ticket.status != TicketStatus.WAITING:
+        ahead = 0
+    elif ahead is None:
         ops = connection.ops
         with connection.cursor() as cursor:
             cursor.execute(AHEAD_SQL.format(ticket=ops.quote_name(Ticket._meta.db_table)), {

@@ -6,6 +6,7 @@ the audit log. Changes to a centre's queue rules, categories and window pauses a
 """
 
 import secrets
+from functools import cache
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -16,7 +17,7 @@ from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Invalid, NotFound, full_clean_or_invalid
 from servicehall.lib.hotcache import HotCache
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
-from servicehall.lib.rows import insert_row, update_where
+from servicehall.lib.rows import fetch_models, insert_row, select_columns, update_then_insert
 from servicehall.org.models import ServiceCenter, Window
 
 from .models import (
@@ -57,8 +58,8 @@ def _bump_revision(center_id: int) -> None:
 
 def _next_seq(category: TicketCategory, day: date) -> int | None:
     """Raise the day's counter of a category and return the new number, or None when the
-    day's capacity is used up. One statement: the counter row stays locked only until the
-    ticket is written and committed, so kiosks of one category issue one after another."""
+    day's capacity is used up. The counter row stays locked until the ticket is committed,
+    so kiosks of one category issue one after another."""
     capacity = min(category.daily_capacity, 999)
     if capacity < 1:
         return None
@@ -90,8 +91,9 @@ def _clean_id_number(id_number: str | None, now: datetime) -> str:
         raise Invalid(f"身份证号码：{exc.message}", field="id_number") from exc
 
 
-# Every ticket names its category by letter (lib/hotcache.py).
+# Every ticket names its category by letter, and every answer shows it (lib/hotcache.py).
 ACTIVE_CATEGORIES = HotCache("active_categories", invalidated_by=("queueing.TicketCategory",))
+CATEGORIES = HotCache("categories", invalidated_by=("queueing.TicketCategory",))
 
 
 def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
@@ -104,18 +106,62 @@ def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
 
 
 def _create_ticket(*, center, category, now, **fields) -> Ticket:
+    """Number and store a ticket with its first event. On PostgreSQL one statement does it all
+    (`_issue_statement`), so a kiosk waits for one round trip and the category's counter row
+    is locked only for that statement; elsewhere the same steps run in a transaction."""
     day = timezone.localdate(now)
-    seq = _next_seq(category, day)
-    if seq is None:
+    ticket = Ticket(center=center, category=category, day=day, seq=0, issued_at=now, queued_at=now, **fields)
+    ticket.ahead_at_issue = None  # the slip's "people ahead", when the issuing statement counted them
+    capacity = min(category.daily_capacity, 999)
+    if connection.vendor == "postgresql" and capacity >= 1:
+        sql, prepared = _issue_statement()
+        params = {f.attname: f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in prepared}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params | {"prefix": category.prefix, "capacity": capacity})
+            row = cursor.fetchone()
+        if row is not None:
+            ticket.pk, ticket.seq, ticket.ahead_at_issue = row
+            ticket._state.adding, ticket._state.db = False, connection.alias
+    else:
+        with transaction.atomic():
+            seq = _next_seq(category, day)
+            if seq is not None:
+                ticket.seq, ticket.number = seq, f"{category.prefix}{seq:03d}"
+                insert_row(ticket)
+                insert_row(TicketEvent(ticket=ticket, center=center, action="issue", to_status=TicketStatus.WAITING,
+                                       at=now))
+    if ticket.pk is None:
         raise Conflict(f"“{category.name}”今日号源已满，请明日再来或预约", field="category")
-    ticket = insert_row(Ticket(center=center, category=category, day=day, seq=seq, number=f"{category.prefix}{seq:03d}",
-                               issued_at=now, queued_at=now, **fields))
-    insert_row(TicketEvent(ticket=ticket, center=center, action="issue", to_status=TicketStatus.WAITING, at=now))
+    ticket.number = f"{category.prefix}{ticket.seq:03d}"
     hall_changed()
     return ticket
 
 
-@transaction.atomic
+@cache
+def _issue_statement():
+    """PostgreSQL: raise the counter (unless the day's capacity is reached), insert the ticket
+    and its `issue` event, and count the tickets ahead of it, in one statement. The count reads
+    the snapshot before the insert, so it counts exactly the earlier waiting tickets."""
+    q = connection.ops.quote_name
+    counter, ticket, event = (q(m._meta.db_table) for m in (TicketCounter, Ticket, TicketEvent))
+    fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+    computed = {"seq": "c.last", "number": "%(prefix)s || lpad(c.last::text, 3, '0')"}
+    values = ", ".join(computed.get(f.name, f"%({f.attname})s") for f in fields)
+    sql = (
+        f"WITH c AS (INSERT INTO {counter} (center_id, category_id, day, last) "
+        f"VALUES (%(center_id)s, %(category_id)s, %(day)s, 1) ON CONFLICT (category_id, day) "
+        f"DO UPDATE SET last = {counter}.last + 1 WHERE {counter}.last < %(capacity)s RETURNING last), "
+        f"t AS (INSERT INTO {ticket} ({', '.join(q(f.column) for f in fields)}) SELECT {values} FROM c "
+        f"RETURNING id, seq), "
+        f"e AS (INSERT INTO {event} (ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note) "
+        f"SELECT t.id, %(center_id)s, 'issue', '', 'waiting', NULL, NULL, %(issued_at)s, '' FROM t) "
+        f"SELECT t.id, t.seq, (SELECT COUNT(*) FROM {ticket} x WHERE x.center_id = %(center_id)s AND x.day = %(day)s "
+        f"AND x.category_id = %(category_id)s AND x.status = 'waiting' AND x.target_window_id IS NULL "
+        f"AND (x.green_channel OR NOT %(green_channel)s)) FROM t"
+    )
+    return sql, [f for f in fields if f.name not in computed]
+
+
 def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = False, phone: str = "",
                  id_number: str = "", now: datetime | None = None) -> Ticket:
     """A new ticket in the category with letter `prefix`, numbered per centre, category and day."""
@@ -135,7 +181,7 @@ RARE = "(t.green_channel OR t.slot_start IS NOT NULL OR t.target_window_id IS NO
 def _queue_sql(*, where: str = "", lock: bool = False) -> str:
     ticket, link, category = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, CategoryWindow, TicketCategory))
     return (
-        f"SELECT t.*, COALESCE(cw.priority, 0) AS rank FROM {ticket} t "
+        f"SELECT {select_columns(Ticket, 't')}, COALESCE(cw.priority, 0) AS rank FROM {ticket} t "
         f"LEFT JOIN {link} cw ON cw.category_id = t.category_id AND cw.window_id = %(window)s "
         f"LEFT JOIN {category} c ON c.id = t.category_id "
         f"WHERE t.center_id = %(center)s AND t.day = %(day)s AND t.status = 'waiting' "
@@ -163,7 +209,7 @@ def window_queue(window: Window, now: datetime, *, limit: int = 200) -> list[Tic
     appointments whose slot is running, then the window's category priority, then arrival
     (a transferred ticket keeps its place). Tickets transferred to another window are left out.
     `_next_waiting` finds the first of them the fast way; a test holds the two to the same order."""
-    return list(Ticket.objects.raw(_queue_sql(), _queue_params(window, now, limit)))
+    return fetch_models(Ticket, _queue_sql(), _queue_params(window, now, limit), extra=("rank",))
 
 
 # A window's categories by priority, asked on every call (lib/hotcache.py).
@@ -189,18 +235,20 @@ def _next_waiting(window: Window, now: datetime) -> Ticket | None:
     index. A rare ticket that is neither green nor in its slot still competes on (priority,
     arrival) with the plain one found; the loser stays locked only until this call commits."""
     params = _queue_params(window, now, 1)
-    rare = next(iter(Ticket.objects.raw(_queue_sql(where=f"AND {RARE}", lock=True), params)), None)
+    rare = next(iter(fetch_models(Ticket, _queue_sql(where=f"AND {RARE}", lock=True), params, extra=("rank",))), None)
     if rare is not None and (rare.green_channel or (rare.slot_start and rare.slot_start <= now < rare.slot_end)):
         return rare
     table = connection.ops.quote_name(Ticket._meta.db_table)
     for priority, categories in _window_levels(window):
         if rare is not None and rare.rank < priority:
             return rare
-        plain = next(iter(Ticket.objects.raw(
-            f"SELECT t.*, %(priority)s AS rank FROM {table} t WHERE t.center_id = %(center)s AND t.day = %(day)s "
-            f"AND t.status = 'waiting' AND NOT {RARE} AND t.category_id IN ({', '.join(map(str, categories))}) "
-            f"ORDER BY t.queued_at, t.id LIMIT 1" + _lock_clause(True, "t"), params | {"priority": priority})), None)
+        plain = next(iter(fetch_models(
+            Ticket, f"SELECT {select_columns(Ticket, 't')} FROM {table} t WHERE t.center_id = %(center)s "
+            f"AND t.day = %(day)s AND t.status = 'waiting' AND NOT {RARE} "
+            f"AND t.category_id IN ({', '.join(map(str, categories))}) ORDER BY t.queued_at, t.id LIMIT 1"
+            + _lock_clause(True, "t"), params)), None)
         if plain is not None:
+            plain.rank = priority
             if rare is not None and rare.rank == priority and (rare.queued_at, rare.pk) < (plain.queued_at, plain.pk):
                 return rare
             return plain
@@ -213,10 +261,10 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
     another request changed it first. The instance is updated in place."""
     if to not in TRANSITIONS[TicketStatus(ticket.status)]:
         raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能{note or action}", code="invalid_state")
-    if not update_where(Ticket, {"id": ticket.pk, "status": ticket.status}, {"status": to, **fields}):
+    event = TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action=action, from_status=ticket.status,
+                        to_status=to, window_id=event_window_id or ticket.window_id, actor=actor, at=now, note=note)
+    if not update_then_insert(Ticket, {"id": ticket.pk, "status": ticket.status}, {"status": to, **fields}, event):
         return False
-    insert_row(TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action=action, from_status=ticket.status,
-                           to_status=to, window_id=event_window_id or ticket.window_id, actor=actor, at=now, note=note))
     ticket.status = to
     for name, value in fields.items():
         setattr(ticket, name, value)
@@ -234,9 +282,9 @@ def _ready_to_call(window: Window, actor, now: datetime, *, finish_current: bool
     ticket_table, state_table = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, WindowState))
     paused_sql = f"(SELECT ws.paused FROM {state_table} ws WHERE ws.window_id = %(window)s)"
     # One statement for the usual case (a current ticket to finish); a second only when there is none.
-    current = list(Ticket.objects.raw(
-        f"SELECT t.*, {paused_sql} AS window_paused FROM {ticket_table} t WHERE t.window_id = %(window)s "
-        f"AND t.status IN ('called', 'serving')", {"window": window.pk}))
+    current = fetch_models(Ticket, f"SELECT {select_columns(Ticket, 't')}, {paused_sql} FROM {ticket_table} t "
+                           f"WHERE t.window_id = %(window)s AND t.status IN ('called', 'serving')", {"window": window.pk},
+                           extra=("window_paused",))
     if current:
         paused = current[0].window_paused
     else:
@@ -266,6 +314,7 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None, fini
             return None
         if _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
                        called_at=now, window=window, staff=actor, recalls=0):
+            ticket.category = CATEGORIES.get(ticket.category_id, lambda: TicketCategory.objects.get(pk=ticket.category_id))
             return ticket
     raise Conflict("叫号繁忙，请重试")
 

@@ -41,6 +41,13 @@ class QueueApiTests(PersonaTestCase):
         self.assertEqual((wrong.status_code, set(wrong.json())), (409, {"error", "message", "field"}))
         self.assertEqual(self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next").status_code, 204)
 
+    def test_the_slip_counts_who_is_ahead_when_it_is_issued(self):
+        ahead = [self.kiosk({"category": "B", "green_channel": green}).json()["waiting_ahead"]
+                 for green in (False, False, True, False, True)]
+        self.assertEqual(ahead, [0, 1, 0, 3, 1])  # green tickets wait only for earlier green ones
+        self.kiosk({"category": "A"})
+        self.assertEqual(self.kiosk({"category": "A"}).json()["waiting_ahead"], 1)  # per category
+
     def test_finish_and_call_next_in_one_request_whatever_the_body(self):
         for _ in range(3):
             self.assertEqual(self.kiosk({"category": "A"}).status_code, 201)
