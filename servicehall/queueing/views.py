@@ -108,7 +108,7 @@ TERMINAL_ROLES = (Role.STAFF, Role.MANAGER)
 @role_required(*TERMINAL_ROLES)
 def terminal(request):
     """The clerk's terminal: pick a window once, then call / recall / start / finish / skip /
-    transfer with buttons or keys F1–F6."""
+    transfer with buttons or keys F1–F8."""
     windows = Window.objects.for_user(request.user).filter(is_active=True).select_related("center")
     window_id = request.GET.get("window") or request.session.get("queue_window")
     window = windows.filter(pk=window_id).first() if str(window_id or "").isdigit() else None
@@ -123,7 +123,7 @@ def terminal(request):
 
 
 SHORTCUTS = [("F1", "call-next", "叫号"), ("F2", "recall", "重呼"), ("F3", "start", "开始办理"),
-             ("F4", "finish", "办结"), ("F6", "skip", "过号")]
+             ("F4", "finish", "办结"), ("F6", "skip", "过号"), ("F8", "finish-and-next", "办结并叫下一位")]
 
 
 @role_required(*TERMINAL_ROLES)
@@ -133,8 +133,10 @@ def terminal_act(request, window_id: int):
     window = operable_window(request.user, window_id)
     action = request.POST.get("action", "")
     try:
-        if action == "call-next":
-            if services.ticket_call_next(actor=request.user, window=window) is None:
+        if action in ("call-next", "finish-and-next"):
+            called = services.ticket_call_next(actor=request.user, window=window,
+                                               finish_current=action == "finish-and-next")
+            if called is None:
                 messages.info(request, "当前没有等候的群众")
         elif action == "call":
             ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket") or 0, center=window.center)

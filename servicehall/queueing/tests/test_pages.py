@@ -43,6 +43,14 @@ class QueuePageTests(PersonaTestCase):
         self.client.post(act, {"action": "finish", "ticket": ticket.pk})
         ticket.refresh_from_db()
         self.assertEqual(ticket.status, TicketStatus.DONE)
+        for _ in range(2):
+            self.client.post(f"/queue/kiosk/{self.settings.kiosk_key}/", {"category": "B"})
+        self.client.post(act, {"action": "call-next"})
+        busy = self.client.post(act, {"action": "call-next"}, follow=True)
+        self.assertContains(busy, "尚未办理")  # a called, never started ticket is not finished by F1
+        self.client.post(act, {"action": "finish-and-next"})  # F8: served without pressing start
+        self.assertEqual(dict(Ticket.objects.values_list("number", "status")),
+                         {"B001": TicketStatus.DONE, "B002": TicketStatus.DONE, "B003": TicketStatus.CALLED})
         self.client.force_login(self.p.staff_b)
         self.assertEqual(self.client.post(act, {"action": "call-next"}).status_code, 404)
         page = self.client.get(f"/queue/window/?window={self.p.window_a.pk}")
