@@ -1,0 +1,156 @@
+"""Cases over the API: the same services as the window pages."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from django.db import transaction
+from ninja import Router, Schema, Status
+
+from servicehall.accounts.api_auth import API_AUTH
+from servicehall.api_schemas import errors, register_field_labels
+from servicehall.lib.errors import Invalid
+from servicehall.org.models import Window
+from servicehall.org.selectors import center_for_user
+
+from . import services
+from .selectors import case_document, case_for_user
+
+router = Router(tags=["办件"], auth=API_AUTH)
+
+register_field_labels({"items": "办理事项", "applicant": "申请人", "materials": "已收材料", "faulty": "需补正材料",
+                       "fees": "收费金额", "reason": "理由", "ticket": "排队号"})
+
+
+class ApplicantIn(Schema):
+    kind: str | None = None
+    name: str | None = None
+    id_number: str | None = None
+    credit_code: str | None = None
+    phone: str | None = None
+
+
+class FaultyIn(Schema):
+    material: int
+    problem: str
+
+
+class CaseIn(Schema):
+    center: str
+    items: list[str]
+    applicant: ApplicantIn
+    materials: list[int] = []
+    faulty: list[FaultyIn] = []
+    fees: dict[str, Decimal] = {}
+    ticket: int | None = None
+    window: int | None = None
+
+
+class MissingOut(Schema):
+    id: int
+    name: str
+    state: str
+    problem: str
+
+
+class CaseCreatedOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    missing_materials: list[MissingOut]
+    due_date: date | None
+    calendar_confirmed: bool
+
+
+class CaseOut(Schema):
+    number: str
+    center: str
+    status: str
+    status_label: str
+    applicant: dict
+    items: list[dict]
+    joint: bool
+    instant: bool
+    promised_days: int
+    received_on: date
+    accepted_on: date | None
+    deemed_accepted: bool
+    due_date: date | None
+    remaining_workdays: int | None
+    light: str | None
+    calendar_confirmed: bool
+    suspended_days: int
+    extended_days: int
+    decided_on: date | None
+    completed_on: date | None
+    delivery_due: date | None
+    delivered_on: date | None
+    missing_materials: list[MissingOut]
+    bill: dict | None
+    history: list[dict]
+
+
+@router.post("/cases", response={201: CaseCreatedOut, **errors(400, 401, 403, 404, 409)}, summary="收件受理（材料不全时出具一次性告知书）")
+def case_create(request, payload: CaseIn):
+    center = center_for_user(request.user, payload.center)
+    ticket = window = None
+    if payload.ticket is not None:
+        from servicehall.queueing.models import Ticket
+
+        ticket = Ticket.objects.filter(pk=payload.ticket, center=center).first()
+        if ticket is None:
+            raise Invalid("排队号：本中心没有该号", field="ticket")
+    if payload.window is not None:
+        window = Window.objects.filter(pk=payload.window, center=center).first()
+        if window is None:
+            raise Invalid("窗口：本中心没有该窗口", field="window")
+    case = services.case_submit(actor=request.user, center=center, items=payload.items,
+                                applicant=payload.applicant.dict(), materials=payload.materials,
+                                faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket, window=window)
+    document = case_document(case)
+    return Status(201, {k: document[k] for k in ("number", "status", "status_label", "missing_materials", "due_date",
+                                                  "calendar_confirmed")})
+
+
+@router.get("/cases/{number}", response={200: CaseOut, **errors(401, 404)}, summary="办件详情")
+def case_detail(request, number: str):
+    return case_document(case_for_user(request.user, number))
+
+
+class ActionIn(Schema):
+    reason: str | None = None
+    days: int | None = None
+    materials: list[int] = []
+    faulty: list[FaultyIn] = []
+    fees: dict[str, Decimal] = {}
+
+
+ACTIONS = Literal["supplement", "accept", "reject", "notify", "suspend", "resume", "extend", "approve", "deny",
+                  "complete", "deliver", "pay", "waive"]
+
+
+@router.post("/cases/{number}/{action}", response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
+             summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
+def case_action(request, number: str, action: ACTIONS, payload: ActionIn | None = None):
+    payload = payload or ActionIn()
+    user = request.user
+    with transaction.atomic():
+        case = case_for_user(user, number)
+        calls = {
+            "supplement": lambda: services.case_supplement(actor=user, case=case, materials=payload.materials,
+                                                           faulty=[f.dict() for f in payload.faulty]),
+            "accept": lambda: services.case_accept(actor=user, case=case, fees=payload.fees),
+            "reject": lambda: services.case_refuse(actor=user, case=case, reason=payload.reason),
+            "notify": lambda: services.case_notify_again(actor=user, case=case, reason=payload.reason),
+            "suspend": lambda: services.case_suspend(actor=user, case=case, reason=payload.reason),
+            "resume": lambda: services.case_resume(actor=user, case=case),
+            "extend": lambda: services.case_extend(actor=user, case=case, days=payload.days, reason=payload.reason),
+            "approve": lambda: services.case_approve(actor=user, case=case, reason=payload.reason),
+            "deny": lambda: services.case_deny(actor=user, case=case, reason=payload.reason),
+            "complete": lambda: services.case_complete(actor=user, case=case),
+            "deliver": lambda: services.case_deliver(actor=user, case=case),
+            "pay": lambda: services.bill_pay(actor=user, case=case),
+            "waive": lambda: services.bill_waive(actor=user, case=case, reason=payload.reason),
+        }
+        calls[action]()
+    return case_document(case_for_user(user, number))

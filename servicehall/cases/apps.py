@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "servicehall.cases"
+    verbose_name = "办件"
+
+    def ready(self):
+        from servicehall.audit.actions import register
+        from servicehall.audit.management.commands.run_workers import WORKER_TASKS
+
+        from .services import cases_deem_accepted
+
+        register({
+            "case.receive": "办件收件", "case.notify": "出具一次性告知书", "case.supplement": "补正材料",
+            "case.accept": "受理办件", "case.refuse": "不予受理", "case.suspend": "挂起办件", "case.resume": "恢复办件",
+            "case.extend": "办件延期", "case.approve": "批准办件", "case.deny": "不予许可", "case.complete": "办结办件",
+            "case.deliver": "送达结果", "case.pay": "缴费", "case.waive": "减免收费", "case.view": "查看申请人信息",
+        }, groups={"case": "办件"})
+        WORKER_TASKS.append(("cases_deem_accepted", cases_deem_accepted))

@@ -1,0 +1,251 @@
+"""办件: one application from receipt of materials to delivery of the result.
+
+A case may join items of several departments (一条龙); each `CaseItem` keeps the catalogue
+version it was accepted under. The stored facts are dates: `received_on`, `accepted_on` and
+`due_date` (the promised working days from acceptance, moved by suspensions and the one
+extension); lights are computed (`light`), never stored. Every status change is a
+compare-and-set that appends a `CaseTransition` (the history supervision and statistics read).
+Fees of all items are on one `ConsolidatedBill` (一票制收费).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from servicehall.catalog.models import ItemVersion, ServiceItem, VersionFee, VersionMaterial
+from servicehall.lib.workdays import WorkCalendar
+from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
+
+
+class CaseStatus(models.TextChoices):
+    RECEIVED = "received", "已收件待受理"
+    AWAITING_MATERIALS = "awaiting_materials", "待补正材料"
+    ACCEPTED = "accepted", "已受理办理中"
+    SUSPENDED = "suspended", "挂起"
+    APPROVED = "approved", "已批准"
+    DENIED = "denied", "不予许可"
+    COMPLETED = "completed", "已办结"
+    DELIVERED = "delivered", "已送达"
+    REFUSED = "refused", "不予受理"
+
+
+TRANSITIONS = {
+    CaseStatus.RECEIVED: {CaseStatus.ACCEPTED, CaseStatus.AWAITING_MATERIALS, CaseStatus.REFUSED},
+    CaseStatus.AWAITING_MATERIALS: {CaseStatus.RECEIVED, CaseStatus.REFUSED},
+    # Straight to completed only for 即办件 (checked by the service).
+    CaseStatus.ACCEPTED: {CaseStatus.SUSPENDED, CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED},
+    CaseStatus.SUSPENDED: {CaseStatus.ACCEPTED},
+    CaseStatus.APPROVED: {CaseStatus.COMPLETED},
+    CaseStatus.DENIED: {CaseStatus.COMPLETED},
+    CaseStatus.COMPLETED: {CaseStatus.DELIVERED},
+    CaseStatus.DELIVERED: set(),
+    CaseStatus.REFUSED: set(),
+}
+
+# The clock runs (and a light shows) while the case is accepted and not yet decided.
+OPEN_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
+# Not finished for the clerk: everything before completion.
+PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED,
+                    CaseStatus.APPROVED, CaseStatus.DENIED)
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", "个人"
+    ORG = "org", "法人或其他组织"
+
+
+class Light(models.TextChoices):
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+    PAUSED = "paused", "挂起"
+
+
+DEFAULT_STEPS = [{"name": "受理", "days": 0}, {"name": "审核", "days": 0}, {"name": "审批", "days": 0},
+                 {"name": "办结", "days": 0}, {"name": "送达", "days": 10}]
+
+
+class Case(models.Model):
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="cases", verbose_name="中心")
+    number = models.CharField("办件编号", max_length=32, unique=True)
+    status = models.CharField("状态", max_length=20, choices=CaseStatus.choices)
+    applicant_kind = models.CharField("申请人类型", max_length=10, choices=ApplicantKind.choices)
+    applicant_name = models.CharField("申请人", max_length=100)
+    applicant_id = models.CharField("证件号码", max_length=18, help_text="身份证号码或统一社会信用代码")
+    applicant_phone = models.CharField("联系电话", max_length=20)
+    joint = models.BooleanField("一条龙联办", default=False)
+    instant = models.BooleanField("即办件", default=False)
+    promised_days = models.PositiveIntegerField("承诺办结时限（工作日）")
+    steps = models.JSONField("办理环节", default=list)
+    received_on = models.DateField("收件日期")
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    deemed_accepted = models.BooleanField("逾期视为受理", default=False)
+    due_date = models.DateField("承诺办结日期", null=True, blank=True)
+    calendar_confirmed = models.BooleanField("日历已确认", default=True)
+    suspended_on = models.DateField("挂起日期", null=True, blank=True)
+    suspended_days = models.PositiveIntegerField("累计挂起（工作日）", default=0)
+    extended_days = models.PositiveIntegerField("延期（工作日）", default=0)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    completed_on = models.DateField("办结日期", null=True, blank=True)
+    delivery_due = models.DateField("送达期限", null=True, blank=True)
+    delivered_on = models.DateField("送达日期", null=True, blank=True)
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases",
+                              verbose_name="受理人")
+    window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+                               verbose_name="受理窗口")
+    ticket = models.ForeignKey("queueing.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+                               verbose_name="排队号")
+    created_at = models.DateTimeField("收件时间")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "办件"
+        verbose_name_plural = "办件"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The clerk's "my open cases by urgency" and the centre's lists and the lights sweep.
+            models.Index(fields=["clerk", "due_date"], name="case_clerk_open_idx",
+                         condition=Q(status__in=["accepted", "suspended"])),
+            models.Index(fields=["center", "status", "due_date"], name="case_center_status_idx"),
+            models.Index(fields=["center", "received_on"], name="case_center_received_idx"),
+            models.Index(fields=["status", "received_on"], name="case_received_idx",
+                         condition=Q(status="received")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def light(self, today: date, calendar: WorkCalendar) -> str | None:
+        """Green, yellow (≤ SH_CASE_YELLOW_DAYS working days, or ≤ SH_CASE_YELLOW_SHARE of the
+        promised time, remain), red (overdue) or paused; None when the clock does not run."""
+        if self.status == CaseStatus.SUSPENDED:
+            return Light.PAUSED
+        if self.status != CaseStatus.ACCEPTED or self.due_date is None:
+            return None
+        return light_for(calendar.workday_index(self.due_date) - calendar.workday_index(today), self.promised_days)
+
+    def remaining_workdays(self, today: date, calendar: WorkCalendar) -> int | None:
+        if self.status not in OPEN_STATUSES or self.due_date is None:
+            return None
+        return calendar.workday_index(self.due_date) - calendar.workday_index(today)
+
+
+def light_for(remaining: int, promised_days: int) -> str:
+    """The light of an open case with `remaining` working days left (negative: overdue)."""
+    if remaining < 0:
+        return Light.RED
+    if remaining <= settings.SH_CASE_YELLOW_DAYS or remaining <= promised_days * settings.SH_CASE_YELLOW_SHARE:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+class CaseItem(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="case_items", verbose_name="事项")
+    version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]
+
+
+class MaterialState(models.TextChoices):
+    RECEIVED = "received", "已收取"
+    MISSING = "missing", "缺少"
+    FAULTY = "faulty", "需补正"
+
+
+class CaseMaterial(models.Model):
+    """One material of the case's items, as last checked."""
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material = models.ForeignKey(VersionMaterial, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("材料名称", max_length=200)
+    required = models.BooleanField("必需")
+    state = models.CharField("状态", max_length=10, choices=MaterialState.choices)
+    problem = models.CharField("问题及要求", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "material"], name="case_material_unique")]
+
+
+class OneTimeNotice(models.Model):
+    """一次性告知书: every missing or faulty material of the case, told once, in writing."""
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("告知书编号", max_length=40, unique=True)
+    entries = models.JSONField("告知事项")  # [{"material", "state", "problem"}]
+    issued_at = models.DateTimeField("告知时间")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    override_reason = models.TextField("再次告知的理由", blank=True)
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="批准再次告知")
+
+    class Meta:
+        ordering = ["case", "issued_at", "id"]
+
+
+class CaseTransition(models.Model):
+    """Append-only history: every transition of a case, with actor, time, reason and data."""
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20)
+    step = models.CharField("环节", max_length=20, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        indexes = [models.Index(fields=["center", "at"], name="casetransition_center_idx")]
+
+
+class BillStatus(models.TextChoices):
+    UNPAID = "unpaid", "未缴费"
+    PAID = "paid", "已缴费"
+    WAIVED = "waived", "已减免"
+
+
+class ConsolidatedBill(models.Model):
+    """一票制收费: all fees of all the case's items on one bill."""
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="bill")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=BillStatus.choices, default=BillStatus.UNPAID)
+    total = models.DecimalField("合计（元）", max_digits=12, decimal_places=2, default=Decimal("0"))
+    paid_at = models.DateTimeField("缴费时间", null=True, blank=True)
+    waive_reason = models.TextField("减免理由", blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    @property
+    def settled(self) -> bool:
+        return self.status != BillStatus.UNPAID or self.total == 0
+
+
+class BillLine(models.Model):
+    bill = models.ForeignKey(ConsolidatedBill, on_delete=models.CASCADE, related_name="lines")
+    case_item = models.ForeignKey(CaseItem, on_delete=models.PROTECT, related_name="+")
+    fee = models.ForeignKey(VersionFee, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("收费项目", max_length=200)
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["bill", "id"]
+
+
+class CaseCounter(models.Model):
+    """The last case number of a centre and day."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["center", "day"], name="case_counter_unique_day")]

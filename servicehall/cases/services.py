@@ -1,0 +1,514 @@
+"""Case handling: receipt, one-time notice, acceptance, the clock, decisions, the one bill.
+
+Every change is a compare-and-set on the status (`_transition`) that appends a
+`CaseTransition` and an audit row. Dates follow the Administrative Licensing Law (RULES.md):
+periods count working days from the day after the event (Art. 82); a case whose materials were
+received and that got neither a decision nor a notice within 5 working days counts as accepted
+on the day of receipt (Art. 32, `cases_deem_accepted`); suspension time is not counted (Art. 45);
+one extension (Art. 42); delivery within 10 working days of the decision (Art. 44).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from servicehall.accounts.models import Role
+from servicehall.audit.services import audit_record
+from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
+from servicehall.lib.workdays import DueDate
+from servicehall.org.models import ServiceCenter, Window
+from servicehall.org.selectors import visible_center_ids
+from servicehall.workcalendar.selectors import get_calendar
+
+from .models import (
+    DEFAULT_STEPS,
+    TRANSITIONS,
+    ApplicantKind,
+    BillLine,
+    BillStatus,
+    Case,
+    CaseCounter,
+    CaseItem,
+    CaseMaterial,
+    CaseStatus,
+    CaseTransition,
+    ConsolidatedBill,
+    MaterialState,
+    OneTimeNotice,
+)
+
+OPERATOR_ROLES = {Role.STAFF, Role.MANAGER}
+HEAD_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}  # may approve an extension (the body's head)
+OVERRIDE_ROLES = {Role.BUREAU, Role.CITY_BUREAU}  # may allow a second one-time notice
+
+VERBS = {
+    CaseStatus.RECEIVED: "补正收件", CaseStatus.AWAITING_MATERIALS: "出具一次性告知", CaseStatus.ACCEPTED: "受理",
+    CaseStatus.SUSPENDED: "挂起", CaseStatus.APPROVED: "批准", CaseStatus.DENIED: "作出不予许可决定",
+    CaseStatus.COMPLETED: "办结", CaseStatus.DELIVERED: "送达", CaseStatus.REFUSED: "不予受理",
+}
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def require_operator(user, center_id: int) -> None:
+    """Window staff and managers of the case's centre handle it; the bureau reads."""
+    if not (user.is_authenticated and user.role in OPERATOR_ROLES and center_id in visible_center_ids(user)):
+        raise Forbidden("只有本中心的窗口人员或负责人可以办理办件")
+
+
+def _text(value, *, field: str, label: str, limit: int = 1000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(f"{label}：请填写", field=field)
+    if len(text) > limit:
+        raise Invalid(f"{label}：不能超过{limit}字", field=field)
+    return text
+
+
+def clean_applicant(applicant: dict | None, today: date) -> dict:
+    """The applicant as stored: a person with a citizen ID or an organisation with a credit
+    code, and a mobile phone. Errors name the field as `applicant.<name>`."""
+    applicant = applicant or {}
+    kind = applicant.get("kind")
+    if kind not in ApplicantKind.values:
+        raise Invalid("申请人类型：请选择个人或法人/组织", field="applicant.kind")
+    name = _text(applicant.get("name"), field="applicant.name", label="申请人名称", limit=100)
+    try:
+        if kind == ApplicantKind.PERSON:
+            identity = validate_citizen_id(applicant.get("id_number") or "", today=today)
+        else:
+            identity = validate_credit_code(applicant.get("credit_code") or "")
+    except IdentityError as exc:
+        field = "applicant.id_number" if kind == ApplicantKind.PERSON else "applicant.credit_code"
+        label = "身份证号码" if kind == ApplicantKind.PERSON else "统一社会信用代码"
+        raise Invalid(f"{label}：{exc.message}", field=field) from exc
+    try:
+        phone = validate_mobile(applicant.get("phone") or "")
+    except IdentityError as exc:
+        raise Invalid(f"联系电话：{exc.message}", field="applicant.phone") from exc
+    return {"applicant_kind": kind, "applicant_name": name, "applicant_id": identity, "applicant_phone": phone}
+
+
+def _items(center: ServiceCenter, codes) -> list[ServiceItem]:
+    codes = [str(c).strip() for c in (codes or []) if str(c).strip()]
+    if not codes:
+        raise Invalid("办理事项：请至少选择一个事项", field="items")
+    if len(set(codes)) != len(codes):
+        raise Invalid("办理事项：同一事项不能重复选择", field="items")
+    found = {i.code: i for i in ServiceItem.objects.filter(center=center, code__in=codes, status=ItemStatus.ACTIVE)
+             .select_related("current_version")}
+    missing = [c for c in codes if c not in found or found[c].current_version is None]
+    if missing:
+        raise Invalid(f"办理事项：本中心没有在用的事项“{'、'.join(missing)}”", field="items")
+    return [found[c] for c in codes]
+
+
+def _material_ids(values, *, field: str, label: str) -> set[int]:
+    try:
+        return {int(v) for v in (values or [])}
+    except (TypeError, ValueError):
+        raise Invalid(f"{label}：应为材料编号列表", field=field) from None
+
+
+def _faulty(values) -> dict[int, str]:
+    """{material id: what is wrong and what is needed}; the problem must be written down."""
+    found = {}
+    for entry in values or []:
+        try:
+            material, problem = int(entry["material"]), (entry.get("problem") or "").strip()
+        except (TypeError, ValueError, KeyError, AttributeError):
+            raise Invalid("需补正材料：每项应包含材料编号和问题说明", field="faulty") from None
+        if not problem:
+            raise Invalid("需补正材料：请写明问题及需要的材料", field="faulty")
+        found[material] = problem[:300]
+    return found
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+def _today(now: datetime) -> date:
+    return timezone.localdate(now)
+
+
+def _due(start: date, days: int) -> DueDate:
+    return get_calendar().add_workdays(start, days)
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+def _next_number(center: ServiceCenter, day: date) -> str:
+    """centre code - date - 4-digit sequence of the centre's day, from one counter row."""
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (center_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (center_id, day) "
+                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                       [center.pk, connection.ops.adapt_datefield_value(day)])
+        seq = cursor.fetchone()[0]
+    return f"{center.code}-{day:%Y%m%d}-{seq:04d}"
+
+
+# --- history --------------------------------------------------------------------------------
+
+def _snapshot(case: Case) -> dict:
+    return {"number": case.number, "status": case.status, "due_date": case.due_date.isoformat() if case.due_date else None}
+
+
+def _transition(case: Case, to: str, *, actor, action: str, now: datetime, reason: str = "", step: str = "",
+                data: dict | None = None, **fields) -> Case:
+    """Compare-and-set the status (plus `fields`), one history row and one audit row."""
+    old = case.status
+    if to not in TRANSITIONS[CaseStatus(old)]:
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能{VERBS[CaseStatus(to)]}", code="invalid_state")
+    if Case.objects.filter(pk=case.pk, status=old).update(status=to, **fields) != 1:
+        raise Conflict("该办件刚被他人处理，请刷新后重试", code="invalid_state")
+    before = _snapshot(case)
+    case.status = to
+    for name, value in fields.items():
+        setattr(case, name, value)
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action=action, step=step, from_status=old,
+                                  to_status=to, actor=actor, at=now, reason=reason, data=data or {})
+    audit_record(actor=actor, action=f"case.{action}", obj=case, center=case.center, before=before,
+                 after=_snapshot(case) | ({"reason": reason} if reason else {}), now=now)
+    return case
+
+
+# --- receipt, notice, acceptance -------------------------------------------------------------
+
+def _missing(case: Case) -> list[CaseMaterial]:
+    return [m for m in case.materials.all() if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
+
+
+@transaction.atomic
+def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materials, faulty=None, ticket=None,
+                window: Window | None = None, fees: dict | None = None, now: datetime | None = None) -> Case:
+    """Receive an application at one window. With every required material present the case is
+    accepted at once (receipt with the due date); otherwise one one-time notice lists every
+    missing or faulty material and the case waits for them."""
+    now = now or timezone.now()
+    require_operator(actor, center.pk)
+    today = _today(now)
+    chosen = _items(center, items)
+    person = clean_applicant(applicant, today)
+    received = _material_ids(materials, field="materials", label="已收材料")
+    wrong = _faulty(faulty)
+    versions = [i.current_version for i in chosen]
+    rows = list(VersionMaterial.objects.filter(version__in=versions).order_by("version_id", "position"))
+    known = {m.pk for m in rows}
+    if (received | set(wrong)) - known:
+        raise Invalid("已收材料：包含不属于所选事项的材料", field="materials")
+    if ticket is not None and ticket.center_id != center.pk:
+        raise Invalid("排队号：不是本中心的号", field="ticket")
+    contents = [v.content for v in versions]
+    case = Case.objects.create(
+        center=center, number=_next_number(center, today), status=CaseStatus.RECEIVED, **person,
+        joint=len(chosen) > 1, instant=all(v.case_type == "instant" for v in versions),
+        promised_days=max(v.promised_days for v in versions),
+        steps=[s.model_dump() for s in contents[0].steps] if len(chosen) == 1 and contents[0].steps else DEFAULT_STEPS,
+        received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now)
+    CaseItem.objects.bulk_create(CaseItem(case=case, item=i, version=i.current_version, position=n)
+                                 for n, i in enumerate(chosen, 1))
+    CaseMaterial.objects.bulk_create(
+        CaseMaterial(case=case, material=m, name=m.name, required=m.required,
+                     state=(MaterialState.FAULTY if m.pk in wrong else MaterialState.RECEIVED if m.pk in received
+                            else MaterialState.MISSING), problem=wrong.get(m.pk, ""))
+        for m in rows)
+    CaseTransition.objects.create(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
+                                  actor=actor, at=now, data={"items": [i.code for i in chosen]})
+    audit_record(actor=actor, action="case.receive", obj=case, center=center, after=_snapshot(case), now=now)
+    if _missing(case):
+        return _notify(case, actor=actor, now=now)
+    return _accept(case, actor=actor, now=now, fees=fees)
+
+
+def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> Case:
+    entries = [{"material": m.name, "state": m.state, "problem": m.problem or ("请提交" if m.state == MaterialState.MISSING
+                                                                              else "请按要求补正")}
+               for m in _missing(case)]
+    count = case.notices.count()
+    OneTimeNotice.objects.create(case=case, center_id=case.center_id, number=f"{case.number}-G{count + 1}",
+                                 entries=entries, issued_at=now, issued_by=actor, override_reason=override_reason,
+                                 override_by=actor if override_reason else None)
+    return _transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step="受理", now=now,
+                       reason=override_reason, data={"entries": entries, "repeat": count > 0})
+
+
+@transaction.atomic
+def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
+    """A second one-time notice breaks the rule of telling everything at once: only the bureau
+    may allow it, with a written reason (a supervision event either way)."""
+    now = now or timezone.now()
+    if not (actor.role in OVERRIDE_ROLES and case.center_id in visible_center_ids(actor)):
+        raise Forbidden("再次出具一次性告知书须经营商局批准")
+    reason = _text(reason, field="reason", label="再次告知的理由")
+    if not _missing(case):
+        raise Conflict("材料已齐全，无需告知", code="materials_complete")
+    return _notify(case, actor=actor, now=now, override_reason=reason)
+
+
+@transaction.atomic
+def case_supplement(*, actor, case: Case, materials, faulty=None, now: datetime | None = None) -> Case:
+    """The applicant brings the materials the notice asked for; the case waits for the
+    clerk's decision again, and Art. 32's five working days count from today."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    if case.status != CaseStatus.AWAITING_MATERIALS:
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不需要补正材料", code="invalid_state")
+    received = _material_ids(materials, field="materials", label="补正材料")
+    wrong = _faulty(faulty)
+    rows = {m.material_id: m for m in case.materials.all()}
+    if (received | set(wrong)) - set(rows):
+        raise Invalid("补正材料：包含不属于本办件的材料", field="materials")
+    for material_id, row in rows.items():
+        if material_id in wrong:
+            row.state, row.problem = MaterialState.FAULTY, wrong[material_id]
+        elif material_id in received:
+            row.state, row.problem = MaterialState.RECEIVED, ""
+        else:
+            continue
+        row.save(update_fields=["state", "problem"])
+    return _transition(case, CaseStatus.RECEIVED, actor=actor, action="supplement", step="受理", now=now,
+                       received_on=_today(now), data={"materials": sorted(received)})
+
+
+def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: date | None = None,
+            deemed: bool = False) -> Case:
+    accepted_on = on or _today(now)
+    due = _due(accepted_on, 0 if case.instant else case.promised_days)
+    _bill_create(case, fees or {})
+    reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
+    return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
+                       accepted_on=accepted_on, due_date=due.due, calendar_confirmed=due.confirmed,
+                       deemed_accepted=deemed)
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case, fees: dict | None = None, now: datetime | None = None) -> Case:
+    """Accept a received case whose materials are complete (受理), with the due date."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    if case.status != CaseStatus.RECEIVED:
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能受理", code="invalid_state")
+    missing = _missing(case)
+    if missing:
+        raise Conflict(f"材料不齐全（{'、'.join(m.name for m in missing)}），不能受理", field="materials",
+                       code="materials_incomplete")
+    return _accept(case, actor=actor, now=now, fees=fees)
+
+
+@transaction.atomic
+def case_refuse(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
+    """不予受理, only with a written reason (printed on the decision)."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    reason = _text(reason, field="reason", label="不予受理的理由")
+    return _transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step="受理", now=now, reason=reason,
+                       decided_on=_today(now))
+
+
+def cases_deem_accepted(now: datetime | None = None) -> int:
+    """The background loop's step (Art. 32): received cases with no decision and no notice
+    within 5 working days of receipt are accepted as of the day of receipt."""
+    now = now or timezone.now()
+    calendar, today = get_calendar(), _today(now)
+    limit = settings.SH_CASE_NOTICE_DAYS
+    count = 0
+    for case in Case.objects.filter(status=CaseStatus.RECEIVED).select_related("center").order_by("received_on"):
+        if calendar.workdays_between(case.received_on, today) <= limit:
+            break
+        with transaction.atomic():
+            try:
+                _accept(case, actor=None, now=now, on=case.received_on, deemed=True)
+            except Conflict:
+                continue
+        count += 1
+    return count
+
+
+# --- the clock ------------------------------------------------------------------------------
+
+@transaction.atomic
+def case_suspend(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
+    """Stop the clock for a hearing, testing, appraisal or expert review (Art. 45); the
+    applicant is told in writing (the transition's reason is the notice's text)."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    reason = _text(reason, field="reason", label="挂起原因")
+    return _transition(case, CaseStatus.SUSPENDED, actor=actor, action="suspend", now=now, reason=reason,
+                       suspended_on=_today(now), data={"applicant_told": True})
+
+
+@transaction.atomic
+def case_resume(*, actor, case: Case, now: datetime | None = None) -> Case:
+    """Restart the clock: the due date moves by the working days the case was suspended."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    if case.status != CaseStatus.SUSPENDED:
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能恢复", code="invalid_state")
+    calendar = get_calendar()
+    days = calendar.workdays_between(case.suspended_on, _today(now))
+    due = calendar.add_workdays(case.due_date, days)
+    return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="resume", now=now, due_date=due.due,
+                       calendar_confirmed=case.calendar_confirmed and due.confirmed, suspended_on=None,
+                       suspended_days=case.suspended_days + days, data={"suspended_workdays": days})
+
+
+@transaction.atomic
+def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = None) -> Case:
+    """One extension per case (Art. 42), approved by the head (manager or bureau), at most
+    SH_CASE_EXTENSION_DAYS working days (SH_CASE_JOINT_EXTENSION_DAYS for joint cases)."""
+    now = now or timezone.now()
+    if not (actor.role in HEAD_ROLES and case.center_id in visible_center_ids(actor)):
+        raise Forbidden("延期须经中心负责人或营商局批准")
+    if case.status not in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED):
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能延期", code="invalid_state")
+    if case.extended_days:
+        raise Conflict("每件只能延期一次，本件已经延期", code="already_extended")
+    limit = settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise Invalid("延期天数：应为整数", field="days") from None
+    if not 1 <= days <= limit:
+        raise Invalid(f"延期天数：应为1至{limit}个工作日", field="days")
+    reason = _text(reason, field="reason", label="延期理由")
+    due = _due(case.due_date, days)
+    old_due = case.due_date
+    updated = Case.objects.filter(pk=case.pk, status=case.status, extended_days=0).update(
+        extended_days=days, due_date=due.due, calendar_confirmed=case.calendar_confirmed and due.confirmed)
+    if updated != 1:
+        raise Conflict("该办件刚被他人处理，请刷新后重试", code="invalid_state")
+    case.extended_days, case.due_date = days, due.due
+    case.calendar_confirmed = case.calendar_confirmed and due.confirmed
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="extend", from_status=case.status,
+                                  to_status=case.status, actor=actor, at=now, reason=reason,
+                                  data={"days": days, "from": old_due.isoformat(), "to": due.due.isoformat()})
+    audit_record(actor=actor, action="case.extend", obj=case, center=case.center, before={"due_date": old_due.isoformat()},
+                 after={"due_date": due.due.isoformat(), "days": days, "reason": reason}, now=now)
+    return case
+
+
+# --- decision, completion, delivery ---------------------------------------------------------
+
+def _decide(case: Case, to: str, *, actor, now: datetime, reason: str, action: str) -> Case:
+    require_operator(actor, case.center_id)
+    today = _today(now)
+    delivery = _due(today, settings.SH_CASE_DELIVERY_DAYS)
+    return _transition(case, to, actor=actor, action=action, step="审批", now=now, reason=reason, decided_on=today,
+                       delivery_due=delivery.due)
+
+
+@transaction.atomic
+def case_approve(*, actor, case: Case, reason: str = "", now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+    return _decide(case, CaseStatus.APPROVED, actor=actor, now=now, reason=(reason or "").strip(), action="approve")
+
+
+@transaction.atomic
+def case_deny(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
+    """不予许可, only with the written reason the decision gives."""
+    now = now or timezone.now()
+    reason = _text(reason, field="reason", label="不予许可的理由")
+    return _decide(case, CaseStatus.DENIED, actor=actor, now=now, reason=reason, action="deny")
+
+
+@transaction.atomic
+def case_complete(*, actor, case: Case, now: datetime | None = None) -> Case:
+    """办结: after the decision (or on the spot for 即办件), never while the bill is unpaid."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    if case.status == CaseStatus.ACCEPTED and not case.instant:
+        raise Conflict("请先作出批准或不予许可的决定", code="invalid_state")
+    bill = ConsolidatedBill.objects.filter(case=case).first()
+    if bill is not None and not bill.settled:
+        raise Conflict(f"缴费单未缴清（合计{bill.total}元），不能办结", code="bill_unpaid")
+    today = _today(now)
+    fields = {"completed_on": today}
+    if case.status == CaseStatus.ACCEPTED:
+        fields |= {"decided_on": today, "delivery_due": _due(today, settings.SH_CASE_DELIVERY_DAYS).due}
+    return _transition(case, CaseStatus.COMPLETED, actor=actor, action="complete", step="办结", now=now, **fields)
+
+
+@transaction.atomic
+def case_deliver(*, actor, case: Case, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    return _transition(case, CaseStatus.DELIVERED, actor=actor, action="deliver", step="送达", now=now,
+                       delivered_on=_today(now))
+
+
+# --- the one bill ---------------------------------------------------------------------------
+
+def _bill_create(case: Case, amounts: dict) -> ConsolidatedBill | None:
+    """All fees of all items on one bill. Fixed fees come from the catalogue; a fee charged by
+    a standard needs its amount (`fees`: {fee id: amount}); nothing the catalogue does not
+    list can be charged."""
+    fees = list(VersionFee.objects.filter(version__in=[ci.version_id for ci in case.items.all()])
+                .order_by("version_id", "position"))
+    if not fees:
+        return None
+    by_version = {ci.version_id: ci for ci in case.items.all()}
+    known = {f.pk for f in fees}
+    try:
+        given = {int(k): Decimal(str(v)) for k, v in (amounts or {}).items()}
+    except (TypeError, ValueError, InvalidOperation):
+        raise Invalid("收费金额：应为数字", field="fees") from None
+    if set(given) - known:
+        raise Invalid("收费金额：包含事项目录中没有的收费项目", field="fees")
+    lines = []
+    for fee in fees:
+        amount = fee.amount if fee.amount is not None else given.get(fee.pk)
+        if amount is None:
+            raise Invalid(f"收费金额：请按收费标准填写“{fee.name}”的金额", field="fees")
+        if amount < 0 or amount.as_tuple().exponent < -2:
+            raise Invalid(f"收费金额：“{fee.name}”的金额应为非负数，最多两位小数", field="fees")
+        lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
+    bill = ConsolidatedBill.objects.create(case=case, center_id=case.center_id, total=sum(line.amount for line in lines))
+    for line in lines:
+        line.bill = bill
+    BillLine.objects.bulk_create(lines)
+    return bill
+
+
+def _bill(case: Case) -> ConsolidatedBill:
+    bill = ConsolidatedBill.objects.filter(case=case).first()
+    if bill is None:
+        raise NotFound("该办件没有缴费单")
+    return bill
+
+
+@transaction.atomic
+def bill_pay(*, actor, case: Case, now: datetime | None = None) -> ConsolidatedBill:
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    bill = _bill(case)
+    if ConsolidatedBill.objects.filter(pk=bill.pk, status=BillStatus.UNPAID).update(
+            status=BillStatus.PAID, paid_at=now, handled_by=actor) != 1:
+        raise Conflict(f"缴费单当前为“{bill.get_status_display()}”", code="invalid_state")
+    bill.refresh_from_db()
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="pay", from_status=case.status,
+                                  to_status=case.status, actor=actor, at=now, data={"total": str(bill.total)})
+    audit_record(actor=actor, action="case.pay", obj=case, center=case.center, after={"total": str(bill.total)}, now=now)
+    return bill
+
+
+@transaction.atomic
+def bill_waive(*, actor, case: Case, reason: str, now: datetime | None = None) -> ConsolidatedBill:
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    reason = _text(reason, field="reason", label="减免理由")
+    bill = _bill(case)
+    if ConsolidatedBill.objects.filter(pk=bill.pk, status=BillStatus.UNPAID).update(
+            status=BillStatus.WAIVED, waive_reason=reason, handled_by=actor, paid_at=now) != 1:
+        raise Conflict(f"缴费单当前为“{bill.get_status_display()}”", code="invalid_state")
+    bill.refresh_from_db()
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="waive", from_status=case.status,
+                                  to_status=case.status, actor=actor, at=now, reason=reason,
+                                  data={"total": str(bill.total)})
+    audit_record(actor=actor, action="case.waive", obj=case, center=case.center,
+                 after={"total": str(bill.total), "reason": reason}, now=now)
+    return bill

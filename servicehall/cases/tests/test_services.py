@@ -1,0 +1,247 @@
+"""The legal rules of case handling, service by service."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.test import override_settings
+
+from servicehall.audit.models import AuditEvent
+from servicehall.cases.models import (
+    BillStatus,
+    Case,
+    CaseStatus,
+    CaseTransition,
+    ConsolidatedBill,
+    Light,
+    OneTimeNotice,
+    light_for,
+)
+from servicehall.cases.services import (
+    bill_pay,
+    bill_waive,
+    case_accept,
+    case_approve,
+    case_complete,
+    case_deliver,
+    case_deny,
+    case_extend,
+    case_notify_again,
+    case_refuse,
+    case_resume,
+    case_submit,
+    case_supplement,
+    case_suspend,
+    cases_deem_accepted,
+)
+from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.testing import PersonaTestCase
+from servicehall.workcalendar.selectors import get_calendar
+
+from .helpers import COMPANY, PERSON, at, fee_data, item_data, materials, publish
+
+
+class CaseTestCase(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.aid = publish(cls.p, item_data("法律援助申请"))
+        cls.notary = publish(cls.p, fee_data())
+        cls.aid_materials = materials(cls.aid)
+        cls.notary_materials = materials(cls.notary)
+
+    def submit(self, when, *, items=None, present=("申请表", "收入状况证明"), faulty=None, applicant=None, fees=None):
+        items = items or [self.aid]
+        ids = {name: pk for item in items for name, pk in materials(item).items()}
+        return case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[i.code for i in items],
+                           applicant=applicant or PERSON, materials=[ids[n] for n in present],
+                           faulty=faulty, fees=fees, now=when)
+
+
+class AcceptanceTests(CaseTestCase):
+    def test_it_accepts_complete_materials_with_a_number_and_a_working_day_due_date(self):
+        case = self.submit(at(2026, 9, 30))
+        self.assertEqual(case.status, CaseStatus.ACCEPTED)
+        self.assertEqual(case.number, f"{self.p.center_a.code}-20260930-0001")
+        self.assertEqual((case.accepted_on, case.due_date, case.calendar_confirmed), (date(2026, 9, 30), date(2026, 10, 13), True))
+        self.assertEqual(self.submit(at(2026, 9, 30)).number, f"{self.p.center_a.code}-20260930-0002")
+        self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
+        self.assertTrue(AuditEvent.objects.filter(action="case.accept", object_id=str(case.pk)).exists())
+
+    def test_missing_materials_get_one_notice_listing_every_one_then_supplement_and_accept(self):
+        case = self.submit(at(2026, 9, 28), present=("申请表",),
+                           faulty=[{"material": self.aid_materials["申请表"], "problem": "未签名，请本人签名"}])
+        self.assertEqual(case.status, CaseStatus.AWAITING_MATERIALS)
+        notice = OneTimeNotice.objects.get(case=case)
+        self.assertEqual([(e["material"], e["state"]) for e in notice.entries],
+                         [("申请表", "faulty"), ("收入状况证明", "missing")])  # the optional one is not asked for
+        self.assertIsNone(case.due_date)
+        with self.assertRaises(Conflict) as raised:
+            case_accept(actor=self.p.staff_a, case=case, now=at(2026, 9, 28))
+        self.assertEqual(raised.exception.code, "invalid_state")
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[self.aid_materials["申请表"]],
+                               now=at(2026, 9, 29))
+        self.assertEqual(case.status, CaseStatus.RECEIVED)
+        with self.assertRaises(Conflict) as raised:  # the income proof is still missing
+            case_accept(actor=self.p.staff_a, case=case, now=at(2026, 9, 29))
+        self.assertEqual(raised.exception.code, "materials_incomplete")
+        with self.assertRaises(Forbidden):  # a second notice needs the bureau
+            case_notify_again(actor=self.p.staff_a, case=case, reason="漏告", now=at(2026, 9, 29))
+        with self.assertRaises(Invalid) as raised:
+            case_notify_again(actor=self.p.bureau, case=case, reason=" ", now=at(2026, 9, 29))
+        self.assertEqual(raised.exception.field, "reason")
+        case = case_notify_again(actor=self.p.bureau, case=case, reason="首次告知遗漏签章要求，经批准补充告知",
+                                 now=at(2026, 9, 29))
+        second = case.transitions.filter(action="notify").last()
+        self.assertEqual((second.data["repeat"], second.actor), (True, self.p.bureau))
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[self.aid_materials["收入状况证明"]],
+                               now=at(2026, 10, 9))
+        case = case_accept(actor=self.p.staff_a, case=case, now=at(2026, 10, 9))
+        self.assertEqual((case.accepted_on, case.due_date), (date(2026, 10, 9), date(2026, 10, 15)))  # 10-10 is worked
+
+    def test_a_received_case_without_a_decision_for_five_working_days_counts_as_accepted_on_receipt(self):
+        case = self.submit(at(2026, 9, 28), present=("申请表",))
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[self.aid_materials["收入状况证明"]],
+                               now=at(2026, 9, 29))
+        # 5 working days after 09-29: 09-30, 10-08, 10-09, 10-10 (worked Saturday), 10-12.
+        self.assertEqual(cases_deem_accepted(now=at(2026, 10, 12)), 0)
+        self.assertEqual(cases_deem_accepted(now=at(2026, 10, 13)), 1)
+        case.refresh_from_db()
+        self.assertEqual((case.status, case.accepted_on, case.deemed_accepted), (CaseStatus.ACCEPTED, date(2026, 9, 29), True))
+        self.assertEqual(case.due_date, get_calendar().add_workdays(date(2026, 9, 29), 5).due)
+        self.assertIn("即为受理", case.transitions.get(action="accept").reason)
+        self.assertEqual(cases_deem_accepted(now=at(2026, 10, 14)), 0)
+
+    def test_refusal_needs_a_written_reason(self):
+        case = self.submit(at(2026, 11, 26), present=("申请表",))
+        with self.assertRaises(Invalid) as raised:
+            case_refuse(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 26))
+        self.assertEqual(raised.exception.field, "reason")
+        case = case_refuse(actor=self.p.staff_a, case=case, reason="不属于法律援助事项范围", now=at(2026, 11, 26))
+        self.assertEqual(case.status, CaseStatus.REFUSED)
+
+    def test_bad_applicants_name_the_field_and_store_nothing(self):
+        bad = [({**PERSON, "id_number": "110105194912310021"}, "applicant.id_number"),
+               ({**PERSON, "phone": "12345"}, "applicant.phone"),
+               ({**PERSON, "name": " "}, "applicant.name"),
+               ({"kind": "org", "name": "某运输公司", "credit_code": "91350100M000100Y44", "phone": "13800138000"},
+                "applicant.credit_code"),
+               ({**PERSON, "kind": "alien"}, "applicant.kind")]
+        for applicant, field in bad:
+            with self.subTest(field=field), self.assertRaises(Invalid) as raised:
+                self.submit(at(2026, 11, 26), applicant=applicant)
+            self.assertEqual(raised.exception.field, field)
+        with self.assertRaises(Invalid) as raised:
+            case_submit(actor=self.p.staff_a, center=self.p.center_a, items=["NOPE"], applicant=PERSON, materials=[],
+                        now=at(2026, 11, 26))
+        self.assertEqual(raised.exception.field, "items")
+        self.assertFalse(Case.objects.exists())
+        org = self.submit(at(2026, 11, 26), applicant={"kind": "org", "name": "某运输公司", "credit_code": COMPANY.lower(),
+                                                       "phone": "13800138000"})
+        self.assertEqual(org.applicant_id, COMPANY)
+
+    def test_only_operators_of_the_centre_receive_cases(self):
+        for user in (self.p.staff_b, self.p.bureau):
+            with self.subTest(user=user.username), self.assertRaises(Forbidden):
+                case_submit(actor=user, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
+                            materials=list(self.aid_materials.values()), now=at(2026, 11, 26))
+
+
+class ClockTests(CaseTestCase):
+    def test_suspension_across_national_day_moves_the_due_date_by_the_working_days_lost(self):
+        case = self.submit(at(2026, 9, 28))
+        self.assertEqual(case.due_date, date(2026, 10, 10))  # 09-29, 09-30, 10-08, 10-09, 10-10 (worked Saturday)
+        case = case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 9, 30))
+        self.assertEqual(case.light(date(2026, 10, 20), get_calendar()), Light.PAUSED)
+        with self.assertRaises(Conflict):
+            case_approve(actor=self.p.staff_a, case=case, now=at(2026, 10, 8))
+        case = case_resume(actor=self.p.staff_a, case=case, now=at(2026, 10, 9))
+        # Lost: 10-08 and 10-09 (the holiday itself was never counted): due 10-10 + 2 → 10-13.
+        self.assertEqual((case.suspended_days, case.due_date), (2, date(2026, 10, 13)))
+        self.assertEqual(case.transitions.get(action="resume").data, {"suspended_workdays": 2})
+
+    def test_one_extension_within_the_legal_days_approved_by_the_head(self):
+        case = self.submit(at(2026, 11, 2))
+        with self.assertRaises(Forbidden):
+            case_extend(actor=self.p.staff_a, case=case, days=5, reason="需现场核查", now=at(2026, 11, 3))
+        with self.assertRaises(Invalid) as raised:
+            case_extend(actor=self.p.manager_a, case=case, days=11, reason="需现场核查", now=at(2026, 11, 3))
+        self.assertEqual(raised.exception.field, "days")
+        case = case_extend(actor=self.p.manager_a, case=case, days=10, reason="需现场核查", now=at(2026, 11, 3))
+        self.assertEqual(case.due_date, date(2026, 11, 23))  # 11-09 + 10 working days
+        with self.assertRaises(Conflict) as raised:
+            case_extend(actor=self.p.manager_a, case=case, days=1, reason="再次", now=at(2026, 11, 4))
+        self.assertEqual(raised.exception.code, "already_extended")
+
+    def test_a_joint_case_takes_the_longest_promise_and_may_extend_by_fifteen(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
+                           fees={copy_fee.pk: "10"})
+        self.assertEqual((case.joint, case.promised_days), (True, 5))
+        self.assertEqual(case.steps[0]["name"], "受理")
+        case_extend(actor=self.p.bureau, case=case, days=15, reason="多部门联合审查", now=at(2026, 11, 3))
+
+    def test_a_due_date_in_an_unconfirmed_year_is_flagged(self):
+        case = self.submit(at(2026, 12, 28), items=[publish(self.p, item_data("公证复查", statutory_days=20, promised_days=20))])
+        self.assertEqual(case.due_date.year, 2027)
+        self.assertFalse(case.calendar_confirmed)
+        self.assertTrue(self.submit(at(2026, 12, 1)).calendar_confirmed)
+
+    @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
+    def test_lights_are_computed_from_the_due_date(self):
+        self.assertEqual([light_for(r, 20) for r in (10, 5, 4, 2, 0, -1)],
+                         [Light.GREEN, Light.GREEN, Light.YELLOW, Light.YELLOW, Light.YELLOW, Light.RED])
+        case = self.submit(at(2026, 11, 2))  # due 11-09
+        calendar = get_calendar()
+        self.assertEqual([case.light(date(2026, 11, d), calendar) for d in (3, 5, 9, 10)],
+                         [Light.GREEN, Light.YELLOW, Light.YELLOW, Light.RED])
+        self.assertEqual(case.remaining_workdays(date(2026, 11, 10), calendar), -1)
+
+
+class DecisionAndBillTests(CaseTestCase):
+    def test_one_bill_for_all_items_and_no_completion_while_unpaid(self):
+        with self.assertRaises(Invalid) as raised:  # the fee charged by a standard needs its amount
+            self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"))
+        self.assertEqual(raised.exception.field, "fees")
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
+                           fees={str(copy_fee.pk): "20"})
+        bill = ConsolidatedBill.objects.get(case=case)
+        self.assertEqual((bill.total, [(line.name, line.amount) for line in bill.lines.all()]),
+                         (Decimal("100.00"), [("公证费", Decimal("80.00")), ("副本费", Decimal("20.00"))]))
+        case = case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
+        self.assertEqual((case.decided_on, case.delivery_due), (date(2026, 11, 5), date(2026, 11, 19)))
+        with self.assertRaises(Conflict) as raised:
+            case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
+        self.assertEqual(raised.exception.code, "bill_unpaid")
+        self.assertEqual(bill_pay(actor=self.p.staff_a, case=case, now=at(2026, 11, 5)).status, BillStatus.PAID)
+        case = case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
+        case = case_deliver(actor=self.p.staff_a, case=case, now=at(2026, 11, 6))
+        self.assertEqual((case.status, case.completed_on, case.delivered_on),
+                         (CaseStatus.DELIVERED, date(2026, 11, 5), date(2026, 11, 6)))
+        self.assertEqual(list(CaseTransition.objects.filter(case=case).values_list("action", flat=True)),
+                         ["receive", "accept", "approve", "pay", "complete", "deliver"])
+
+    def test_a_waived_bill_allows_completion_and_a_denial_needs_a_reason(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        case = self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",), fees={copy_fee.pk: "0"})
+        with self.assertRaises(Invalid):
+            case_deny(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 3))
+        case = case_deny(actor=self.p.staff_a, case=case, reason="申请事项不属于公证范围", now=at(2026, 11, 3))
+        with self.assertRaises(Invalid) as raised:
+            bill_waive(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 3))
+        self.assertEqual(raised.exception.field, "reason")
+        bill_waive(actor=self.p.staff_a, case=case, reason="不予许可，依规退费", now=at(2026, 11, 3))
+        self.assertEqual(case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 3)).status, CaseStatus.COMPLETED)
+
+    def test_an_instant_item_is_completed_on_the_spot(self):
+        instant = publish(self.p, item_data("证明补开", case_type="instant", promised_days=0,
+                                                     steps=[{"name": "受理", "days": 0}]))
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[instant.code], applicant=PERSON,
+                           materials=list(materials(instant).values()), now=at(2026, 11, 26))
+        self.assertEqual((case.instant, case.due_date), (True, date(2026, 11, 26)))
+        case = case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 26, 11))
+        self.assertEqual((case.status, case.decided_on, case.completed_on), (CaseStatus.COMPLETED, date(2026, 11, 26),
+                                                                            date(2026, 11, 26)))
+        promised = self.submit(at(2026, 11, 26))
+        with self.assertRaises(Conflict):  # a promised case needs its decision first
+            case_complete(actor=self.p.staff_a, case=promised, now=at(2026, 11, 26))
