@@ -14,6 +14,7 @@ urlpatterns = [
     path("guide/", include("servicehall.catalog.guide_urls")),
     path("inquiries/", include("servicehall.inquiries.urls")),
     path("queue/", include("servicehall.queueing.urls")),
+    path("cases/", include("servicehall.cases.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

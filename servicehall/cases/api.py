@@ -125,32 +125,12 @@ class ActionIn(Schema):
     fees: dict[str, Decimal] = {}
 
 
-ACTIONS = Literal["supplement", "accept", "reject", "notify", "suspend", "resume", "extend", "approve", "deny",
-                  "complete", "deliver", "pay", "waive"]
-
-
 @router.post("/cases/{number}/{action}", response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
              summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
-def case_action(request, number: str, action: ACTIONS, payload: ActionIn | None = None):
+def case_action(request, number: str, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
     payload = payload or ActionIn()
-    user = request.user
     with transaction.atomic():
-        case = case_for_user(user, number)
-        calls = {
-            "supplement": lambda: services.case_supplement(actor=user, case=case, materials=payload.materials,
-                                                           faulty=[f.dict() for f in payload.faulty]),
-            "accept": lambda: services.case_accept(actor=user, case=case, fees=payload.fees),
-            "reject": lambda: services.case_refuse(actor=user, case=case, reason=payload.reason),
-            "notify": lambda: services.case_notify_again(actor=user, case=case, reason=payload.reason),
-            "suspend": lambda: services.case_suspend(actor=user, case=case, reason=payload.reason),
-            "resume": lambda: services.case_resume(actor=user, case=case),
-            "extend": lambda: services.case_extend(actor=user, case=case, days=payload.days, reason=payload.reason),
-            "approve": lambda: services.case_approve(actor=user, case=case, reason=payload.reason),
-            "deny": lambda: services.case_deny(actor=user, case=case, reason=payload.reason),
-            "complete": lambda: services.case_complete(actor=user, case=case),
-            "deliver": lambda: services.case_deliver(actor=user, case=case),
-            "pay": lambda: services.bill_pay(actor=user, case=case),
-            "waive": lambda: services.bill_waive(actor=user, case=case, reason=payload.reason),
-        }
-        calls[action]()
-    return case_document(case_for_user(user, number))
+        case = case_for_user(request.user, number)
+        services.case_act(actor=request.user, case=case, action=action, reason=payload.reason, days=payload.days,
+                          materials=payload.materials, faulty=[f.dict() for f in payload.faulty], fees=payload.fees)
+    return case_document(case_for_user(request.user, number))

@@ -52,6 +52,13 @@ PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStat
                     CaseStatus.APPROVED, CaseStatus.DENIED)
 
 
+ACTION_LABELS = {
+    "receive": "收件", "notify": "出具一次性告知书", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
+    "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可", "complete": "办结",
+    "deliver": "送达", "pay": "缴费", "waive": "减免收费",
+}
+
+
 class ApplicantKind(models.TextChoices):
     PERSON = "person", "个人"
     ORG = "org", "法人或其他组织"

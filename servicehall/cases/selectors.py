@@ -1,12 +1,18 @@
 """Reads of cases: lookups in the user's scope, the detail document, lists by urgency."""
 
+import math
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from servicehall.lib.errors import NotFound
 from servicehall.lib.masking import mask_identity, mask_phone
+from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import Case
+from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, light_for
 
 
 def case_for_user(user, number: str) -> Case:
@@ -43,7 +49,77 @@ def case_document(case: Case, now=None) -> dict:
         "bill": None if bill is None else {
             "status": bill.status, "status_label": bill.get_status_display(), "total": bill.total,
             "lines": [{"name": line.name, "amount": line.amount} for line in bill.lines.all()]},
-        "history": [{"action": t.action, "step": t.step, "from": t.from_status, "to": t.to_status,
+        "history": [{"action": t.action, "action_label": ACTION_LABELS.get(t.action, t.action), "step": t.step,
+                     "from": t.from_status, "to": t.to_status, "to_label": CaseStatus(t.to_status).label,
                      "actor": t.actor.full_name or t.actor.username if t.actor else "系统", "at": t.at,
                      "reason": t.reason} for t in case.transitions.select_related("actor").order_by("at", "id")],
     }
+
+
+def open_cases_for_clerk(user, limit: int = 200):
+    """The clerk's accepted cases, most urgent first (earliest due date; suspended ones too,
+    since their date is what they will owe when they resume). Uses `case_clerk_open_idx`."""
+    return (Case.objects.for_user(user).filter(clerk=user, status__in=OPEN_STATUSES)
+            .select_related("center").order_by("due_date", "id")[:limit])
+
+
+def light_query(light: str, today: date, calendar: WorkCalendar, promised_values) -> Q:
+    """The SQL condition for one light on accepted cases: red and yellow are due-date ranges
+    (yellow's depends on the promised days: one range per distinct value)."""
+    running = Q(status=CaseStatus.ACCEPTED)
+    if light == Light.PAUSED:
+        return Q(status=CaseStatus.SUSPENDED)
+    if light == Light.RED:
+        return running & Q(due_date__lt=today)
+    near = Q()
+    for promised in promised_values:
+        threshold = max(settings.SH_CASE_YELLOW_DAYS, math.floor(promised * settings.SH_CASE_YELLOW_SHARE))
+        near |= Q(promised_days=promised, due_date__lte=calendar.add_workdays(today, threshold).due)
+    if light == Light.YELLOW:
+        return running & Q(due_date__gte=today) & near
+    return running & Q(due_date__gte=today) & ~near
+
+
+FILTERS = ("item", "status", "light", "date_from", "date_to", "staff", "center", "q")
+
+
+def case_list(user, filters: dict, now=None):
+    """Cases the user may see, filtered (item code, status, light, received from/to, clerk,
+    centre, number or applicant name), newest first."""
+    now = now or timezone.now()
+    today, calendar = timezone.localdate(now), get_calendar()
+    cases = Case.objects.for_user(user).select_related("center", "clerk")
+    if filters.get("center"):
+        cases = cases.filter(center__code=filters["center"])
+    if filters.get("item"):
+        cases = cases.filter(items__item__code=filters["item"])
+    if filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    if filters.get("staff"):
+        cases = cases.filter(clerk_id=filters["staff"])
+    if filters.get("date_from"):
+        cases = cases.filter(received_on__gte=filters["date_from"])
+    if filters.get("date_to"):
+        cases = cases.filter(received_on__lte=filters["date_to"])
+    if filters.get("q"):
+        text = filters["q"].strip()
+        cases = cases.filter(Q(number__icontains=text) | Q(applicant_name__icontains=text))
+    if filters.get("light"):
+        promised = Case.objects.filter(status=CaseStatus.ACCEPTED).values_list("promised_days", flat=True).distinct()
+        cases = cases.filter(light_query(filters["light"], today, calendar, list(promised)))
+    return cases.order_by("-received_on", "-id")
+
+
+def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:
+    """Lights of many open cases at once, from (status, due_date, promised_days) rows."""
+    counts = {light: 0 for light in Light.values}
+    base = calendar.workday_index(today)
+    index = {}
+    for status, due, promised in rows:
+        if status == CaseStatus.SUSPENDED:
+            counts[Light.PAUSED] += 1
+            continue
+        if due not in index:
+            index[due] = calendar.workday_index(due) - base
+        counts[light_for(index[due], promised)] += 1
+    return counts

@@ -512,3 +512,32 @@ def bill_waive(*, actor, case: Case, reason: str, now: datetime | None = None) -
     audit_record(actor=actor, action="case.waive", obj=case, center=case.center,
                  after={"total": str(bill.total), "reason": reason}, now=now)
     return bill
+
+
+# --- one door for the pages and the API ------------------------------------------------------
+
+ACTIONS = ("supplement", "accept", "reject", "notify", "suspend", "resume", "extend", "approve", "deny", "complete",
+           "deliver", "pay", "waive")
+
+
+def case_act(*, actor, case: Case, action: str, reason: str | None = None, days=None, materials=(), faulty=(),
+             fees: dict | None = None, now: datetime | None = None):
+    """Run the named action on a case with the data it needs (each service checks the rest)."""
+    calls = {
+        "supplement": lambda: case_supplement(actor=actor, case=case, materials=materials, faulty=faulty, now=now),
+        "accept": lambda: case_accept(actor=actor, case=case, fees=fees, now=now),
+        "reject": lambda: case_refuse(actor=actor, case=case, reason=reason, now=now),
+        "notify": lambda: case_notify_again(actor=actor, case=case, reason=reason, now=now),
+        "suspend": lambda: case_suspend(actor=actor, case=case, reason=reason, now=now),
+        "resume": lambda: case_resume(actor=actor, case=case, now=now),
+        "extend": lambda: case_extend(actor=actor, case=case, days=days, reason=reason, now=now),
+        "approve": lambda: case_approve(actor=actor, case=case, reason=reason, now=now),
+        "deny": lambda: case_deny(actor=actor, case=case, reason=reason, now=now),
+        "complete": lambda: case_complete(actor=actor, case=case, now=now),
+        "deliver": lambda: case_deliver(actor=actor, case=case, now=now),
+        "pay": lambda: bill_pay(actor=actor, case=case, now=now),
+        "waive": lambda: bill_waive(actor=actor, case=case, reason=reason, now=now),
+    }
+    if action not in calls:
+        raise NotFound("不支持的操作")
+    return calls[action]()

@@ -1,0 +1,125 @@
+"""The case pages: receiving at the window, the case page and its documents, the lists and
+their exports, the citizen's status page, and centre scope."""
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from servicehall.cases.models import Case, CaseStatus
+from servicehall.cases.selectors import case_list
+
+from .helpers import CITIZEN, PERSON, at, materials
+from .test_services import CaseTestCase
+
+
+class CasePageTests(CaseTestCase):
+    def receive(self, present, **extra):
+        ids = materials(self.aid)
+        data = {"center": self.p.center_a.code, "items": [self.aid.code], "kind": "person", "name": "王秀英",
+                "id_number": CITIZEN, "phone": "13800138000", "materials": [ids[n] for n in present]} | extra
+        return self.client.post("/cases/new/", data)
+
+    def test_a_clerk_receives_notices_supplements_accepts_and_completes(self):
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get(f"/cases/new/?items={self.aid.code}")
+        self.assertContains(page, "收入状况证明")
+        response = self.receive(["申请表"])
+        case = Case.objects.get()
+        self.assertRedirects(response, f"/cases/{case.number}/")
+        self.assertEqual(case.status, CaseStatus.AWAITING_MATERIALS)
+        notice = self.client.get(f"/cases/{case.number}/print/notice/")
+        self.assertContains(notice, "一次性告知")
+        self.assertContains(notice, "收入状况证明")
+        self.assertNotContains(notice, "<td>申请表</td>")
+        act = f"/cases/{case.number}/act"
+        self.client.post(act, {"action": "supplement", "materials": [materials(self.aid)["收入状况证明"]]})
+        self.client.post(act, {"action": "accept"})
+        case.refresh_from_db()
+        self.assertEqual(case.status, CaseStatus.ACCEPTED)
+        receipt = self.client.get(f"/cases/{case.number}/print/receipt/")
+        self.assertContains(receipt, f"{case.due_date:%Y年}{case.due_date.month}月{case.due_date.day}日")
+        for action in ("approve", "complete"):
+            self.client.post(act, {"action": action})
+        detail = self.client.get(f"/cases/{case.number}/")
+        self.assertContains(detail, "已办结")
+        self.assertContains(detail, "出具一次性告知书")  # the history speaks Chinese
+        self.assertNotContains(detail, CITIZEN)
+        refused = self.client.post(act, {"action": "deliver"}, follow=True)
+        self.assertContains(refused, "已办理")
+
+    def test_bad_input_keeps_everything_entered_and_stores_nothing(self):
+        self.client.force_login(self.p.staff_a)
+        problem = f"problem_{materials(self.aid)['申请表']}"
+        page = self.receive(["申请表"], id_number="110105194912310021", **{problem: "未签名"})
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "身份证号码")
+        self.assertContains(page, 'value="未签名"')
+        self.assertContains(page, 'value="王秀英"')
+        self.assertFalse(Case.objects.exists())
+
+    def test_lists_filters_and_exports(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"])
+        self.receive(["申请表"])
+        mine = self.client.get("/cases/")
+        self.assertContains(mine, "我的在办件")
+        self.assertContains(mine, 'class="badge green"')
+        self.client.force_login(self.p.manager_a)
+        waiting = self.client.get("/cases/", {"status": "awaiting_materials"})
+        self.assertEqual(len(waiting.context["page"].object_list), 1)
+        self.assertEqual(self.client.get("/cases/", {"date_from": "2026-12-02", "date_to": "2026-12-01"})
+                         .context["form"].errors["date_to"], ["结束日期不能早于开始日期"])
+        rows = list(csv.reader(io.StringIO(self.client.get("/cases/", {"export": "csv"}).content.decode("utf-8-sig"))))
+        self.assertEqual((rows[0][0], len(rows)), ("办件编号", 3))
+        self.assertNotIn(CITIZEN, "".join(rows[1]))
+        book = load_workbook(io.BytesIO(self.client.get("/cases/", {"export": "xlsx", "status": "accepted"}).content))
+        sheet = book.active
+        self.assertEqual([c.value for c in sheet[1]][:2], ["办件编号", "中心"])
+        self.assertEqual(sheet.max_row, 2)
+        self.assertEqual(sheet.cell(2, 10).value, "绿灯")
+
+    def test_the_light_filter_agrees_with_each_cases_light(self):
+        from servicehall.cases.services import case_submit
+        from servicehall.workcalendar.selectors import get_calendar
+
+        ids = materials(self.aid)
+        for day in (2, 3, 9, 16, 20):
+            case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
+                        materials=[ids["申请表"], ids["收入状况证明"]], now=at(2026, 11, day))
+        now = at(2026, 11, 20)
+        for light in ("green", "yellow", "red"):
+            shown = case_list(self.p.manager_a, {"light": light}, now)
+            computed = [c for c in Case.objects.all() if c.light(date(2026, 11, 20), get_calendar()) == light]
+            with self.subTest(light=light):
+                self.assertEqual(sorted(c.pk for c in shown), sorted(c.pk for c in computed))
+                self.assertTrue(computed)
+
+    def test_other_centres_get_404_and_the_bureau_reads_without_buttons(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"])
+        number = Case.objects.get().number
+        self.client.force_login(self.p.staff_b)
+        self.assertEqual(self.client.get(f"/cases/{number}/").status_code, 404)
+        self.assertEqual(self.client.post(f"/cases/{number}/act", {"action": "approve"}).status_code, 404)
+        self.assertEqual(self.client.get(f"/cases/{number}/print/receipt/").status_code, 404)
+        self.assertNotContains(self.client.get("/cases/"), number)
+        self.client.force_login(self.p.bureau)
+        page = self.client.get(f"/cases/{number}/")
+        self.assertContains(page, number)
+        self.assertNotContains(page, 'value="approve"')
+        self.client.post(f"/cases/{number}/act", {"action": "approve"})
+        self.assertEqual(Case.objects.get().status, CaseStatus.ACCEPTED)
+
+    def test_a_citizen_checks_progress_with_the_number_and_phone_tail(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"])
+        number = Case.objects.get().number
+        self.client.logout()
+        wrong = self.client.post("/cases/status/", {"number": number, "phone_tail": "0001"})
+        self.assertContains(wrong, "不匹配")
+        found = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"})
+        self.assertContains(found, "已受理办理中")
+        self.assertNotContains(found, "王秀英")
+        self.assertContains(self.client.post("/cases/status/", {"number": number, "phone_tail": "80"}), "后4位数字")

@@ -1,0 +1,267 @@
+"""Case pages: receiving a case at the window (optionally from the ticket being served), one
+case with its actions and printable documents, the lists (my open cases by urgency; the
+centre's or district's cases with filters and CSV/Excel export) and the citizen's status page.
+Each page parses input, calls one service and renders."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from openpyxl import Workbook
+
+from servicehall.accounts.models import Role, User
+from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
+from servicehall.lib.errors import Forbidden, NotFound, ServiceError
+from servicehall.lib.masking import mask_identity
+from servicehall.org.models import ServiceCenter
+from servicehall.org.selectors import visible_center_ids
+from servicehall.web import role_required
+from servicehall.workcalendar.selectors import get_calendar
+
+from . import services
+from .forms import ApplicantForm, CaseFilterForm, StatusLookupForm
+from .models import BillStatus, Case, CaseStatus, MaterialState
+from .selectors import case_document, case_for_user, case_list, open_cases_for_clerk
+
+READER_ROLES = (Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
+OPERATOR_ROLES = (Role.STAFF, Role.MANAGER)
+readers = role_required(*READER_ROLES)
+operators = role_required(*OPERATOR_ROLES)
+
+EXPORT_COLUMNS = ["办件编号", "中心", "事项", "申请人", "证件号码", "状态", "收件日期", "受理日期", "承诺办结日期",
+                  "亮灯", "受理人"]
+
+
+def _with_lights(cases, today, calendar):
+    for case in cases:
+        case.light_now = case.light(today, calendar)
+        case.remaining = case.remaining_workdays(today, calendar)
+    return cases
+
+
+@readers
+@require_safe
+def list_view(request):
+    """Window staff start with their open cases, most urgent first; everyone can filter the
+    cases of the centres they see, and export what the filter shows."""
+    user = request.user
+    now, calendar = timezone.now(), get_calendar()
+    today = timezone.localdate(now)
+    centers = list(ServiceCenter.objects.filter(pk__in=visible_center_ids(user)).order_by("code"))
+    items = ServiceItem.objects.filter(center__in=centers).order_by("code")
+    staff = User.objects.filter(cases__center__in=centers).distinct().order_by("username")
+    form = CaseFilterForm(request.GET or None, centers=centers, items=items, staff=staff)
+    mine = None
+    if user.role == Role.STAFF and not request.GET:
+        mine = _with_lights(list(open_cases_for_clerk(user)), today, calendar)
+    if form.is_bound and not form.is_valid():
+        rows = Case.objects.none()
+    else:
+        rows = case_list(user, form.cleaned_data if form.is_bound else {}, now)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return _export(export, rows[:20000], today, calendar)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    _with_lights(page, today, calendar)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    return render(request, "cases/list.html", {"form": form, "page": page, "mine": mine, "query": query.urlencode(),
+                                               "can_receive": user.role in OPERATOR_ROLES})
+
+
+def _export(kind: str, rows, today, calendar) -> HttpResponse:
+    """The filtered list as CSV (UTF-8 with BOM, opens in Excel) or an .xlsx workbook; the
+    applicant's number is masked as on screen."""
+    rows = rows.prefetch_related("items__version")
+    table = [[c.number, c.center.name, "、".join(ci.version.name for ci in c.items.all()), c.applicant_name,
+              mask_identity(c.applicant_id), c.get_status_display(), c.received_on, c.accepted_on or "", c.due_date or "",
+              {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "paused": "挂起"}.get(c.light(today, calendar), ""),
+              c.clerk.display_name] for c in rows]
+    if kind == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows([[str(v) for v in row] for row in table])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "办件"
+        sheet.append(EXPORT_COLUMNS)
+        for row in table:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(buffer.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.{kind}"'
+    return response
+
+
+def _receiving_center(user, code: str | None) -> ServiceCenter:
+    ids = visible_center_ids(user)
+    centers = ServiceCenter.objects.filter(pk__in=ids, is_active=True).order_by("code")
+    center = centers.filter(code=code).first() if code else centers.first()
+    if center is None:
+        raise Http404("未找到可受理的中心")
+    return center
+
+
+@operators
+@require_http_methods(["GET", "POST"])
+def new_view(request):
+    """收件受理 at the window: choose the items (a joint case may take several), then the
+    applicant and the materials received; a missing or faulty one gives the one-time notice."""
+    source = request.POST if request.method == "POST" else request.GET
+    center = _receiving_center(request.user, source.get("center"))
+    active = ServiceItem.objects.filter(center=center, status=ItemStatus.ACTIVE, current_version__isnull=False) \
+        .select_related("current_version").order_by("code")
+    chosen_codes = source.getlist("items")
+    chosen = [i for i in active if i.code in chosen_codes]
+    ticket = _ticket(center, source.get("ticket"))
+    window = ticket.window if ticket is not None and ticket.window_id else None
+    applicant = ApplicantForm(request.POST if request.method == "POST" else None)
+    errors = []
+    if request.method == "POST" and applicant.is_valid():
+        data = applicant.cleaned_data
+        materials = source.getlist("materials")
+        faulty = [{"material": key.removeprefix("problem_"), "problem": value}
+                  for key, value in source.items() if key.startswith("problem_") and value.strip()]
+        fees = {key.removeprefix("fee_"): value for key, value in source.items() if key.startswith("fee_") and value.strip()}
+        try:
+            case = services.case_submit(actor=request.user, center=center, items=chosen_codes, applicant=data,
+                                        materials=materials, faulty=faulty, fees=fees, ticket=ticket, window=window)
+        except (NotFound, Forbidden):
+            raise
+        except ServiceError as exc:
+            name = (exc.field or "").removeprefix("applicant.")
+            if name in applicant.fields:
+                applicant.add_error(name, exc.message)
+            else:
+                errors.append(exc.message)
+        else:
+            if case.status == CaseStatus.ACCEPTED:
+                messages.success(request, f"已受理，办件编号{case.number}，承诺办结日期{case.due_date:%Y年%m月%d日}。")
+            else:
+                messages.warning(request, f"材料不齐全，已出具一次性告知书（办件编号{case.number}）。")
+            return redirect("cases:detail", number=case.number)
+    versions = [i.current_version for i in chosen]
+    materials = list(VersionMaterial.objects.filter(version__in=versions).select_related("version")
+                     .order_by("version_id", "position"))
+    variable_fees = list(VersionFee.objects.filter(version__in=versions, amount__isnull=True).order_by("version_id", "position"))
+    checked = set(source.getlist("materials"))
+    for material in materials:  # what the clerk entered comes back after an error
+        material.checked = str(material.pk) in checked
+        material.problem_value = source.get(f"problem_{material.pk}", "")
+    for fee in variable_fees:
+        fee.value = source.get(f"fee_{fee.pk}", "")
+    return render(request, "cases/new.html", {
+        "center": center, "items": active, "chosen": chosen, "chosen_codes": chosen_codes, "ticket": ticket,
+        "applicant": applicant, "materials": materials, "variable_fees": variable_fees, "errors": errors,
+    })
+
+
+def _ticket(center, value):
+    if not value:
+        return None
+    from servicehall.queueing.models import Ticket
+
+    try:
+        return Ticket.objects.select_related("window").filter(pk=int(value), center=center).first()
+    except (TypeError, ValueError):
+        return None
+
+
+@readers
+@require_safe
+def detail_view(request, number: str):
+    case = case_for_user(request.user, number)
+    now = timezone.now()
+    return render(request, "cases/detail.html", {
+        "case": case, "doc": case_document(case, now), "can_act": request.user.role in OPERATOR_ROLES,
+        "can_extend": request.user.role in services.HEAD_ROLES and not case.extended_days
+        and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
+        "can_notify": request.user.role in services.OVERRIDE_ROLES and case.status == CaseStatus.RECEIVED,
+        "missing": case.materials.exclude(state=MaterialState.RECEIVED).order_by("id"),
+        "notices": case.notices.order_by("issued_at"), "unpaid": BillStatus.UNPAID,
+        "variable_fees": VersionFee.objects.filter(version__in=case.items.values("version"), amount__isnull=True)
+        if case.status == CaseStatus.RECEIVED else [],
+    })
+
+
+@readers
+@require_POST
+def act_view(request, number: str):
+    """One action button of the case page; errors come back as a message on the page."""
+    case = case_for_user(request.user, number)
+    data = request.POST
+    try:
+        services.case_act(
+            actor=request.user, case=case, action=data.get("action", ""), reason=data.get("reason"),
+            days=data.get("days"), materials=data.getlist("materials"),
+            faulty=[{"material": k.removeprefix("problem_"), "problem": v} for k, v in data.items()
+                    if k.startswith("problem_") and v.strip()],
+            fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()})
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已办理。")
+    return redirect("cases:detail", number=case.number)
+
+
+DOCUMENTS = {"receipt": "受理通知书", "notice": "一次性告知书", "refusal": "不予受理决定书", "bill": "缴费通知单",
+             "suspension": "特别程序告知书"}
+
+
+@readers
+@require_safe
+def document_view(request, number: str, kind: str):
+    """A printable document of the case (A4, print from the browser)."""
+    case = case_for_user(request.user, number)
+    if kind not in DOCUMENTS:
+        raise Http404("没有这种文书")
+    context = {"case": case, "doc": case_document(case), "title": DOCUMENTS[kind], "kind": kind,
+               "today": timezone.localdate()}
+    if kind == "receipt" and case.accepted_on is None:
+        raise Http404("该办件尚未受理")
+    if kind == "notice":
+        notice = case.notices.order_by("-issued_at", "-id").first()
+        if notice is None:
+            raise Http404("该办件没有一次性告知书")
+        context["notice"] = notice
+    if kind == "refusal":
+        if case.status != CaseStatus.REFUSED:
+            raise Http404("该办件没有不予受理决定")
+        context["transition"] = case.transitions.filter(action="refuse").last()
+    if kind == "bill" and not hasattr(case, "bill"):
+        raise Http404("该办件没有缴费单")
+    if kind == "suspension":
+        context["transition"] = case.transitions.filter(action="suspend").last()
+        if context["transition"] is None:
+            raise Http404("该办件没有挂起记录")
+    return render(request, "cases/document.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def status_view(request):
+    """The citizen's page (no login): a case by its number and the last 4 digits of the phone
+    given when applying; only status and dates are shown, never a name or number."""
+    form = StatusLookupForm(request.POST or None)
+    found = None
+    if request.method == "POST" and form.is_valid():
+        case = Case.objects.filter(number=form.cleaned_data["number"].strip()).first()
+        if case is None or not case.applicant_phone.endswith(form.cleaned_data["phone_tail"]):
+            form.add_error(None, "办件编号与手机号码后4位不匹配，请核对受理通知书")
+        else:
+            found = case
+    return render(request, "cases/status.html", {"form": form, "case": found,
+                                                 "items": found.items.select_related("version") if found else []})
