@@ -9,6 +9,8 @@ from django.utils import timezone
 from servicehall.accounts.models import Role, User
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
+from servicehall.cases.models import OPEN_STATUSES, Case
+from servicehall.cases.selectors import light_counts, open_cases_for_clerk
 from servicehall.inquiries.selectors import overdue_for
 from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
@@ -27,6 +29,21 @@ def _calendar_status(today):
     }
 
 
+def _my_cases(user, today):
+    """The clerk's open cases, most urgent (overdue) first, with their lights."""
+    calendar = get_calendar()
+    cases = list(open_cases_for_clerk(user, limit=10))
+    for case in cases:
+        case.light_now = case.light(today, calendar)
+    return cases
+
+
+def _case_lights(user, today) -> dict:
+    """How many open cases of the user's centres show each light."""
+    rows = Case.objects.for_user(user).filter(status__in=OPEN_STATUSES).values_list("status", "due_date", "promised_days")
+    return light_counts(rows, today, get_calendar())
+
+
 @login_required
 def home_view(request):
     user = request.user
@@ -42,18 +59,18 @@ def home_view(request):
             template="home/staff.html", profile=profile,
             posts=posts.select_related("window", "holder", "backup_staff", "center").distinct(),
             centers=ServiceCenter.objects.for_user(user),
-            recent=events_for_user(user)[:8], overdue_inquiries=overdue_for(user, now),
+            recent=events_for_user(user)[:8], overdue_inquiries=overdue_for(user, now), my_cases=_my_cases(user, today),
         )
     elif user.role == Role.MANAGER:
         context.update(
             template="home/manager.html", centers=centers_overview(user),
             gaps=windows_without_post(user), recent=events_for_user(user)[:10],
-            overdue_inquiries=overdue_for(user, now),
+            overdue_inquiries=overdue_for(user, now), case_lights=_case_lights(user, today),
         )
     elif user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP}:
         context.update(
             template="home/bureau.html", centers=centers_overview(user), gaps=windows_without_post(user),
-            read_only=user.role == Role.LEADERSHIP,
+            read_only=user.role == Role.LEADERSHIP, case_lights=_case_lights(user, today),
         )
     elif user.role == Role.AUDITADMIN:
         context.update(

@@ -112,6 +112,16 @@ class CasePageTests(CaseTestCase):
         self.client.post(f"/cases/{number}/act", {"action": "approve"})
         self.assertEqual(Case.objects.get().status, CaseStatus.ACCEPTED)
 
+    def test_home_pages_show_open_cases_and_their_lights(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"])
+        number = Case.objects.get().number
+        self.assertContains(self.client.get("/"), number)
+        self.client.force_login(self.p.manager_a)
+        self.assertContains(self.client.get("/"), "绿灯 1")
+        self.client.force_login(self.p.staff_b)
+        self.assertNotContains(self.client.get("/"), number)
+
     def test_a_citizen_checks_progress_with_the_number_and_phone_tail(self):
         self.client.force_login(self.p.staff_a)
         self.receive(["申请表", "收入状况证明"])
