@@ -107,9 +107,11 @@ def case_create(request, payload: CaseIn):
     case = services.case_submit(actor=request.user, center=center, items=payload.items,
                                 applicant=payload.applicant.dict(), materials=payload.materials,
                                 faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket, window=window)
-    document = case_document(case)
-    return Status(201, {k: document[k] for k in ("number", "status", "status_label", "missing_materials", "due_date",
-                                                  "calendar_confirmed")})
+    missing = [{"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
+               for m in services.missing_materials(case)]
+    return Status(201, {"number": case.number, "status": case.status, "status_label": case.get_status_display(),
+                        "missing_materials": missing, "due_date": case.due_date,
+                        "calendar_confirmed": case.calendar_confirmed})
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **errors(401, 404)}, summary="办件详情")

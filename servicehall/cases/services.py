@@ -179,7 +179,8 @@ def _transition(case: Case, to: str, *, actor, action: str, now: datetime, reaso
 
 # --- receipt, notice, acceptance -------------------------------------------------------------
 
-def _missing(case: Case) -> list[CaseMaterial]:
+def missing_materials(case: Case) -> list[CaseMaterial]:
+    """What a notice must list: required materials not received, and any marked faulty."""
     return [m for m in case.materials.all() if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
 
 
@@ -210,17 +211,19 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         promised_days=max(v.promised_days for v in versions),
         steps=[s.model_dump() for s in contents[0].steps] if len(chosen) == 1 and contents[0].steps else DEFAULT_STEPS,
         received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now)
-    CaseItem.objects.bulk_create(CaseItem(case=case, item=i, version=i.current_version, position=n)
-                                 for n, i in enumerate(chosen, 1))
-    CaseMaterial.objects.bulk_create(
+    case_items = CaseItem.objects.bulk_create(CaseItem(case=case, item=i, version=i.current_version, position=n)
+                                              for n, i in enumerate(chosen, 1))
+    case_materials = CaseMaterial.objects.bulk_create(
         CaseMaterial(case=case, material=m, name=m.name, required=m.required,
                      state=(MaterialState.FAULTY if m.pk in wrong else MaterialState.RECEIVED if m.pk in received
                             else MaterialState.MISSING), problem=wrong.get(m.pk, ""))
         for m in rows)
+    # What was just written is what the decision below reads: no need to read it back.
+    case._prefetched_objects_cache = {"items": case_items, "materials": case_materials}
     CaseTransition.objects.create(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
                                   actor=actor, at=now, data={"items": [i.code for i in chosen]})
     audit_record(actor=actor, action="case.receive", obj=case, center=center, after=_snapshot(case), now=now)
-    if _missing(case):
+    if missing_materials(case):
         return _notify(case, actor=actor, now=now)
     return _accept(case, actor=actor, now=now, fees=fees)
 
@@ -228,7 +231,7 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
 def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> Case:
     entries = [{"material": m.name, "state": m.state, "problem": m.problem or ("请提交" if m.state == MaterialState.MISSING
                                                                               else "请按要求补正")}
-               for m in _missing(case)]
+               for m in missing_materials(case)]
     count = case.notices.count()
     OneTimeNotice.objects.create(case=case, center_id=case.center_id, number=f"{case.number}-G{count + 1}",
                                  entries=entries, issued_at=now, issued_by=actor, override_reason=override_reason,
@@ -245,7 +248,7 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
     if not (actor.role in OVERRIDE_ROLES and case.center_id in visible_center_ids(actor)):
         raise Forbidden("再次出具一次性告知书须经营商局批准")
     reason = _text(reason, field="reason", label="再次告知的理由")
-    if not _missing(case):
+    if not missing_materials(case):
         raise Conflict("材料已齐全，无需告知", code="materials_complete")
     return _notify(case, actor=actor, now=now, override_reason=reason)
 
@@ -293,7 +296,7 @@ def case_accept(*, actor, case: Case, fees: dict | None = None, now: datetime | 
     require_operator(actor, case.center_id)
     if case.status != CaseStatus.RECEIVED:
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能受理", code="invalid_state")
-    missing = _missing(case)
+    missing = missing_materials(case)
     if missing:
         raise Conflict(f"材料不齐全（{'、'.join(m.name for m in missing)}），不能受理", field="materials",
                        code="materials_incomplete")
@@ -447,11 +450,10 @@ def _bill_create(case: Case, amounts: dict) -> ConsolidatedBill | None:
     """All fees of all items on one bill. Fixed fees come from the catalogue; a fee charged by
     a standard needs its amount (`fees`: {fee id: amount}); nothing the catalogue does not
     list can be charged."""
-    fees = list(VersionFee.objects.filter(version__in=[ci.version_id for ci in case.items.all()])
-                .order_by("version_id", "position"))
+    by_version = {ci.version_id: ci for ci in case.items.all()}
+    fees = list(VersionFee.objects.filter(version__in=list(by_version)).order_by("version_id", "position"))
     if not fees:
         return None
-    by_version = {ci.version_id: ci for ci in case.items.all()}
     known = {f.pk for f in fees}
     try:
         given = {int(k): Decimal(str(v)) for k, v in (amounts or {}).items()}
