@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "servicehall.inquiries",
     "servicehall.queueing",
     "servicehall.cases",
+    "servicehall.reviews",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,10 @@ SH_CASE_NOTICE_DAYS = env_int("SH_CASE_NOTICE_DAYS", 5)
 SH_CASE_EXTENSION_DAYS = env_int("SH_CASE_EXTENSION_DAYS", 10)
 SH_CASE_JOINT_EXTENSION_DAYS = env_int("SH_CASE_JOINT_EXTENSION_DAYS", 15)
 SH_CASE_DELIVERY_DAYS = env_int("SH_CASE_DELIVERY_DAYS", 10)
+# 好差评 (RULES.md): a service may be rated up to 7 calendar days after it finished; a bad
+# review's rectification is due 15 working days later (local rules range from 5 to 15).
+SH_REVIEW_WINDOW_DAYS = env_int("SH_REVIEW_WINDOW_DAYS", 7)
+SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
 # How long another process may answer a hall display "unchanged" (304) after a call.
 SH_HALL_VERSION_SECONDS = float(os.environ.get("SH_HALL_VERSION_SECONDS") or 0.5)
 

@@ -218,14 +218,21 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
                      state=(MaterialState.FAULTY if m.pk in wrong else MaterialState.RECEIVED if m.pk in received
                             else MaterialState.MISSING), problem=wrong.get(m.pk, ""))
         for m in rows)
-    # What was just written is what the decision below reads: no need to read it back.
-    case._prefetched_objects_cache = {"items": case_items, "materials": case_materials}
+    _remember(case, "items", case_items)  # what the decision below reads, without reading it back
+    _remember(case, "materials", case_materials)
     CaseTransition.objects.create(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
                                   actor=actor, at=now, data={"items": [i.code for i in chosen]})
     audit_record(actor=actor, action="case.receive", obj=case, center=center, after=_snapshot(case), now=now)
     if missing_materials(case):
         return _notify(case, actor=actor, now=now)
     return _accept(case, actor=actor, now=now, fees=fees)
+
+
+def _remember(case: Case, relation: str, rows) -> None:
+    """Keep rows just written as the case's prefetched `relation`, as prefetch_related would."""
+    queryset = getattr(case, relation).all()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    case.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
 
 
 def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> Case:

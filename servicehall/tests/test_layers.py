@@ -1,6 +1,6 @@
 """Dependencies point one way (DESIGN.md): nothing lower imports anything higher.
 
-Order here: lib ← audit ← accounts ← org ← workcalendar ← catalog ← queueing ← inquiries ← cases. Views, API and admin modules are
+Order here: lib ← audit ← accounts ← org ← workcalendar ← catalog ← queueing ← inquiries ← cases ← reviews. Views, API and admin modules are
 the top of their app and are checked too; tests and migrations are not.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["lib", "audit", "accounts", "org", "workcalendar", "catalog", "queueing", "inquiries", "cases"]
+ORDER = ["lib", "audit", "accounts", "org", "workcalendar", "catalog", "queueing", "inquiries", "cases", "reviews"]
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -1,0 +1,232 @@
+"""Reviews and the follow-up of bad ones.
+
+A review belongs to one finished service: a ticket that was finished, or a case that was
+completed. The database holds one review per service (one-to-one), so two pads, a QR code and
+an SMS link submitting at once leave exactly one; the others get 409 `already_reviewed`. A bad
+review (不满意, 非常不满意) opens one rectification owned by the centre that gave the service,
+due SH_RECTIFICATION_DAYS working days later.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from servicehall.accounts.models import Role
+from servicehall.audit.services import audit_record
+from servicehall.cases.models import Case, CaseStatus
+from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.org.selectors import visible_center_ids
+from servicehall.queueing.models import Ticket, TicketEvent, TicketStatus
+from servicehall.workcalendar.selectors import get_calendar
+
+from .models import (
+    BAD_LEVELS,
+    BAD_REASONS,
+    RECTIFICATION_TRANSITIONS,
+    Appeal,
+    AppealStatus,
+    Channel,
+    Level,
+    RaterVerdict,
+    Rectification,
+    RectificationEvent,
+    RectificationStatus,
+    Review,
+)
+
+HANDLER_ROLES = {Role.STAFF, Role.MANAGER}
+BUREAU_ROLES = {Role.BUREAU, Role.CITY_BUREAU}
+
+
+def _service(ticket: Ticket | None, case: Case | None) -> dict:
+    """Who gave the service and when it ended; refuses a service that has not finished."""
+    if (ticket is None) == (case is None):
+        raise Invalid("评价对象：请指定一个排队号或一个办件", field="ticket")
+    if ticket is not None:
+        if ticket.status != TicketStatus.DONE:
+            raise Conflict("该服务尚未办结，办结后才能评价", code="not_finished")
+        finished = (TicketEvent.objects.filter(ticket=ticket, action="finish").order_by("-at").values_list("at", flat=True)
+                    .first() or ticket.called_at or ticket.issued_at)
+        return {"center_id": ticket.center_id, "window_id": ticket.window_id, "staff_id": ticket.staff_id,
+                "ticket": ticket, "finished": finished, "rater_phone": ticket.phone}
+    if case.status not in (CaseStatus.COMPLETED, CaseStatus.DELIVERED):
+        raise Conflict("该办件尚未办结，办结后才能评价", code="not_finished")
+    first = case.items.order_by("position").first()
+    finished = datetime.combine(case.completed_on, datetime.max.time(), tzinfo=timezone.get_current_timezone())
+    return {"center_id": case.center_id, "window_id": case.window_id, "staff_id": case.clerk_id, "case": case,
+            "item_id": first.item_id if first else None, "finished": finished, "rater_phone": case.applicant_phone,
+            "rater_name": case.applicant_name}
+
+
+def _level(value, field: str, label: str, required: bool = True) -> int | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        raise Invalid(f"{label}：请选择非常满意、满意、基本满意、不满意或非常不满意", field=field)
+    return level
+
+
+def review_submit(*, ticket: Ticket | None = None, case: Case | None = None, level, channel, indicators: dict | None = None,
+                  comment: str = "", reasons=None, now: datetime | None = None) -> Review:
+    """Store the citizen's review. Nobody but the citizen submits it: the pad, the QR page and
+    the SMS link call this; the window terminal cannot."""
+    now = now or timezone.now()
+    service = _service(ticket, case)
+    level = _level(level, "level", "评价")
+    try:
+        channel = int(channel)
+    except (TypeError, ValueError):
+        channel = 0
+    if channel not in Channel.values:
+        raise Invalid("评价渠道：应为1至7", field="channel")
+    indicators = indicators or {}
+    scores = {name: _level(indicators.get(name), f"indicators.{name}", label, required=False)
+              for name, label in (("efficiency", "服务效率"), ("competence", "服务水平"), ("attitude", "服务态度"))}
+    reasons = list(reasons or [])
+    if any(r not in BAD_REASONS for r in reasons):
+        raise Invalid("差评原因：请从列出的原因中选择", field="reasons")
+    if reasons and level not in BAD_LEVELS:
+        reasons = []
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise Invalid("评价内容：不能超过500字", field="comment")
+    if now - service["finished"] > timedelta(days=settings.SH_REVIEW_WINDOW_DAYS):
+        raise Conflict(f"办结已超过{settings.SH_REVIEW_WINDOW_DAYS}天，评价期已过", code="review_closed")
+    finished = service.pop("finished")
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(level=level, channel=channel, comment=comment, reasons=reasons,
+                                           created_at=now, **scores, **service)
+            if level in BAD_LEVELS:
+                _open_rectification(review, now)
+    except IntegrityError:
+        raise Conflict("该服务已经评价过，每次服务只能评价一次", code="already_reviewed") from None
+    review.finished_at = finished
+    return review
+
+
+def _open_rectification(review: Review, now: datetime) -> Rectification:
+    deadline = get_calendar().add_workdays(timezone.localdate(now), settings.SH_RECTIFICATION_DAYS).due
+    rectification = Rectification.objects.create(review=review, center_id=review.center_id, deadline=deadline,
+                                                 created_at=now)
+    RectificationEvent.objects.create(rectification=rectification, center_id=review.center_id,
+                                      to_status=RectificationStatus.OPEN, at=now, note=Level(review.level).label)
+    audit_record(actor=None, action="rectification.open", obj=rectification, center=review.center,
+                 after={"review": review.pk, "level": review.level, "deadline": deadline.isoformat()}, now=now)
+    return rectification
+
+
+def _require_handler(actor, center_id: int) -> None:
+    if not (actor.role in HANDLER_ROLES and center_id in visible_center_ids(actor)):
+        raise Forbidden("只有责任单位的人员可以办理整改")
+
+
+STEPS = {  # target status → (field that holds the text, its label, audit action)
+    RectificationStatus.CALLED_BACK: ("callback_outcome", "回访情况", "callback"),
+    RectificationStatus.VERIFIED: ("verification", "核实情况", "verify"),
+    RectificationStatus.RECTIFIED: ("rectification", "整改措施", "rectify"),
+    RectificationStatus.CLOSED: ("reply", "反馈内容", "reply"),
+}
+
+
+@transaction.atomic
+def rectification_advance(*, actor, rectification: Rectification, to: str, text: str,
+                          now: datetime | None = None) -> Rectification:
+    """Call back → verify → rectify → reply, each with what was done, in that order."""
+    now = now or timezone.now()
+    _require_handler(actor, rectification.center_id)
+    to = RectificationStatus(to)
+    field, label, action = STEPS[to]
+    if to not in RECTIFICATION_TRANSITIONS[RectificationStatus(rectification.status)]:
+        raise Conflict(f"该整改当前为“{rectification.get_status_display()}”，不能登记{label}", code="invalid_state")
+    text = (text or "").strip()
+    if not text:
+        raise Invalid(f"{label}：请填写", field="text")
+    fields = {field: text[:2000], "status": to}
+    if to == RectificationStatus.CALLED_BACK:
+        fields["called_back_at"] = now
+    if to == RectificationStatus.CLOSED:
+        fields["closed_on"] = timezone.localdate(now)
+    old = rectification.status
+    if Rectification.objects.filter(pk=rectification.pk, status=old).update(**fields) != 1:
+        raise Conflict("该整改刚被他人办理，请刷新", code="invalid_state")
+    for name, value in fields.items():
+        setattr(rectification, name, value)
+    RectificationEvent.objects.create(rectification=rectification, center_id=rectification.center_id, from_status=old,
+                                      to_status=to, actor=actor, at=now, note=text[:2000])
+    audit_record(actor=actor, action=f"rectification.{action}", obj=rectification, center=rectification.center,
+                 after={"status": to, label: text[:200]}, now=now)
+    return rectification
+
+
+@transaction.atomic
+def rectification_rate(*, rectification: Rectification, verdict: str, now: datetime | None = None) -> Rectification:
+    """The reviewer rates the correction once it has been replied to (SMS link or QR page)."""
+    now = now or timezone.now()
+    if verdict not in RaterVerdict.values:
+        raise Invalid("对整改的评价：请选择满意、基本满意或不满意", field="verdict")
+    if rectification.status != RectificationStatus.CLOSED:
+        raise Conflict("整改尚未反馈，暂不能评价", code="invalid_state")
+    if Rectification.objects.filter(pk=rectification.pk, rater_verdict="").update(rater_verdict=verdict) != 1:
+        raise Conflict("已经评价过整改", code="already_reviewed")
+    rectification.rater_verdict = verdict
+    return rectification
+
+
+def rater_contact(*, actor, review: Review, now: datetime | None = None) -> str:
+    """The reviewer's phone for the call-back, shown only to the responsible unit and every
+    view audited."""
+    now = now or timezone.now()
+    if not (actor.role == Role.MANAGER and review.center_id in visible_center_ids(actor) and review.level in BAD_LEVELS):
+        raise Forbidden("只有责任单位负责人在回访时可以查看评价人电话")
+    audit_record(actor=actor, action="review.contact_view", obj=review, center=review.center, now=now)
+    return review.rater_phone
+
+
+@transaction.atomic
+def appeal_file(*, actor, review: Review, reason: str, now: datetime | None = None) -> Appeal:
+    """申诉: the centre's manager says a bad review is mistaken or malicious."""
+    now = now or timezone.now()
+    if not (actor.role == Role.MANAGER and review.center_id in visible_center_ids(actor)):
+        raise Forbidden("只有被评价中心的负责人可以申诉")
+    if review.level not in BAD_LEVELS or review.excluded:
+        raise Conflict("只有计入统计的差评可以申诉", code="invalid_state")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("申诉理由：请写明差评有误或恶意的依据", field="reason")
+    try:
+        with transaction.atomic():
+            appeal = Appeal.objects.create(review=review, center_id=review.center_id, reason=reason[:2000],
+                                           filed_by=actor, filed_at=now)
+    except IntegrityError:
+        raise Conflict("该差评已有待复核的申诉", code="appeal_pending") from None
+    audit_record(actor=actor, action="appeal.file", obj=appeal, center=review.center, after={"reason": reason[:200]},
+                 now=now)
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: datetime | None = None) -> Appeal:
+    """The bureau decides; an accepted appeal takes the review out of the figures and keeps it."""
+    now = now or timezone.now()
+    if not (actor.role in BUREAU_ROLES and appeal.center_id in visible_center_ids(actor)):
+        raise Forbidden("申诉由营商局复核")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("复核意见：请填写", field="reason")
+    status = AppealStatus.ACCEPTED if accept else AppealStatus.REJECTED
+    if Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.PENDING).update(
+            status=status, decided_by=actor, decided_at=now, decision_reason=reason[:2000]) != 1:
+        raise Conflict("该申诉已经复核", code="invalid_state")
+    appeal.refresh_from_db()
+    if accept:
+        Review.objects.filter(pk=appeal.review_id).update(excluded=True, excluded_reason=reason[:2000])
+    audit_record(actor=actor, action="appeal.accept" if accept else "appeal.reject", obj=appeal, center=appeal.center,
+                 after={"reason": reason[:200]}, now=now)
+    return appeal

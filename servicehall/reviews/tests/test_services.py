@@ -1,0 +1,183 @@
+"""Reviews: the two codings, one review per service (also under concurrency), bad reviews and
+their rectification, appeals, and who may see what."""
+
+import threading
+import unittest
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.test import TransactionTestCase, override_settings
+
+from servicehall.cases.services import case_approve, case_complete, case_submit
+from servicehall.cases.tests.helpers import PERSON, item_data, materials, publish
+from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.queueing.models import CategoryWindow, TicketCategory
+from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
+from servicehall.reviews.models import (
+    EXCHANGE_CODE,
+    GBT39046_CODE,
+    AppealStatus,
+    Level,
+    Rectification,
+    RectificationStatus,
+    Review,
+)
+from servicehall.reviews.services import (
+    appeal_decide,
+    appeal_file,
+    rater_contact,
+    rectification_advance,
+    rectification_rate,
+    review_submit,
+)
+from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def at(day, hour=10):
+    return datetime(2026, 11, day, hour, tzinfo=BEIJING)
+
+
+def finished_ticket(p, when):
+    category = TicketCategory.objects.get_or_create(center=p.center_a, prefix="A", defaults={"name": "综合"})[0]
+    CategoryWindow.objects.get_or_create(category=category, window=p.window_a)
+    ticket_issue(center=p.center_a, prefix="A", phone="13800138000", now=when)
+    ticket = ticket_call_next(actor=p.staff_a, window=p.window_a, now=when)
+    return ticket_act(actor=p.staff_a, ticket=ticket, action="finish", now=when)
+
+
+class CodingTests(unittest.TestCase):
+    def test_both_codings_are_pinned(self):
+        self.assertEqual([(Level(level).label, code) for level, code in EXCHANGE_CODE.items()],
+                         [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("不满意", 2), ("非常不满意", 1)])
+        self.assertEqual([(Level(level).label, code) for level, code in GBT39046_CODE.items()],
+                         [("非常满意", 1), ("满意", 2), ("基本满意", 3), ("不满意", 4), ("非常不满意", 5)])
+
+
+class ReviewTests(PersonaTestCase):
+    def test_a_finished_ticket_gets_one_review_with_its_window_and_clerk(self):
+        ticket = finished_ticket(self.p, at(26))
+        review = review_submit(ticket=ticket, level=5, channel=4, indicators={"efficiency": 5, "attitude": 4},
+                               now=at(26, 11))
+        self.assertEqual((review.window, review.staff, review.center, review.efficiency, review.competence),
+                         (self.p.window_a, self.p.staff_a, self.p.center_a, 5, None))
+        with self.assertRaises(Conflict) as raised:
+            review_submit(ticket=ticket, level=1, channel=3, now=at(26, 12))
+        self.assertEqual(raised.exception.code, "already_reviewed")
+        self.assertEqual(Review.objects.count(), 1)
+
+    def test_it_refuses_unfinished_services_late_reviews_and_bad_input(self):
+        category = TicketCategory.objects.create(center=self.p.center_a, prefix="B", name="综合")
+        waiting = ticket_issue(center=self.p.center_a, prefix=category.prefix, now=at(26))
+        with self.assertRaises(Conflict) as raised:
+            review_submit(ticket=waiting, level=5, channel=4, now=at(26))
+        self.assertEqual(raised.exception.code, "not_finished")
+        ticket = finished_ticket(self.p, at(10))
+        with self.assertRaises(Conflict) as raised:
+            review_submit(ticket=ticket, level=5, channel=3, now=at(18))  # more than 7 days later
+        self.assertEqual(raised.exception.code, "review_closed")
+        for kwargs, field in (({"level": 6}, "level"), ({"level": 5, "channel": 9}, "channel"),
+                              ({"level": 1, "reasons": ["看不顺眼"]}, "reasons"),
+                              ({"level": 5, "indicators": {"attitude": 0}}, "indicators.attitude")):
+            with self.subTest(field=field), self.assertRaises(Invalid) as raised:
+                review_submit(ticket=ticket, **({"channel": 4} | kwargs), now=at(10, 11))
+            self.assertEqual(raised.exception.field, field)
+        self.assertFalse(Review.objects.exists())
+
+    def test_a_completed_case_is_reviewed_with_its_item(self):
+        item = publish(self.p, item_data("法律援助申请"))
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[m for n, m in materials(item).items() if n != "其他说明材料"], now=at(2))
+        with self.assertRaises(Conflict):
+            review_submit(case=case, level=4, channel=7, now=at(3))
+        case_approve(actor=self.p.staff_a, case=case, now=at(4))
+        case = case_complete(actor=self.p.staff_a, case=case, now=at(4))
+        review = review_submit(case=case, level=4, channel=7, now=at(5))
+        self.assertEqual((review.item, review.staff, review.rater_name), (item, self.p.staff_a, "王秀英"))
+
+
+@override_settings(SH_RECTIFICATION_DAYS=15)
+class RectificationTests(PersonaTestCase):
+    def setUp(self):
+        self.ticket = finished_ticket(self.p, at(26))
+        self.review = review_submit(ticket=self.ticket, level=1, channel=4, reasons=["等候时间过长"], now=at(26, 11))
+
+    def test_a_bad_review_opens_one_rectification_followed_to_the_end(self):
+        rectification = Rectification.objects.get()
+        self.assertEqual((rectification.review, rectification.center, rectification.deadline),
+                         (self.review, self.p.center_a, date(2026, 12, 17)))
+        with self.assertRaises(Conflict):  # steps go in order
+            rectification_advance(actor=self.p.manager_a, rectification=rectification, to="rectified", text="加开窗口")
+        with self.assertRaises(Forbidden):
+            rectification_advance(actor=self.p.manager_b, rectification=rectification, to="called_back", text="已回访")
+        with self.assertRaises(Invalid):
+            rectification_advance(actor=self.p.manager_a, rectification=rectification, to="called_back", text=" ")
+        for to, text in (("called_back", "已电话回访，群众反映高峰期等候40分钟"), ("verified", "核实属实"),
+                         ("rectified", "高峰时段增开一个综合窗口"), ("closed", "已向群众反馈整改情况")):
+            rectification = rectification_advance(actor=self.p.manager_a, rectification=rectification, to=to, text=text,
+                                                  now=at(27))
+        self.assertEqual(rectification.status, RectificationStatus.CLOSED)
+        self.assertFalse(rectification.overdue(date(2026, 12, 30)))
+        self.assertEqual(list(rectification.events.values_list("to_status", flat=True)),
+                         ["open", "called_back", "verified", "rectified", "closed"])
+        rectification_rate(rectification=rectification, verdict="satisfied")
+        with self.assertRaises(Conflict):
+            rectification_rate(rectification=rectification, verdict="dissatisfied")
+
+    def test_an_open_rectification_past_its_deadline_is_overdue(self):
+        rectification = Rectification.objects.get()
+        self.assertFalse(rectification.overdue(date(2026, 12, 17)))
+        self.assertTrue(rectification.overdue(date(2026, 12, 18)))
+
+    def test_the_call_back_number_is_for_the_units_manager_and_each_look_is_audited(self):
+        from servicehall.audit.models import AuditEvent
+
+        with self.assertRaises(Forbidden):
+            rater_contact(actor=self.p.staff_a, review=self.review)
+        self.assertEqual(rater_contact(actor=self.p.manager_a, review=self.review), "13800138000")
+        self.assertEqual(AuditEvent.objects.filter(action="review.contact_view").count(), 1)
+
+    def test_an_accepted_appeal_takes_the_review_out_of_the_figures_and_keeps_it(self):
+        with self.assertRaises(Forbidden):
+            appeal_file(actor=self.p.staff_a, review=self.review, reason="恶意差评")
+        appeal = appeal_file(actor=self.p.manager_a, review=self.review, reason="评价人当日未到本中心办事，系误评")
+        with self.assertRaises(Conflict):
+            appeal_file(actor=self.p.manager_a, review=self.review, reason="再次申诉")
+        with self.assertRaises(Forbidden):
+            appeal_decide(actor=self.p.manager_a, appeal=appeal, accept=True, reason="同意")
+        appeal = appeal_decide(actor=self.p.bureau, appeal=appeal, accept=True, reason="经调取监控核实，系误评")
+        self.review.refresh_from_db()
+        self.assertEqual((appeal.status, self.review.excluded), (AppealStatus.ACCEPTED, True))
+        self.assertIn("监控", self.review.excluded_reason)
+        self.assertTrue(Review.objects.filter(pk=self.review.pk).exists())
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+class ConcurrentReviewTests(TransactionTestCase):
+    def test_two_pads_a_qr_code_and_an_sms_link_at_once_leave_one_review(self):
+        p = Personas.build()
+        ticket = finished_ticket(p, at(26))
+        barrier, outcomes = threading.Barrier(4), []
+
+        def submit(channel):
+            try:
+                barrier.wait(timeout=10)
+                review_submit(ticket=ticket, level=1 if channel == 7 else 5, channel=channel, now=at(26, 11))
+                outcomes.append("stored")
+            except Conflict as exc:
+                outcomes.append(exc.code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=submit, args=(channel,)) for channel in (4, 4, 3, 7)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        self.assertEqual(sorted(outcomes), ["already_reviewed"] * 3 + ["stored"])
+        self.assertEqual(Review.objects.count(), 1)
+        review = Review.objects.get()
+        self.assertEqual(Rectification.objects.count(), 1 if review.level == 1 else 0)
