@@ -134,6 +134,7 @@ def health(request):
 def _register_routers() -> None:
     from servicehall.audit.api import router as audit_router
     from servicehall.cases.api import router as cases_router
+    from servicehall.reviews.api import router as reviews_router
     from servicehall.catalog.api import router as catalog_router
     from servicehall.org.api import router as org_router
     from servicehall.queueing.api import router as queue_router
@@ -145,6 +146,7 @@ def _register_routers() -> None:
     api.add_router("", catalog_router)
     api.add_router("", queue_router)
     api.add_router("", cases_router)
+    api.add_router("", reviews_router)
 
 
 _register_routers()

@@ -163,6 +163,8 @@ SH_CASE_DELIVERY_DAYS = env_int("SH_CASE_DELIVERY_DAYS", 10)
 # review's rectification is due 15 working days later (local rules range from 5 to 15).
 SH_REVIEW_WINDOW_DAYS = env_int("SH_REVIEW_WINDOW_DAYS", 7)
 SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
+# How long after a ticket is finished the window's evaluation pad still offers it for rating.
+SH_PAD_PENDING_MINUTES = env_int("SH_PAD_PENDING_MINUTES", 10)
 # How long another process may answer a hall display "unchanged" (304) after a call.
 SH_HALL_VERSION_SECONDS = float(os.environ.get("SH_HALL_VERSION_SECONDS") or 0.5)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("inquiries/", include("servicehall.inquiries.urls")),
     path("queue/", include("servicehall.queueing.urls")),
     path("cases/", include("servicehall.cases.urls")),
+    path("reviews/", include("servicehall.reviews.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

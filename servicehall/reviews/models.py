@@ -149,8 +149,8 @@ class Rectification(models.Model):
 class RectificationEvent(models.Model):
     rectification = models.ForeignKey(Rectification, on_delete=models.PROTECT, related_name="events")
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
+    from_status = models.CharField(max_length=12, choices=RectificationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=RectificationStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField()
     note = models.TextField(blank=True)
@@ -184,3 +184,19 @@ class Appeal(models.Model):
         ordering = ["-filed_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["review"], condition=Q(status="pending"),
                                                name="appeal_one_pending")]
+
+
+def new_pad_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class EvaluationPad(models.Model):
+    """评价器: the tablet in front of one window, bound to it by its key (no login)."""
+    window = models.OneToOneField(Window, on_delete=models.CASCADE, related_name="evaluation_pad")
+    key = models.CharField("评价器密钥", max_length=40, unique=True, default=new_pad_key)
+
+    class Meta:
+        verbose_name = "窗口评价器"
+        verbose_name_plural = "窗口评价器"

@@ -1,0 +1,112 @@
+"""Reviews over the API. A review comes from the citizen only: from the window's evaluation
+pad (`X-Pad-Key`, channel 4, for a service of that window) or with the ticket's own token
+(the QR code on the slip and the status page, or the SMS link). Staff sessions cannot post one.
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from servicehall.accounts.api_auth import API_AUTH
+from servicehall.api_schemas import errors, register_field_labels
+from servicehall.cases.models import Case
+from servicehall.lib.errors import Forbidden, Invalid, NotFound
+from servicehall.queueing.models import Ticket
+
+from . import selectors, services
+from .models import Channel, RectificationStatus
+
+router = Router(tags=["好差评"])
+
+register_field_labels({"level": "评价", "channel": "评价渠道", "indicators": "分项评价", "comment": "评价内容",
+                       "verdict": "对整改的评价"})
+
+
+class Indicators(Schema):
+    efficiency: int | None = None
+    competence: int | None = None
+    attitude: int | None = None
+
+
+class ReviewIn(Schema):
+    ticket: int | None = None
+    case: str | None = None
+    level: int
+    channel: int
+    indicators: Indicators | None = None
+    comment: str | None = None
+    reasons: list[str] | None = None
+    token: str | None = None
+
+
+class ReviewOut(Schema):
+    id: int
+    level: int
+    level_label: str
+    channel: int
+    bad: bool
+    rectification_deadline: date | None
+    created_at: datetime
+
+
+def _service(request, payload: ReviewIn) -> tuple[Ticket | None, Case | None, int]:
+    """The service reviewed and the channel, from the pad's key or the ticket's token."""
+    pad = selectors.pad_by_key(request.headers.get("X-Pad-Key", ""))
+    ticket = case = None
+    if payload.ticket is not None:
+        ticket = Ticket.objects.filter(pk=payload.ticket).first()
+        if ticket is None:
+            raise NotFound("未找到该排队号", field="ticket")
+    if payload.case:
+        case = Case.objects.filter(number=payload.case.strip()).first()
+        if case is None:
+            raise NotFound("未找到该办件", field="case")
+    if pad is not None:
+        service_window = (ticket or case).window_id if (ticket or case) else None
+        if service_window != pad.window_id:
+            raise Forbidden("评价器只能评价本窗口的服务")
+        return ticket, case, Channel.PAD
+    if ticket is not None and payload.token and payload.token == ticket.token and payload.channel != Channel.PAD:
+        return ticket, None, payload.channel
+    raise Forbidden("请在窗口评价器上评价，或扫描排队凭条、短信中的评价链接")
+
+
+@router.post("/reviews", auth=None, response={201: ReviewOut, **errors(400, 403, 404, 409)}, summary="提交好差评")
+def review_create(request, payload: ReviewIn):
+    ticket, case, channel = _service(request, payload)
+    review = services.review_submit(
+        ticket=ticket, case=case, level=payload.level, channel=channel,
+        indicators=payload.indicators.dict() if payload.indicators else None, comment=payload.comment or "",
+        reasons=payload.reasons)
+    rectification = getattr(review, "rectification", None)
+    return Status(201, {"id": review.pk, "level": review.level, "level_label": review.get_level_display(),
+                        "channel": review.channel, "bad": review.is_bad, "created_at": review.created_at,
+                        "rectification_deadline": rectification.deadline if rectification else None})
+
+
+class RectificationOut(Schema):
+    id: int
+    center: str
+    status: str
+    status_label: str
+    deadline: date
+    overdue: bool
+    level_label: str
+    reasons: list[str]
+    window: int | None
+    created_at: datetime
+
+
+@router.get("/rectifications", auth=API_AUTH, response={200: list[RectificationOut], **errors(400, 401)},
+            summary="差评整改列表")
+def rectification_list(request, center: str = "", state: str = "", overdue: bool = False):
+    if state and state not in RectificationStatus.values:
+        raise Invalid("状态：不支持的整改状态", field="state")
+    today = timezone.localdate()
+    return [{"id": r.pk, "center": r.center.code, "status": r.status, "status_label": r.get_status_display(),
+             "deadline": r.deadline, "overdue": r.overdue(today), "level_label": r.review.get_level_display(),
+             "reasons": r.review.reasons, "window": r.review.window.number if r.review.window_id else None,
+             "created_at": r.created_at}
+            for r in selectors.rectifications_for(request.user, state=state, overdue=overdue, center=center)[:500]]
+

@@ -1,0 +1,98 @@
+"""The pad, the QR evaluation, the review API's credentials and the rectification pages."""
+
+from django.utils import timezone
+
+from servicehall.accounts.services import api_key_create
+from servicehall.audit.models import AuditEvent
+from servicehall.queueing.models import CategoryWindow, TicketCategory
+from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
+from servicehall.reviews.models import EvaluationPad, Rectification, RectificationStatus, Review
+from servicehall.testing import PersonaTestCase
+
+
+class ReviewPageTests(PersonaTestCase):
+    def setUp(self):
+        category = TicketCategory.objects.create(center=self.p.center_a, prefix="A", name="综合")
+        CategoryWindow.objects.create(category=category, window=self.p.window_a)
+        self.pad = EvaluationPad.objects.create(window=self.p.window_a)
+        ticket_issue(center=self.p.center_a, prefix="A", phone="13800138000")
+        self.ticket = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a)
+
+    def post_review(self, body, **headers):
+        return self.client.post("/api/v1/reviews", body, content_type="application/json", **headers)
+
+    def test_the_pad_offers_the_finished_ticket_once_and_only_for_its_window(self):
+        state = f"/reviews/pad/{self.pad.key}/state"
+        self.assertIsNone(self.client.get(state).json()["service"])
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        service = self.client.get(state).json()["service"]
+        self.assertEqual((service["ticket"], service["kind"]), (self.ticket.pk, "ticket"))
+        self.assertContains(self.client.get(f"/reviews/pad/{self.pad.key}/"), "非常不满意")
+        other = EvaluationPad.objects.create(window=self.p.window_b)
+        body = {"ticket": self.ticket.pk, "level": 1, "channel": 4, "reasons": ["等候时间过长"]}
+        self.assertEqual(self.post_review(body, HTTP_X_PAD_KEY=other.key).status_code, 403)
+        created = self.post_review(body, HTTP_X_PAD_KEY=self.pad.key)
+        self.assertEqual(created.status_code, 201, created.content)
+        self.assertTrue(created.json()["bad"] and created.json()["rectification_deadline"])
+        again = self.post_review(body | {"level": 5}, HTTP_X_PAD_KEY=self.pad.key)
+        self.assertEqual((again.status_code, again.json()["error"]), (409, "already_reviewed"))
+        self.assertIsNone(self.client.get(state).json()["service"])
+
+    def test_nobody_else_can_post_a_review(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        body = {"ticket": self.ticket.pk, "level": 5, "channel": 3}
+        self.assertEqual(self.post_review(body).status_code, 403)  # no pad, no token
+        self.assertEqual(self.post_review(body | {"token": "guess"}).status_code, 403)
+        _, key = api_key_create(actor=None, user=self.p.staff_a)
+        self.assertEqual(self.post_review(body, HTTP_AUTHORIZATION=f"Bearer {key}").status_code, 403)  # not the clerk
+        self.assertEqual(self.post_review(body | {"token": self.ticket.token, "channel": 4}).status_code, 403)
+        self.assertEqual(self.post_review(body | {"token": self.ticket.token, "level": 9}).json()["field"], "level")
+        self.assertFalse(Review.objects.exists())
+        self.assertEqual(self.post_review(body | {"token": self.ticket.token}).status_code, 201)
+
+    def test_the_qr_page_rates_a_finished_ticket(self):
+        page = f"/reviews/t/{self.ticket.token}/"
+        self.assertContains(self.client.get(page), "办结后即可在此评价")
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.assertContains(self.client.get(f"/queue/t/{self.ticket.token}/"), "评价本次服务")
+        self.assertContains(self.client.post(page, {"level": "2", "reasons": ["服务态度不好"]}), "您已评价：不满意")
+        review = Review.objects.get()
+        self.assertEqual((review.channel, review.reasons), (3, ["服务态度不好"]))
+
+    def test_the_manager_follows_a_bad_review_up_and_staff_never_see_the_reviewer(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 1, "channel": 4, "reasons": ["等候时间过长"]},
+                         HTTP_X_PAD_KEY=self.pad.key)
+        rectification = Rectification.objects.get()
+        url = f"/reviews/rectifications/{rectification.pk}/"
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get(url)
+        self.assertNotContains(page, "13800138000")
+        self.assertNotContains(page, "查看评价人电话")
+        self.client.force_login(self.p.staff_b)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.client.force_login(self.p.manager_a)
+        self.assertContains(self.client.get("/reviews/rectifications/"), "等候时间过长")
+        shown = self.client.post(url, {"action": "contact"}, follow=True)
+        self.assertContains(shown, "13800138000")
+        self.assertTrue(AuditEvent.objects.filter(action="review.contact_view").exists())
+        for to, text in (("called_back", "已回访"), ("verified", "属实"), ("rectified", "增开窗口"), ("closed", "已反馈")):
+            self.client.post(url, {"to": to, "text": text})
+        rectification.refresh_from_db()
+        self.assertEqual(rectification.status, RectificationStatus.CLOSED)
+        self.assertFalse(rectification.overdue(timezone.localdate()))
+        self.client.logout()
+        self.client.post(f"/reviews/t/{self.ticket.token}/rectification", {"verdict": "basically"})
+        rectification.refresh_from_db()
+        self.assertEqual(rectification.rater_verdict, "basically")
+
+    def test_the_rectification_api_lists_the_users_centres(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 2, "channel": 4}, HTTP_X_PAD_KEY=self.pad.key)
+        _, mine = api_key_create(actor=None, user=self.p.manager_a)
+        _, other = api_key_create(actor=None, user=self.p.manager_b)
+        rows = self.client.get("/api/v1/rectifications?state=open", HTTP_AUTHORIZATION=f"Bearer {mine}").json()
+        self.assertEqual([(r["center"], r["status"], r["overdue"]) for r in rows], [(self.p.center_a.code, "open", False)])
+        self.assertEqual(self.client.get("/api/v1/rectifications", HTTP_AUTHORIZATION=f"Bearer {other}").json(), [])
+        bad = self.client.get("/api/v1/rectifications?state=nope", HTTP_AUTHORIZATION=f"Bearer {mine}")
+        self.assertEqual((bad.status_code, bad.json()["field"]), (400, "state"))

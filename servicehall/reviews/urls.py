@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("pad/<str:key>/", views.pad, name="pad"),
+    path("pad/<str:key>/state", views.pad_state, name="pad_state"),
+    path("t/<str:token>/", views.ticket_review, name="ticket"),
+    path("t/<str:token>/rectification", views.rate_rectification, name="rate_rectification"),
+    path("rectifications/", views.rectification_list, name="rectifications"),
+    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
+]

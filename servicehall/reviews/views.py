@@ -1,0 +1,118 @@
+"""Review pages: the window's evaluation pad, the citizen's QR evaluation of a ticket, and the
+rectification pages of the responsible unit and the bureau."""
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from servicehall.accounts.models import Role
+from servicehall.lib.errors import NotFound, ServiceError
+from servicehall.queueing.models import Ticket
+from servicehall.web import role_required
+
+from . import selectors, services
+from .models import BAD_REASONS, Channel, Level, RaterVerdict, Rectification, RectificationStatus
+
+READERS = role_required(Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
+NEXT_STEP = {RectificationStatus.OPEN: (RectificationStatus.CALLED_BACK, "回访情况", "登记回访"),
+             RectificationStatus.CALLED_BACK: (RectificationStatus.VERIFIED, "核实情况", "登记核实"),
+             RectificationStatus.VERIFIED: (RectificationStatus.RECTIFIED, "整改措施", "登记整改"),
+             RectificationStatus.RECTIFIED: (RectificationStatus.CLOSED, "反馈内容", "反馈并办结")}
+
+
+@require_safe
+def pad(request, key: str):
+    """评价器: idle until the window finishes a service, then five big buttons."""
+    found = selectors.pad_by_key(key)
+    if found is None:
+        raise Http404("未找到该评价器")
+    return render(request, "reviews/pad.html", {"pad": found, "levels": Level.choices, "reasons": BAD_REASONS})
+
+
+@require_safe
+def pad_state(request, key: str):
+    found = selectors.pad_by_key(key)
+    if found is None:
+        return JsonResponse({"error": "not_found", "message": "未找到该评价器", "field": None}, status=404)
+    return JsonResponse({"window": found.window.number, "service": selectors.pending_service(found, timezone.now())})
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_review(request, token: str):
+    """The QR code's page: the citizen rates a finished ticket (within the review window)."""
+    ticket = get_object_or_404(Ticket.objects.select_related("category", "window"), token=token)
+    done = getattr(ticket, "review", None)
+    error = None
+    if request.method == "POST" and done is None:
+        try:
+            done = services.review_submit(
+                ticket=ticket, level=request.POST.get("level"), channel=Channel.QR, comment=request.POST.get("comment", ""),
+                reasons=request.POST.getlist("reasons"),
+                indicators={k: request.POST.get(k) for k in ("efficiency", "competence", "attitude")})
+        except ServiceError as exc:
+            error = exc.message
+    return render(request, "reviews/ticket.html", {"ticket": ticket, "review": done, "error": error,
+                                                   "levels": Level.choices, "reasons": BAD_REASONS,
+                                                   "posted": request.POST})
+
+
+@READERS
+@require_safe
+def rectification_list(request):
+    overdue = request.GET.get("overdue") == "1"
+    rows = selectors.rectifications_for(request.user, state=request.GET.get("state", ""), overdue=overdue)
+    today = timezone.localdate()
+    rows = list(rows[:300])
+    for row in rows:
+        row.is_overdue = row.overdue(today)
+    return render(request, "reviews/rectifications.html", {"rows": rows, "overdue": overdue,
+                                                           "states": RectificationStatus.choices})
+
+
+@READERS
+@require_http_methods(["GET", "POST"])
+def rectification_detail(request, pk: int):
+    rectification = get_object_or_404(Rectification.objects.for_user(request.user)
+                                      .select_related("review__window", "review__staff", "center"), pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "contact":
+                messages.info(request, f"评价人电话：{services.rater_contact(actor=request.user, review=rectification.review)}"
+                                       "（本次查看已记入审计日志）")
+            elif request.POST.get("action") == "appeal":
+                services.appeal_file(actor=request.user, review=rectification.review, reason=request.POST.get("reason"))
+                messages.success(request, "已提交申诉，等待营商局复核。")
+            else:
+                services.rectification_advance(actor=request.user, rectification=rectification,
+                                               to=request.POST.get("to", ""), text=request.POST.get("text", ""))
+                messages.success(request, "已登记。")
+        except NotFound:
+            raise
+        except (ServiceError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "操作无效"))
+        return redirect("reviews:rectification", pk=pk)
+    review = rectification.review
+    return render(request, "reviews/rectification.html", {
+        "r": rectification, "review": review, "rater": selectors.rater_display(review),
+        "next": NEXT_STEP.get(RectificationStatus(rectification.status)), "is_overdue": rectification.overdue(timezone.localdate()),
+        "events": rectification.events.select_related("actor"), "can_act": request.user.role in services.HANDLER_ROLES,
+        "is_manager": request.user.role == Role.MANAGER, "verdicts": RaterVerdict.choices,
+    })
+
+
+@require_POST
+def rate_rectification(request, token: str):
+    """The reviewer rates the correction from the QR page of the ticket."""
+    ticket = get_object_or_404(Ticket, token=token)
+    review = getattr(ticket, "review", None)
+    rectification = getattr(review, "rectification", None) if review else None
+    if rectification is None:
+        raise Http404("没有需要评价的整改")
+    try:
+        services.rectification_rate(rectification=rectification, verdict=request.POST.get("verdict", ""))
+        messages.success(request, "感谢您对整改的评价。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("reviews:ticket", token=token)
