@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from servicehall.accounts.api_auth import API_AUTH
+from servicehall.accounts.models import Role
 from servicehall.api_schemas import errors, register_field_labels
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
@@ -16,6 +17,8 @@ from servicehall.queueing.models import Ticket
 
 from . import selectors, services
 from .models import Channel, RectificationStatus
+
+EXPORT_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
 
 router = Router(tags=["好差评"])
 
@@ -110,3 +113,30 @@ def rectification_list(request, center: str = "", state: str = "", overdue: bool
              "created_at": r.created_at}
             for r in selectors.rectifications_for(request.user, state=state, overdue=overdue, center=center)[:500]]
 
+
+
+class ExchangeOut(Schema):
+    case_number: str
+    item_code: str
+    pf: int
+    rater_kind: str
+    rater: str
+    time: str
+    count: int
+    satisfaction: int
+    satisfaction_gbt39046: int
+    satisfaction_label: str
+    text: str
+    region: str
+    department_uscc: str
+    handler: str
+
+
+@router.get("/reviews/export", auth=API_AUTH, response={200: list[ExchangeOut], **errors(400, 401, 403)},
+            summary="好差评数据交换（国家交换格式）")
+def review_export(request, since: datetime | None = None):
+    """Reviews in the national exchange layout: `satisfaction` 5 = 非常满意 (the exchange's
+    coding) and `satisfaction_gbt39046` 1 = 非常满意, both from explicit tables."""
+    if request.user.role not in EXPORT_ROLES:
+        raise Forbidden("只有营商局和中心负责人可以导出评价数据")
+    return [selectors.exchange_row(r) for r in selectors.reviews_since(request.user, since)[:10000]]

@@ -10,7 +10,7 @@ from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.masking import mask_name
 from servicehall.queueing.models import TicketEvent
 
-from .models import EvaluationPad, Rectification, RectificationStatus
+from .models import EXCHANGE_CODE, GBT39046_CODE, EvaluationPad, Level, Rectification, RectificationStatus, Review
 
 
 def pad_by_key(key: str) -> EvaluationPad | None:
@@ -52,3 +52,40 @@ def rectifications_for(user, *, state: str = "", overdue: bool = False, center: 
 def rater_display(review) -> str:
     """Who rated, as lists show it: masked, never the phone."""
     return mask_name(review.rater_name) if review.rater_name else "匿名"
+
+
+EXCHANGE_FIELDS = [  # (key, Chinese column title) of the national exchange layout (RULES.md)
+    ("case_number", "办件编号"), ("item_code", "事项编码"), ("pf", "评价渠道"), ("rater_kind", "评价人类型"),
+    ("rater", "评价人"), ("time", "评价时间"), ("count", "评价次数"), ("satisfaction", "满意度（交换接口）"),
+    ("satisfaction_gbt39046", "满意度（GB/T 39046）"), ("satisfaction_label", "满意度"), ("text", "评价内容"),
+    ("region", "行政区划代码"), ("department_uscc", "办理部门统一社会信用代码"), ("handler", "办理人"),
+]
+
+
+def reviews_since(user, since):
+    """Reviews of the user's centres from `since` on, oldest first, for the exchange."""
+    rows = (Review.objects.for_user(user)
+            .select_related("center__district", "center__department", "staff", "ticket", "case", "item"))
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return rows.order_by("created_at", "id")
+
+
+def exchange_row(review) -> dict:
+    """One review in the exchange layout; levels mapped through the two explicit tables."""
+    if review.case_id:
+        number = review.case.number
+        kind = "2" if review.case.applicant_kind == "org" else "1"
+    else:
+        number = f"{review.center.code}-{review.ticket.day:%Y%m%d}-{review.ticket.number}"
+        kind = "1"
+    level = Level(review.level)
+    return {
+        "case_number": number, "item_code": review.item.code if review.item_id else "", "pf": review.channel,
+        "rater_kind": kind, "rater": rater_display(review),
+        "time": timezone.localtime(review.created_at).strftime("%Y%m%dT%H%M%S"), "count": 1,
+        "satisfaction": EXCHANGE_CODE[level], "satisfaction_gbt39046": GBT39046_CODE[level],
+        "satisfaction_label": level.label, "text": review.comment, "region": review.center.district.code,
+        "department_uscc": review.center.department.credit_code if review.center.department_id else "",
+        "handler": review.staff.display_name if review.staff_id else "",
+    }

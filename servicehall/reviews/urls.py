@@ -10,5 +10,6 @@ urlpatterns = [
     path("t/<str:token>/", views.ticket_review, name="ticket"),
     path("t/<str:token>/rectification", views.rate_rectification, name="rate_rectification"),
     path("rectifications/", views.rectification_list, name="rectifications"),
+    path("export.xlsx", views.export_xlsx, name="export"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
 ]

@@ -1,11 +1,15 @@
 """Review pages: the window's evaluation pad, the citizen's QR evaluation of a ticket, and the
 rectification pages of the responsible unit and the bureau."""
 
+import io
+from datetime import date, datetime, time
+
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from openpyxl import Workbook
 
 from servicehall.accounts.models import Role
 from servicehall.lib.errors import NotFound, ServiceError
@@ -116,3 +120,29 @@ def rate_rectification(request, token: str):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("reviews:ticket", token=token)
+
+
+@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
+@require_safe
+def export_xlsx(request):
+    """The exchange layout as an Excel workbook (`?since=YYYY-MM-DD`)."""
+    since = None
+    if request.GET.get("since"):
+        try:
+            since = datetime.combine(date.fromisoformat(request.GET["since"]), time.min,
+                                     tzinfo=timezone.get_current_timezone())
+        except ValueError:
+            return HttpResponseBadRequest("起始日期格式应为YYYY-MM-DD")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "好差评"
+    sheet.append([title for _, title in selectors.EXCHANGE_FIELDS])
+    for review in selectors.reviews_since(request.user, since)[:50000]:
+        row = selectors.exchange_row(review)
+        sheet.append([row[key] for key, _ in selectors.EXCHANGE_FIELDS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="reviews-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response

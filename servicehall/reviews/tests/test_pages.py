@@ -96,3 +96,31 @@ class ReviewPageTests(PersonaTestCase):
         self.assertEqual(self.client.get("/api/v1/rectifications", HTTP_AUTHORIZATION=f"Bearer {other}").json(), [])
         bad = self.client.get("/api/v1/rectifications?state=nope", HTTP_AUTHORIZATION=f"Bearer {mine}")
         self.assertEqual((bad.status_code, bad.json()["field"]), (400, "state"))
+
+    def test_the_exchange_export_maps_both_codings_as_json_and_excel(self):
+        import io
+
+        from openpyxl import load_workbook
+
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 1, "channel": 4, "comment": "排队太久"},
+                         HTTP_X_PAD_KEY=self.pad.key)
+        _, bureau = api_key_create(actor=None, user=self.p.bureau)
+        rows = self.client.get("/api/v1/reviews/export", {"since": "2026-01-01T00:00:00+08:00"},
+                               HTTP_AUTHORIZATION=f"Bearer {bureau}").json()
+        row = rows[0]
+        self.assertEqual((row["satisfaction"], row["satisfaction_gbt39046"], row["satisfaction_label"], row["pf"]),
+                         (1, 5, "非常不满意", 4))
+        self.assertRegex(row["time"], r"^\d{8}T\d{6}$")
+        self.assertEqual((row["region"], row["handler"], row["count"]), (self.p.district.code, self.p.staff_a.display_name, 1))
+        self.assertNotIn("13800138000", str(row))
+        _, staff = api_key_create(actor=None, user=self.p.staff_a)
+        self.assertEqual(self.client.get("/api/v1/reviews/export", HTTP_AUTHORIZATION=f"Bearer {staff}").status_code, 403)
+        _, other = api_key_create(actor=None, user=self.p.manager_b)
+        self.assertEqual(self.client.get("/api/v1/reviews/export", HTTP_AUTHORIZATION=f"Bearer {other}").json(), [])
+        self.client.force_login(self.p.manager_a)
+        sheet = load_workbook(io.BytesIO(self.client.get("/reviews/export.xlsx?since=2026-01-01").content)).active
+        header = [c.value for c in sheet[1]]
+        values = dict(zip(header, [c.value for c in sheet[2]]))
+        self.assertEqual((values["满意度（交换接口）"], values["满意度（GB/T 39046）"], values["评价内容"]), (1, 5, "排队太久"))
+        self.assertEqual(self.client.get("/reviews/export.xlsx?since=bad").status_code, 400)
