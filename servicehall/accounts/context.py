@@ -20,6 +20,7 @@ NAV = [
     ("窗口叫号", "queueing:terminal", _roles(Role.MANAGER, Role.STAFF)),
     ("办件", "cases:list", _roles(*BUSINESS)),
     ("差评整改", "reviews:rectifications", _roles(*BUSINESS)),
+    ("好差评统计", "reviews:figures", _roles(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)),
     ("综合资讯台", "guide:desk", _roles(*BUSINESS)),
     ("工作日历", "workcalendar:calendar", _roles(*BUSINESS)),
     ("首问登记", "inquiries:list", _roles(Role.MANAGER, Role.STAFF, Role.BUREAU, Role.CITY_BUREAU)),

@@ -1,16 +1,25 @@
 """Reads of reviews: the pad's pending service, rectification lists, masked displays."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.masking import mask_name
 from servicehall.queueing.models import TicketEvent
 
-from .models import EXCHANGE_CODE, GBT39046_CODE, EvaluationPad, Level, Rectification, RectificationStatus, Review
+from .models import (
+    BAD_LEVELS,
+    EXCHANGE_CODE,
+    GBT39046_CODE,
+    EvaluationPad,
+    Level,
+    Rectification,
+    RectificationStatus,
+    Review,
+)
 
 
 def pad_by_key(key: str) -> EvaluationPad | None:
@@ -89,3 +98,47 @@ def exchange_row(review) -> dict:
         "department_uscc": review.center.department.credit_code if review.center.department_id else "",
         "handler": review.staff.display_name if review.staff_id else "",
     }
+
+
+GROUPS = {  # figure grouping → (review field, label field, Chinese name)
+    "window": ("window_id", "window__number", "窗口"),
+    "staff": ("staff_id", "staff__full_name", "窗口人员"),
+    "item": ("item_id", "item__name", "事项"),
+    "center": ("center_id", "center__name", "分中心"),
+    "district": ("center__district_id", "center__district__name", "区县"),
+}
+
+
+def review_figures(user, group: str, start: date, end: date, today: date) -> list[dict]:
+    """Per window, staff member, item, centre or district, over [start, end]: reviews, share of
+    each level, satisfaction and bad-review rates, and for bad reviews the rectification
+    on-time and call-back rates. Reviews taken out by an appeal are not counted."""
+    key, label, _ = GROUPS[group]
+    tz = timezone.get_current_timezone()
+    reviews = Review.objects.for_user(user).filter(
+        excluded=False, created_at__gte=datetime.combine(start, time.min, tzinfo=tz),
+        created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+    levels = {f"l{level}": Count("id", filter=Q(level=level)) for level in Level.values}
+    rows = (reviews.values(key, label).annotate(
+        total=Count("id"), bad=Count("id", filter=Q(level__in=BAD_LEVELS)),
+        called_back=Count("id", filter=Q(level__in=BAD_LEVELS, rectification__called_back_at__isnull=False)),
+        on_time=Count("id", filter=Q(level__in=BAD_LEVELS, rectification__status=RectificationStatus.CLOSED,
+                                     rectification__closed_on__lte=F("rectification__deadline"))),
+        due=Count("id", filter=Q(level__in=BAD_LEVELS) & (Q(rectification__status=RectificationStatus.CLOSED)
+                                                             | Q(rectification__deadline__lt=today))),
+        **levels).order_by(label))
+    figures = []
+    for row in rows:
+        total, bad = row["total"], row["bad"]
+        figures.append({
+            "name": str(row[label]) if row[label] is not None else "（未关联）", "total": total, "bad": bad,
+            "levels": [row[f"l{level}"] for level in Level.values],
+            "shares": [_rate(row[f"l{level}"], total) for level in Level.values],
+            "satisfaction_rate": _rate(total - bad, total), "bad_rate": _rate(bad, total),
+            "on_time_rate": _rate(row["on_time"], row["due"]), "callback_rate": _rate(row["called_back"], bad),
+        })
+    return figures
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

@@ -11,5 +11,6 @@ urlpatterns = [
     path("t/<str:token>/rectification", views.rate_rectification, name="rate_rectification"),
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("export.xlsx", views.export_xlsx, name="export"),
+    path("figures/", views.figures, name="figures"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
 ]

@@ -146,3 +146,48 @@ def export_xlsx(request):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="reviews-{timezone.localdate():%Y%m%d}.xlsx"'
     return response
+
+
+FIGURE_COLUMNS = ["名称", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "满意率%", "差评率%",
+                  "整改按时率%", "回访率%"]
+
+
+@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
+@require_safe
+def figures(request):
+    """好差评 figures per window, staff member, item, centre or district over a period; as a
+    table, as charts, and as an Excel workbook (`export=xlsx`)."""
+    today = timezone.localdate()
+    group = request.GET.get("group") if request.GET.get("group") in selectors.GROUPS else "center"
+    try:
+        start = date.fromisoformat(request.GET.get("start") or f"{today:%Y-%m}-01")
+        end = date.fromisoformat(request.GET.get("end") or today.isoformat())
+    except ValueError:
+        messages.error(request, "日期格式应为YYYY-MM-DD")
+        start, end = today.replace(day=1), today
+    if start > end:
+        messages.error(request, "结束日期不能早于开始日期")
+        start, end = end, start
+    rows = selectors.review_figures(request.user, group, start, end, today)
+    table = [[r["name"], r["total"], *reversed(r["levels"]), r["satisfaction_rate"], r["bad_rate"], r["on_time_rate"],
+              r["callback_rate"]] for r in rows]
+    if request.GET.get("export") == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "好差评统计"
+        sheet.append([f"{start:%Y-%m-%d}至{end:%Y-%m-%d}，按{selectors.GROUPS[group][2]}"])
+        sheet.append(FIGURE_COLUMNS)
+        for row in table:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(buffer.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+        return response
+    chart = {"names": [r["name"] for r in rows], "satisfaction": [r["satisfaction_rate"] for r in rows],
+             "bad": [r["bad_rate"] for r in rows], "levels": [label for _, label in reversed(Level.choices)],
+             "counts": [list(reversed(r["levels"])) for r in rows]}
+    return render(request, "reviews/figures.html", {
+        "table": table, "columns": FIGURE_COLUMNS, "chart": chart, "group": group, "start": start, "end": end,
+        "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()]})

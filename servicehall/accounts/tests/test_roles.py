@@ -10,20 +10,20 @@ from servicehall.workcalendar.models import CalendarDay, CalendarYear
 
 PAGES = ["/", "/org/centers/", "/org/centers/new/", "/calendar/", "/audit/", "/accounts/security/",
          "/accounts/users/", "/admin/", "/catalog/", "/inquiries/", "/guide/desk/", "/queue/window/", "/cases/",
-         "/cases/new/", "/reviews/rectifications/"]
+         "/cases/new/", "/reviews/rectifications/", "/reviews/figures/"]
 SUB_PAGES = {"/org/centers/new/", "/cases/new/"}  # reached from a page's button, not from the navigation
 ADMIN_LOGIN = 302  # the admin site sends everyone but the system admin to its own login
 
-# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications
+# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures
 TABLE = [
-    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200),
-    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200),
-    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200),
-    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200),
-    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403),
-    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403),
+    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403),
+    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),
+    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),
+    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200),
+    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),
 ]
 ADMIN_INDEX_MARK = 'href="/admin/accounts/user/"'  # the index lists the user model; the login page does not
 

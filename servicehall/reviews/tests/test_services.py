@@ -181,3 +181,40 @@ class ConcurrentReviewTests(TransactionTestCase):
         self.assertEqual(Review.objects.count(), 1)
         review = Review.objects.get()
         self.assertEqual(Rectification.objects.count(), 1 if review.level == 1 else 0)
+
+
+class FigureTests(PersonaTestCase):
+    def test_rates_per_window_and_centre_leave_out_accepted_appeals(self):
+        import io
+
+        from openpyxl import load_workbook
+
+        from servicehall.reviews.selectors import review_figures
+
+        levels = [5, 4, 3, 2, 1, 1]
+        reviews = []
+        for n, level in enumerate(levels):
+            ticket = finished_ticket(self.p, at(20, 9 + n))
+            reviews.append(review_submit(ticket=ticket, level=level, channel=4, now=at(20, 9 + n)))
+        rectification = reviews[3].rectification
+        for to in ("called_back", "verified", "rectified", "closed"):
+            rectification_advance(actor=self.p.manager_a, rectification=rectification, to=to, text="已办", now=at(23))
+        appeal = appeal_file(actor=self.p.manager_a, review=reviews[5], reason="误评")
+        appeal_decide(actor=self.p.bureau, appeal=appeal, accept=True, reason="核实误评")
+        rows = review_figures(self.p.manager_a, "window", date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 26))
+        self.assertEqual(len(rows), 1)
+        row = rows[0]
+        self.assertEqual((row["total"], row["bad"], row["levels"]), (5, 2, [1, 1, 1, 1, 1]))
+        self.assertEqual((row["satisfaction_rate"], row["bad_rate"], row["callback_rate"]), (60.0, 40.0, 50.0))
+        self.assertEqual(row["on_time_rate"], 100.0)  # the open one is not yet due
+        self.assertEqual(review_figures(self.p.manager_b, "center", date(2026, 11, 1), date(2026, 11, 30),
+                                        date(2026, 11, 26)), [])
+        self.client.force_login(self.p.bureau)
+        page = self.client.get("/reviews/figures/", {"group": "center", "start": "2026-11-01", "end": "2026-11-30"})
+        self.assertContains(page, "echarts.min.js")
+        self.assertContains(page, self.p.center_a.name)
+        book = load_workbook(io.BytesIO(self.client.get("/reviews/figures/", {
+            "group": "staff", "start": "2026-11-01", "end": "2026-11-30", "export": "xlsx"}).content))
+        sheet = book.active
+        self.assertEqual([c.value for c in sheet[2]][:3], ["名称", "评价数", "非常满意"])
+        self.assertEqual([c.value for c in sheet[3]][1:4], [5, 1, 1])
