@@ -255,6 +255,11 @@ def _next_waiting(window: Window, now: datetime) -> Ticket | None:
     return rare
 
 
+# Called after the commit of every finished ticket, with the ticket (higher layers register:
+# the review invitation by SMS). Kept as a list so queueing never imports them.
+TICKET_FINISHED_HOOKS: list = []
+
+
 def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=None, event_window_id=None, note="",
                 **fields) -> bool:
     """Compare-and-set the ticket's status (plus `fields`) and record the event; False when
@@ -269,6 +274,9 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
     for name, value in fields.items():
         setattr(ticket, name, value)
     hall_changed()
+    if to == TicketStatus.DONE:
+        for hook in TICKET_FINISHED_HOOKS:
+            transaction.on_commit(lambda hook=hook: hook(ticket))
     return True
 
 

@@ -17,6 +17,7 @@ from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.lib.sms import send_sms
 from servicehall.org.selectors import visible_center_ids
 from servicehall.queueing.models import Ticket, TicketEvent, TicketStatus
 from servicehall.workcalendar.selectors import get_calendar
@@ -230,3 +231,12 @@ def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: date
     audit_record(actor=actor, action="appeal.accept" if accept else "appeal.reject", obj=appeal, center=appeal.center,
                  after={"reason": reason[:200]}, now=now)
     return appeal
+
+
+def invite_by_sms(ticket: Ticket) -> None:
+    """After a finished ticket with a phone number: the SMS link to rate it later (channel 7)."""
+    if not ticket.phone:
+        return
+    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+    send_sms(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结，欢迎在"
+                           f"{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{base}/reviews/t/{ticket.token}/?via=sms")

@@ -45,14 +45,16 @@ def pad_state(request, key: str):
 
 @require_http_methods(["GET", "POST"])
 def ticket_review(request, token: str):
-    """The QR code's page: the citizen rates a finished ticket (within the review window)."""
+    """The QR code's page (and the SMS link, `?via=sms`): the citizen rates a finished ticket
+    within the review window."""
     ticket = get_object_or_404(Ticket.objects.select_related("category", "window"), token=token)
     done = getattr(ticket, "review", None)
     error = None
     if request.method == "POST" and done is None:
         try:
             done = services.review_submit(
-                ticket=ticket, level=request.POST.get("level"), channel=Channel.QR, comment=request.POST.get("comment", ""),
+                ticket=ticket, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
+                channel=Channel.SMS if request.GET.get("via") == "sms" else Channel.QR,
                 reasons=request.POST.getlist("reasons"),
                 indicators={k: request.POST.get(k) for k in ("efficiency", "competence", "attitude")})
         except ServiceError as exc:

@@ -124,3 +124,16 @@ class ReviewPageTests(PersonaTestCase):
         values = dict(zip(header, [c.value for c in sheet[2]]))
         self.assertEqual((values["满意度（交换接口）"], values["满意度（GB/T 39046）"], values["评价内容"]), (1, 5, "排队太久"))
         self.assertEqual(self.client.get("/reviews/export.xlsx?since=bad").status_code, 400)
+
+    def test_a_finished_ticket_with_a_phone_gets_the_sms_link_and_rates_through_it(self):
+        from servicehall.lib.sms import LoggingBackend
+
+        LoggingBackend.sent.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        phone, text = LoggingBackend.sent[-1]
+        link = f"/reviews/t/{self.ticket.token}/?via=sms"
+        self.assertEqual(phone, "13800138000")
+        self.assertIn(link, text)
+        self.client.post(link, {"level": "5"})
+        self.assertEqual(Review.objects.get().channel, 7)
