@@ -12,6 +12,8 @@ from servicehall.audit.selectors import events_for_user
 from servicehall.cases.models import OPEN_STATUSES, Case
 from servicehall.cases.selectors import light_counts, open_cases_for_clerk
 from servicehall.inquiries.selectors import overdue_for
+from servicehall.reviews.models import Appeal, AppealStatus, RectificationStatus
+from servicehall.reviews.selectors import rectifications_for
 from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
 from servicehall.workcalendar.models import CalendarYear
@@ -66,11 +68,14 @@ def home_view(request):
             template="home/manager.html", centers=centers_overview(user),
             gaps=windows_without_post(user), recent=events_for_user(user)[:10],
             overdue_inquiries=overdue_for(user, now), case_lights=_case_lights(user, today),
+            rectifications=rectifications_for(user).exclude(status=RectificationStatus.CLOSED)[:10],
         )
     elif user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP}:
         context.update(
             template="home/bureau.html", centers=centers_overview(user), gaps=windows_without_post(user),
             read_only=user.role == Role.LEADERSHIP, case_lights=_case_lights(user, today),
+            overdue_rectifications=rectifications_for(user, overdue=True).count(),
+            pending_appeals=Appeal.objects.for_user(user).filter(status=AppealStatus.PENDING).count(),
         )
     elif user.role == Role.AUDITADMIN:
         context.update(

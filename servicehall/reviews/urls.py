@@ -12,5 +12,6 @@ urlpatterns = [
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("export.xlsx", views.export_xlsx, name="export"),
     path("figures/", views.figures, name="figures"),
+    path("appeals/", views.appeals, name="appeals"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
 ]

@@ -17,7 +17,7 @@ from servicehall.queueing.models import Ticket
 from servicehall.web import role_required
 
 from . import selectors, services
-from .models import BAD_REASONS, Channel, Level, RaterVerdict, Rectification, RectificationStatus
+from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus
 
 READERS = role_required(Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
 NEXT_STEP = {RectificationStatus.OPEN: (RectificationStatus.CALLED_BACK, "回访情况", "登记回访"),
@@ -193,3 +193,23 @@ def figures(request):
     return render(request, "reviews/figures.html", {
         "table": table, "columns": FIGURE_COLUMNS, "chart": chart, "group": group, "start": start, "end": end,
         "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()]})
+
+
+@role_required(Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def appeals(request):
+    """申诉复核: the bureau accepts or rejects each pending appeal with its opinion; managers
+    follow their centres' appeals here."""
+    if request.method == "POST":
+        appeal = get_object_or_404(Appeal.objects.for_user(request.user), pk=request.POST.get("appeal") or 0)
+        try:
+            services.appeal_decide(actor=request.user, appeal=appeal, accept=request.POST.get("decision") == "accept",
+                                   reason=request.POST.get("reason", ""))
+            messages.success(request, "已复核。")
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("reviews:appeals")
+    rows = Appeal.objects.for_user(request.user).select_related("review__window", "center", "filed_by")[:300]
+    return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": request.user.role in services.BUREAU_ROLES})

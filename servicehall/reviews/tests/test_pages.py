@@ -137,3 +137,29 @@ class ReviewPageTests(PersonaTestCase):
         self.assertIn(link, text)
         self.client.post(link, {"level": "5"})
         self.assertEqual(Review.objects.get().channel, 7)
+
+    def test_the_bureau_decides_appeals_on_its_page(self):
+        from servicehall.reviews.services import appeal_file
+
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 1, "channel": 4}, HTTP_X_PAD_KEY=self.pad.key)
+        appeal = appeal_file(actor=self.p.manager_a, review=Review.objects.get(), reason="评价人未在本窗口办事")
+        self.client.force_login(self.p.manager_a)
+        page = self.client.get("/reviews/appeals/")
+        self.assertContains(page, "评价人未在本窗口办事")
+        self.assertNotContains(page, 'value="accept"')
+        self.client.force_login(self.p.bureau)
+        self.client.post("/reviews/appeals/", {"appeal": appeal.pk, "decision": "accept", "reason": ""})
+        self.assertFalse(Review.objects.get().excluded)  # the opinion is required
+        self.client.post("/reviews/appeals/", {"appeal": appeal.pk, "decision": "accept", "reason": "核实为误评"})
+        self.assertTrue(Review.objects.get().excluded)
+        self.client.force_login(self.p.manager_b)
+        self.assertNotContains(self.client.get("/reviews/appeals/"), "评价人未在本窗口办事")
+
+    def test_home_pages_show_open_rectifications_and_the_bureaus_counts(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 2, "channel": 4}, HTTP_X_PAD_KEY=self.pad.key)
+        self.client.force_login(self.p.manager_a)
+        self.assertContains(self.client.get("/"), "不满意 · 1号窗口")
+        self.client.force_login(self.p.bureau)
+        self.assertContains(self.client.get("/"), "待复核申诉 0")
