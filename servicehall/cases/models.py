@@ -106,6 +106,8 @@ class Case(models.Model):
     ticket = models.ForeignKey("queueing.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
                                verbose_name="排队号")
     created_at = models.DateTimeField("收件时间")
+    # The applicant's key to this case's evaluation page (QR on the receipt, the SMS link).
+    review_token = models.CharField(max_length=24, unique=True, null=True, blank=True)
 
     objects = CenterOwnedQuerySet.as_manager()
 

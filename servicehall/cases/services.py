@@ -8,6 +8,7 @@ on the day of receipt (Art. 32, `cases_deem_accepted`); suspension time is not c
 one extension (Art. 42); delivery within 10 working days of the decision (Art. 44).
 """
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -210,7 +211,8 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         joint=len(chosen) > 1, instant=all(v.case_type == "instant" for v in versions),
         promised_days=max(v.promised_days for v in versions),
         steps=[s.model_dump() for s in contents[0].steps] if len(chosen) == 1 and contents[0].steps else DEFAULT_STEPS,
-        received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now)
+        received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now,
+        review_token=secrets.token_urlsafe(12))
     case_items = CaseItem.objects.bulk_create(CaseItem(case=case, item=i, version=i.current_version, position=n)
                                               for n, i in enumerate(chosen, 1))
     case_materials = CaseMaterial.objects.bulk_create(
@@ -426,6 +428,11 @@ def case_deny(*, actor, case: Case, reason: str, now: datetime | None = None) ->
     return _decide(case, CaseStatus.DENIED, actor=actor, now=now, reason=reason, action="deny")
 
 
+# Called after the commit of every completed case (higher layers register: the review
+# invitation by SMS). Kept as a list so cases never imports them.
+CASE_COMPLETED_HOOKS: list = []
+
+
 @transaction.atomic
 def case_complete(*, actor, case: Case, now: datetime | None = None) -> Case:
     """办结: after the decision (or on the spot for 即办件), never while the bill is unpaid."""
@@ -440,7 +447,10 @@ def case_complete(*, actor, case: Case, now: datetime | None = None) -> Case:
     fields = {"completed_on": today}
     if case.status == CaseStatus.ACCEPTED:
         fields |= {"decided_on": today, "delivery_due": _due(today, settings.SH_CASE_DELIVERY_DAYS).due}
-    return _transition(case, CaseStatus.COMPLETED, actor=actor, action="complete", step="办结", now=now, **fields)
+    case = _transition(case, CaseStatus.COMPLETED, actor=actor, action="complete", step="办结", now=now, **fields)
+    for hook in CASE_COMPLETED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(case))
+    return case
 
 
 @transaction.atomic

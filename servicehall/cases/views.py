@@ -6,6 +6,7 @@ Each page parses input, calls one service and renders."""
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from openpyxl import Workbook
 
 from servicehall.accounts.models import Role, User
+from servicehall.catalog.views.guide import qr_svg
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.errors import Forbidden, NotFound, ServiceError
 from servicehall.lib.masking import mask_identity
@@ -233,6 +235,11 @@ def document_view(request, number: str, kind: str):
                "today": timezone.localdate()}
     if kind == "receipt" and case.accepted_on is None:
         raise Http404("该办件尚未受理")
+    if kind == "receipt" and case.review_token:
+        # The applicant scans it to follow up and, once completed, to rate the service (reviews app).
+        path = f"/reviews/c/{case.review_token}/"
+        base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+        context["review_qr"] = qr_svg(f"{base}{path}" if base else request.build_absolute_uri(path))
     if kind == "notice":
         notice = case.notices.order_by("-issued_at", "-id").first()
         if notice is None:

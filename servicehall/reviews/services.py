@@ -240,3 +240,12 @@ def invite_by_sms(ticket: Ticket) -> None:
     base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
     send_sms(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结，欢迎在"
                            f"{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{base}/reviews/t/{ticket.token}/?via=sms")
+
+
+def invite_case_by_sms(case: Case) -> None:
+    """After a completed case: the SMS link to rate it later (channel 7)."""
+    if not case.review_token:
+        return
+    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+    send_sms(case.applicant_phone, f"您的办件{case.number}已办结，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价："
+                                   f"{base}/reviews/c/{case.review_token}/?via=sms")

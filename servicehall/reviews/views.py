@@ -7,11 +7,13 @@ from datetime import date, datetime, time
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from openpyxl import Workbook
 
 from servicehall.accounts.models import Role
+from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import NotFound, ServiceError
 from servicehall.queueing.models import Ticket
 from servicehall.web import role_required
@@ -48,20 +50,34 @@ def ticket_review(request, token: str):
     """The QR code's page (and the SMS link, `?via=sms`): the citizen rates a finished ticket
     within the review window."""
     ticket = get_object_or_404(Ticket.objects.select_related("category", "window"), token=token)
-    done = getattr(ticket, "review", None)
+    return _review_page(request, ticket=ticket, title=ticket.number, finished=ticket.status == "done",
+                        rate_url=reverse("reviews:rate_rectification", args=[ticket.token]))
+
+
+@require_http_methods(["GET", "POST"])
+def case_review(request, token: str):
+    """The same for a case: the QR on the receipt and the SMS sent when it is completed."""
+    case = get_object_or_404(Case, review_token=token)
+    return _review_page(request, case=case, title=f"办件 {case.number}",
+                        finished=case.status in (CaseStatus.COMPLETED, CaseStatus.DELIVERED), rate_url=None)
+
+
+def _review_page(request, *, title: str, finished: bool, rate_url, ticket=None, case=None):
+    subject = ticket or case
+    done = getattr(subject, "review", None)
     error = None
     if request.method == "POST" and done is None:
         try:
             done = services.review_submit(
-                ticket=ticket, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
+                ticket=ticket, case=case, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
                 channel=Channel.SMS if request.GET.get("via") == "sms" else Channel.QR,
                 reasons=request.POST.getlist("reasons"),
                 indicators={k: request.POST.get(k) for k in ("efficiency", "competence", "attitude")})
         except ServiceError as exc:
             error = exc.message
-    return render(request, "reviews/ticket.html", {"ticket": ticket, "review": done, "error": error,
-                                                   "levels": Level.choices, "reasons": BAD_REASONS,
-                                                   "posted": request.POST})
+    return render(request, "reviews/ticket.html", {"title": title, "finished": finished, "review": done,
+                                                   "error": error, "levels": Level.choices, "reasons": BAD_REASONS,
+                                                   "posted": request.POST, "rate_url": rate_url})
 
 
 @READERS

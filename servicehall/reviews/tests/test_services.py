@@ -218,3 +218,24 @@ class FigureTests(PersonaTestCase):
         sheet = book.active
         self.assertEqual([c.value for c in sheet[2]][:3], ["名称", "评价数", "非常满意"])
         self.assertEqual([c.value for c in sheet[3]][1:4], [5, 1, 1])
+
+
+class CaseReviewLinkTests(PersonaTestCase):
+    def test_the_receipt_carries_the_cases_review_qr_and_the_sms_arrives_on_completion(self):
+        from servicehall.lib.sms import LoggingBackend
+
+        item = publish(self.p, item_data("法律援助申请"))
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[m for n, m in materials(item).items() if n != "其他说明材料"])
+        self.client.force_login(self.p.staff_a)
+        self.assertContains(self.client.get(f"/cases/{case.number}/print/receipt/"), 'id="review-qr"')
+        page = f"/reviews/c/{case.review_token}/"
+        self.assertContains(self.client.get(page), "办结后即可在此评价")
+        case_approve(actor=self.p.staff_a, case=case)
+        LoggingBackend.sent.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            case_complete(actor=self.p.staff_a, case=case)
+        self.assertIn(f"{page}?via=sms", LoggingBackend.sent[-1][1])
+        self.client.post(f"{page}?via=sms", {"level": "4"})
+        review = Review.objects.get()
+        self.assertEqual((review.case, review.channel, review.item), (case, 7, item))
