@@ -14,5 +14,6 @@ urlpatterns = [
     path("export.xlsx", views.export_xlsx, name="export"),
     path("figures/", views.figures, name="figures"),
     path("appeals/", views.appeals, name="appeals"),
+    path("mine/", views.my_reviews, name="mine"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
 ]

@@ -19,7 +19,7 @@ from servicehall.queueing.models import Ticket
 from servicehall.web import role_required
 
 from . import selectors, services
-from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus
+from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus, Review
 
 READERS = role_required(Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
 NEXT_STEP = {RectificationStatus.OPEN: (RectificationStatus.CALLED_BACK, "回访情况", "登记回访"),
@@ -229,3 +229,13 @@ def appeals(request):
         return redirect("reviews:appeals")
     rows = Appeal.objects.for_user(request.user).select_related("review__window", "center", "filed_by")[:300]
     return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": request.user.role in services.BUREAU_ROLES})
+
+
+@role_required(Role.STAFF, Role.MANAGER)
+@require_safe
+def my_reviews(request):
+    """The reviews of the services the user gave: level, indicators, reasons and comment, never
+    who gave them."""
+    rows = Review.objects.for_user(request.user).filter(staff=request.user, excluded=False) \
+        .select_related("window", "ticket", "case")[:200]
+    return render(request, "reviews/mine.html", {"rows": rows})

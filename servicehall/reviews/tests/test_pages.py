@@ -163,3 +163,15 @@ class ReviewPageTests(PersonaTestCase):
         self.assertContains(self.client.get("/"), "不满意 · 1号窗口")
         self.client.force_login(self.p.bureau)
         self.assertContains(self.client.get("/"), "待复核申诉 0")
+
+    def test_staff_see_their_own_reviews_but_not_who_gave_them(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        self.post_review({"ticket": self.ticket.pk, "level": 2, "channel": 4, "comment": "有点慢"},
+                         HTTP_X_PAD_KEY=self.pad.key)
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get("/reviews/mine/")
+        self.assertContains(page, "有点慢")
+        self.assertNotContains(page, "13800138000")
+        self.assertNotContains(page, "138****8000")
+        self.client.force_login(self.p.staff_b)
+        self.assertNotContains(self.client.get("/reviews/mine/"), "有点慢")
