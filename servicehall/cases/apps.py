@@ -8,7 +8,9 @@ class CasesConfig(AppConfig):
     def ready(self):
         from servicehall.audit.actions import register
         from servicehall.audit.management.commands.run_workers import WORKER_TASKS
+        from servicehall.org.demo import register_demo_step
 
+        from .demo import load_demo_cases
         from .services import cases_deem_accepted
 
         register({
@@ -18,3 +20,4 @@ class CasesConfig(AppConfig):
             "case.deliver": "送达结果", "case.pay": "缴费", "case.waive": "减免收费", "case.view": "查看申请人信息",
         }, groups={"case": "办件"})
         WORKER_TASKS.append(("cases_deem_accepted", cases_deem_accepted))
+        register_demo_step(load_demo_cases)

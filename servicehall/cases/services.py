@@ -8,6 +8,7 @@ on the day of receipt (Art. 32, `cases_deem_accepted`); suspension time is not c
 one extension (Art. 42); delivery within 10 working days of the decision (Art. 44).
 """
 
+import logging
 import secrets
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,7 @@ from django.utils import timezone
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
-from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
 from servicehall.lib.workdays import DueDate
 from servicehall.org.models import ServiceCenter, Window
@@ -42,6 +43,8 @@ from .models import (
     MaterialState,
     OneTimeNotice,
 )
+
+logger = logging.getLogger(__name__)
 
 OPERATOR_ROLES = {Role.STAFF, Role.MANAGER}
 HEAD_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}  # may approve an extension (the body's head)
@@ -291,7 +294,9 @@ def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: d
             deemed: bool = False) -> Case:
     accepted_on = on or _today(now)
     due = _due(accepted_on, 0 if case.instant else case.promised_days)
-    _bill_create(case, fees or {})
+    # The law accepts a deemed case whether or not a clerk set the amounts of fees charged by a
+    # standard: its bill then holds the fixed fees only, and the clerk records the rest on paper.
+    _bill_create(case, fees or {}, skip_unpriced=deemed)
     reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
     return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
                        accepted_on=accepted_on, due_date=due.due, calendar_confirmed=due.confirmed,
@@ -332,11 +337,12 @@ def cases_deem_accepted(now: datetime | None = None) -> int:
     for case in Case.objects.filter(status=CaseStatus.RECEIVED).select_related("center").order_by("received_on"):
         if calendar.workdays_between(case.received_on, today) <= limit:
             break
-        with transaction.atomic():
-            try:
+        try:
+            with transaction.atomic():
                 _accept(case, actor=None, now=now, on=case.received_on, deemed=True)
-            except Conflict:
-                continue
+        except ServiceError:  # changed meanwhile: the next sweep sees it again; the others go on
+            logger.exception("Deemed acceptance of case %s failed", case.number)
+            continue
         count += 1
     return count
 
@@ -463,7 +469,7 @@ def case_deliver(*, actor, case: Case, now: datetime | None = None) -> Case:
 
 # --- the one bill ---------------------------------------------------------------------------
 
-def _bill_create(case: Case, amounts: dict) -> ConsolidatedBill | None:
+def _bill_create(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> ConsolidatedBill | None:
     """All fees of all items on one bill. Fixed fees come from the catalogue; a fee charged by
     a standard needs its amount (`fees`: {fee id: amount}); nothing the catalogue does not
     list can be charged."""
@@ -481,11 +487,15 @@ def _bill_create(case: Case, amounts: dict) -> ConsolidatedBill | None:
     lines = []
     for fee in fees:
         amount = fee.amount if fee.amount is not None else given.get(fee.pk)
+        if amount is None and skip_unpriced:
+            continue
         if amount is None:
             raise Invalid(f"收费金额：请按收费标准填写“{fee.name}”的金额", field="fees")
         if amount < 0 or amount.as_tuple().exponent < -2:
             raise Invalid(f"收费金额：“{fee.name}”的金额应为非负数，最多两位小数", field="fees")
         lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
+    if not lines:
+        return None
     bill = ConsolidatedBill.objects.create(case=case, center_id=case.center_id, total=sum(line.amount for line in lines))
     for line in lines:
         line.bill = bill

@@ -111,6 +111,18 @@ class AcceptanceTests(CaseTestCase):
         self.assertIn("即为受理", case.transitions.get(action="accept").reason)
         self.assertEqual(cases_deem_accepted(now=at(2026, 10, 14)), 0)
 
+    def test_a_deemed_case_is_accepted_even_when_a_fee_waits_for_its_amount(self):
+        case = self.submit(at(2026, 11, 2), items=[self.notary], present=())
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[self.notary_materials["身份证明"]],
+                               now=at(2026, 11, 2))
+        blocked = self.submit(at(2026, 11, 3), present=("申请表",))  # a later one must not wait behind it
+        case_supplement(actor=self.p.staff_a, case=blocked, materials=[self.aid_materials["收入状况证明"]],
+                        now=at(2026, 11, 3))
+        self.assertEqual(cases_deem_accepted(now=at(2026, 11, 11)), 2)
+        case.refresh_from_db()
+        self.assertEqual((case.status, case.deemed_accepted), (CaseStatus.ACCEPTED, True))
+        self.assertEqual([line.name for line in case.bill.lines.all()], ["公证费"])  # the fixed fee only
+
     def test_refusal_needs_a_written_reason(self):
         case = self.submit(at(2026, 11, 26), present=("申请表",))
         with self.assertRaises(Invalid) as raised:
