@@ -13,7 +13,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from openpyxl import Workbook
 
 from servicehall.accounts.models import Role, User
 from servicehall.catalog.views.guide import qr_svg
@@ -22,12 +21,12 @@ from servicehall.lib.errors import Forbidden, NotFound, ServiceError
 from servicehall.lib.masking import mask_identity
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import visible_center_ids
-from servicehall.web import role_required
+from servicehall.web import role_required, xlsx_response
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
 from .forms import ApplicantForm, CaseFilterForm, StatusLookupForm
-from .models import BillStatus, Case, CaseStatus, MaterialState
+from .models import BillStatus, Case, CaseStatus, Light, MaterialState
 from .selectors import case_document, case_for_user, case_list, open_cases_for_clerk
 
 READER_ROLES = (Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
@@ -83,7 +82,7 @@ def _export(kind: str, rows, today, calendar) -> HttpResponse:
     rows = rows.prefetch_related("items__version")
     table = [[c.number, c.center.name, "、".join(ci.version.name for ci in c.items.all()), c.applicant_name,
               mask_identity(c.applicant_id), c.get_status_display(), c.received_on, c.accepted_on or "", c.due_date or "",
-              {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "paused": "挂起"}.get(c.light(today, calendar), ""),
+              dict(Light.choices).get(c.light(today, calendar), ""),
               c.clerk.display_name] for c in rows]
     if kind == "csv":
         buffer = io.StringIO()
@@ -92,19 +91,9 @@ def _export(kind: str, rows, today, calendar) -> HttpResponse:
         writer.writerow(EXPORT_COLUMNS)
         writer.writerows([[str(v) for v in row] for row in table])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "办件"
-        sheet.append(EXPORT_COLUMNS)
-        for row in table:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.{kind}"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.csv"'
+        return response
+    return xlsx_response("办件", [EXPORT_COLUMNS, *table], f"cases-{today:%Y%m%d}.xlsx")
 
 
 def _receiving_center(user, code: str | None) -> ServiceCenter:

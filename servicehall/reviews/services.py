@@ -235,17 +235,16 @@ def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: date
 
 def invite_by_sms(ticket: Ticket) -> None:
     """After a finished ticket with a phone number: the SMS link to rate it later (channel 7)."""
-    if not ticket.phone:
-        return
-    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-    send_sms(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结，欢迎在"
-                           f"{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{base}/reviews/t/{ticket.token}/?via=sms")
+    _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结", f"/reviews/t/{ticket.token}/")
 
 
 def invite_case_by_sms(case: Case) -> None:
     """After a completed case: the SMS link to rate it later (channel 7)."""
-    if not case.review_token:
-        return
-    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-    send_sms(case.applicant_phone, f"您的办件{case.number}已办结，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价："
-                                   f"{base}/reviews/c/{case.review_token}/?via=sms")
+    if case.review_token:
+        _invite(case.applicant_phone, f"您的办件{case.number}已办结", f"/reviews/c/{case.review_token}/")
+
+
+def _invite(phone: str, what: str, path: str) -> None:
+    if phone:
+        base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+        send_sms(phone, f"{what}，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{base}{path}?via=sms")

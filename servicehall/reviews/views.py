@@ -1,22 +1,20 @@
 """Review pages: the window's evaluation pad, the citizen's QR evaluation of a ticket, and the
 rectification pages of the responsible unit and the bureau."""
 
-import io
 from datetime import date, datetime, time
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from openpyxl import Workbook
 
 from servicehall.accounts.models import Role
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import NotFound, ServiceError
 from servicehall.queueing.models import Ticket
-from servicehall.web import role_required
+from servicehall.web import role_required, xlsx_response
 
 from . import selectors, services
 from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus, Review
@@ -151,19 +149,11 @@ def export_xlsx(request):
                                      tzinfo=timezone.get_current_timezone())
         except ValueError:
             return HttpResponseBadRequest("起始日期格式应为YYYY-MM-DD")
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "好差评"
-    sheet.append([title for _, title in selectors.EXCHANGE_FIELDS])
+    rows = [[title for _, title in selectors.EXCHANGE_FIELDS]]
     for review in selectors.reviews_since(request.user, since)[:50000]:
         row = selectors.exchange_row(review)
-        sheet.append([row[key] for key, _ in selectors.EXCHANGE_FIELDS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="reviews-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+        rows.append([row[key] for key, _ in selectors.EXCHANGE_FIELDS])
+    return xlsx_response("好差评", rows, f"reviews-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 FIGURE_COLUMNS = ["名称", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "满意率%", "差评率%",
@@ -190,19 +180,9 @@ def figures(request):
     table = [[r["name"], r["total"], *reversed(r["levels"]), r["satisfaction_rate"], r["bad_rate"], r["on_time_rate"],
               r["callback_rate"]] for r in rows]
     if request.GET.get("export") == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "好差评统计"
-        sheet.append([f"{start:%Y-%m-%d}至{end:%Y-%m-%d}，按{selectors.GROUPS[group][2]}"])
-        sheet.append(FIGURE_COLUMNS)
-        for row in table:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-        return response
+        heading = [f"{start:%Y-%m-%d}至{end:%Y-%m-%d}，按{selectors.GROUPS[group][2]}"]
+        return xlsx_response("好差评统计", [heading, FIGURE_COLUMNS, *table],
+                             f"review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
     chart = {"names": [r["name"] for r in rows], "satisfaction": [r["satisfaction_rate"] for r in rows],
              "bad": [r["bad_rate"] for r in rows], "levels": [label for _, label in reversed(Level.choices)],
              "counts": [list(reversed(r["levels"])) for r in rows]}
