@@ -121,6 +121,8 @@ class Case(models.Model):
                          condition=Q(status__in=["accepted", "suspended"])),
             models.Index(fields=["center", "status", "due_date"], name="case_center_status_idx"),
             models.Index(fields=["center", "received_on"], name="case_center_received_idx"),
+            # The centre's filtered list: newest first within a status, read in index order.
+            models.Index(fields=["center", "status", "-received_on", "-id"], name="case_center_status_new_idx"),
             models.Index(fields=["status", "received_on"], name="case_received_idx",
                          condition=Q(status="received")),
         ]

@@ -4,9 +4,10 @@ import math
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from servicehall.catalog.models import ItemVersion
 from servicehall.lib.errors import NotFound
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.lib.workdays import WorkCalendar
@@ -63,18 +64,31 @@ def open_cases_for_clerk(user, limit: int = 200):
             .select_related("center").order_by("due_date", "id")[:limit])
 
 
-def light_query(light: str, today: date, calendar: WorkCalendar, promised_values) -> Q:
+def yellow_ranges(max_promised: int) -> list[tuple[int, int, int]]:
+    """(first, last promised days, yellow threshold) runs: the threshold of `light_for` grows
+    with the promised days, so each threshold covers one run of promised values."""
+    runs: list[list[int]] = []
+    for promised in range(max_promised + 1):
+        threshold = max(settings.SH_CASE_YELLOW_DAYS, math.floor(promised * settings.SH_CASE_YELLOW_SHARE))
+        if runs and runs[-1][2] == threshold:
+            runs[-1][1] = promised
+        else:
+            runs.append([promised, promised, threshold])
+    return [tuple(run) for run in runs]
+
+
+def light_query(light: str, today: date, calendar: WorkCalendar, max_promised: int) -> Q:
     """The SQL condition for one light on accepted cases: red and yellow are due-date ranges
-    (yellow's depends on the promised days: one range per distinct value)."""
+    (yellow's per run of promised days with the same threshold, a handful of terms)."""
     running = Q(status=CaseStatus.ACCEPTED)
     if light == Light.PAUSED:
         return Q(status=CaseStatus.SUSPENDED)
     if light == Light.RED:
         return running & Q(due_date__lt=today)
     near = Q()
-    for promised in promised_values:
-        threshold = max(settings.SH_CASE_YELLOW_DAYS, math.floor(promised * settings.SH_CASE_YELLOW_SHARE))
-        near |= Q(promised_days=promised, due_date__lte=calendar.add_workdays(today, threshold).due)
+    for first, last, threshold in yellow_ranges(max_promised):
+        near |= Q(promised_days__gte=first, promised_days__lte=last,
+                  due_date__lte=calendar.add_workdays(today, threshold).due)
     if light == Light.YELLOW:
         return running & Q(due_date__gte=today) & near
     return running & Q(due_date__gte=today) & ~near
@@ -105,8 +119,9 @@ def case_list(user, filters: dict, now=None):
         text = filters["q"].strip()
         cases = cases.filter(Q(number__icontains=text) | Q(applicant_name__icontains=text))
     if filters.get("light"):
-        promised = Case.objects.filter(status=CaseStatus.ACCEPTED).values_list("promised_days", flat=True).distinct()
-        cases = cases.filter(light_query(filters["light"], today, calendar, list(promised)))
+        # Promised days come from the catalogue's versions (a small table), never from scanning cases.
+        max_promised = ItemVersion.objects.aggregate(top=Max("promised_days"))["top"] or 0
+        cases = cases.filter(light_query(filters["light"], today, calendar, max_promised))
     return cases.order_by("-received_on", "-id")
 
 

@@ -199,6 +199,17 @@ class ClockTests(CaseTestCase):
         self.assertTrue(self.submit(at(2026, 12, 1)).calendar_confirmed)
 
     @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
+    def test_the_lists_yellow_ranges_agree_with_light_for(self):
+        from servicehall.cases.selectors import yellow_ranges
+
+        runs = yellow_ranges(60)
+        self.assertEqual(runs[:3], [(0, 14, 2), (15, 19, 3), (20, 24, 4)])
+        for first, last, threshold in runs:
+            for promised in range(first, last + 1):
+                self.assertEqual(light_for(threshold, promised), Light.YELLOW)
+                self.assertEqual(light_for(threshold + 1, promised), Light.GREEN)
+
+    @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
     def test_lights_are_computed_from_the_due_date(self):
         self.assertEqual([light_for(r, 20) for r in (10, 5, 4, 2, 0, -1)],
                          [Light.GREEN, Light.GREEN, Light.YELLOW, Light.YELLOW, Light.YELLOW, Light.RED])
