@@ -126,10 +126,16 @@ class RectificationTests(PersonaTestCase):
         with self.assertRaises(Conflict):
             rectification_rate(rectification=rectification, verdict="dissatisfied")
 
-    def test_an_open_rectification_past_its_deadline_is_overdue(self):
+    def test_an_open_rectification_past_its_deadline_is_overdue_and_listed_for_the_bureau(self):
+        from servicehall.reviews.selectors import rectifications_for
+
         rectification = Rectification.objects.get()
         self.assertFalse(rectification.overdue(date(2026, 12, 17)))
         self.assertTrue(rectification.overdue(date(2026, 12, 18)))
+        self.assertEqual(list(rectifications_for(self.p.bureau, overdue=True, now=at(26))), [])
+        late = datetime(2026, 12, 18, 9, tzinfo=BEIJING)
+        self.assertEqual(list(rectifications_for(self.p.bureau, overdue=True, now=late)), [rectification])
+        self.assertEqual(list(rectifications_for(self.p.manager_b, overdue=True, now=late)), [])
 
     def test_the_call_back_number_is_for_the_units_manager_and_each_look_is_audited(self):
         from servicehall.audit.models import AuditEvent
