@@ -7,15 +7,18 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from servicehall.audit.actions import register
+        from servicehall.org.demo import register_demo_step
         from servicehall.cases.services import CASE_COMPLETED_HOOKS
         from servicehall.queueing.services import TICKET_FINISHED_HOOKS
 
+        from .demo import load_demo_reviews
         from .services import invite_by_sms, invite_case_by_sms
 
         if invite_by_sms not in TICKET_FINISHED_HOOKS:
             TICKET_FINISHED_HOOKS.append(invite_by_sms)
         if invite_case_by_sms not in CASE_COMPLETED_HOOKS:
             CASE_COMPLETED_HOOKS.append(invite_case_by_sms)
+        register_demo_step(load_demo_reviews)
 
         register({
             "rectification.open": "差评生成整改", "rectification.callback": "差评回访", "rectification.verify": "差评核实",
