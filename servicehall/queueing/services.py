@@ -6,7 +6,7 @@ the audit log. Changes to a centre's queue rules, categories and window pauses a
 """
 
 import secrets
-from functools import cache
+from functools import cache, lru_cache
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -178,17 +178,23 @@ def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = Fa
 RARE = "(t.green_channel OR t.slot_start IS NOT NULL OR t.target_window_id IS NOT NULL)"
 
 
-def _queue_sql(*, where: str = "", lock: bool = False) -> str:
+# The calling order (window_queue shows it, call-next takes its head): green channel, then a
+# checked-in appointment whose slot is running, then the window's priority for the category,
+# then arrival.
+QUEUE_ORDER = ("{t}green_channel DESC, CASE WHEN {t}slot_start <= %(now)s AND {t}slot_end > %(now)s THEN 0 ELSE 1 END, "
+               "{rank}, {t}queued_at, {t}id")
+
+
+def _queue_sql(*, where: str = "", lock: bool = False, columns: str = "") -> str:
     ticket, link, category = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, CategoryWindow, TicketCategory))
     return (
-        f"SELECT {select_columns(Ticket, 't')}, COALESCE(cw.priority, 0) AS rank FROM {ticket} t "
+        f"SELECT {columns or select_columns(Ticket, 't')}, COALESCE(cw.priority, 0) AS rank FROM {ticket} t "
         f"LEFT JOIN {link} cw ON cw.category_id = t.category_id AND cw.window_id = %(window)s "
         f"LEFT JOIN {category} c ON c.id = t.category_id "
         f"WHERE t.center_id = %(center)s AND t.day = %(day)s AND t.status = 'waiting' "
         f"AND (t.target_window_id = %(window)s OR (t.target_window_id IS NULL AND cw.id IS NOT NULL AND c.is_active)) "
-        f"{where} ORDER BY t.green_channel DESC, "
-        f"CASE WHEN t.slot_start <= %(now)s AND t.slot_end > %(now)s THEN 0 ELSE 1 END, "
-        f"COALESCE(cw.priority, 0), t.queued_at, t.id LIMIT %(limit)s" + _lock_clause(lock, "t")
+        f"{where} ORDER BY {QUEUE_ORDER.format(t='t.', rank='COALESCE(cw.priority, 0)')} LIMIT %(limit)s"
+        + _lock_clause(lock, "t")
     )
 
 
@@ -205,10 +211,9 @@ def _queue_params(window: Window, now: datetime, limit: int) -> dict:
 
 
 def window_queue(window: Window, now: datetime, *, limit: int = 200) -> list[Ticket]:
-    """The window's waiting tickets in calling order: green channel, then checked-in
-    appointments whose slot is running, then the window's category priority, then arrival
-    (a transferred ticket keeps its place). Tickets transferred to another window are left out.
-    `_next_waiting` finds the first of them the fast way; a test holds the two to the same order."""
+    """The window's waiting tickets in calling order (QUEUE_ORDER); a transferred ticket keeps
+    its place, tickets transferred to another window are left out. Call-next finds the first of
+    them the fast way (`_head_sql`); a test holds the two to the same order."""
     return fetch_models(Ticket, _queue_sql(), _queue_params(window, now, limit), extra=("rank",))
 
 
@@ -216,43 +221,40 @@ def window_queue(window: Window, now: datetime, *, limit: int = 200) -> list[Tic
 WINDOW_LEVELS = HotCache("window_levels", invalidated_by=("queueing.CategoryWindow", "queueing.TicketCategory"))
 
 
-def _window_levels(window: Window) -> list[tuple[int, tuple[int, ...]]]:
+def _window_levels(window: Window) -> tuple[tuple[int, tuple[int, ...]], ...]:
     """(priority, active category ids) of the window, smallest priority number first."""
     def load():
         levels: dict[int, list[int]] = {}
         for category_id, priority in (CategoryWindow.objects.filter(window=window, category__is_active=True)
                                       .values_list("category_id", "priority")):
             levels.setdefault(priority, []).append(category_id)
-        return sorted((p, tuple(ids)) for p, ids in levels.items())
+        return tuple(sorted((p, tuple(ids)) for p, ids in levels.items()))
     return WINDOW_LEVELS.get(window.pk, load)
 
 
-def _next_waiting(window: Window, now: datetime) -> Ticket | None:
-    """The first ticket of `window_queue`, locked, without sorting the whole backlog.
+# What the head of the queue is chosen by (QUEUE_ORDER), and nothing more: the claim reads the rest.
+HEAD_COLUMNS = "t.id, t.green_channel, t.slot_start, t.slot_end, t.queued_at"
 
-    The few tickets that can jump the order (RARE) are ranked with the full order; the plain
-    backlog is read one priority level at a time in arrival order, LIMIT 1, along a partial
-    index. A rare ticket that is neither green nor in its slot still competes on (priority,
-    arrival) with the plain one found; the loser stays locked only until this call commits."""
-    params = _queue_params(window, now, 1)
-    rare = next(iter(fetch_models(Ticket, _queue_sql(where=f"AND {RARE}", lock=True), params, extra=("rank",))), None)
-    if rare is not None and (rare.green_channel or (rare.slot_start and rare.slot_start <= now < rare.slot_end)):
-        return rare
+
+@lru_cache(maxsize=256)  # one per distinct window set-up
+def _head_sql(levels: tuple[tuple[int, tuple[int, ...]], ...], *, gate: str = "") -> str:
+    """The id of the first ticket of `window_queue`, locked, without sorting the whole backlog.
+
+    Candidates: the first of the few tickets that can jump the order (RARE), ranked with the
+    full order, and the first plain ticket of each of the window's priority `levels`, read in
+    arrival order along a partial index, LIMIT 1 each. QUEUE_ORDER then picks among these few.
+    Candidates that lose stay locked only until the claim commits. `gate` is an extra condition
+    on every candidate (the one-statement call-next's "window free and open")."""
     table = connection.ops.quote_name(Ticket._meta.db_table)
-    for priority, categories in _window_levels(window):
-        if rare is not None and rare.rank < priority:
-            return rare
-        plain = next(iter(fetch_models(
-            Ticket, f"SELECT {select_columns(Ticket, 't')} FROM {table} t WHERE t.center_id = %(center)s "
+    parts = [_queue_sql(where=f"AND {RARE} {gate}", lock=True, columns=HEAD_COLUMNS)]
+    for priority, categories in levels:
+        parts.append(
+            f"SELECT {HEAD_COLUMNS}, {priority} AS rank FROM {table} t WHERE t.center_id = %(center)s "
             f"AND t.day = %(day)s AND t.status = 'waiting' AND NOT {RARE} "
-            f"AND t.category_id IN ({', '.join(map(str, categories))}) ORDER BY t.queued_at, t.id LIMIT 1"
-            + _lock_clause(True, "t"), params)), None)
-        if plain is not None:
-            plain.rank = priority
-            if rare is not None and rare.rank == priority and (rare.queued_at, rare.pk) < (plain.queued_at, plain.pk):
-                return rare
-            return plain
-    return rare
+            f"AND t.category_id IN ({', '.join(map(str, categories))}) {gate} ORDER BY t.queued_at, t.id LIMIT 1"
+            + _lock_clause(True, "t"))
+    union = " UNION ALL ".join(f"SELECT * FROM ({part}) c{i}" for i, part in enumerate(parts))
+    return f"SELECT h.id FROM ({union}) h ORDER BY {QUEUE_ORDER.format(t='h.', rank='h.rank')} LIMIT 1"
 
 
 # Called after the commit of every finished ticket, with the ticket (higher layers register:
@@ -280,13 +282,28 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
     return True
 
 
+FINISH_NOTE = "叫下一位时自动结束"
+
+
+def _require_open(window: Window) -> None:
+    if not window.is_active:
+        raise Conflict("该窗口已停用", field="window")
+
+
+def _paused() -> Conflict:
+    return Conflict("窗口已暂停服务，请先恢复服务再叫号", field="window", code="window_paused")
+
+
+def _busy(ticket: Ticket) -> Conflict:
+    return Conflict(f"当前号{ticket.number}尚未办理：请先办结、过号或转移", code="window_busy")
+
+
 def _ready_to_call(window: Window, actor, now: datetime, *, finish_current: bool) -> None:
     """A window calls only when open and free. The ticket it is serving is finished by the
     call (one click to the next citizen); a called ticket that was never started is finished
     too when the clerk says so (`finish_current`: 办结并叫下一位), otherwise it must be
     started, skipped or transferred first, so a no-show is not counted as served."""
-    if not window.is_active:
-        raise Conflict("该窗口已停用", field="window")
+    _require_open(window)
     ticket_table, state_table = (connection.ops.quote_name(m._meta.db_table) for m in (Ticket, WindowState))
     paused_sql = f"(SELECT ws.paused FROM {state_table} ws WHERE ws.window_id = %(window)s)"
     # One statement for the usual case (a current ticket to finish); a second only when there is none.
@@ -300,31 +317,105 @@ def _ready_to_call(window: Window, actor, now: datetime, *, finish_current: bool
             cursor.execute(f"SELECT {paused_sql}", {"window": window.pk})
             paused = cursor.fetchone()[0]
     if paused:
-        raise Conflict("窗口已暂停服务，请先恢复服务再叫号", field="window", code="window_paused")
+        raise _paused()
     today = timezone.localdate(now)
     for ticket in current:
         stale = ticket.day != today
         if ticket.status == TicketStatus.CALLED and not stale and not finish_current:
-            raise Conflict(f"当前号{ticket.number}尚未办理：请先办结、过号或转移", code="window_busy")
+            raise _busy(ticket)
         to = TicketStatus.SKIPPED if ticket.status == TicketStatus.CALLED and stale else TicketStatus.DONE
         _transition(ticket, to, action="finish" if to == TicketStatus.DONE else "skip", now=now, actor=actor,
-                    note="叫下一位时自动结束")
+                    note=FINISH_NOTE)
 
 
-@transaction.atomic
 def ticket_call_next(*, actor, window: Window, now: datetime | None = None, finish_current: bool = False) -> Ticket | None:
-    """Claim the first ticket of the window's queue; two windows never get the same one."""
+    """Claim the first ticket of the window's queue; two windows never get the same one.
+
+    On PostgreSQL one statement does everything (`_call_next_statement`): a clerk presses this
+    for every citizen, and eight windows calling at once wait on round trips, not on work.
+    Elsewhere the same steps run in a transaction; both are held to one set of tests."""
     now = now or timezone.now()
-    _ready_to_call(window, actor, now, finish_current=finish_current)
-    for _ in range(20):
-        ticket = _next_waiting(window, now)
-        if ticket is None:
+    if connection.vendor == "postgresql":
+        return _call_next_in_one_statement(actor, window, now, finish_current)
+    with transaction.atomic():
+        _ready_to_call(window, actor, now, finish_current=finish_current)
+        with connection.cursor() as cursor:
+            cursor.execute(_head_sql(_window_levels(window)), _queue_params(window, now, 1))
+            head = cursor.fetchone()
+        if head is None:
             return None
-        if _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
-                       called_at=now, window=window, staff=actor, recalls=0):
-            ticket.category = CATEGORIES.get(ticket.category_id, lambda: TicketCategory.objects.get(pk=ticket.category_id))
-            return ticket
-    raise Conflict("叫号繁忙，请重试")
+        ticket = Ticket.objects.get(pk=head[0])
+        if not _transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
+                           called_at=now, window=window, staff=actor, recalls=0):
+            raise Conflict("叫号繁忙，请重试")
+    return _with_category(ticket)
+
+
+def _with_category(ticket: Ticket) -> Ticket:
+    ticket.category = CATEGORIES.get(ticket.category_id, lambda: TicketCategory.objects.get(pk=ticket.category_id))
+    return ticket
+
+
+@lru_cache(maxsize=256)
+def _call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str:
+    """PostgreSQL: the rules of `_ready_to_call` and the claim of `_head_sql`, in one statement.
+
+    `cur` locks what the window is serving; `gate` says whether it may call (not paused, and no
+    called ticket of today left unfinished unless `finish_current`); if so, `fin` finishes the
+    current tickets (a stale called one is skipped), the head of the queue is claimed, and each
+    change gets its event row. The rows that come back say which of these happened."""
+    q = connection.ops.quote_name
+    ticket, state, event = (q(m._meta.db_table) for m in (Ticket, WindowState, TicketEvent))
+    columns = select_columns(Ticket, "t")
+    blanks = ", ".join(["NULL"] * len(Ticket._meta.concrete_fields))
+    event_columns = "ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note"
+    return (
+        f"WITH ws AS (SELECT COALESCE((SELECT paused FROM {state} WHERE window_id = %(window)s), false) AS paused), "
+        f"cur AS (SELECT {columns} FROM {ticket} t WHERE t.window_id = %(window)s AND t.status IN ('called', 'serving') "
+        f"FOR UPDATE), "
+        f"gate AS (SELECT NOT ws.paused AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.status = 'called' "
+        f"AND cur.day = %(day)s AND NOT %(finish_current)s) AS ok FROM ws), "
+        f"fin AS (UPDATE {ticket} t SET status = CASE WHEN cur.status = 'called' AND cur.day <> %(day)s "
+        f"THEN 'skipped' ELSE 'done' END FROM cur, gate WHERE t.id = cur.id AND gate.ok "
+        f"RETURNING {columns}), "
+        f"fin_ev AS (INSERT INTO {event} ({event_columns}) SELECT fin.id, fin.center_id, "
+        f"CASE WHEN fin.status = 'done' THEN 'finish' ELSE 'skip' END, cur.status, fin.status, fin.window_id, "
+        f"%(actor)s, %(now)s, %(note)s FROM fin JOIN cur ON cur.id = fin.id), "
+        f"head AS ({_head_sql(levels, gate='AND (SELECT ok FROM gate)')}), "
+        f"claim AS (UPDATE {ticket} t SET status = 'called', called_at = %(now)s, window_id = %(window)s, "
+        f"staff_id = %(actor)s, recalls = 0 FROM head WHERE t.id = head.id AND t.status = 'waiting' "
+        f"RETURNING {columns}), "
+        f"claim_ev AS (INSERT INTO {event} ({event_columns}) SELECT claim.id, claim.center_id, 'call', 'waiting', "
+        f"'called', %(window)s, %(actor)s, %(now)s, '' FROM claim) "
+        f"SELECT cur.*, 'current' FROM cur UNION ALL SELECT fin.*, 'finished' FROM fin "
+        f"UNION ALL SELECT claim.*, 'called' FROM claim UNION ALL SELECT {blanks}, 'paused' FROM ws WHERE ws.paused"
+    )
+
+
+def _call_next_in_one_statement(actor, window: Window, now: datetime, finish_current: bool) -> Ticket | None:
+    _require_open(window)
+    params = _queue_params(window, now, 1) | {"finish_current": finish_current, "actor": actor.pk, "note": FINISH_NOTE}
+    rows: dict[str, list[Ticket]] = {"current": [], "finished": [], "called": [], "paused": []}
+    for row in fetch_models(Ticket, _call_next_statement(_window_levels(window)), params, extra=("kind",)):
+        rows[row.kind].append(row)
+    if rows["paused"]:
+        raise _paused()
+    if not rows["finished"]:
+        today = timezone.localdate(now)
+        for ticket in rows["current"]:
+            if ticket.status == TicketStatus.CALLED and ticket.day == today and not finish_current:
+                raise _busy(ticket)
+    if rows["finished"] or rows["called"]:
+        hall_changed()
+    for ticket in rows["finished"]:
+        if ticket.status == TicketStatus.DONE:
+            for hook in TICKET_FINISHED_HOOKS:
+                transaction.on_commit(lambda hook=hook, ticket=ticket: hook(ticket))
+    if not rows["called"]:
+        return None
+    ticket = rows["called"][0]
+    ticket.window, ticket.staff = window, actor
+    return _with_category(ticket)
 
 
 @transaction.atomic

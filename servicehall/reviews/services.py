@@ -235,7 +235,8 @@ def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: date
 
 def invite_by_sms(ticket: Ticket) -> None:
     """After a finished ticket with a phone number: the SMS link to rate it later (channel 7)."""
-    _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结", f"/reviews/t/{ticket.token}/")
+    if ticket.phone:  # most tickets have none: no query for the centre's name then
+        _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结", f"/reviews/t/{ticket.token}/")
 
 
 def invite_case_by_sms(case: Case) -> None:
