@@ -53,9 +53,10 @@ def open_window_count(category: TicketCategory) -> int:
                             .exclude(window__queue_state__paused=True).count())
 
 
-# Asked by every slip and status page: one plain statement (lib/rows.py says why).
+# Asked by every slip and status page: one plain statement (lib/rows.py says why), along the
+# category's waiting index (no centre named, as in services._issue_statement).
 AHEAD_SQL = (
-    "SELECT COUNT(*) FROM {ticket} WHERE center_id = %(center)s AND day = %(day)s AND category_id = %(category)s "
+    "SELECT COUNT(*) FROM {ticket} WHERE day = %(day)s AND category_id = %(category)s "
     "AND status = 'waiting' AND target_window_id IS NULL AND ((green_channel AND NOT %(green)s) "
     "OR (green_channel = %(green)s AND (queued_at < %(queued)s OR (queued_at = %(queued)s AND id < %(id)s))))"
 )
@@ -73,7 +74,7 @@ def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
         ops = connection.ops
         with connection.cursor() as cursor:
             cursor.execute(AHEAD_SQL.format(ticket=ops.quote_name(Ticket._meta.db_table)), {
-                "center": ticket.center_id, "day": ops.adapt_datefield_value(ticket.day), "category": ticket.category_id,
+                "day": ops.adapt_datefield_value(ticket.day), "category": ticket.category_id,
                 "green": ticket.green_channel, "queued": ops.adapt_datetimefield_value(ticket.queued_at), "id": ticket.pk})
             ahead = cursor.fetchone()[0]
     minutes = math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category))) if ahead else 0

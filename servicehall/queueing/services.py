@@ -141,7 +141,9 @@ def _create_ticket(*, center, category, now, **fields) -> Ticket:
 def _issue_statement():
     """PostgreSQL: raise the counter (unless the day's capacity is reached), insert the ticket
     and its `issue` event, and count the tickets ahead of it, in one statement. The count reads
-    the snapshot before the insert, so it counts exactly the earlier waiting tickets."""
+    the snapshot before the insert, so it counts exactly the earlier waiting tickets. It names
+    no centre (the category has one): with it, the planner could pick the centre's waiting index
+    and read the whole hall's backlog for every ticket instead of the category's."""
     q = connection.ops.quote_name
     counter, ticket, event = (q(m._meta.db_table) for m in (TicketCounter, Ticket, TicketEvent))
     fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
@@ -155,7 +157,7 @@ def _issue_statement():
         f"RETURNING id, seq), "
         f"e AS (INSERT INTO {event} (ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note) "
         f"SELECT t.id, %(center_id)s, 'issue', '', 'waiting', NULL, NULL, %(issued_at)s, '' FROM t) "
-        f"SELECT t.id, t.seq, (SELECT COUNT(*) FROM {ticket} x WHERE x.center_id = %(center_id)s AND x.day = %(day)s "
+        f"SELECT t.id, t.seq, (SELECT COUNT(*) FROM {ticket} x WHERE x.day = %(day)s "
         f"AND x.category_id = %(category_id)s AND x.status = 'waiting' AND x.target_window_id IS NULL "
         f"AND (x.green_channel OR NOT %(green_channel)s)) FROM t"
     )
