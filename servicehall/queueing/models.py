@@ -196,6 +196,10 @@ class Ticket(models.Model):
                    # The slip's "people ahead" counts one category's waiting tickets.
                    models.Index(fields=["category", "day"], name="ticket_category_wait_idx",
                                 condition=Q(status="waiting", target_window__isnull=True)),
+                   # What a window is serving now (call-next, the terminal): a handful of rows,
+                   # where the plain window index would hold every ticket the window ever served.
+                   models.Index(fields=["window"], name="ticket_window_current_idx",
+                                condition=Q(status__in=["called", "serving"])),
                    models.Index(fields=["center", "day", "queued_at", "id"], name="ticket_fifo_idx",
                                 condition=Q(status="waiting", green_channel=False, slot_start__isnull=True,
                                             target_window__isnull=True))]
@@ -212,14 +216,18 @@ class TicketEvent(models.Model):
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
-    window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_index=False)  # see window_at_idx
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["ticket", "at", "id"]
-        indexes = [models.Index(fields=["center", "id"], name="ticketevent_center_idx")]
+        # A window's events are read for one day or the last minutes (the terminal's tally, the
+        # evaluation pad's poll): by window and time, not through every event the window ever had.
+        indexes = [models.Index(fields=["center", "id"], name="ticketevent_center_idx"),
+                   models.Index(fields=["window", "at"], name="ticketevent_window_at_idx")]
 
 
 class AppointmentStatus(models.TextChoices):
