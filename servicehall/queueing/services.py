@@ -115,7 +115,9 @@ def _create_ticket(*, center, category, now, **fields) -> Ticket:
     capacity = min(category.daily_capacity, 999)
     if connection.vendor == "postgresql" and capacity >= 1:
         sql, prepared = _issue_statement()
-        params = {f.attname: f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in prepared}
+        # On PostgreSQL the ORM's preparation of these field types (no auto_now among them) leaves
+        # the values as they are and psycopg adapts them; skipping it saves a call per field.
+        params = {f.attname: getattr(ticket, f.attname) for f in prepared}
         with connection.cursor() as cursor:
             cursor.execute(sql, params | {"prefix": category.prefix, "capacity": capacity})
             row = cursor.fetchone()

@@ -1,6 +1,7 @@
 """The queue API: shapes, status codes, kiosk and display keys, and centre scope."""
 
 
+from servicehall.queueing.api import TicketOut
 from servicehall.queueing.models import Ticket, TicketStatus
 from servicehall.queueing.services import settings_for
 from servicehall.testing import PersonaTestCase
@@ -20,6 +21,22 @@ class QueueApiTests(PersonaTestCase):
 
     def kiosk(self, data):
         return self.post(f"/api/v1/centers/{self.code}/tickets", data, HTTP_X_KIOSK_KEY=self.settings.kiosk_key)
+
+    def test_the_hot_answers_are_exactly_the_documented_ticket(self):
+        """Issuing and call-next send `ticket_out` without ninja's second validation
+        (api.hot_json); they must still be exactly TicketOut, field for field, as the
+        schema-validated ticket detail is."""
+        issued = self.kiosk({"category": "A", "phone": "13800138000"})
+        self.client.force_login(self.p.staff_a)
+        shown = self.client.get(f"/api/v1/tickets/{issued.json()['id']}")
+        called = self.post(f"/api/v1/windows/{self.p.window_a.pk}/call-next")
+        shown_called = self.client.get(f"/api/v1/tickets/{called.json()['id']}")
+        self.assertEqual([r.status_code for r in (issued, shown, called, shown_called)], [201, 200, 200, 200])
+        for hot, validated in ((issued, shown), (called, shown_called)):
+            self.assertEqual(hot["Content-Type"], validated["Content-Type"])
+            self.assertEqual(set(hot.json()), set(TicketOut.model_fields))
+            TicketOut.model_validate(hot.json())
+            self.assertEqual(hot.json(), validated.json())
 
     def test_a_kiosk_issues_and_a_window_calls_through_the_api(self):
         response = self.kiosk({"category": "A", "green_channel": False, "phone": "13800138000", "appointment": None})
