@@ -186,7 +186,7 @@ class Ticket(models.Model):
         ordering = ["day", "queued_at", "id"]
         # A transfer changes the category but keeps the number, so uniqueness is on the number.
         constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number")]
-        # Call-next reads the waiting tickets along these (services._next_waiting): the few that
+        # Call-next reads the waiting tickets along these (services._head_sql): the few that
         # jump the order, and the plain backlog in arrival order.
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx",
                                 condition=Q(status="waiting")),

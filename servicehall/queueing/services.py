@@ -178,7 +178,7 @@ def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = Fa
 
 
 # Tickets that can jump the arrival order: green channel, appointments, transfers to a window.
-# Few at any time, so they are ranked apart from the plain first-come backlog (see `_next_waiting`).
+# Few at any time, so they are ranked apart from the plain first-come backlog (see `_head_sql`).
 RARE = "(t.green_channel OR t.slot_start IS NOT NULL OR t.target_window_id IS NOT NULL)"
 
 

@@ -93,7 +93,7 @@ class TicketTests(PersonaTestCase):
 
 
 class CallOrderTests(PersonaTestCase):
-    """Call-next finds the first ticket without sorting the backlog (`_next_waiting`); it must
+    """Call-next finds the first ticket without sorting the backlog (`_head_sql`); it must
     always agree with the full order that the terminal shows (`window_queue`)."""
 
     def test_call_next_takes_the_head_of_the_shown_queue_in_every_mix(self):
