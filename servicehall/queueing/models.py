@@ -117,12 +117,18 @@ class WindowState(models.Model):
 
 
 class TicketCounter(models.Model):
-    """The last number issued per centre, category and local day."""
+    """The last number issued per centre, category and local day, and how many of the
+    category's tickets wait now (not transferred to a window): a new ticket's "people ahead",
+    read under the row lock that numbering takes anyway instead of counting the backlog.
+    Every change of a ticket's status, category or target window keeps `waiting` up to date
+    (services: the issuing and call-next statements and `_transition`); a test holds it to a
+    fresh count over random mixes of every action."""
 
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
+    waiting = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "day"], name="ticket_counter_unique_day")]

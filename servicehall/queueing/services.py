@@ -65,9 +65,9 @@ def _next_seq(category: TicketCategory, day: date) -> int | None:
         return None
     table = connection.ops.quote_name(TicketCounter._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (center_id, category_id, day, last) VALUES (%s, %s, %s, 1) "
-                       f"ON CONFLICT (category_id, day) DO UPDATE SET last = {table}.last + 1 "
-                       f"WHERE {table}.last < %s RETURNING last",
+        cursor.execute(f"INSERT INTO {table} (center_id, category_id, day, last, waiting) VALUES (%s, %s, %s, 1, 1) "
+                       f"ON CONFLICT (category_id, day) DO UPDATE SET last = {table}.last + 1, "
+                       f"waiting = {table}.waiting + 1 WHERE {table}.last < %s RETURNING last",
                        [category.center_id, category.pk, connection.ops.adapt_datefield_value(day), capacity])
         row = cursor.fetchone()
     return row[0] if row else None
@@ -142,26 +142,28 @@ def _create_ticket(*, center, category, now, **fields) -> Ticket:
 @cache
 def _issue_statement():
     """PostgreSQL: raise the counter (unless the day's capacity is reached), insert the ticket
-    and its `issue` event, and count the tickets ahead of it, in one statement. The count reads
-    the snapshot before the insert, so it counts exactly the earlier waiting tickets. It names
-    no centre (the category has one): with it, the planner could pick the centre's waiting index
-    and read the whole hall's backlog for every ticket instead of the category's."""
+    and its `issue` event, and say how many wait ahead of it, in one statement. For a plain
+    ticket that is the category's waiting count before this one, read from the counter row
+    under its lock (counting the backlog cost a heap visit per waiting ticket); a green-channel
+    ticket has only the green ones ahead, counted along the small index of such tickets."""
     q = connection.ops.quote_name
     counter, ticket, event = (q(m._meta.db_table) for m in (TicketCounter, Ticket, TicketEvent))
     fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
     computed = {"seq": "c.last", "number": "%(prefix)s || lpad(c.last::text, 3, '0')"}
     values = ", ".join(computed.get(f.name, f"%({f.attname})s") for f in fields)
     sql = (
-        f"WITH c AS (INSERT INTO {counter} (center_id, category_id, day, last) "
-        f"VALUES (%(center_id)s, %(category_id)s, %(day)s, 1) ON CONFLICT (category_id, day) "
-        f"DO UPDATE SET last = {counter}.last + 1 WHERE {counter}.last < %(capacity)s RETURNING last), "
+        f"WITH c AS (INSERT INTO {counter} (center_id, category_id, day, last, waiting) "
+        f"VALUES (%(center_id)s, %(category_id)s, %(day)s, 1, 1) ON CONFLICT (category_id, day) "
+        f"DO UPDATE SET last = {counter}.last + 1, waiting = {counter}.waiting + 1 "
+        f"WHERE {counter}.last < %(capacity)s RETURNING last, waiting), "
         f"t AS (INSERT INTO {ticket} ({', '.join(q(f.column) for f in fields)}) SELECT {values} FROM c "
         f"RETURNING id, seq), "
         f"e AS (INSERT INTO {event} (ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note) "
         f"SELECT t.id, %(center_id)s, 'issue', '', 'waiting', NULL, NULL, %(issued_at)s, '' FROM t) "
-        f"SELECT t.id, t.seq, (SELECT COUNT(*) FROM {ticket} x WHERE x.day = %(day)s "
-        f"AND x.category_id = %(category_id)s AND x.status = 'waiting' AND x.target_window_id IS NULL "
-        f"AND (x.green_channel OR NOT %(green_channel)s)) FROM t"
+        f"SELECT t.id, t.seq, CASE WHEN %(green_channel)s THEN (SELECT COUNT(*) FROM {ticket} x "
+        f"WHERE x.center_id = %(center_id)s AND x.day = %(day)s AND x.category_id = %(category_id)s "
+        f"AND x.status = 'waiting' AND x.target_window_id IS NULL AND x.green_channel) "
+        f"ELSE GREATEST((SELECT waiting FROM c) - 1, 0) END FROM t"
     )
     return sql, [f for f in fields if f.name not in computed]
 
@@ -274,16 +276,39 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
         raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能{note or action}", code="invalid_state")
     event = TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action=action, from_status=ticket.status,
                         to_status=to, window_id=event_window_id or ticket.window_id, actor=actor, at=now, note=note)
+    before = _waiting_key(ticket)
     if not update_then_insert(Ticket, {"id": ticket.pk, "status": ticket.status}, {"status": to, **fields}, event):
         return False
     ticket.status = to
     for name, value in fields.items():
         setattr(ticket, name, value)
+    after = _waiting_key(ticket)
+    if before != after:
+        for key, delta in ((before, -1), (after, 1)):
+            if key is not None:
+                _count_waiting(ticket.center_id, *key, delta)
     hall_changed()
     if to == TicketStatus.DONE:
         for hook in TICKET_FINISHED_HOOKS:
             transaction.on_commit(lambda hook=hook: hook(ticket))
     return True
+
+
+def _waiting_key(ticket: Ticket) -> tuple[int, date] | None:
+    """The counter whose `waiting` includes the ticket, if any."""
+    if ticket.status == TicketStatus.WAITING and ticket.target_window_id is None:
+        return ticket.category_id, ticket.day
+    return None
+
+
+def _count_waiting(center_id: int, category_id: int, day: date, delta: int) -> None:
+    """Add `delta` to the category's waiting count of `day` (a transfer may bring the first
+    ticket of the day into a category, so the row is created if need be)."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (center_id, category_id, day, last, waiting) VALUES (%s, %s, %s, 0, %s) "
+                       f"ON CONFLICT (category_id, day) DO UPDATE SET waiting = {table}.waiting + %s",
+                       [center_id, category_id, connection.ops.adapt_datefield_value(day), max(delta, 0), delta])
 
 
 FINISH_NOTE = "叫下一位时自动结束"
@@ -367,9 +392,10 @@ def _call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str
     `cur` locks what the window is serving; `gate` says whether it may call (not paused, and no
     called ticket of today left unfinished unless `finish_current`); if so, `fin` finishes the
     current tickets (a stale called one is skipped), the head of the queue is claimed, and each
-    change gets its event row. The rows that come back say which of these happened."""
+    change gets its event row, and the claimed ticket leaves its category's waiting count. The
+    rows that come back say which of these happened."""
     q = connection.ops.quote_name
-    ticket, state, event = (q(m._meta.db_table) for m in (Ticket, WindowState, TicketEvent))
+    ticket, state, event, counter = (q(m._meta.db_table) for m in (Ticket, WindowState, TicketEvent, TicketCounter))
     columns = select_columns(Ticket, "t")
     blanks = ", ".join(["NULL"] * len(Ticket._meta.concrete_fields))
     event_columns = "ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note"
@@ -382,15 +408,16 @@ def _call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str
         f"fin AS (UPDATE {ticket} t SET status = CASE WHEN cur.status = 'called' AND cur.day <> %(day)s "
         f"THEN 'skipped' ELSE 'done' END FROM cur, gate WHERE t.id = cur.id AND gate.ok "
         f"RETURNING {columns}), "
-        f"fin_ev AS (INSERT INTO {event} ({event_columns}) SELECT fin.id, fin.center_id, "
-        f"CASE WHEN fin.status = 'done' THEN 'finish' ELSE 'skip' END, cur.status, fin.status, fin.window_id, "
-        f"%(actor)s, %(now)s, %(note)s FROM fin JOIN cur ON cur.id = fin.id), "
         f"head AS ({_head_sql(levels, gate='AND (SELECT ok FROM gate)')}), "
         f"claim AS (UPDATE {ticket} t SET status = 'called', called_at = %(now)s, window_id = %(window)s, "
         f"staff_id = %(actor)s, recalls = 0 FROM head WHERE t.id = head.id AND t.status = 'waiting' "
         f"RETURNING {columns}), "
-        f"claim_ev AS (INSERT INTO {event} ({event_columns}) SELECT claim.id, claim.center_id, 'call', 'waiting', "
-        f"'called', %(window)s, %(actor)s, %(now)s, '' FROM claim) "
+        f"ev AS (INSERT INTO {event} ({event_columns}) SELECT fin.id, fin.center_id, "
+        f"CASE WHEN fin.status = 'done' THEN 'finish' ELSE 'skip' END, cur.status, fin.status, fin.window_id, "
+        f"%(actor)s, %(now)s, %(note)s FROM fin JOIN cur ON cur.id = fin.id UNION ALL SELECT claim.id, "
+        f"claim.center_id, 'call', 'waiting', 'called', %(window)s, %(actor)s, %(now)s, '' FROM claim), "
+        f"lq AS (UPDATE {counter} k SET waiting = k.waiting - 1 FROM claim WHERE k.category_id = claim.category_id "
+        f"AND k.day = claim.day AND claim.target_window_id IS NULL) "
         f"SELECT cur.*, 'current' FROM cur UNION ALL SELECT fin.*, 'finished' FROM fin "
         f"UNION ALL SELECT claim.*, 'called' FROM claim UNION ALL SELECT {blanks}, 'paused' FROM ws WHERE ws.paused"
     )

@@ -11,8 +11,10 @@ from django.test import TransactionTestCase, override_settings
 
 from servicehall.lib.errors import Conflict, Invalid
 from servicehall.org.models import Window
-from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketEvent, TicketStatus
-from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue, tickets_expire, window_queue
+from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketCounter, TicketEvent, TicketStatus
+from servicehall.queueing.selectors import ticket_position
+from servicehall.queueing.services import (ticket_act, ticket_call, ticket_call_next, ticket_issue, ticket_transfer,
+                                           tickets_expire, window_queue)
 from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -124,6 +126,57 @@ class CallOrderTests(PersonaTestCase):
         self.assertGreater(calls, 60)
         left = Ticket.objects.filter(status=TicketStatus.WAITING)
         self.assertTrue(all(t.target_window == other or (t.target_window is None and t.category == c) for t in left))
+
+
+class WaitingCountTests(PersonaTestCase):
+    """The counter's `waiting`, which a new ticket's "people ahead" is read from, against a
+    fresh count after a random mix of every action that moves tickets in or out of a queue."""
+
+    def test_the_waiting_count_follows_every_action(self):
+        a, b = categories(self.p)
+        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
+        other = Window.objects.create(center=self.p.center_a, number=2, name="二号窗口")
+        CategoryWindow.objects.create(category=a, window=other, priority=1)
+        windows, staff, rng = [self.p.window_a, other], self.p.staff_a, random.Random(11)
+        issued = []
+        for day in (25, 26):
+            if day == 26:
+                tickets_expire(before=at(26, 0).date(), now=at(26, 8))
+            for step in range(160):
+                now = at(day, 9) + timedelta(minutes=step)
+                waiting = list(Ticket.objects.filter(day=now.date(), status=TicketStatus.WAITING))
+                current = list(Ticket.objects.filter(status__in=[TicketStatus.CALLED, TicketStatus.SERVING]))
+                move = rng.random()
+                try:
+                    if move < 0.45 or not (waiting or current):
+                        ticket = ticket_issue(center=self.p.center_a, prefix=rng.choice("AB"),
+                                              green_channel=rng.random() < 0.15, now=now)
+                        if ticket.ahead_at_issue is not None:  # read by the issuing statement (PostgreSQL)
+                            self.assertEqual(ticket.ahead_at_issue, ticket_position(ticket)["waiting_ahead"], ticket.number)
+                        issued.append(ticket)
+                    elif move < 0.6:
+                        ticket_call_next(actor=staff, window=rng.choice(windows), now=now, finish_current=True)
+                    elif move < 0.68 and waiting:
+                        ticket_call(actor=staff, window=rng.choice(windows), ticket=rng.choice(waiting), now=now)
+                    elif move < 0.76 and waiting:
+                        ticket_act(actor=staff, ticket=rng.choice(waiting), action="cancel", now=now)
+                    elif move < 0.92 and current:
+                        ticket = rng.choice(current)
+                        target = {"category": rng.choice([a, b])} if rng.random() < 0.5 else {
+                            "window": next(w for w in windows if w.pk != ticket.window_id)}
+                        ticket_transfer(actor=staff, ticket=ticket, now=now, **target)
+                    elif current:
+                        ticket_act(actor=staff, ticket=rng.choice(current), action="start", now=now)
+                except Conflict:
+                    pass
+        self.assertGreater(len(issued), 100)
+        self.assertTrue(TicketEvent.objects.filter(action="transfer").exists())
+        self.assertTrue(Ticket.objects.filter(status=TicketStatus.EXPIRED).exists())
+        for counter in TicketCounter.objects.all():
+            fresh = Ticket.objects.filter(category=counter.category, day=counter.day, status=TicketStatus.WAITING,
+                                          target_window__isnull=True).count()
+            self.assertEqual(counter.waiting, fresh, f"{counter.category.prefix} {counter.day}")
+        self.assertGreater(sum(t.green_channel for t in issued), 5)
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
