@@ -10,6 +10,7 @@ from django.utils import timezone
 from servicehall.catalog.models import ItemVersion
 from servicehall.lib.errors import NotFound
 from servicehall.lib.masking import mask_identity, mask_phone
+from servicehall.lib.plans import planned_per_call
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -99,7 +100,7 @@ FILTERS = ("item", "status", "light", "date_from", "date_to", "staff", "center",
 
 def case_list(user, filters: dict, now=None):
     """Cases the user may see, filtered (item code, status, light, received from/to, clerk,
-    centre, number or applicant name), newest first."""
+    centre, number or applicant name), newest first; each fetch is planned for its values."""
     now = now or timezone.now()
     today, calendar = timezone.localdate(now), get_calendar()
     cases = Case.objects.for_user(user).select_related("center", "clerk")
@@ -122,7 +123,10 @@ def case_list(user, filters: dict, now=None):
         # Promised days come from the catalogue's versions (a small table), never from scanning cases.
         max_promised = ItemVersion.objects.aggregate(top=Max("promised_days"))["top"] or 0
         cases = cases.filter(light_query(filters["light"], today, calendar, max_promised))
-    return cases.order_by("-received_on", "-id")
+    # Planned for its values on every run: a prepared statement's generic plan knows neither how
+    # many cases the dates keep nor how many the light keeps, and walked the due-date index and
+    # sorted thousands of rows (lib/plans.py).
+    return planned_per_call(cases.order_by("-received_on", "-id"))
 
 
 def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:

@@ -10,6 +10,7 @@ one extension (Art. 42); delivery within 10 working days of the decision (Art. 4
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -18,10 +19,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from servicehall.accounts.models import Role
-from servicehall.audit.services import audit_record
-from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
+from servicehall.audit.models import AuditEvent
+from servicehall.audit.services import audit_event, audit_record, audit_record_all
+from servicehall.catalog.models import ItemStatus, ItemVersion, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from servicehall.lib.hotcache import HotCache
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
+from servicehall.lib.rows import insert_values
 from servicehall.lib.workdays import DueDate
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
@@ -98,18 +102,49 @@ def clean_applicant(applicant: dict | None, today: date) -> dict:
     return {"applicant_kind": kind, "applicant_name": name, "applicant_id": identity, "applicant_phone": phone}
 
 
-def _items(center: ServiceCenter, codes) -> list[ServiceItem]:
+@dataclass(frozen=True)
+class VersionFacts:
+    """What a case takes from one approved catalogue version."""
+    version: ItemVersion
+    materials: tuple[VersionMaterial, ...]
+    fees: tuple[VersionFee, ...]
+    steps: tuple[dict, ...]
+
+
+# An approved version never changes (an edit makes a new version), so its facts are kept per
+# process (lib/hotcache.py); which version is current is read on every receipt.
+VERSIONS = HotCache("case_versions", invalidated_by=("catalog.ItemVersion", "catalog.VersionMaterial",
+                                                     "catalog.VersionFee"))
+
+
+def version_facts(version_id: int) -> VersionFacts:
+    def load() -> VersionFacts:
+        version = ItemVersion.objects.get(pk=version_id)
+        return VersionFacts(
+            version=version,
+            materials=tuple(VersionMaterial.objects.filter(version_id=version_id).order_by("position")),
+            fees=tuple(VersionFee.objects.filter(version_id=version_id).order_by("position")),
+            steps=tuple(s.model_dump() for s in version.content.steps))
+
+    return VERSIONS.get(version_id, load)
+
+
+def _items(center: ServiceCenter, codes) -> list[tuple[str, int, VersionFacts]]:
+    """(code, item id, facts of its current version) of each chosen item in use at the centre."""
     codes = [str(c).strip() for c in (codes or []) if str(c).strip()]
     if not codes:
         raise Invalid("办理事项：请至少选择一个事项", field="items")
     if len(set(codes)) != len(codes):
         raise Invalid("办理事项：同一事项不能重复选择", field="items")
-    found = {i.code: i for i in ServiceItem.objects.filter(center=center, code__in=codes, status=ItemStatus.ACTIVE)
-             .select_related("current_version")}
-    missing = [c for c in codes if c not in found or found[c].current_version is None]
+    with connection.cursor() as cursor:  # plain SQL: every receipt asks, and the ORM's query building cost more
+        cursor.execute(f"SELECT code, id, current_version_id FROM {connection.ops.quote_name(ServiceItem._meta.db_table)} "
+                       f"WHERE center_id = %s AND status = %s AND code IN ({', '.join(['%s'] * len(codes))})",
+                       [center.pk, ItemStatus.ACTIVE, *codes])
+        found = {code: (pk, version_id) for code, pk, version_id in cursor.fetchall()}
+    missing = [c for c in codes if c not in found or found[c][1] is None]
     if missing:
         raise Invalid(f"办理事项：本中心没有在用的事项“{'、'.join(missing)}”", field="items")
-    return [found[c] for c in codes]
+    return [(c, found[c][0], version_facts(found[c][1])) for c in codes]
 
 
 def _material_ids(values, *, field: str, label: str) -> set[int]:
@@ -145,15 +180,35 @@ def _due(start: date, days: int) -> DueDate:
 
 # --- numbers --------------------------------------------------------------------------------
 
-def _next_number(center: ServiceCenter, day: date) -> str:
-    """centre code - date - 4-digit sequence of the centre's day, from one counter row."""
-    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+# The sequence part of a number in SQL (PostgreSQL), as f"{last:04d}" writes it.
+_SEQUENCE = "CASE WHEN {last} < 10000 THEN lpad({last}::text, 4, '0') ELSE {last}::text END"
+
+
+def _provisional_number() -> str:
+    """Unique until `_number` replaces it in the same transaction; never committed."""
+    return f"~{secrets.token_hex(12)}"
+
+
+def _number(case: Case, day: date) -> None:
+    """Give a just-inserted case its number: centre code - date - 4-digit sequence of the
+    centre's day, from one counter row raised in the case's transaction (so a rolled-back
+    receipt gives its number back: no gaps). Concurrent receipts of a centre wait on that row
+    from here to their commit, so it is the last write but the audit rows that quote the number."""
+    counter, table = (connection.ops.quote_name(m._meta.db_table) for m in (CaseCounter, Case))
+    upsert = (f"INSERT INTO {counter} (center_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (center_id, day) "
+              f"DO UPDATE SET last = {counter}.last + 1 RETURNING last")
+    params = [case.center_id, connection.ops.adapt_datefield_value(day)]
+    prefix = f"{case.center.code}-{day:%Y%m%d}-"
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (center_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (center_id, day) "
-                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last",
-                       [center.pk, connection.ops.adapt_datefield_value(day)])
-        seq = cursor.fetchone()[0]
-    return f"{center.code}-{day:%Y%m%d}-{seq:04d}"
+        if connection.vendor == "postgresql":  # one round trip: raise the counter and set the number
+            cursor.execute(f"WITH raised AS ({upsert}) UPDATE {table} SET number = %s || "
+                           f"{_SEQUENCE.format(last='raised.last')} FROM raised WHERE {table}.id = %s "
+                           f"RETURNING {table}.number", params + [prefix, case.pk])
+            case.number = cursor.fetchone()[0]
+            return
+        cursor.execute(upsert, params)
+        case.number = f"{prefix}{cursor.fetchone()[0]:04d}"
+        cursor.execute(f"UPDATE {table} SET number = %s WHERE id = %s", [case.number, case.pk])
 
 
 # --- history --------------------------------------------------------------------------------
@@ -185,15 +240,24 @@ def _transition(case: Case, to: str, *, actor, action: str, now: datetime, reaso
 
 def missing_materials(case: Case) -> list[CaseMaterial]:
     """What a notice must list: required materials not received, and any marked faulty."""
-    return [m for m in case.materials.all() if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
+    return _missing(case.materials.all())
 
 
-@transaction.atomic
+def _missing(materials) -> list[CaseMaterial]:
+    return [m for m in materials if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
+
+
 def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materials, faulty=None, ticket=None,
                 window: Window | None = None, fees: dict | None = None, now: datetime | None = None) -> Case:
     """Receive an application at one window. With every required material present the case is
     accepted at once (receipt with the due date); otherwise one one-time notice lists every
-    missing or faulty material and the case waits for them."""
+    missing or faulty material and the case waits for them.
+
+    An accepted case is written in its final state, with both history rows (receive, accept)
+    and both audit rows, and its number is taken last: the centre's counter row, which every
+    receipt of the day raises, stays locked from then to the commit. On PostgreSQL a case
+    without fees is written by one statement (`_insert_accepted`), so that lock never waits
+    for a round trip."""
     now = now or timezone.now()
     require_operator(actor, center.pk)
     today = _today(now)
@@ -201,36 +265,95 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
     person = clean_applicant(applicant, today)
     received = _material_ids(materials, field="materials", label="已收材料")
     wrong = _faulty(faulty)
-    versions = [i.current_version for i in chosen]
-    rows = list(VersionMaterial.objects.filter(version__in=versions).order_by("version_id", "position"))
-    known = {m.pk for m in rows}
-    if (received | set(wrong)) - known:
+    rows = sorted((m for _, _, facts in chosen for m in facts.materials), key=lambda m: (m.version_id, m.position))
+    if (received | set(wrong)) - {m.pk for m in rows}:
         raise Invalid("已收材料：包含不属于所选事项的材料", field="materials")
     if ticket is not None and ticket.center_id != center.pk:
         raise Invalid("排队号：不是本中心的号", field="ticket")
-    contents = [v.content for v in versions]
-    case = Case.objects.create(
-        center=center, number=_next_number(center, today), status=CaseStatus.RECEIVED, **person,
+    versions = [facts.version for _, _, facts in chosen]
+    steps = chosen[0][2].steps if len(chosen) == 1 else ()
+    case = Case(
+        center=center, number=_provisional_number(), status=CaseStatus.RECEIVED, **person,
         joint=len(chosen) > 1, instant=all(v.case_type == "instant" for v in versions),
         promised_days=max(v.promised_days for v in versions),
-        steps=[s.model_dump() for s in contents[0].steps] if len(chosen) == 1 and contents[0].steps else DEFAULT_STEPS,
+        steps=[dict(step) for step in steps] if steps else DEFAULT_STEPS,
         received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now,
         review_token=secrets.token_urlsafe(12))
-    case_items = CaseItem.objects.bulk_create(CaseItem(case=case, item=i, version=i.current_version, position=n)
-                                              for n, i in enumerate(chosen, 1))
-    case_materials = CaseMaterial.objects.bulk_create(
+    case_items = [CaseItem(case=case, item_id=item_id, version=facts.version, position=n)
+                  for n, (_, item_id, facts) in enumerate(chosen, 1)]
+    case_materials = [
         CaseMaterial(case=case, material=m, name=m.name, required=m.required,
                      state=(MaterialState.FAULTY if m.pk in wrong else MaterialState.RECEIVED if m.pk in received
                             else MaterialState.MISSING), problem=wrong.get(m.pk, ""))
-        for m in rows)
-    _remember(case, "items", case_items)  # what the decision below reads, without reading it back
-    _remember(case, "materials", case_materials)
-    CaseTransition.objects.create(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
-                                  actor=actor, at=now, data={"items": [i.code for i in chosen]})
-    audit_record(actor=actor, action="case.receive", obj=case, center=center, after=_snapshot(case), now=now)
-    if missing_materials(case):
-        return _notify(case, actor=actor, now=now)
-    return _accept(case, actor=actor, now=now, fees=fees)
+        for m in rows]
+    history = [CaseTransition(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
+                              actor=actor, at=now, data={"items": [code for code, _, _ in chosen]})]
+    complete = not _missing(case_materials)
+    if complete:
+        case.status = CaseStatus.ACCEPTED
+        for name, value in _acceptance(case, today).items():
+            setattr(case, name, value)
+        history.append(CaseTransition(case=case, center=center, action="accept", step="受理",
+                                      from_status=CaseStatus.RECEIVED, to_status=CaseStatus.ACCEPTED, actor=actor, at=now))
+        if connection.vendor == "postgresql" and not any(facts.fees for _, _, facts in chosen):
+            _insert_accepted(case, case_items, case_materials, history, actor=actor, now=now)
+            _remember(case, "items", case_items)
+            _remember(case, "materials", case_materials)
+            return case
+    with transaction.atomic():
+        case.save(force_insert=True)
+        CaseItem.objects.bulk_create(case_items)
+        CaseMaterial.objects.bulk_create(case_materials)
+        _remember(case, "items", case_items)  # what the decision below reads, without reading it back
+        _remember(case, "materials", case_materials)
+        if not complete:
+            history[0].save(force_insert=True)
+            _number(case, today)
+            audit_record(actor=actor, action="case.receive", obj=case, center=center, after=_snapshot(case), now=now)
+            return _notify(case, actor=actor, now=now)
+        _bill_create(case, fees or {})
+        CaseTransition.objects.bulk_create(history)
+        _number(case, today)
+        audit_record_all(_receipt_events(case, actor=actor, now=now))
+    return case
+
+
+def _receipt_events(case: Case, *, actor, now: datetime) -> list:
+    """The audit rows of a case accepted at receipt: received, then accepted."""
+    on_receipt = _snapshot(case) | {"status": CaseStatus.RECEIVED, "due_date": None}
+    return [audit_event(actor=actor, action="case.receive", obj=case, center=case.center, after=on_receipt, now=now),
+            audit_event(actor=actor, action="case.accept", obj=case, center=case.center, before=on_receipt,
+                        after=_snapshot(case), now=now)]
+
+
+def _insert_accepted(case: Case, case_items, case_materials, history, *, actor, now: datetime) -> None:
+    """PostgreSQL, a case accepted at receipt without fees: raise the centre's counter, insert
+    the case with its number, its items and materials, both history rows and both audit rows,
+    in one statement. Run on its own it commits at once: the counter row is locked for the
+    rest of that statement and its commit only. Nothing is written if any part fails."""
+    counter = connection.ops.quote_name(CaseCounter._meta.db_table)
+    day = case.received_on
+    case.number = f"{case.center.code}-{day:%Y%m%d}-"
+    case_id, number = "(SELECT id FROM k)", "(SELECT number FROM k)"
+    with_number = f"jsonb_set(%s::jsonb, '{{number}}', to_jsonb({number}))"
+    parts = {
+        "c": (f"INSERT INTO {counter} (center_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (center_id, day) "
+              f"DO UPDATE SET last = {counter}.last + 1 RETURNING last",
+              [case.center_id, connection.ops.adapt_datefield_value(day)]),
+        "k": insert_values(Case, [case], {"number": f"%s || (SELECT {_SEQUENCE.format(last='last')} FROM c)"}),
+        "i": insert_values(CaseItem, case_items, {"case": case_id}),
+        "m": insert_values(CaseMaterial, case_materials, {"case": case_id}),
+        "t": insert_values(CaseTransition, history, {"case": case_id}),
+        "a": insert_values(AuditEvent, _receipt_events(case, actor=actor, now=now), {
+            "object_id": "(SELECT id::text FROM k)", "object_repr": number, "before": with_number,
+            "after": with_number}),
+    }
+    parts["k"] = (parts["k"][0] + " RETURNING id, number", parts["k"][1])
+    sql = "WITH " + ", ".join(f"{name} AS ({part})" for name, (part, _) in parts.items()) + " SELECT id, number FROM k"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p for _, params in parts.values() for p in params])
+        case.pk, case.number = cursor.fetchone()
+    case._state.adding, case._state.db = False, connection.alias
 
 
 def _remember(case: Case, relation: str, rows) -> None:
@@ -290,17 +413,22 @@ def case_supplement(*, actor, case: Case, materials, faulty=None, now: datetime 
                        received_on=_today(now), data={"materials": sorted(received)})
 
 
+def _acceptance(case: Case, accepted_on: date, *, deemed: bool = False) -> dict:
+    """The fields acceptance sets: the day and the due date the promise gives."""
+    due = _due(accepted_on, 0 if case.instant else case.promised_days)
+    return {"accepted_on": accepted_on, "due_date": due.due, "calendar_confirmed": due.confirmed,
+            "deemed_accepted": deemed}
+
+
 def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: date | None = None,
             deemed: bool = False) -> Case:
-    accepted_on = on or _today(now)
-    due = _due(accepted_on, 0 if case.instant else case.promised_days)
+    fields = _acceptance(case, on or _today(now), deemed=deemed)
     # The law accepts a deemed case whether or not a clerk set the amounts of fees charged by a
     # standard: its bill then holds the fixed fees only, and the clerk records the rest on paper.
     _bill_create(case, fees or {}, skip_unpriced=deemed)
     reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
     return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
-                       accepted_on=accepted_on, due_date=due.due, calendar_confirmed=due.confirmed,
-                       deemed_accepted=deemed)
+                       **fields)
 
 
 @transaction.atomic
@@ -474,7 +602,7 @@ def _bill_create(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> C
     a standard needs its amount (`fees`: {fee id: amount}); nothing the catalogue does not
     list can be charged."""
     by_version = {ci.version_id: ci for ci in case.items.all()}
-    fees = list(VersionFee.objects.filter(version__in=list(by_version)).order_by("version_id", "position"))
+    fees = [fee for version_id in sorted(by_version) for fee in version_facts(version_id).fees]
     if not fees:
         return None
     known = {f.pk for f in fees}

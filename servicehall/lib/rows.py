@@ -1,5 +1,5 @@
-"""One-statement writes for the hottest paths (issuing and calling tickets), where building a
-query through the ORM costs more than the database's work.
+"""One-statement writes for the hottest paths (issuing and calling tickets, receiving cases),
+where building a query through the ORM costs more than the database's work.
 
 Values pass through each field's own `get_db_prep_save`, so every database the project runs
 on stores exactly what `Model.save()` and `QuerySet.update()` would. No model signals are
@@ -8,7 +8,7 @@ sent: use these only for rows that nothing listens to.
 
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
@@ -32,6 +32,24 @@ def insert_row(obj: Model) -> Model:
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return obj
+
+
+def insert_values(model: type[Model], rows, computed: dict[str, str] | None = None) -> tuple[str, list]:
+    """`INSERT INTO <table> (<columns>) VALUES (…), (…)` for new `rows` of `model` (automatic
+    primary key) and its parameters, to compose one statement of several writes (`WITH … AS
+    (INSERT …)` on PostgreSQL). A field named in `computed` takes that SQL expression in every
+    row; an expression holding one `%s` gets the row's own value there."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    computed = computed or {}
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every value
+    quote = db.ops.quote_name
+    expressions = [computed.get(f.name, "%s") for f in fields]
+    valued = [f for f, expression in zip(fields, expressions) if "%s" in expression]
+    params = [f.get_db_prep_save(f.pre_save(row, True), db) for row in rows for f in valued]
+    row_sql = f"({', '.join(expressions)})"
+    return (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row_sql] * len(rows))}", params)
 
 
 def _update_sql(model: type[Model], where: dict, values: dict) -> tuple[str, list]:

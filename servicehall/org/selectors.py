@@ -117,6 +117,20 @@ def center_for_user(user, code: str) -> ServiceCenter:
     return center
 
 
+# Centres by code for the busiest endpoints (lib/hotcache.py); the scope is checked on each call.
+CENTRES_BY_CODE = HotCache("centres_by_code", invalidated_by=("org.ServiceCenter",))
+
+
+def center_for_user_fast(user, code: str) -> ServiceCenter:
+    """`center_for_user` without the query: the centre's own row (its relations not loaded)
+    from per-process memory, shared by the process's threads: read it, never change it."""
+    code = code or ""
+    center = CENTRES_BY_CODE.get(code, lambda: ServiceCenter.objects.filter(code=code).first())
+    if center is None or center.pk not in visible_center_ids(user):
+        raise NotFound("未找到该中心")
+    return center
+
+
 def get_visible(model, user, pk, *, label: str, related: tuple[str, ...] = ()):
     """A centre-owned row the user may see, or NotFound (404: never reveal other centres);
     `related` names foreign keys to load in the same query."""

@@ -4,6 +4,8 @@ import datetime
 import threading
 from datetime import date
 
+from django.db import connection
+
 from servicehall.lib.errors import Invalid
 from servicehall.lib.workdays import DueDate, WorkCalendar
 
@@ -16,8 +18,11 @@ _cached: tuple[int, WorkCalendar] | None = None
 
 
 def current_revision() -> int:
-    row = CalendarRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
-    return row or 0
+    # Plain SQL: every due date and light asks, and building the ORM query cost more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT revision FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def build_calendar() -> WorkCalendar:
