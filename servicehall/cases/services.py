@@ -342,12 +342,13 @@ def _insert_accepted(case: Case, case_items, case_materials, history, *, actor, 
               [case.center_id, connection.ops.adapt_datefield_value(day)]),
         "k": insert_values(Case, [case], {"number": f"%s || (SELECT {_SEQUENCE.format(last='last')} FROM c)"}),
         "i": insert_values(CaseItem, case_items, {"case": case_id}),
-        "m": insert_values(CaseMaterial, case_materials, {"case": case_id}),
         "t": insert_values(CaseTransition, history, {"case": case_id}),
         "a": insert_values(AuditEvent, _receipt_events(case, actor=actor, now=now), {
             "object_id": "(SELECT id::text FROM k)", "object_repr": number, "before": with_number,
             "after": with_number}),
     }
+    if case_materials:  # an item may ask for no materials at all
+        parts["m"] = insert_values(CaseMaterial, case_materials, {"case": case_id})
     parts["k"] = (parts["k"][0] + " RETURNING id, number", parts["k"][1])
     sql = "WITH " + ", ".join(f"{name} AS ({part})" for name, (part, _) in parts.items()) + " SELECT id, number FROM k"
     with connection.cursor() as cursor:

@@ -39,6 +39,8 @@ def insert_values(model: type[Model], rows, computed: dict[str, str] | None = No
     primary key) and its parameters, to compose one statement of several writes (`WITH … AS
     (INSERT …)` on PostgreSQL). A field named in `computed` takes that SQL expression in every
     row; an expression holding one `%s` gets the row's own value there."""
+    if not rows:
+        raise ValueError("insert_values needs at least one row")
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     computed = computed or {}
@@ -68,15 +70,16 @@ def _update_sql(model: type[Model], where: dict, values: dict) -> tuple[str, lis
 
     set_columns, set_params = prepared(values)
     where_columns, where_params = prepared(where)
+    conditions = [f"{c} IS NULL" if p is None else f"{c} = %s" for c, p in zip(where_columns, where_params)]
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(c + ' = %s' for c in set_columns)} "
-           f"WHERE {' AND '.join(c + ' = %s' for c in where_columns)}")
-    return sql, set_params + where_params
+           f"WHERE {' AND '.join(conditions)}")
+    return sql, set_params + [p for p in where_params if p is not None]
 
 
 def update_where(model: type[Model], where: dict, values: dict) -> int:
     """UPDATE the rows whose fields equal `where` with `values` (field name → value; a model
-    instance stands for its key). Returns the number of rows changed: a compare-and-set when
-    `where` holds the expected state."""
+    instance stands for its key; None matches NULL). Returns the number of rows changed: a
+    compare-and-set when `where` holds the expected state."""
     sql, params = _update_sql(model, where, values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -67,6 +67,13 @@ class AcceptanceTests(CaseTestCase):
         self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
         self.assertTrue(AuditEvent.objects.filter(action="case.accept", object_id=str(case.pk)).exists())
 
+    def test_an_item_that_asks_for_no_materials_is_accepted_at_once(self):
+        item = publish(self.p, item_data("无犯罪记录证明开具", materials=[]))
+        case = self.submit(at(2026, 9, 30), items=[item], present=())
+        self.assertEqual(case.status, CaseStatus.ACCEPTED)
+        self.assertFalse(case.materials.exists())
+        self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
+
     def test_missing_materials_get_one_notice_listing_every_one_then_supplement_and_accept(self):
         case = self.submit(at(2026, 9, 28), present=("申请表",),
                            faulty=[{"material": self.aid_materials["申请表"], "problem": "未签名，请本人签名"}])
