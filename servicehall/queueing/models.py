@@ -128,7 +128,7 @@ class TicketCounter(models.Model):
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
-    waiting = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0, db_default=0)  # db_default: old servers insert without it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "day"], name="ticket_counter_unique_day")]

@@ -277,7 +277,11 @@ def _transition(ticket: Ticket, to: str, *, action: str, now: datetime, actor=No
     event = TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action=action, from_status=ticket.status,
                         to_status=to, window_id=event_window_id or ticket.window_id, actor=actor, at=now, note=note)
     before = _waiting_key(ticket)
-    if not update_then_insert(Ticket, {"id": ticket.pk, "status": ticket.status}, {"status": to, **fields}, event):
+    # The queue the caller saw is part of the expected state: a stale copy of a ticket that was
+    # called and transferred meanwhile must not move the wrong category's waiting count.
+    expected = {"id": ticket.pk, "status": ticket.status, "category_id": ticket.category_id,
+                "target_window_id": ticket.target_window_id}
+    if not update_then_insert(Ticket, expected, {"status": to, **fields}, event):
         return False
     ticket.status = to
     for name, value in fields.items():

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ticketcounter",
             name="waiting",
-            field=models.IntegerField(default=0),
+            field=models.IntegerField(default=0, db_default=0),
         ),
         migrations.RunPython(count_waiting, migrations.RunPython.noop),
     ]

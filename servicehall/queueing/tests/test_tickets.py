@@ -39,6 +39,15 @@ class TicketTests(PersonaTestCase):
     def issue(self, prefix="A", when=None, **kwargs):
         return ticket_issue(center=self.p.center_a, prefix=prefix, now=when or at(26, 9), **kwargs)
 
+    def test_a_stale_copy_of_a_transferred_ticket_changes_nothing(self):
+        stale = self.issue("A")
+        called = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 9, 5))
+        ticket_transfer(actor=self.p.staff_a, ticket=called, category=self.b, now=at(26, 9, 6))
+        with self.assertRaises(Conflict):
+            ticket_act(actor=self.p.staff_a, ticket=stale, action="cancel", now=at(26, 9, 7))
+        self.assertEqual(Ticket.objects.get(pk=stale.pk).status, TicketStatus.WAITING)
+        self.assertEqual(dict(TicketCounter.objects.values_list("category__prefix", "waiting")), {"A": 0, "B": 1})
+
     def test_it_numbers_per_category_and_day_and_refuses_past_capacity(self):
         self.assertEqual([self.issue().number for _ in range(3)], ["A001", "A002", "A003"])
         self.assertEqual(self.issue("B").number, "B001")
