@@ -191,7 +191,12 @@ class Ticket(models.Model):
         verbose_name_plural = "排队号"
         ordering = ["day", "queued_at", "id"]
         # A transfer changes the category but keeps the number, so uniqueness is on the number.
-        constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number")]
+        constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number"),
+                       # A window serves one citizen at a time: two presses of "next" at once must
+                       # not call two tickets to it. Also what call-next and the terminal read
+                       # (a handful of rows, not every ticket the window ever served).
+                       models.UniqueConstraint(fields=["window"], condition=Q(status__in=["called", "serving"]),
+                                               name="ticket_one_current_per_window")]
         # Call-next reads the waiting tickets along these (services._head_sql): the few that
         # jump the order, and the plain backlog in arrival order.
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx",
@@ -202,10 +207,6 @@ class Ticket(models.Model):
                    # The slip's "people ahead" counts one category's waiting tickets.
                    models.Index(fields=["category", "day"], name="ticket_category_wait_idx",
                                 condition=Q(status="waiting", target_window__isnull=True)),
-                   # What a window is serving now (call-next, the terminal): a handful of rows,
-                   # where the plain window index would hold every ticket the window ever served.
-                   models.Index(fields=["window"], name="ticket_window_current_idx",
-                                condition=Q(status__in=["called", "serving"])),
                    models.Index(fields=["center", "day", "queued_at", "id"], name="ticket_fifo_idx",
                                 condition=Q(status="waiting", green_channel=False, slot_start__isnull=True,
                                             target_window__isnull=True))]

@@ -6,6 +6,7 @@ the audit log. Changes to a centre's queue rules, categories and window pauses a
 """
 
 import secrets
+from contextlib import nullcontext
 from functools import cache, lru_cache
 from datetime import date, datetime, timedelta
 
@@ -431,7 +432,14 @@ def _call_next_in_one_statement(actor, window: Window, now: datetime, finish_cur
     _require_open(window)
     params = _queue_params(window, now, 1) | {"finish_current": finish_current, "actor": actor.pk, "note": FINISH_NOTE}
     rows: dict[str, list[Ticket]] = {"current": [], "finished": [], "called": [], "paused": []}
-    for row in fetch_models(Ticket, _call_next_statement(_window_levels(window)), params, extra=("kind",)):
+    # Callers run it on its own (autocommit); inside someone's transaction a savepoint keeps a
+    # refused double call from breaking that transaction.
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            found = fetch_models(Ticket, _call_next_statement(_window_levels(window)), params, extra=("kind",))
+    except IntegrityError:  # ticket_one_current_per_window: another press at this window called first
+        raise _double_call() from None
+    for row in found:
         rows[row.kind].append(row)
     if rows["paused"]:
         raise _paused()
@@ -453,10 +461,20 @@ def _call_next_in_one_statement(actor, window: Window, now: datetime, finish_cur
     return _with_category(ticket)
 
 
-@transaction.atomic
 def ticket_call(*, actor, window: Window, ticket: Ticket, now: datetime | None = None) -> Ticket:
     """Call one chosen waiting ticket (a citizen at the desk, a ticket from another category)."""
-    now = now or timezone.now()
+    try:
+        return _call_chosen(actor, window, ticket, now or timezone.now())
+    except IntegrityError:  # ticket_one_current_per_window: the window called someone meanwhile
+        raise _double_call() from None
+
+
+def _double_call() -> Conflict:
+    return Conflict("该窗口刚刚叫过号，请勿重复点击", code="window_busy")
+
+
+@transaction.atomic
+def _call_chosen(actor, window: Window, ticket: Ticket, now: datetime) -> Ticket:
     _ready_to_call(window, actor, now, finish_current=False)
     if ticket.center_id != window.center_id:
         raise NotFound("未找到该号")

@@ -238,6 +238,41 @@ class ConcurrentQueueTests(TransactionTestCase):
         self.assertEqual(len(calls), len(set(calls)))
 
 
+@unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+class DoublePressTests(TransactionTestCase):
+    def test_presses_of_next_at_once_at_one_window_call_one_ticket(self):
+        p = Personas.build()
+        a, _ = categories(p)
+        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
+        now = at(26, 9)
+        for _ in range(30):
+            ticket_issue(center=p.center_a, prefix="A", now=now)
+        ticket_call_next(actor=p.staff_a, window=p.window_a, now=now)
+        for attempt in range(5):
+            barrier, answers = threading.Barrier(6), []
+
+            def press():
+                try:
+                    barrier.wait()
+                    answers.append(ticket_call_next(actor=p.staff_a, window=p.window_a, now=now, finish_current=True))
+                except Conflict as exc:
+                    answers.append(exc.code)
+                except Exception as exc:  # noqa: BLE001 (reported below)
+                    answers.append(exc)
+                finally:
+                    connection.close()
+
+            threads = [threading.Thread(target=press) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertTrue(all(isinstance(x, Ticket) or x == "window_busy" for x in answers), answers)
+            current = Ticket.objects.filter(window=p.window_a, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+            self.assertEqual(current.count(), 1, f"attempt {attempt}")
+
+
 class WorkerTaskTests(PersonaTestCase):
     def test_it_registers_the_expiry_step_with_the_background_loop(self):
         from servicehall.audit.management.commands.run_workers import WORKER_TASKS
