@@ -57,10 +57,7 @@ else:
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
@@ -69,15 +66,10 @@ from bench.queue import (  # noqa: E402
     BUSY_WARNING,
     Http,
     Stats,
-    admin_execute,
+    bench_server,
     cpu_busy,
-    free_port,
     limit_client,
     phase,
-    start_server,
-    stop_server,
-    wait_ready,
-    with_database,
 )
 
 CLIENTS = 32
@@ -153,16 +145,6 @@ async def load(ctx) -> dict:
 
 
 # --- database, data and server -------------------------------------------------------------------
-
-def refuse_unless_postgres() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/cases.py needs PostgreSQL (it refuses SQLite): set DATABASE_URL, e.g.\n"
-              "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicehall .venv/bin/python bench/cases.py",
-              file=sys.stderr)
-        sys.exit(2)
-    return url
-
 
 def item_data(name: str, promised: int):
     """A complete promised item with two required materials and one optional (the shape of the
@@ -588,40 +570,14 @@ def report(result: dict, checks: dict, made: dict, reads: dict, server: str, bus
 
 
 def main() -> int:
-    url = refuse_unless_postgres()
-    name = f"servicehall_bench_{os.getpid()}"
-    bench_url = with_database(url, name)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "servicehall.settings"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below on `kill`
-    busy_before = cpu_busy()
-    admin_execute(url, f'CREATE DATABASE "{name}"')
-    proc = None
-    log = tempfile.TemporaryFile(mode="w+")
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
+    with bench_server(build_data, f"{CENTRES} centres, {CENTRES * CLERKS} clerks, {len(ITEMS)} items each") as bench:
         from django.utils import timezone
 
-        began = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        data = build_data()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version')")
-            pg_version = cursor.fetchone()[0]
-        connection.close()
-        port = free_port()
-        proc = start_server(bench_url, port, log)
-        wait_ready(proc, port)
-        print(f"# set-up {time.perf_counter() - began:.1f} s (database {name}, migrated, {CENTRES} centres, "
-              f"{CENTRES * CLERKS} clerks, {len(ITEMS)} items each)", flush=True)
+        data, port = bench.data, bench.port
         ctx = SimpleNamespace(host="127.0.0.1", port=port, keys=data.keys, bodies=data.bodies, numbers=data.numbers,
                               run=SimpleNamespace(t=SimpleNamespace(host="127.0.0.1", port=port)))
         result = asyncio.run(load(ctx))
-        stop_server(proc)
+        bench.stop()
         busy_after = cpu_busy()
         checks = check_accepted(data, sum(s.count("accept", 201) for s in result.values()))
         print(f"# accepting done ({result['accept'].count('accept', 201)} cases in {ACCEPT_SECONDS:.0f} s); "
@@ -630,26 +586,11 @@ def main() -> int:
         made = generate(data, timezone.localdate(now))
         print(f"# generated in {made['generate_s']:.1f} s; timing the reads…", flush=True)
         reads = measure_reads(data, now)
-        server = (f"granian WSGI, 2 workers x {os.environ.get('WEB_THREADS', '8')} threads, production settings, "
-                  f"127.0.0.1:{port}; PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client")
-        summary = report(result, checks, made, reads, server, (busy_before, busy_after))
+        summary = report(result, checks, made, reads, bench.server, (bench.busy_before, busy_after))
         if summary["errors"]:
-            log.seek(0)
-            tail = log.read()[-2000:]
-            if tail.strip():
-                print("server log (tail):\n" + tail)
+            bench.log_tail()
         print(json.dumps(summary, ensure_ascii=False), flush=True)
         return 1 if summary["checks_failed"] else 0
-    finally:
-        stop_server(proc)
-        log.close()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # django may not be set up yet
-            pass
-        admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 KIOSKS = 32
@@ -375,8 +377,9 @@ def waiting_count() -> int:
 def refuse_unless_postgres() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        print("bench/queue.py needs PostgreSQL (it refuses SQLite): set DATABASE_URL, e.g.\n"
-              "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicehall .venv/bin/python bench/queue.py",
+        script = f"bench/{Path(sys.argv[0]).name}"
+        print(f"{script} needs PostgreSQL (it refuses SQLite): set DATABASE_URL, e.g.\n"
+              f"  DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicehall .venv/bin/python {script}",
               file=sys.stderr)
         sys.exit(2)
     return url
@@ -605,13 +608,18 @@ def report(result: dict, checks: dict, run: Run, server: str, busy: tuple) -> di
     }
 
 
-def main() -> int:
+@contextmanager
+def bench_server(build, described: str):
+    """A throw-away database (`servicehall_bench_<pid>`) on the server DATABASE_URL names,
+    migrated and filled by `build()`, and the production server on a free loopback port.
+    Yields what the benchmark needs; the server and the database go away on exit, also on
+    `kill` (SIGTERM)."""
     url = refuse_unless_postgres()
     name = f"servicehall_bench_{os.getpid()}"
     bench_url = with_database(url, name)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicehall.settings"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below on `kill`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     busy_before = cpu_busy()
     admin_execute(url, f'CREATE DATABASE "{name}"')
     proc = None
@@ -625,31 +633,20 @@ def main() -> int:
 
         began = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
-        target = build_data()
+        data = build()
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('server_version')")
             pg_version = cursor.fetchone()[0]
         connection.close()
-        target.port = free_port()
-        proc = start_server(bench_url, target.port, log)
-        wait_ready(proc, target.port)
-        print(f"# set-up {time.perf_counter() - began:.1f} s (database {name}, migrated, 1 centre, {WINDOWS} windows, "
-              f"{len(PREFIXES)} categories)", flush=True)
-        run = Run(target)
-        result = asyncio.run(load(run))
-        stop_server(proc)
-        busy_after = cpu_busy()
-        checks = check_correctness(run.called_ids)
-        server = (f"granian WSGI, 2 workers x {os.environ.get('WEB_THREADS', '8')} threads, production settings, 127.0.0.1:{target.port}; "
-                  f"PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client")
-        summary = report(result, checks, run, server, (busy_before, busy_after))
-        if summary["errors"]:
-            log.seek(0)
-            tail = log.read()[-2000:]
-            if tail.strip():
-                print("server log (tail):\n" + tail)
-        print(json.dumps(summary, ensure_ascii=False), flush=True)
-        return 1 if (checks["duplicates"] or checks["double_calls"] or checks["gaps"]) else 0
+        port = free_port()
+        proc = start_server(bench_url, port, log)
+        wait_ready(proc, port)
+        print(f"# set-up {time.perf_counter() - began:.1f} s (database {name}, migrated, {described})", flush=True)
+        yield SimpleNamespace(
+            data=data, port=port, busy_before=busy_before, stop=lambda: stop_server(proc),
+            log_tail=lambda: _log_tail(log),
+            server=(f"granian WSGI, 2 workers x {os.environ.get('WEB_THREADS', '8')} threads, production settings, "
+                    f"127.0.0.1:{port}; PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client"))
     finally:
         stop_server(proc)
         log.close()
@@ -660,6 +657,30 @@ def main() -> int:
         except Exception:  # django may not be set up yet
             pass
         admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _log_tail(log) -> None:
+    """The server's last words, printed when requests failed."""
+    log.seek(0)
+    tail = log.read()[-2000:]
+    if tail.strip():
+        print("server log (tail):\n" + tail)
+
+
+def main() -> int:
+    with bench_server(build_data, f"1 centre, {WINDOWS} windows, {len(PREFIXES)} categories") as bench:
+        target = bench.data
+        target.port = bench.port
+        run = Run(target)
+        result = asyncio.run(load(run))
+        bench.stop()
+        busy_after = cpu_busy()
+        checks = check_correctness(run.called_ids)
+        summary = report(result, checks, run, bench.server, (bench.busy_before, busy_after))
+        if summary["errors"]:
+            bench.log_tail()
+        print(json.dumps(summary, ensure_ascii=False), flush=True)
+        return 1 if (checks["duplicates"] or checks["double_calls"] or checks["gaps"]) else 0
 
 
 if __name__ == "__main__":
