@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -26,7 +27,11 @@ def test_make_run_starts_serves_health_and_stops(tmp_path):
     env.update({"PORT": str(port), "SH_VAR_DIR": str(tmp_path)})
     process = subprocess.Popen([str(ROOT / "scripts" / "run")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    body = None
+    body, lines = None, []
+    # Read the output as it comes, to stop only after the script has printed its banner: the
+    # server may answer before the script's own check has seen it and printed the address.
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     try:
         # Migrating and loading the demo takes about 70 s on an idle 2-core machine; the limit is
         # about whether it comes up at all, with room for a busy machine.
@@ -41,13 +46,17 @@ def test_make_run_starts_serves_health_and_stops(tmp_path):
         assert body == '{"status": "ok", "database": "sqlite"}', body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
             assert "登录" in response.read().decode()
+        while time.monotonic() < deadline and process.poll() is None and not any("按 Ctrl-C 停止" in x for x in lines):
+            time.sleep(0.2)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
-            output, _ = process.communicate(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
+            process.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert "http://127.0.0.1:%d/" % port in output
     assert "bureau" in output and "Longgang@2026" in output
     assert (tmp_path / "servicehall.sqlite3").exists()
