@@ -156,7 +156,11 @@ TRANSITIONS = {
 
 
 class Ticket(models.Model):
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="tickets", verbose_name="中心")
+    # Every call rewrites two tickets, and an update that changes the status writes a new entry
+    # into every index of the table: so no index that nothing reads. The centre is the first
+    # column of ticket_unique_number; staff and target window are never searched by.
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="tickets", verbose_name="中心",
+                               db_index=False)
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name="业务类别")
     day = models.DateField("日期")
     seq = models.PositiveIntegerField("序号")
@@ -165,7 +169,7 @@ class Ticket(models.Model):
     green_channel = models.BooleanField("绿色通道", default=False)
     phone = models.CharField("手机号码", max_length=20, blank=True)
     id_number = models.CharField("证件号码", max_length=18, blank=True)
-    token = models.CharField(max_length=24, unique=True, default=new_ticket_token)
+    token = models.CharField(max_length=24, default=new_ticket_token)  # unique: ticket_unique_token
     appointment = models.OneToOneField("Appointment", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="ticket", verbose_name="预约")
     # A checked-in appointment is called before walk-ins while its slot runs.
@@ -173,7 +177,7 @@ class Ticket(models.Model):
     slot_end = models.DateTimeField(null=True, blank=True)
     # After a transfer to a window, only that window calls the ticket.
     target_window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                      verbose_name="指定窗口")
+                                      verbose_name="指定窗口", db_index=False)
     issued_at = models.DateTimeField("取号时间")
     # Orders the queue: the issue time, or, after a transfer, the original one (keeps its place).
     queued_at = models.DateTimeField("排队时间")
@@ -181,7 +185,7 @@ class Ticket(models.Model):
     window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
                                verbose_name="窗口")
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name="窗口人员")
+                              related_name="+", verbose_name="窗口人员", db_index=False)
     recalls = models.PositiveSmallIntegerField("重呼次数", default=0)
 
     objects = CenterOwnedQuerySet.as_manager()
@@ -192,6 +196,9 @@ class Ticket(models.Model):
         ordering = ["day", "queued_at", "id"]
         # A transfer changes the category but keeps the number, so uniqueness is on the number.
         constraints = [models.UniqueConstraint(fields=["center", "day", "number"], name="ticket_unique_number"),
+                       # As a constraint, not `unique=True`: that adds a second index for LIKE
+                       # searches, which a status-page token never needs.
+                       models.UniqueConstraint(fields=["token"], name="ticket_unique_token"),
                        # A window serves one citizen at a time: two presses of "next" at once must
                        # not call two tickets to it. Also what call-next and the terminal read
                        # (a handful of rows, not every ticket the window ever served).
@@ -216,16 +223,24 @@ class Ticket(models.Model):
 
 
 class TicketEvent(models.Model):
-    """Every state change of a ticket, with time, window and staff (statistics read this)."""
+    """Every state change of a ticket, with time, window and staff (statistics read this).
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    Rows are only ever inserted, by the same statement or transaction as the change they
+    record, and what they point to is never deleted (PROTECT; tickets, centres, windows and
+    staff are kept or deactivated). So the database does not check the keys again at every
+    commit: those checks were a tenth of the database's work per call, and each one took a
+    share lock on the centre's row that every window and kiosk of the centre was taking too."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_constraint=False)
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False)  # see ticketevent_center_idx
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
     window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               db_index=False)  # see window_at_idx
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+                               db_constraint=False, db_index=False)  # see window_at_idx
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_constraint=False, db_index=False)
     at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
 
