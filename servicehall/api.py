@@ -140,12 +140,13 @@ def _register_routers() -> None:
     from servicehall.queueing.api import router as queue_router
     from servicehall.workcalendar.api import router as calendar_router
 
+    # The order in which URLs are tried: the queue's (every ticket and call) and the cases' first.
+    api.add_router("", queue_router)
+    api.add_router("", cases_router)
     api.add_router("", org_router)
     api.add_router("/calendar", calendar_router)
     api.add_router("/audit", audit_router)
     api.add_router("", catalog_router)
-    api.add_router("", queue_router)
-    api.add_router("", cases_router)
     api.add_router("", reviews_router)
 
 

@@ -4,7 +4,10 @@ from django.urls import include, path
 from servicehall.api import api
 from servicehall.views import home_view
 
+# Django tries the patterns in order: the API first (kiosks and windows call it all day), and
+# within it the queue's routes first (servicehall/api.py).
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", home_view, name="home"),
     path("accounts/", include("servicehall.accounts.urls")),
     path("org/", include("servicehall.org.urls")),
@@ -16,7 +19,6 @@ urlpatterns = [
     path("queue/", include("servicehall.queueing.urls")),
     path("cases/", include("servicehall.cases.urls")),
     path("reviews/", include("servicehall.reviews.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 
