@@ -156,3 +156,90 @@ class QueueApiTests(PersonaTestCase):
         self.assertEqual(early.status_code, 409)  # not the booked day
         cancelled = self.post(f"/api/v1/appointments/{code}/cancel", {"holder": CITIZEN})
         self.assertEqual(cancelled.json()["status"], "cancelled")  # the first slot is always ≥ 8 hours away
+
+
+class DirectCallNextTests(PersonaTestCase):
+    """A terminal's call-next with a bearer key is answered in front of the API
+    (`window_call_next_direct`); every answer must be the API operation's."""
+
+    def setUp(self):
+        self.a, _ = categories(self.p)
+        self.url = f"/api/v1/windows/{self.p.window_a.pk}/call-next"
+        self.key_a = self.key(self.p.staff_a)
+
+    def key(self, user):
+        from servicehall.accounts.services import api_key_create
+
+        return api_key_create(actor=None, user=user, name="叫号终端")[1]
+
+    def call(self, key, query="", **extra):
+        return self.client.post(self.url + query, HTTP_AUTHORIZATION=f"Bearer {key}", **extra)
+
+    def issue(self, n):
+        settings = settings_for(self.p.center_a)
+        for _ in range(n):
+            self.client.post(f"/api/v1/centers/{self.p.center_a.code}/tickets", {"category": "A"},
+                             content_type="application/json", HTTP_X_KIOSK_KEY=settings.kiosk_key)
+
+    def test_which_requests_are_answered_directly(self):
+        from django.test import RequestFactory
+
+        from servicehall.queueing.api import direct_call
+
+        factory = RequestFactory()
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {self.key_a}"}
+        user, finish = direct_call(factory.post(self.url + "?finish_current=true", **bearer))
+        self.assertEqual((user.pk, finish), (self.p.staff_a.pk, True))
+        self.assertEqual(direct_call(factory.post(self.url, **bearer))[1], False)
+        for request in (factory.post(self.url),  # a session (or nobody): the API checks it, CSRF included
+                        factory.post(self.url, HTTP_AUTHORIZATION="Bearer not-a-key"),
+                        factory.post(self.url, HTTP_AUTHORIZATION=f"Token {self.key_a}"),
+                        factory.get(self.url, **bearer),
+                        factory.post(self.url + "?finish_current=1", **bearer),
+                        factory.post(self.url + "?finish_current=true&x=1", **bearer)):
+            self.assertIsNone(direct_call(request))
+
+    def test_the_direct_answers_are_the_apis(self):
+        self.issue(2)
+        called = self.call(self.key_a)
+        self.assertEqual(called.status_code, 200, called.content)
+        self.assertEqual(set(called.json()), set(TicketOut.model_fields))
+        self.client.force_login(self.p.staff_a)
+        shown = self.client.get(f"/api/v1/tickets/{called.json()['id']}")
+        self.assertEqual(called.json(), shown.json())
+        self.client.logout()
+        busy = self.call(self.key_a)
+        self.assertEqual((busy.status_code, busy.json()["error"], busy.json()["field"]), (409, "window_busy", None))
+        second = self.call(self.key_a, "?finish_current=true")
+        self.assertEqual((second.status_code, second.json()["number"]), (200, "A002"))
+        self.assertEqual(Ticket.objects.get(number="A001").status, TicketStatus.DONE)
+        self.assertEqual(self.call(self.key_a, "?finish_current=true").status_code, 204)
+        self.assertEqual(Ticket.objects.get(number="A002").status, TicketStatus.DONE)
+
+    def test_what_the_direct_path_passes_on_gets_the_apis_answer(self):
+        self.issue(1)
+        bad_flag = self.call(self.key_a, "?finish_current=maybe")
+        self.assertEqual((bad_flag.status_code, bad_flag.json()["field"]), (400, "finish_current"))
+        bad_key = self.call("not-a-key")
+        self.assertEqual((bad_key.status_code, bad_key.json()["error"]), (401, "not_authenticated"))
+        wrong_method = self.client.get(self.url, HTTP_AUTHORIZATION=f"Bearer {self.key_a}")
+        self.assertEqual((wrong_method.status_code, wrong_method.json()["error"]), (405, "method_not_allowed"))
+        self.assertEqual(self.call(self.key_a, "?finish_current=1").json()["number"], "A001")  # the API's spelling
+
+    def test_scope_and_role_hold_on_the_direct_path(self):
+        self.issue(1)
+        other_centre = self.call(self.key(self.p.staff_b))
+        self.assertEqual((other_centre.status_code, other_centre.json()["error"]), (404, "not_found"))
+        bureau = self.call(self.key(self.p.bureau))
+        self.assertEqual((bureau.status_code, bureau.json()["error"]), (403, "forbidden"))
+        self.assertEqual(Ticket.objects.get().status, TicketStatus.WAITING)
+
+    def test_a_session_still_needs_its_csrf_token(self):
+        from django.test import Client
+
+        self.issue(1)
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.p.staff_a)
+        refused = client.post(self.url)
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(Ticket.objects.get().status, TicketStatus.WAITING)
