@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from servicehall.audit.actions import register
         from servicehall.audit.management.commands.run_workers import WORKER_TASKS
+        from servicehall.lib.rows import cache_long_statements
         from servicehall.org.demo import register_demo_step
 
         from .demo import load_demo_cases
@@ -21,3 +22,4 @@ class CasesConfig(AppConfig):
         }, groups={"case": "办件"})
         WORKER_TASKS.append(("cases_deem_accepted", cases_deem_accepted))
         register_demo_step(load_demo_cases)
+        cache_long_statements()  # the accepted case's one statement (services._insert_accepted)
