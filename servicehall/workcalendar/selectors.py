@@ -7,6 +7,7 @@ from datetime import date
 from django.db import connection
 
 from servicehall.lib.errors import Invalid
+from servicehall.lib.hotcache import HotCache
 from servicehall.lib.workdays import DueDate, WorkCalendar
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
@@ -17,8 +18,19 @@ _lock = threading.Lock()
 _cached: tuple[int, WorkCalendar] | None = None
 
 
+# Every due date and light asks for the revision (lib/hotcache.py). An edit clears it in its own
+# process (services._bump); the other server processes read the new revision within
+# SH_HOT_CACHE_SECONDS, so a due date computed in those seconds may still use the calendar
+# from before the edit (edits are a few a year, for days months ahead).
+REVISION = HotCache("calendar_revision", invalidated_by=())
+
+
 def current_revision() -> int:
-    # Plain SQL: every due date and light asks, and building the ORM query cost more than running it.
+    return REVISION.get("revision", _read_revision)
+
+
+def _read_revision() -> int:
+    # Plain SQL: building the ORM query cost more than running it.
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT revision FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} WHERE id = 1")
         row = cursor.fetchone()

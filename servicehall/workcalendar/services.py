@@ -10,6 +10,7 @@ from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
+from .selectors import REVISION
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
@@ -18,6 +19,10 @@ def _bump() -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         CalendarRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
+    # Now for this transaction's own reads, and again at the commit, in case another thread of
+    # this process read the old revision in between.
+    REVISION.clear()
+    transaction.on_commit(REVISION.clear)
 
 
 def _require_editor(actor) -> None:
