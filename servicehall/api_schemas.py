@@ -1,6 +1,8 @@
 """The API's one error shape, importable by every app's api.py."""
 
+from django.http import JsonResponse
 from ninja import Schema
+from ninja.responses import NinjaJSONEncoder
 
 
 class ErrorOut(Schema):
@@ -23,3 +25,10 @@ FIELD_LABELS = {
 
 def register_field_labels(labels: dict[str, str]) -> None:
     FIELD_LABELS.update(labels)
+
+
+def hot_json(body: dict, status: int = 200) -> JsonResponse:
+    """The answer of an endpoint pressed all day (issuing, calling, accepting a case), sent as
+    it is built: ninja would validate it against the declared schema once more. Each such
+    endpoint builds exactly its declared schema, and a test holds it to it."""
+    return JsonResponse(body, status=status, encoder=NinjaJSONEncoder, content_type="application/json; charset=utf-8")

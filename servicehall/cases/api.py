@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db import transaction
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
 from servicehall.accounts.api_auth import API_AUTH
-from servicehall.api_schemas import errors, register_field_labels
+from servicehall.api_schemas import errors, hot_json, register_field_labels
 from servicehall.lib.errors import Invalid
 from servicehall.org.models import Window
 from servicehall.org.selectors import center_for_user_fast
@@ -109,9 +109,9 @@ def case_create(request, payload: CaseIn):
                                 faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket, window=window)
     missing = [{"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
                for m in services.missing_materials(case)]
-    return Status(201, {"number": case.number, "status": case.status, "status_label": case.get_status_display(),
-                        "missing_materials": missing, "due_date": case.due_date,
-                        "calendar_confirmed": case.calendar_confirmed})
+    return hot_json({"number": case.number, "status": case.status, "status_label": case.get_status_display(),
+                     "missing_materials": missing, "due_date": case.due_date, "calendar_confirmed": case.calendar_confirmed},
+                    status=201)
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **errors(401, 404)}, summary="办件详情")

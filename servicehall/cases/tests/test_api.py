@@ -51,6 +51,18 @@ class CaseApiTests(CaseTestCase):
                          ["receive", "notify", "supplement", "accept", "approve", "complete", "deliver"])
         self.assertIsNone(detail["bill"])
 
+    def test_the_receipt_answer_is_exactly_the_documented_one(self):
+        """Receiving a case answers without ninja's second validation (api_schemas.hot_json):
+        accepted or awaiting materials, it must still be exactly CaseCreatedOut."""
+        from servicehall.cases.api import CaseCreatedOut
+
+        ids = materials(self.aid)
+        for created in (self.create(), self.create(materials=[ids["申请表"]])):
+            self.assertEqual(created.status_code, 201, created.content)
+            self.assertEqual(created["Content-Type"], "application/json; charset=utf-8")
+            self.assertEqual(set(created.json()), set(CaseCreatedOut.model_fields))
+            self.assertEqual(CaseCreatedOut.model_validate(created.json()).model_dump(mode="json"), created.json())
+
     def test_bad_input_names_the_field_and_stores_nothing(self):
         response = self.create(applicant=PERSON | {"id_number": "110105194912310021"})
         self.assertEqual((response.status_code, response.json()["field"]), (400, "applicant.id_number"))

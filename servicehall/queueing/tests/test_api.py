@@ -24,7 +24,7 @@ class QueueApiTests(PersonaTestCase):
 
     def test_the_hot_answers_are_exactly_the_documented_ticket(self):
         """Issuing and call-next send `ticket_out` without ninja's second validation
-        (api.hot_json); they must still be exactly TicketOut, field for field, as the
+        (api_schemas.hot_json); they must still be exactly TicketOut, field for field, as the
         schema-validated ticket detail is."""
         issued = self.kiosk({"category": "A", "phone": "13800138000"})
         self.client.force_login(self.p.staff_a)
