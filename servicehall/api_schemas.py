@@ -1,4 +1,5 @@
-"""The API's one error shape, importable by every app's api.py."""
+"""The API's one error shape and the answer of its busiest endpoints, importable by every
+app's api.py."""
 
 from django.http import JsonResponse
 from ninja import Schema

@@ -154,9 +154,10 @@ def cache_long_statements() -> None:
     result only for statements of at most 4,096 characters and 50 parameters
     (`psycopg._queries`). A case accepted at receipt is one statement of about 9,000
     characters and 100 parameters, converted again on every request: 0.1 ms of Python of
-    the 2 ms the request costs. The writes here are few and fixed in shape, and the cache is
-    an LRU of 128 statements, so raising the bounds keeps them without letting it grow. A
-    psycopg without these names is left as it is."""
+    the 2 ms the request costs. The writes here take a few shapes (by the number of items and
+    materials), and the cache is an LRU of 128 statements: it cannot grow, and statements
+    used on every request stay in it while one-off ones (a bulk insert, a long IN list) pass
+    through. A psycopg without these names is left as it is."""
     try:
         from psycopg import _queries
     except ImportError:

@@ -6,7 +6,7 @@ an appointment is public, like the booking page.
 """
 
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from django.http import HttpResponse
@@ -18,7 +18,7 @@ from ninja.security import APIKeyHeader
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json, register_field_labels
-from servicehall.lib.errors import Invalid, NotFound, ServiceError
+from servicehall.lib.errors import Invalid, NotFound
 from servicehall.lib.hotcache import HotCache
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.org.models import ServiceCenter, Window
@@ -171,18 +171,23 @@ def direct_call(request) -> tuple[object, bool] | None:
     if request.method != "POST" or any(name != "finish_current" for name in request.GET):
         return None
     finish = FLAGS.get(request.GET.get("finish_current", "false"))
-    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")  # as ninja's HttpBearer reads it
     if finish is None or scheme.lower() != "bearer":
         return None
-    user = api_key_user(key.strip())
+    user = api_key_user(key)
     return None if user is None else (user, finish)
 
 
-@lru_cache(maxsize=None)
-def _api_view(url_name: str):
+@cache
+def _api():
     from servicehall.api import api  # which imports this module
 
-    return next(pattern.callback for pattern in api.urls[0] if getattr(pattern, "name", None) == url_name)
+    return api
+
+
+@cache
+def _api_view(url_name: str):
+    return next(pattern.callback for pattern in _api().urls[0] if getattr(pattern, "name", None) == url_name)
 
 
 @csrf_exempt  # acts only on a bearer key (no cookie is read); sessions go on to the API, which checks CSRF
@@ -199,8 +204,8 @@ def window_call_next_direct(request, window_id: int):
     request.user, finish_current = direct
     try:
         return _call_next_answer(request.user, window_id, finish_current)
-    except ServiceError as exc:
-        return hot_json(exc.as_dict(), status=exc.status)
+    except Exception as exc:  # the API's own handlers: one error shape, one log
+        return _api().on_exception(request, exc)
 
 
 class CallIn(Schema):

@@ -18,14 +18,19 @@ _lock = threading.Lock()
 _cached: tuple[int, WorkCalendar] | None = None
 
 
-# Every due date and light asks for the revision (lib/hotcache.py). An edit clears it in its own
-# process (services._bump); the other server processes read the new revision within
-# SH_HOT_CACHE_SECONDS, so a due date computed in those seconds may still use the calendar
-# from before the edit (edits are a few a year, for days months ahead).
+# Every due date and light asks for the revision (lib/hotcache.py). An edit's commit clears it
+# in its own process (services._bump); other threads and processes may read the old revision
+# for up to SH_HOT_CACHE_SECONDS, so a due date computed in those seconds may still use the
+# calendar from before the edit (edits are a few a year, for days months ahead).
 REVISION = HotCache("calendar_revision", invalidated_by=())
 
 
 def current_revision() -> int:
+    """Inside a transaction, from the table: what it reads there may not be committed (the
+    transaction may be the edit itself) and must not be kept for everyone else. Receiving a
+    case, which asks most, runs in autocommit."""
+    if connection.in_atomic_block:
+        return _read_revision()
     return REVISION.get("revision", _read_revision)
 
 

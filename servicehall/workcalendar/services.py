@@ -19,9 +19,6 @@ def _bump() -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         CalendarRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
-    # Now for this transaction's own reads, and again at the commit, in case another thread of
-    # this process read the old revision in between.
-    REVISION.clear()
     transaction.on_commit(REVISION.clear)
 
 

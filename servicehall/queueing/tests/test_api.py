@@ -225,6 +225,18 @@ class DirectCallNextTests(PersonaTestCase):
         wrong_method = self.client.get(self.url, HTTP_AUTHORIZATION=f"Bearer {self.key_a}")
         self.assertEqual((wrong_method.status_code, wrong_method.json()["error"]), (405, "method_not_allowed"))
         self.assertEqual(self.call(self.key_a, "?finish_current=1").json()["number"], "A001")  # the API's spelling
+        spaced = self.call(f" {self.key_a}")  # "Bearer  <key>": ninja reads the key with the space, and refuses it
+        self.assertEqual((spaced.status_code, spaced.json()["error"]), (401, "not_authenticated"))
+
+    def test_an_unexpected_error_gets_the_apis_500(self):
+        from unittest import mock
+
+        self.issue(1)
+        with mock.patch("servicehall.queueing.services.ticket_call_next", side_effect=RuntimeError("boom")), \
+                self.assertLogs("servicehall.api", "ERROR"):
+            failed = self.call(self.key_a)
+        self.assertEqual((failed.status_code, failed.json()["error"]), (500, "server_error"))
+        self.assertEqual(failed["Content-Type"], "application/json; charset=utf-8")
 
     def test_scope_and_role_hold_on_the_direct_path(self):
         self.issue(1)

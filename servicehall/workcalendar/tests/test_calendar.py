@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.test import TransactionTestCase
+
 from servicehall.audit.models import AuditEvent
 from servicehall.lib.errors import Forbidden
 from servicehall.testing import PersonaTestCase
@@ -103,3 +105,26 @@ class CalendarBoundsTests(PersonaTestCase):
         response = self.login(self.p.bureau).post("/calendar/", {"date": "9999-12-31", "is_workday": "0", "name": "假"})
         self.assertContains(response, "日期应在2000年至2100年之间")
         self.assertFalse(CalendarDay.objects.filter(date__year=9999).exists())
+
+
+class RevisionMemoryTests(TransactionTestCase):
+    """Outside a transaction the calendar's revision comes from per-process memory; an edit's
+    commit renews it, and what a transaction reads (perhaps its own edit) is never kept."""
+
+    def test_an_edit_is_kept_from_memory_until_its_commit(self):
+        from django.db import transaction
+
+        from servicehall.accounts.models import Role, User
+        from servicehall.workcalendar.selectors import REVISION, current_revision
+
+        bureau = User.objects.create(username="bureau_rev", role=Role.BUREAU, full_name="营商局")
+        before = current_revision()
+        self.assertEqual(REVISION.peek("revision"), before)
+        with transaction.atomic():
+            calendar_day_set(actor=bureau, day=date(2027, 2, 8), is_workday=False, name="春节")
+            self.assertEqual(current_revision(), before + 1)  # read in the transaction, not kept
+            self.assertEqual(REVISION.peek("revision"), before)
+        self.assertIsNone(REVISION.peek("revision"))  # the commit cleared it
+        self.assertEqual(current_revision(), before + 1)
+        self.assertFalse(get_calendar().is_workday(date(2027, 2, 8)))
+        self.assertEqual(REVISION.peek("revision"), before + 1)
