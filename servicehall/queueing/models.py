@@ -158,10 +158,13 @@ TRANSITIONS = {
 class Ticket(models.Model):
     # Every call rewrites two tickets, and an update that changes the status writes a new entry
     # into every index of the table: so no index that nothing reads. The centre is the first
-    # column of ticket_unique_number; staff and target window are never searched by.
+    # column of ticket_unique_number; a category's tickets are read only while waiting
+    # (ticket_category_wait_idx), a window's only while called or serving
+    # (ticket_one_current_per_window); staff and target window are never searched by.
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="tickets", verbose_name="中心",
                                db_index=False)
-    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name="业务类别")
+    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name="业务类别",
+                                 db_index=False)
     day = models.DateField("日期")
     seq = models.PositiveIntegerField("序号")
     number = models.CharField("号码", max_length=8)
@@ -183,7 +186,7 @@ class Ticket(models.Model):
     queued_at = models.DateTimeField("排队时间")
     called_at = models.DateTimeField("叫号时间", null=True, blank=True)
     window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
-                               verbose_name="窗口")
+                               verbose_name="窗口", db_index=False)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name="窗口人员", db_index=False)
     recalls = models.PositiveSmallIntegerField("重呼次数", default=0)

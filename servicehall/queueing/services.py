@@ -398,7 +398,8 @@ def _call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str
     called ticket of today left unfinished unless `finish_current`); if so, `fin` finishes the
     current tickets (a stale called one is skipped), the head of the queue is claimed, and each
     change gets its event row, and the claimed ticket leaves its category's waiting count. The
-    rows that come back say which of these happened."""
+    rows that come back say which of these happened (the current tickets only when the gate
+    refused: otherwise they come back finished)."""
     q = connection.ops.quote_name
     ticket, state, event, counter = (q(m._meta.db_table) for m in (Ticket, WindowState, TicketEvent, TicketCounter))
     columns = select_columns(Ticket, "t")
@@ -423,7 +424,7 @@ def _call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str
         f"claim.center_id, 'call', 'waiting', 'called', %(window)s, %(actor)s, %(now)s, '' FROM claim), "
         f"lq AS (UPDATE {counter} k SET waiting = k.waiting - 1 FROM claim WHERE k.category_id = claim.category_id "
         f"AND k.day = claim.day AND claim.target_window_id IS NULL) "
-        f"SELECT cur.*, 'current' FROM cur UNION ALL SELECT fin.*, 'finished' FROM fin "
+        f"SELECT cur.*, 'current' FROM cur, gate WHERE NOT gate.ok UNION ALL SELECT fin.*, 'finished' FROM fin "
         f"UNION ALL SELECT claim.*, 'called' FROM claim UNION ALL SELECT {blanks}, 'paused' FROM ws WHERE ws.paused"
     )
 
