@@ -179,15 +179,10 @@ def direct_call(request) -> tuple[object, bool] | None:
 
 
 @cache
-def _api():
+def _api_view(url_name: str):
     from servicehall.api import api  # which imports this module
 
-    return api
-
-
-@cache
-def _api_view(url_name: str):
-    return next(pattern.callback for pattern in _api().urls[0] if getattr(pattern, "name", None) == url_name)
+    return next(pattern.callback for pattern in api.urls[0] if getattr(pattern, "name", None) == url_name)
 
 
 @csrf_exempt  # acts only on a bearer key (no cookie is read); sessions go on to the API, which checks CSRF
@@ -205,7 +200,9 @@ def window_call_next_direct(request, window_id: int):
     try:
         return _call_next_answer(request.user, window_id, finish_current)
     except Exception as exc:  # the API's own handlers: one error shape, one log
-        return _api().on_exception(request, exc)
+        from servicehall.api import api
+
+        return api.on_exception(request, exc)
 
 
 class CallIn(Schema):
