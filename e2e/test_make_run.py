@@ -46,7 +46,9 @@ def test_make_run_starts_serves_health_and_stops(tmp_path):
         assert body == '{"status": "ok", "database": "sqlite"}', body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
             assert "登录" in response.read().decode()
-        while time.monotonic() < deadline and process.poll() is None and not any("按 Ctrl-C 停止" in x for x in lines):
+        # The banner's last line, which only scripts/run prints (the workers' own start line also
+        # ends in "按 Ctrl-C 停止" and may come first).
+        while time.monotonic() < deadline and process.poll() is None and not any("演示账号见上方" in x for x in lines):
             time.sleep(0.2)
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -59,6 +61,7 @@ def test_make_run_starts_serves_health_and_stops(tmp_path):
     output = "".join(lines)
     assert "http://127.0.0.1:%d/" % port in output
     assert "bureau" in output and "Longgang@2026" in output
+    assert "ServiceHall 已停止。" in output
     assert (tmp_path / "servicehall.sqlite3").exists()
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the server still listens after Ctrl-C"
