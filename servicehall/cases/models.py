@@ -140,8 +140,12 @@ class Case(models.Model):
         return light_for(calendar.workday_index(self.due_date) - calendar.workday_index(today), self.promised_days)
 
     def remaining_workdays(self, today: date, calendar: WorkCalendar) -> int | None:
+        """Working days left to the due date; a suspended case's clock stands still, so it
+        keeps what was left on the day of suspension (resuming moves the due date instead)."""
         if self.status not in OPEN_STATUSES or self.due_date is None:
             return None
+        if self.status == CaseStatus.SUSPENDED and self.suspended_on is not None:
+            today = min(today, self.suspended_on)
         return calendar.workday_index(self.due_date) - calendar.workday_index(today)
 
 

@@ -218,12 +218,13 @@ def _snapshot(case: Case) -> dict:
 
 
 def _transition(case: Case, to: str, *, actor, action: str, now: datetime, reason: str = "", step: str = "",
-                data: dict | None = None, **fields) -> Case:
-    """Compare-and-set the status (plus `fields`), one history row and one audit row."""
+                data: dict | None = None, expect: dict | None = None, **fields) -> Case:
+    """Compare-and-set the status (plus `fields`; `expect` names other columns the new values
+    were computed from), one history row and one audit row."""
     old = case.status
     if to not in TRANSITIONS[CaseStatus(old)]:
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能{VERBS[CaseStatus(to)]}", code="invalid_state")
-    if Case.objects.filter(pk=case.pk, status=old).update(status=to, **fields) != 1:
+    if Case.objects.filter(pk=case.pk, status=old, **(expect or {})).update(status=to, **fields) != 1:
         raise Conflict("该办件刚被他人处理，请刷新后重试", code="invalid_state")
     before = _snapshot(case)
     case.status = to
@@ -424,12 +425,15 @@ def _acceptance(case: Case, accepted_on: date, *, deemed: bool = False) -> dict:
 def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: date | None = None,
             deemed: bool = False) -> Case:
     fields = _acceptance(case, on or _today(now), deemed=deemed)
+    reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
+    # The status first: of two acceptances at once (a double click, or a clerk and the deemed
+    # sweep) the second gets a conflict here, before it could make a second bill.
+    case = _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
+                       **fields)
     # The law accepts a deemed case whether or not a clerk set the amounts of fees charged by a
     # standard: its bill then holds the fixed fees only, and the clerk records the rest on paper.
     _bill_create(case, fees or {}, skip_unpriced=deemed)
-    reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
-    return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
-                       **fields)
+    return case
 
 
 @transaction.atomic
@@ -499,7 +503,9 @@ def case_resume(*, actor, case: Case, now: datetime | None = None) -> Case:
     calendar = get_calendar()
     days = calendar.workdays_between(case.suspended_on, _today(now))
     due = calendar.add_workdays(case.due_date, days)
+    # The due date is expected unchanged: an extension made meanwhile would otherwise be lost.
     return _transition(case, CaseStatus.ACCEPTED, actor=actor, action="resume", now=now, due_date=due.due,
+                       expect={"due_date": case.due_date, "suspended_on": case.suspended_on},
                        calendar_confirmed=case.calendar_confirmed and due.confirmed, suspended_on=None,
                        suspended_days=case.suspended_days + days, data={"suspended_workdays": days})
 

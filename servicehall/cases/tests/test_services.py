@@ -178,6 +178,26 @@ class ClockTests(CaseTestCase):
         self.assertEqual((case.suspended_days, case.due_date), (2, date(2026, 10, 13)))
         self.assertEqual(case.transitions.get(action="resume").data, {"suspended_workdays": 2})
 
+    def test_a_suspended_case_keeps_the_working_days_it_had_left(self):
+        case = self.submit(at(2026, 9, 28))  # due 10-10
+        calendar = get_calendar()
+        self.assertEqual(case.remaining_workdays(date(2026, 9, 30), calendar), 3)  # 10-08, 10-09, 10-10
+        case = case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 9, 30))
+        self.assertEqual(case.remaining_workdays(date(2026, 10, 20), calendar), 3)
+        case = case_resume(actor=self.p.staff_a, case=case, now=at(2026, 10, 20))
+        self.assertEqual(case.remaining_workdays(date(2026, 10, 20), calendar), 3)
+
+    def test_a_resume_computed_before_an_extension_does_not_undo_it(self):
+        case = case_suspend(actor=self.p.staff_a, case=self.submit(at(2026, 11, 2)), reason="专家评审",
+                            now=at(2026, 11, 3))
+        stale = Case.objects.get(pk=case.pk)
+        case = case_extend(actor=self.p.manager_a, case=case, days=3, reason="需现场核查", now=at(2026, 11, 4))
+        with self.assertRaises(Conflict):
+            case_resume(actor=self.p.staff_a, case=stale, now=at(2026, 11, 5))
+        case = case_resume(actor=self.p.staff_a, case=Case.objects.get(pk=case.pk), now=at(2026, 11, 5))
+        # 11-09 + 3 extended + 2 suspended (11-04, 11-05).
+        self.assertEqual((case.extended_days, case.due_date), (3, date(2026, 11, 16)))
+
     def test_one_extension_within_the_legal_days_approved_by_the_head(self):
         case = self.submit(at(2026, 11, 2))
         with self.assertRaises(Forbidden):
@@ -250,6 +270,18 @@ class DecisionAndBillTests(CaseTestCase):
                          (CaseStatus.DELIVERED, date(2026, 11, 5), date(2026, 11, 6)))
         self.assertEqual(list(CaseTransition.objects.filter(case=case).values_list("action", flat=True)),
                          ["receive", "accept", "approve", "pay", "complete", "deliver"])
+
+    def test_a_second_acceptance_at_once_is_a_conflict_and_makes_no_second_bill(self):
+        case = self.submit(at(2026, 11, 2), items=[self.notary], present=())
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[self.notary_materials["身份证明"]],
+                               now=at(2026, 11, 2))
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)  # two clicks, one state
+        case_accept(actor=self.p.staff_a, case=first, fees={copy_fee.pk: "10"}, now=at(2026, 11, 2))
+        with self.assertRaises(Conflict):
+            case_accept(actor=self.p.staff_a, case=second, fees={copy_fee.pk: "10"}, now=at(2026, 11, 2))
+        self.assertEqual(ConsolidatedBill.objects.filter(case=case).count(), 1)
+        self.assertEqual(case.transitions.filter(action="accept").count(), 1)
 
     def test_a_waived_bill_allows_completion_and_a_denial_needs_a_reason(self):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
