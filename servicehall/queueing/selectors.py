@@ -5,7 +5,7 @@ import math
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Subquery, prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from servicehall.accounts.models import Role
@@ -88,16 +88,42 @@ def announcement_text(template: str, number: str, window_number: int, category_n
         return DEFAULT_VOICE_TEMPLATE.format(号码=number, 窗口=window_number)
 
 
-def hall_version(center_id: int, day: date, revision: int, last_event_id: int | None) -> str:
+def hall_version(center_id: int, day: date, revision: int, mark: str | None) -> str:
     """Changes with every ticket event, every settings or pause change and at midnight."""
-    return f"{day:%Y%m%d}.{last_event_id or 0}.{revision}"
+    return f"{day:%Y%m%d}.{mark or '0'}.{revision}"
 
 
-def display_lookup(display_key: str):
-    """One query for the display's poll: the centre, its settings revision and last ticket event."""
-    last = TicketEvent.objects.filter(center_id=OuterRef("center_id")).order_by("-id").values("id")[:1]
-    return (QueueSettings.objects.filter(display_key=display_key)
-            .values("center_id", "revision").annotate(last_event=Subquery(last)).first())
+# The centre's event mark: the largest and the sum of its last EVENT_MARK_SPAN event ids. Ids
+# are taken at insert but committed in any order, so the largest alone may already count an
+# event whose earlier neighbour is still uncommitted; when that one commits, the sum changes
+# (an id inside the span replaces a smaller one), and so do the version and the document. An
+# event that commits after EVENT_MARK_SPAN later events of its centre is missed until the next.
+EVENT_MARK_SPAN = 64
+_MARK_SQL = ("SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) || '.' || CAST(COALESCE(SUM(id), 0) AS TEXT) "
+             "FROM {events} WHERE center_id = {center} AND id >= COALESCE(("
+             "SELECT id FROM {events} WHERE center_id = {center} ORDER BY id DESC LIMIT 1 OFFSET {offset}), 0)")
+
+
+def _mark_sql(center: str) -> str:
+    """The mark's query, for the centre id given as `center` (a placeholder or a column)."""
+    return _MARK_SQL.format(events=connection.ops.quote_name(TicketEvent._meta.db_table), center=center,
+                            offset=EVENT_MARK_SPAN - 1)
+
+
+def event_mark(center_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_mark_sql("%s"), [center_id, center_id])
+        return cursor.fetchone()[0]
+
+
+def display_lookup(display_key: str) -> dict | None:
+    """One query for the display's poll: the centre, its settings revision and event mark."""
+    table = connection.ops.quote_name(QueueSettings._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.center_id, s.revision, ({_mark_sql('s.center_id')}) FROM {table} s "
+                       "WHERE s.display_key = %s", [display_key])
+        row = cursor.fetchone()
+    return None if row is None else {"center_id": row[0], "revision": row[1], "mark": row[2]}
 
 
 # The hall displays' unchanged polls are answered from this (queueing/middleware.py): display
@@ -113,15 +139,14 @@ def hall_changed() -> None:
 
 def current_version(center: ServiceCenter, now: datetime) -> str:
     settings = QueueSettings.objects.filter(center=center).values_list("revision", flat=True).first() or 0
-    last = TicketEvent.objects.filter(center=center).aggregate(last=Max("id"))["last"]
-    return hall_version(center.pk, timezone.localdate(now), settings, last)
+    return hall_version(center.pk, timezone.localdate(now), settings, event_mark(center.pk))
 
 
 def hall_state(center: ServiceCenter, now: datetime) -> dict:
     """The hall display's state document, computed fresh from the tables."""
     settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
     day = timezone.localdate(now)
-    last_event = TicketEvent.objects.filter(center=center).aggregate(last=Max("id"))["last"]
+    mark = event_mark(center.pk)  # before the rows: a later event then makes a newer version
     windows = list(Window.objects.filter(center=center, is_active=True).order_by("number"))
     paused = set(WindowState.objects.filter(window__center=center, paused=True).values_list("window_id", flat=True))
     current = {}
@@ -133,7 +158,7 @@ def hall_state(center: ServiceCenter, now: datetime) -> dict:
     waiting = waiting_counts(center, now)
     categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
     return {
-        "version": hall_version(center.pk, day, settings.revision, last_event),
+        "version": hall_version(center.pk, day, settings.revision, mark),
         "center": {"code": center.code, "name": center.name},
         "notice": settings.notice,
         "windows": [{

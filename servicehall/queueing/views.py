@@ -30,7 +30,7 @@ def display_state(request, key: str):
     if found is None:
         raise Http404("未找到该大屏")
     now = timezone.now()
-    version = selectors.hall_version(found["center_id"], timezone.localdate(now), found["revision"], found["last_event"])
+    version = selectors.hall_version(found["center_id"], timezone.localdate(now), found["revision"], found["mark"])
     response = conditional_json(request, version,
                                 lambda: hall_body(ServiceCenter.objects.get(pk=found["center_id"]), version, now))
     selectors.HALL_VERSIONS.put(key, response["ETag"])

@@ -275,6 +275,26 @@ class HallStateTests(PersonaTestCase):
         self.assertEqual(state["waiting"], [{"category": "A", "name": "法律援助", "count": 1},
                                             {"category": "B", "name": "公证咨询", "count": 0}])
 
+    def test_a_call_committed_after_a_later_event_changes_the_version_and_is_listed(self):
+        from servicehall.queueing.selectors import hall_changed
+
+        ticket_issue(center=self.p.center_a, prefix="A")
+        ticket_call_next(actor=self.p.staff_a, window=self.p.window_a)
+        late = TicketEvent.objects.filter(center=self.p.center_a, action="call").get()
+        late_id = late.pk
+        # Its transaction has taken the id but not committed yet, and a later event has.
+        late.delete()
+        ticket_issue(center=self.p.center_a, prefix="B")
+        self.assertGreater(TicketEvent.objects.latest("id").pk, late_id)
+        first = self.poll()
+        self.assertEqual(json.loads(first.content)["calls"], [])
+        late.pk = late_id
+        late.save(force_insert=True)  # the commit
+        hall_changed()
+        second = self.poll(first["ETag"])
+        self.assertEqual(second.status_code, 200)
+        self.assertEqual([c["id"] for c in json.loads(second.content)["calls"]], [late_id])
+
     def test_an_unknown_key_is_not_found_and_the_document_holds_no_personal_numbers(self):
         self.assertEqual(self.client.get("/queue/display/nope/state").status_code, 404)
         ticket_issue(center=self.p.center_a, prefix="A", phone="13800138000", id_number=CITIZEN)

@@ -4,9 +4,12 @@
 (function () {
   "use strict";
   var cfg = window.HALL;
-  var etag = null, state = null, lastSeen = null, failures = 0;
-  var queue = [];          // texts waiting to be spoken
+  var etag = null, state = null, heard = null, failures = 0;
+  var queue = [];          // texts waiting to be spoken; the first is the one being spoken
   var speaking = false;
+  var current = null;      // the utterance being spoken, kept referenced until it ends
+  var watchdog = null;
+  var QUEUE_LIMIT = 40;    // a display muted for hours does not then speak for hours
   window.hallAnnouncements = [];  // every text queued, oldest first (read by the browser test)
 
   function el(id) { return document.getElementById(id); }
@@ -17,29 +20,59 @@
     return node;
   }
 
+  // One line has been spoken, has failed, was refused by the browser (no touch on the page
+  // yet: the line stays first and a button asks for one) or never ended (a browser fault: the
+  // watchdog drops it, so one lost end event cannot silence the display for good).
+  function settle(u, outcome) {
+    if (current !== u) return;  // already settled: the watchdog's cancel fires onerror too
+    clearTimeout(watchdog);
+    current = null;
+    speaking = false;
+    if (outcome === "blocked") {
+      var button = el("voice");
+      if (button) button.hidden = false;
+      return;
+    }
+    queue.shift();
+    setTimeout(speakNext, 400);
+  }
+
   function speakNext() {
     if (speaking || !queue.length) return;
-    var line = queue.shift();
-    if (!("speechSynthesis" in window)) return speakNext();
-    speaking = true;
+    if (!("speechSynthesis" in window)) { queue.length = 0; return; }
+    var line = queue[0];
     var u = new SpeechSynthesisUtterance(line);
     u.lang = "zh-CN";
     u.rate = 0.9;
-    // Never cancel: the next call waits until this one has ended.
-    u.onend = u.onerror = function () { speaking = false; setTimeout(speakNext, 400); };
+    speaking = true;
+    current = u;
+    // Never cancel a line being spoken: the next call waits until this one has ended.
+    u.onend = function () { settle(u, "spoken"); };
+    u.onerror = function (e) { settle(u, e.error === "not-allowed" ? "blocked" : "failed"); };
+    watchdog = setTimeout(function () {
+      settle(u, "stuck");
+      window.speechSynthesis.cancel();
+    }, 5000 + 600 * line.length);
     window.speechSynthesis.speak(u);
   }
 
+  // Every call not in the previous document is new, whatever its id: ids are taken before
+  // commit, so a call may appear after a later one has (see selectors.event_mark).
   function announce(calls) {
-    var fresh = calls.filter(function (c) { return lastSeen !== null && c.id > lastSeen; });
+    var fresh = calls.filter(function (c) { return !heard[c.id]; });
     fresh.sort(function (a, b) { return a.id - b.id; });
     fresh.forEach(function (c) {
       window.hallAnnouncements.push(c.text);
       queue.push(c.text, c.text);  // each call is spoken twice
     });
-    calls.forEach(function (c) { lastSeen = Math.max(lastSeen || 0, c.id); });
-    if (lastSeen === null) lastSeen = 0;
+    if (queue.length > QUEUE_LIMIT) queue.splice(speaking ? 1 : 0, queue.length - QUEUE_LIMIT);
+    remember(calls);
     speakNext();
+  }
+
+  function remember(calls) {
+    heard = {};
+    calls.forEach(function (c) { heard[c.id] = true; });
   }
 
   function drawHall(s) {
@@ -71,9 +104,8 @@
   function apply(s) {
     state = s;
     if (cfg.windowNumber) { drawWindow(s); return; }
-    if (lastSeen === null) {  // first load: what was called before is not spoken again
-      s.calls.forEach(function (c) { lastSeen = Math.max(lastSeen || 0, c.id); });
-      if (lastSeen === null) lastSeen = 0;
+    if (heard === null) {  // first load: what was called before is not spoken again
+      remember(s.calls);
     } else {
       announce(s.calls);
     }
@@ -112,6 +144,13 @@
       var d = new Date();
       c.textContent = d.toLocaleDateString("zh-CN") + " " + d.toLocaleTimeString("zh-CN", {hour12: false});
     }
+  }
+  var voice = el("voice");
+  if (voice) {
+    voice.addEventListener("click", function () {  // the touch the browser asked for
+      voice.hidden = true;
+      speakNext();
+    });
   }
   tick();
   setInterval(tick, 1000);
