@@ -184,23 +184,20 @@ def waiting_counts(center: ServiceCenter, now: datetime) -> dict[int, int]:
 
 def window_panel(window: Window, now: datetime) -> dict:
     """What the window terminal shows: its current ticket, the counts it can call, its day's tally."""
-    from .services import window_queue
+    from .services import window_queue, window_waiting_counts
 
     day = timezone.localdate(now)
     current = (Ticket.objects.filter(window=window, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
                .select_related("category", "appointment").order_by("-called_at").first())
-    queue = window_queue(window, now, limit=200)
+    queue = window_queue(window, now, limit=30)  # the head of the queue, to call a chosen ticket
     prefetch_related_objects(queue, "category")
-    counts = {}
-    for t in queue:
-        counts.setdefault((t.category.prefix, t.category.name), 0)
-        counts[(t.category.prefix, t.category.name)] += 1
+    counts = window_waiting_counts(window, now)
     tally = dict(TicketEvent.objects.filter(window=window, at__gte=_day_start(day), at__lt=_day_start(day + timedelta(days=1)),
                                             action__in=["call", "finish", "skip", "transfer"])
                  .values_list("action").annotate(n=Count("id")))
     paused = WindowState.objects.filter(window=window, paused=True).exists()
-    return {"window": window, "current": current, "queue": queue, "counts": sorted(counts.items()),
-            "waiting_total": len(queue), "tally": tally, "paused": paused}
+    return {"window": window, "current": current, "queue": queue, "counts": counts,
+            "waiting_total": sum(n for _, n in counts), "tally": tally, "paused": paused}
 
 
 def _day_start(day: date) -> datetime:

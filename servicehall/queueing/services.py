@@ -224,6 +224,15 @@ def window_queue(window: Window, now: datetime, *, limit: int = 200) -> list[Tic
     return fetch_models(Ticket, _queue_sql(), _queue_params(window, now, limit), extra=("rank",))
 
 
+def window_waiting_counts(window: Window, now: datetime) -> list[tuple[tuple[str, str], int]]:
+    """((prefix, name), count) of every category in the window's queue, all of it."""
+    sql = (f"SELECT prefix, name, COUNT(*) FROM ({_queue_sql(columns='c.prefix, c.name')}) q "
+           "GROUP BY prefix, name ORDER BY prefix")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _queue_params(window, now, limit=10**9))
+        return [((prefix, name), n) for prefix, name, n in cursor.fetchall()]
+
+
 # A window's categories by priority, asked on every call (lib/hotcache.py).
 WINDOW_LEVELS = HotCache("window_levels", invalidated_by=("queueing.CategoryWindow", "queueing.TicketCategory"))
 

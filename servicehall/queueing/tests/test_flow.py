@@ -62,6 +62,19 @@ class WindowOperationTests(PersonaTestCase):
         first.refresh_from_db()
         self.assertEqual(first.status, TicketStatus.DONE)
 
+    def test_the_terminal_counts_every_waiting_ticket_and_its_day_tally(self):
+        from servicehall.queueing.selectors import window_panel
+
+        for n in range(205):
+            self.issue("B", n // 60)
+        self.issue("A", 5)
+        self.issue("A", 6)
+        self.call(window=self.window_2)
+        panel = window_panel(self.p.window_a, at(26, 9, 31))
+        self.assertEqual(panel["counts"], [(("A", "法律援助"), 2), (("B", "公证咨询"), 204)])
+        self.assertEqual((panel["waiting_total"], len(panel["queue"])), (206, 30))
+        self.assertEqual(window_panel(self.window_2, at(26, 9, 31))["tally"], {"call": 1})
+
     def test_skip_needs_the_configured_recalls(self):
         self.issue()
         ticket = self.call()
