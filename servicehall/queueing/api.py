@@ -12,7 +12,7 @@ from typing import Literal
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from servicehall.accounts.api_auth import API_AUTH
@@ -235,8 +235,10 @@ def window_pause(request, window_id: int, payload: PauseIn):
 
 
 class TransferIn(Schema):
-    category: str | None = None
-    window: int | None = None
+    """One of the two. `window` is the window's id, as in the /windows list and the
+    /windows/{id}/… paths (a ticket's `window` is the number the hall shows)."""
+    category: str | None = Field(None, description="业务类别字母")
+    window: int | None = Field(None, description="窗口ID（窗口列表中的 id，不是窗口号）")
 
 
 # Declared before the generic action route, which would otherwise take "transfer".

@@ -731,6 +731,15 @@ def appointments_mark_no_show(*, now: datetime | None = None) -> int:
     return sum(_appointment_transition(a, AppointmentStatus.NO_SHOW, action="爽约", now=now) for a in late)
 
 
+def _check_prefix_free_today(category: TicketCategory, today: date) -> None:
+    """Numbers are unique per centre and day: a letter changes only on a day it has not been
+    used, and a category that has issued today keeps its letter until tomorrow."""
+    if category.pk and Ticket.objects.filter(category=category, day=today).exists():
+        raise Invalid("字母：该类别今日已出号，请次日再修改字母", field="prefix")
+    if Ticket.objects.filter(center_id=category.center_id, day=today, number__startswith=category.prefix).exists():
+        raise Invalid(f"字母：今日已发出“{category.prefix}”开头的号码，请次日再使用该字母", field="prefix")
+
+
 @transaction.atomic
 def category_save(*, actor, center: ServiceCenter, data: dict, windows: dict[int, int],
                   category: TicketCategory | None = None, now: datetime | None = None) -> TicketCategory:
@@ -744,6 +753,8 @@ def category_save(*, actor, center: ServiceCenter, data: dict, windows: dict[int
     full_clean_or_invalid(category, exclude=["center"])
     if TicketCategory.objects.filter(center=center, prefix=category.prefix).exclude(pk=category.pk).exists():
         raise Invalid(f"字母：本中心已有“{category.prefix}”类别", field="prefix")
+    if creating or before.get("prefix", category.prefix) != category.prefix:
+        _check_prefix_free_today(category, timezone.localdate(now))
     valid = set(Window.objects.filter(center=center, pk__in=list(windows)).values_list("pk", flat=True))
     if set(windows) - valid:
         raise Invalid("办理窗口：只能选择本中心的窗口", field="windows")

@@ -12,6 +12,7 @@ from servicehall.queueing.models import (
     AppointmentStatus,
     CategoryWindow,
     Ticket,
+    TicketCategory,
     TicketEvent,
     TicketStatus,
 )
@@ -74,6 +75,27 @@ class WindowOperationTests(PersonaTestCase):
         self.assertEqual(panel["counts"], [(("A", "法律援助"), 2), (("B", "公证咨询"), 204)])
         self.assertEqual((panel["waiting_total"], len(panel["queue"])), (206, 30))
         self.assertEqual(window_panel(self.window_2, at(26, 9, 31))["tally"], {"call": 1})
+
+    def test_a_letter_is_changed_or_reused_only_on_a_day_it_has_not_numbered_a_ticket(self):
+        from servicehall.queueing.services import category_save
+
+        ticket = self.issue("A")
+        with self.assertRaises(Invalid) as raised:
+            category_save(actor=self.p.manager_a, center=self.p.center_a, data={"prefix": "C"}, windows={},
+                          category=self.a, now=at(26, 9, 10))
+        self.assertEqual((raised.exception.field, TicketCategory.objects.get(pk=self.a.pk).prefix), ("prefix", "A"))
+        self.call()
+        ticket_transfer(actor=self.p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), category=self.b, now=at(26, 9, 31))
+        # A001 now waits in B; A has no ticket today and may take another letter, but nobody may take A today.
+        category_save(actor=self.p.manager_a, center=self.p.center_a, data={"prefix": "C"}, windows={},
+                      category=self.a, now=at(26, 9, 32))
+        with self.assertRaises(Invalid) as raised:
+            category_save(actor=self.p.manager_a, center=self.p.center_a, data={"prefix": "a", "name": "新类别"},
+                          windows={}, now=at(26, 9, 33))
+        self.assertIn("今日已发出“A”开头的号码", raised.exception.message)
+        self.assertFalse(TicketCategory.objects.filter(prefix="A").exists())
+        category_save(actor=self.p.manager_a, center=self.p.center_a, data={"prefix": "a", "name": "新类别"},
+                      windows={}, now=at(27, 9, 0))
 
     def test_skip_needs_the_configured_recalls(self):
         self.issue()
