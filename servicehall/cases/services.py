@@ -377,17 +377,30 @@ def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> C
                        reason=override_reason, data={"entries": entries, "repeat": count > 0})
 
 
-@transaction.atomic
 def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
     """A second one-time notice breaks the rule of telling everything at once: only the bureau
-    may allow it, with a written reason (a supervision event either way)."""
+    may allow it, with a written reason. It is a supervision event either way: the bureau's
+    notice is in the history, and so is a clerk's refused attempt (committed on its own,
+    although the attempt itself is refused)."""
     now = now or timezone.now()
     if not (actor.role in OVERRIDE_ROLES and case.center_id in visible_center_ids(actor)):
-        raise Forbidden("再次出具一次性告知书须经营商局批准")
-    reason = _text(reason, field="reason", label="再次告知的理由")
-    if not missing_materials(case):
-        raise Conflict("材料已齐全，无需告知", code="materials_complete")
-    return _notify(case, actor=actor, now=now, override_reason=reason)
+        if actor.is_authenticated and actor.role in OPERATOR_ROLES and case.center_id in visible_center_ids(actor):
+            _notice_refused(case, actor=actor, now=now, reason=(reason or "").strip()[:1000])
+        raise Forbidden("再次出具一次性告知书须经营商局批准（本次请求已记录）")
+    with transaction.atomic():
+        reason = _text(reason, field="reason", label="再次告知的理由")
+        if not missing_materials(case):
+            raise Conflict("材料已齐全，无需告知", code="materials_complete")
+        return _notify(case, actor=actor, now=now, override_reason=reason)
+
+
+@transaction.atomic
+def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step="受理",
+                                  from_status=case.status, to_status=case.status, actor=actor, at=now, reason=reason,
+                                  data={"repeat": True, "refused": True})
+    audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center,
+                 after={"status": case.status, "reason": reason}, now=now)
 
 
 @transaction.atomic

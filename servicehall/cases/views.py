@@ -175,12 +175,17 @@ def _ticket(center, value):
 def detail_view(request, number: str):
     case = case_for_user(request.user, number)
     now = timezone.now()
+    missing = case.materials.exclude(state=MaterialState.RECEIVED).order_by("id")
     return render(request, "cases/detail.html", {
+        # A clerk who finds the materials still wanting after the notice asks the bureau.
+        "can_ask_notice": request.user.role in OPERATOR_ROLES and case.status == CaseStatus.RECEIVED
+        and case.notices.exists() and any(services.missing_materials(case)),
         "case": case, "doc": case_document(case, now), "can_act": request.user.role in OPERATOR_ROLES,
         "can_extend": request.user.role in services.HEAD_ROLES and not case.extended_days
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
+        "extend_limit": settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS,
         "can_notify": request.user.role in services.OVERRIDE_ROLES and case.status == CaseStatus.RECEIVED,
-        "missing": case.materials.exclude(state=MaterialState.RECEIVED).order_by("id"),
+        "missing": missing,
         "notices": case.notices.order_by("issued_at"), "unpaid": BillStatus.UNPAID,
         "variable_fees": VersionFee.objects.filter(version__in=case.items.values("version"), amount__isnull=True)
         if case.status == CaseStatus.RECEIVED else [],

@@ -49,6 +49,26 @@ class CasePageTests(CaseTestCase):
         refused = self.client.post(act, {"action": "deliver"}, follow=True)
         self.assertContains(refused, "已办理")
 
+    def test_a_clerk_asks_for_a_second_notice_and_the_bureau_issues_it(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表"])
+        case = Case.objects.get()
+        act = f"/cases/{case.number}/act"
+        self.assertNotContains(self.client.get(f"/cases/{case.number}/"), "请求营商局批准再次告知")
+        self.client.post(act, {"action": "supplement", "materials": [materials(self.aid)["申请表"]]})
+        page = self.client.get(f"/cases/{case.number}/")
+        self.assertContains(page, "请求营商局批准再次告知")
+        self.assertNotContains(page, "批准再次出具一次性告知书")
+        asked = self.client.post(act, {"action": "notify", "reason": "收入证明须加盖公章"}, follow=True)
+        self.assertContains(asked, "须经营商局批准")
+        self.assertContains(asked, "再次告知被拒（未经营商局批准）")
+        self.assertEqual(case.notices.count(), 1)
+        self.client.force_login(self.p.bureau)
+        page = self.client.get(f"/cases/{case.number}/")
+        self.assertContains(page, "收入证明须加盖公章")  # the bureau reads the clerk's reason in the history
+        self.client.post(act, {"action": "notify", "reason": "首次告知遗漏盖章要求，同意再次告知"})
+        self.assertEqual(case.notices.count(), 2)
+
     def test_bad_input_keeps_everything_entered_and_stores_nothing(self):
         self.client.force_login(self.p.staff_a)
         problem = f"problem_{materials(self.aid)['申请表']}"

@@ -93,6 +93,13 @@ class AcceptanceTests(CaseTestCase):
         self.assertEqual(raised.exception.code, "materials_incomplete")
         with self.assertRaises(Forbidden):  # a second notice needs the bureau
             case_notify_again(actor=self.p.staff_a, case=case, reason="漏告", now=at(2026, 9, 29))
+        refused = case.transitions.get(action="notify_refused")  # a supervision event even so
+        self.assertEqual((refused.actor, refused.reason, refused.to_status), (self.p.staff_a, "漏告", CaseStatus.RECEIVED))
+        self.assertTrue(AuditEvent.objects.filter(action="case.notify_refused", object_id=str(case.pk)).exists())
+        self.assertEqual(OneTimeNotice.objects.filter(case=case).count(), 1)
+        with self.assertRaises(Forbidden):  # another centre's staff leave no trace on this case
+            case_notify_again(actor=self.p.staff_b, case=case, reason="漏告", now=at(2026, 9, 29))
+        self.assertEqual(case.transitions.filter(action="notify_refused").count(), 1)
         with self.assertRaises(Invalid) as raised:
             case_notify_again(actor=self.p.bureau, case=case, reason=" ", now=at(2026, 9, 29))
         self.assertEqual(raised.exception.field, "reason")
