@@ -63,6 +63,11 @@ def test_called_ticket_to_notice_to_completed_case(live_server, browser):
 
     clerk.get_by_role("button", name="登记已缴费（10.00元）").click()
     assert clerk.locator("#bill-status").inner_text() == "已缴费"
+    review = clerk.locator("#review button").inner_text()  # the item's review step, by its own name
+    assert review.startswith("完成“") and review.endswith("”环节")
+    clerk.locator("#review input[name=reason]").fill("材料齐全，符合条件")
+    clerk.locator("#review button").click()
+    assert "材料齐全，符合条件" in clerk.locator("#steps").inner_text()
     clerk.get_by_role("button", name="批准").click()
     clerk.get_by_role("button", name="办结").click()
     assert clerk.locator("#case-status").inner_text() == "已办结"

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from django.db import transaction
 from ninja import Router, Schema
 
 from servicehall.accounts.api_auth import API_AUTH
@@ -87,6 +86,7 @@ class CaseOut(Schema):
     delivered_on: date | None
     missing_materials: list[MissingOut]
     bill: dict | None
+    steps: list[dict]
     history: list[dict]
 
 
@@ -128,11 +128,12 @@ class ActionIn(Schema):
 
 
 @router.post("/cases/{number}/{action}", response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
-             summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
+             summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 审核 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
 def case_action(request, number: str, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
     payload = payload or ActionIn()
-    with transaction.atomic():
-        case = case_for_user(request.user, number)
-        services.case_act(actor=request.user, case=case, action=action, reason=payload.reason, days=payload.days,
-                          materials=payload.materials, faulty=[f.dict() for f in payload.faulty], fees=payload.fees)
+    # Not in one transaction: each service is atomic and compares-and-sets the state it read,
+    # and a refused action may still leave its record (a refused second notice).
+    case = case_for_user(request.user, number)
+    services.case_act(actor=request.user, case=case, action=action, reason=payload.reason, days=payload.days,
+                      materials=payload.materials, faulty=[f.dict() for f in payload.faulty], fees=payload.fees)
     return case_document(case_for_user(request.user, number))

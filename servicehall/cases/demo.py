@@ -139,6 +139,7 @@ EXTEND_JOINT = "一条龙联办涉及多个事项并联审查，经中心负责�
 SECOND_NOTICE = "申请人补正的“{material}”经核验与其他申请材料信息不一致，属首次告知时无法发现的新问题，经区营商局审核同意再次告知。"
 SECOND_FAULT = "补正的材料与其他申请材料信息不一致，请提交信息一致的材料"
 APPROVE_LICENSING = "经审查，申请人符合法定条件、标准，准予许可。"
+REVIEW_OPINION = "经审核，申请材料齐全，符合法定形式和条件，同意提交决定。"
 WAIVE_REASONS = ["受援人为城乡最低生活保障对象，依据法律援助有关规定免收公证费。", "受援人为特困供养人员，经审核免收公证费。"]
 FEE_AMOUNTS = [Decimal("60.00"), Decimal("80.00"), Decimal("100.00"), Decimal("120.00"), Decimal("150.00")]
 
@@ -448,7 +449,8 @@ class Planner:
         if deny:
             plan.events.append((pd, "deny", {"reason": deny_reason}))
         elif not plan.instant:
-            plan.events.append((pd, "approve", {"reason": APPROVE_LICENSING if plan.items[0].licensing else ""}))
+            plan.events += [(pd, "review", {"reason": REVIEW_OPINION}),
+                            (pd, "approve", {"reason": APPROVE_LICENSING if plan.items[0].licensing else ""})]
         if token.status in (S.APPROVED, S.DENIED):
             if token.status == S.APPROVED:
                 self._settle(plan, pd, bill)
@@ -686,6 +688,7 @@ def _run(plan: Plan, case: Case | None, action: str, args: dict, at: datetime, b
         "resume": lambda: S.case_resume(actor=clerk, case=case, now=at),
         "extend": lambda: S.case_extend(actor=plan.centre.manager, case=case, days=args["days"], reason=args["reason"],
                                         now=at),
+        "review": lambda: _review(case, clerk, args["reason"], at),
         "approve": lambda: S.case_approve(actor=head, case=case, reason=args["reason"], now=at),
         "deny": lambda: S.case_deny(actor=head, case=case, reason=args["reason"], now=at),
         "complete": lambda: S.case_complete(actor=clerk, case=case, now=at),
@@ -694,6 +697,13 @@ def _run(plan: Plan, case: Case | None, action: str, args: dict, at: datetime, b
         "waive": lambda: S.bill_waive(actor=clerk, case=case, reason=args["reason"], now=at) and case,
     }
     return calls[action]()
+
+
+def _review(case: Case, clerk: User, opinion: str, at: datetime) -> Case:
+    """Every review step of the case's process, in order."""
+    while case.reviews_done < len(case.review_steps):
+        case = services.case_review(actor=clerk, case=case, opinion=opinion, now=at)
+    return case
 
 
 @contextmanager

@@ -53,7 +53,7 @@ PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStat
 
 
 ACTION_LABELS = {
-    "receive": "收件", "notify": "出具一次性告知书", "notify_refused": "再次告知被拒（未经营商局批准）", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
+    "receive": "收件", "notify": "出具一次性告知书", "notify_refused": "再次告知被拒（未经营商局批准）", "review": "审核", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
     "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可", "complete": "办结",
     "deliver": "送达", "pay": "缴费", "waive": "减免收费",
 }
@@ -75,6 +75,28 @@ DEFAULT_STEPS = [{"name": "受理", "days": 0}, {"name": "审核", "days": 0}, {
                  {"name": "办结", "days": 0}, {"name": "送达", "days": 10}]
 
 
+class StepRole(models.TextChoices):
+    """Which action completes a step of the item's process (办理流程)."""
+    ACCEPT = "accept", "受理"
+    REVIEW = "review", "审核"
+    DECIDE = "decide", "决定"
+    COMPLETE = "complete", "办结"
+    DELIVER = "deliver", "送达"
+
+
+_TAIL_STEPS = {"办结": StepRole.COMPLETE, "送达": StepRole.DELIVER}
+
+
+def step_roles(steps: list[dict]) -> list[str]:
+    """The role of each step: the first is acceptance; steps named 办结 and 送达 are completion
+    and delivery; the last other step is the decision (approve or deny); the steps between
+    are reviews, each done by the `review` action in order before approval."""
+    core = [i for i, step in enumerate(steps) if i > 0 and step["name"] not in _TAIL_STEPS]
+    decision = core[-1] if core else None
+    return [StepRole.ACCEPT if i == 0 else _TAIL_STEPS.get(step["name"]) or
+            (StepRole.DECIDE if i == decision else StepRole.REVIEW) for i, step in enumerate(steps)]
+
+
 class Case(models.Model):
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="cases", verbose_name="中心")
     number = models.CharField("办件编号", max_length=32, unique=True)
@@ -94,6 +116,7 @@ class Case(models.Model):
     calendar_confirmed = models.BooleanField("日历已确认", default=True)
     suspended_on = models.DateField("挂起日期", null=True, blank=True)
     suspended_days = models.PositiveIntegerField("累计挂起（工作日）", default=0)
+    reviews_done = models.PositiveSmallIntegerField("已完成审核环节", default=0)
     extended_days = models.PositiveIntegerField("延期（工作日）", default=0)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     completed_on = models.DateField("办结日期", null=True, blank=True)
@@ -129,6 +152,14 @@ class Case(models.Model):
 
     def __str__(self):
         return self.number
+
+    def step_name(self, role: str, default: str) -> str:
+        """The name the item's process gives the step of `role` (the first, if several)."""
+        return next((step["name"] for step, r in zip(self.steps, step_roles(self.steps)) if r == role), default)
+
+    @property
+    def review_steps(self) -> list[str]:
+        return [step["name"] for step, role in zip(self.steps, step_roles(self.steps)) if role == StepRole.REVIEW]
 
     def light(self, today: date, calendar: WorkCalendar) -> str | None:
         """Green, yellow (≤ SH_CASE_YELLOW_DAYS working days, or ≤ SH_CASE_YELLOW_SHARE of the

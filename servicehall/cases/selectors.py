@@ -14,7 +14,7 @@ from servicehall.lib.plans import planned_per_call
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, light_for
+from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, StepRole, light_for, step_roles
 
 
 def case_for_user(user, number: str) -> Case:
@@ -32,6 +32,7 @@ def case_document(case: Case, now=None) -> dict:
     now = now or timezone.now()
     calendar, today = get_calendar(), timezone.localdate(now)
     bill = getattr(case, "bill", None)
+    history = list(case.transitions.select_related("actor").order_by("at", "id"))
     return {
         "number": case.number, "center": case.center.code, "status": case.status,
         "status_label": case.get_status_display(),
@@ -51,11 +52,74 @@ def case_document(case: Case, now=None) -> dict:
         "bill": None if bill is None else {
             "status": bill.status, "status_label": bill.get_status_display(), "total": bill.total,
             "lines": [{"name": line.name, "amount": line.amount} for line in bill.lines.all()]},
+        "steps": case_steps(case, history, today, calendar),
         "history": [{"action": t.action, "action_label": ACTION_LABELS.get(t.action, t.action), "step": t.step,
                      "from": t.from_status, "to": t.to_status, "to_label": CaseStatus(t.to_status).label,
-                     "actor": t.actor.full_name or t.actor.username if t.actor else "系统", "at": t.at,
-                     "reason": t.reason} for t in case.transitions.select_related("actor").order_by("at", "id")],
+                     "actor": _actor(t), "at": t.at, "reason": t.reason} for t in history],
     }
+
+
+def _actor(transition) -> str:
+    return transition.actor.full_name or transition.actor.username if transition.actor else "系统"
+
+
+# The transitions that complete a step of each role.
+_STEP_ACTIONS = {StepRole.ACCEPT: ("accept",), StepRole.REVIEW: ("review",), StepRole.DECIDE: ("approve", "deny"),
+                 StepRole.COMPLETE: ("complete",), StepRole.DELIVER: ("deliver",)}
+_BEFORE_ACCEPTANCE = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS)
+
+
+def case_steps(case: Case, history: list, today: date, calendar: WorkCalendar) -> list[dict]:
+    """The item's process step by step: its own limit, the date it is due, who did it, when
+    and with what opinion, and whether in time; the running step gets the light its own limit
+    gives. A step starts when the last step before it that was done ended; working days the
+    case was suspended meanwhile move its due date. Acceptance is due within the notice period
+    of receipt (Art. 32) at the latest; delivery is due on the stored delivery date (Art. 44).
+    A step left undone before a later one was done (reviews before a denial) was skipped."""
+    roles = step_roles(case.steps)
+    by_role = {role: [t for t in history if t.action in actions] for role, actions in _STEP_ACTIONS.items()}
+    taken = dict.fromkeys(by_role, 0)
+    done = []
+    for role in roles:
+        found = by_role[role][taken[role]] if taken[role] < len(by_role[role]) else None
+        taken[role] += 1
+        done.append(found)
+    resumes = [(timezone.localdate(t.at), t.data.get("suspended_workdays", 0)) for t in history if t.action == "resume"]
+    closed = case.status == CaseStatus.REFUSED
+    rows, start, current_found = [], None, False
+    for i, (step, role, t) in enumerate(zip(case.steps, roles, done)):
+        days = step.get("days", 0)
+        done_on = timezone.localdate(t.at) if t else None
+        if t is not None:
+            state = "done"
+        elif any(done[i + 1:]) or closed:
+            state = "skipped"
+        elif not current_found and (i == 0) == (case.status in _BEFORE_ACCEPTANCE):
+            state, current_found = "current", True
+        else:
+            state = "pending"
+        if i == 0:
+            due = calendar.add_workdays(case.received_on, max(days, settings.SH_CASE_NOTICE_DAYS)).due
+        elif role == StepRole.DELIVER and case.delivery_due:
+            due = case.delivery_due
+        elif state not in ("done", "current") or start is None:
+            due = None
+        else:
+            end = done_on or today
+            lost = sum(n for on, n in resumes if start < on <= end)
+            if case.status == CaseStatus.SUSPENDED and t is None and case.suspended_on:
+                lost += calendar.workdays_between(case.suspended_on, today)
+            due = calendar.add_workdays(start, days + lost).due
+        light = None
+        if state == "current" and due is not None:
+            light = (Light.PAUSED if case.status == CaseStatus.SUSPENDED
+                     else light_for(calendar.workday_index(due) - calendar.workday_index(today), days))
+        rows.append({"name": step["name"], "days": days, "role": role, "due": due, "state": state, "light": light,
+                     "done_at": t.at if t else None, "done_by": _actor(t) if t else None,
+                     "opinion": t.reason if t else "", "on_time": None if t is None or due is None else done_on <= due})
+        if t is not None:
+            start = done_on
+    return rows
 
 
 def open_cases_for_clerk(user, limit: int = 200):

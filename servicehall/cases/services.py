@@ -46,6 +46,7 @@ from .models import (
     ConsolidatedBill,
     MaterialState,
     OneTimeNotice,
+    StepRole,
 )
 
 logger = logging.getLogger(__name__)
@@ -294,7 +295,7 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         case.status = CaseStatus.ACCEPTED
         for name, value in _acceptance(case, today).items():
             setattr(case, name, value)
-        history.append(CaseTransition(case=case, center=center, action="accept", step="受理",
+        history.append(CaseTransition(case=case, center=center, action="accept", step=case.steps[0]["name"],
                                       from_status=CaseStatus.RECEIVED, to_status=CaseStatus.ACCEPTED, actor=actor, at=now))
         if connection.vendor == "postgresql" and not any(facts.fees for _, _, facts in chosen):
             _insert_accepted(case, case_items, case_materials, history, actor=actor, now=now)
@@ -373,7 +374,7 @@ def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> C
     OneTimeNotice.objects.create(case=case, center_id=case.center_id, number=f"{case.number}-G{count + 1}",
                                  entries=entries, issued_at=now, issued_by=actor, override_reason=override_reason,
                                  override_by=actor if override_reason else None)
-    return _transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step="受理", now=now,
+    return _transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step=case.steps[0]["name"], now=now,
                        reason=override_reason, data={"entries": entries, "repeat": count > 0})
 
 
@@ -396,7 +397,7 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
 
 @transaction.atomic
 def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
-    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step="受理",
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step=case.steps[0]["name"],
                                   from_status=case.status, to_status=case.status, actor=actor, at=now, reason=reason,
                                   data={"repeat": True, "refused": True})
     audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center,
@@ -424,7 +425,7 @@ def case_supplement(*, actor, case: Case, materials, faulty=None, now: datetime 
         else:
             continue
         row.save(update_fields=["state", "problem"])
-    return _transition(case, CaseStatus.RECEIVED, actor=actor, action="supplement", step="受理", now=now,
+    return _transition(case, CaseStatus.RECEIVED, actor=actor, action="supplement", step=case.steps[0]["name"], now=now,
                        received_on=_today(now), data={"materials": sorted(received)})
 
 
@@ -441,8 +442,8 @@ def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: d
     reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
     # The status first: of two acceptances at once (a double click, or a clerk and the deemed
     # sweep) the second gets a conflict here, before it could make a second bill.
-    case = _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step="受理", now=now, reason=reason,
-                       **fields)
+    case = _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step=case.steps[0]["name"], now=now,
+                       reason=reason, **fields)
     # The law accepts a deemed case whether or not a clerk set the amounts of fees charged by a
     # standard: its bill then holds the fixed fees only, and the clerk records the rest on paper.
     _bill_create(case, fees or {}, skip_unpriced=deemed)
@@ -469,7 +470,7 @@ def case_refuse(*, actor, case: Case, reason: str, now: datetime | None = None) 
     now = now or timezone.now()
     require_operator(actor, case.center_id)
     reason = _text(reason, field="reason", label="不予受理的理由")
-    return _transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step="受理", now=now, reason=reason,
+    return _transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step=case.steps[0]["name"], now=now, reason=reason,
                        decided_on=_today(now))
 
 
@@ -558,20 +559,49 @@ def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = 
     return case
 
 
-# --- decision, completion, delivery ---------------------------------------------------------
+# --- process steps, decision, completion, delivery ------------------------------------------
 
-def _decide(case: Case, to: str, *, actor, now: datetime, reason: str, action: str) -> Case:
+@transaction.atomic
+def case_review(*, actor, case: Case, opinion: str = "", now: datetime | None = None) -> Case:
+    """Complete the next review step of the item's process (审核, 审查…), in order, with the
+    reviewer's opinion; approval waits until every review step is done."""
+    now = now or timezone.now()
+    require_operator(actor, case.center_id)
+    if case.status != CaseStatus.ACCEPTED:
+        raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能办理审核环节", code="invalid_state")
+    steps = case.review_steps
+    if case.reviews_done >= len(steps):
+        raise Conflict("审核环节已全部完成，请作出决定", code="no_review_step")
+    step, opinion = steps[case.reviews_done], (opinion or "").strip()[:1000]
+    if Case.objects.filter(pk=case.pk, status=CaseStatus.ACCEPTED, reviews_done=case.reviews_done).update(
+            reviews_done=case.reviews_done + 1) != 1:
+        raise Conflict("该办件刚被他人处理，请刷新后重试", code="invalid_state")
+    case.reviews_done += 1
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="review", step=step,
+                                  from_status=case.status, to_status=case.status, actor=actor, at=now, reason=opinion)
+    audit_record(actor=actor, action="case.review", obj=case, center=case.center,
+                 after={"step": step, "opinion": opinion}, now=now)
+    return case
+
+
+def _decide(case: Case, to: str, *, actor, now: datetime, reason: str, action: str, **expect) -> Case:
     require_operator(actor, case.center_id)
     today = _today(now)
     delivery = _due(today, settings.SH_CASE_DELIVERY_DAYS)
-    return _transition(case, to, actor=actor, action=action, step="审批", now=now, reason=reason, decided_on=today,
-                       delivery_due=delivery.due)
+    return _transition(case, to, actor=actor, action=action, step=case.step_name(StepRole.DECIDE, "审批"), now=now,
+                       reason=reason, decided_on=today, delivery_due=delivery.due, expect=expect)
 
 
 @transaction.atomic
 def case_approve(*, actor, case: Case, reason: str = "", now: datetime | None = None) -> Case:
+    """批准, once every review step of the process is done."""
     now = now or timezone.now()
-    return _decide(case, CaseStatus.APPROVED, actor=actor, now=now, reason=(reason or "").strip(), action="approve")
+    require_operator(actor, case.center_id)
+    pending = case.review_steps[case.reviews_done:]
+    if case.status == CaseStatus.ACCEPTED and pending:
+        raise Conflict(f"请先完成“{'、'.join(pending)}”环节", code="steps_pending")
+    return _decide(case, CaseStatus.APPROVED, actor=actor, now=now, reason=(reason or "").strip(), action="approve",
+                   reviews_done=case.reviews_done)
 
 
 @transaction.atomic
@@ -601,7 +631,8 @@ def case_complete(*, actor, case: Case, now: datetime | None = None) -> Case:
     fields = {"completed_on": today}
     if case.status == CaseStatus.ACCEPTED:
         fields |= {"decided_on": today, "delivery_due": _due(today, settings.SH_CASE_DELIVERY_DAYS).due}
-    case = _transition(case, CaseStatus.COMPLETED, actor=actor, action="complete", step="办结", now=now, **fields)
+    case = _transition(case, CaseStatus.COMPLETED, actor=actor, action="complete",
+                       step=case.step_name(StepRole.COMPLETE, "办结"), now=now, **fields)
     for hook in CASE_COMPLETED_HOOKS:
         transaction.on_commit(lambda hook=hook: hook(case))
     return case
@@ -611,8 +642,8 @@ def case_complete(*, actor, case: Case, now: datetime | None = None) -> Case:
 def case_deliver(*, actor, case: Case, now: datetime | None = None) -> Case:
     now = now or timezone.now()
     require_operator(actor, case.center_id)
-    return _transition(case, CaseStatus.DELIVERED, actor=actor, action="deliver", step="送达", now=now,
-                       delivered_on=_today(now))
+    return _transition(case, CaseStatus.DELIVERED, actor=actor, action="deliver",
+                       step=case.step_name(StepRole.DELIVER, "送达"), now=now, delivered_on=_today(now))
 
 
 # --- the one bill ---------------------------------------------------------------------------
@@ -693,8 +724,8 @@ def bill_waive(*, actor, case: Case, reason: str, now: datetime | None = None) -
 
 # --- one door for the pages and the API ------------------------------------------------------
 
-ACTIONS = ("supplement", "accept", "reject", "notify", "suspend", "resume", "extend", "approve", "deny", "complete",
-           "deliver", "pay", "waive")
+ACTIONS = ("supplement", "accept", "reject", "notify", "suspend", "resume", "extend", "review", "approve", "deny",
+           "complete", "deliver", "pay", "waive")
 
 
 def case_act(*, actor, case: Case, action: str, reason: str | None = None, days=None, materials=(), faulty=(),
@@ -708,6 +739,7 @@ def case_act(*, actor, case: Case, action: str, reason: str | None = None, days=
         "suspend": lambda: case_suspend(actor=actor, case=case, reason=reason, now=now),
         "resume": lambda: case_resume(actor=actor, case=case, now=now),
         "extend": lambda: case_extend(actor=actor, case=case, days=days, reason=reason, now=now),
+        "review": lambda: case_review(actor=actor, case=case, opinion=reason, now=now),
         "approve": lambda: case_approve(actor=actor, case=case, reason=reason, now=now),
         "deny": lambda: case_deny(actor=actor, case=case, reason=reason, now=now),
         "complete": lambda: case_complete(actor=actor, case=case, now=now),

@@ -183,6 +183,7 @@ def detail_view(request, number: str):
         "case": case, "doc": case_document(case, now), "can_act": request.user.role in OPERATOR_ROLES,
         "can_extend": request.user.role in services.HEAD_ROLES and not case.extended_days
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
+        "next_review": next(iter(case.review_steps[case.reviews_done:]), None),
         "extend_limit": settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS,
         "can_notify": request.user.role in services.OVERRIDE_ROLES and case.status == CaseStatus.RECEIVED,
         "missing": missing,

@@ -42,13 +42,22 @@ class CaseApiTests(CaseTestCase):
         self.assertIn(accepted["light"], ("green", "yellow", "red"))
         self.assertIsInstance(accepted["remaining_workdays"], int)
         self.assertEqual(accepted["applicant"]["id"], "110105********002X")
+        early = self.post(f"/api/v1/cases/{number}/approve")  # the item's 审查 step comes first
+        self.assertEqual((early.status_code, early.json()["error"]), (409, "steps_pending"))
+        reviewed = self.post(f"/api/v1/cases/{number}/review", {"reason": "材料真实有效，符合援助条件"}).json()
+        self.assertEqual([(s["name"], s["state"]) for s in reviewed["steps"]],
+                         [("受理", "done"), ("审查", "done"), ("决定", "current")])
+        self.assertEqual(reviewed["steps"][1]["opinion"], "材料真实有效，符合援助条件")
+        again = self.post(f"/api/v1/cases/{number}/review")
+        self.assertEqual((again.status_code, again.json()["error"]), (409, "no_review_step"))
         for action in ("approve", "complete", "deliver"):
             response = self.post(f"/api/v1/cases/{number}/{action}")
             self.assertEqual(response.status_code, 200, response.content)
         detail = self.get(f"/api/v1/cases/{number}").json()
         self.assertEqual(detail["status"], "delivered")
         self.assertEqual([h["action"] for h in detail["history"]],
-                         ["receive", "notify", "supplement", "accept", "approve", "complete", "deliver"])
+                         ["receive", "notify", "supplement", "accept", "review", "approve", "complete", "deliver"])
+        self.assertEqual([h["step"] for h in detail["history"][3:6]], ["受理", "审查", "决定"])
         self.assertIsNone(detail["bill"])
 
     def test_the_receipt_answer_is_exactly_the_documented_one(self):

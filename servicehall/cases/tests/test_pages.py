@@ -40,9 +40,16 @@ class CasePageTests(CaseTestCase):
         self.assertEqual(case.status, CaseStatus.ACCEPTED)
         receipt = self.client.get(f"/cases/{case.number}/print/receipt/")
         self.assertContains(receipt, f"{case.due_date:%Y年}{case.due_date.month}月{case.due_date.day}日")
+        accepted = self.client.get(f"/cases/{case.number}/")
+        self.assertContains(accepted, "完成“审查”环节")
+        self.assertNotContains(accepted, ">批准</button>")
+        self.client.post(act, {"action": "review", "reason": "经审查符合条件"})
         for action in ("approve", "complete"):
             self.client.post(act, {"action": action})
         detail = self.client.get(f"/cases/{case.number}/")
+        steps = [(s["name"], s["state"], s["done_by"]) for s in detail.context["doc"]["steps"]]
+        self.assertEqual(steps, [("受理", "done", "staff_a"), ("审查", "done", "staff_a"), ("决定", "done", "staff_a")])
+        self.assertContains(detail, "经审查符合条件")
         self.assertContains(detail, "已办结")
         self.assertContains(detail, "出具一次性告知书")  # the history speaks Chinese
         self.assertNotContains(detail, CITIZEN)

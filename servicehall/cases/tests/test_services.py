@@ -28,6 +28,7 @@ from servicehall.cases.services import (
     case_notify_again,
     case_refuse,
     case_resume,
+    case_review,
     case_submit,
     case_supplement,
     case_suspend,
@@ -254,6 +255,69 @@ class ClockTests(CaseTestCase):
         self.assertEqual(case.remaining_workdays(date(2026, 11, 10), calendar), -1)
 
 
+class StepTests(CaseTestCase):
+    def steps(self, case, day):
+        from servicehall.cases.selectors import case_steps
+
+        case.refresh_from_db()
+        history = list(case.transitions.select_related("actor").order_by("at", "id"))
+        return [(s["name"], s["state"], s["due"], s["on_time"], s["light"])
+                for s in case_steps(case, history, day, get_calendar())]
+
+    def test_each_step_has_its_own_limit_its_doer_and_its_time(self):
+        case = self.submit(at(2026, 11, 2))  # 受理 (0) → 审查 (4 working days) → 决定 (1)
+        self.assertEqual(self.steps(case, date(2026, 11, 2)), [
+            ("受理", "done", date(2026, 11, 9), True, None),  # at the latest 5 working days after receipt
+            ("审查", "current", date(2026, 11, 6), None, Light.GREEN),
+            ("决定", "pending", None, None, None)])
+        self.assertEqual(self.steps(case, date(2026, 11, 9))[1][4], Light.RED)
+        case_suspend(actor=self.p.staff_a, case=case, reason="检验检测", now=at(2026, 11, 3))
+        case = case_resume(actor=self.p.staff_a, case=Case.objects.get(pk=case.pk), now=at(2026, 11, 5))
+        case = case_review(actor=self.p.staff_a, case=case, opinion="符合条件",
+                           now=at(2026, 11, 9))
+        # Suspended 11-04 and 11-05: 审查 was due 11-10 and was done in time; 决定 runs from 11-09.
+        self.assertEqual(self.steps(case, date(2026, 11, 9)), [
+            ("受理", "done", date(2026, 11, 9), True, None),
+            ("审查", "done", date(2026, 11, 10), True, None),
+            ("决定", "current", date(2026, 11, 10), None, Light.YELLOW)])
+        review = case.transitions.get(action="review")
+        self.assertEqual((review.step, review.actor, review.reason), ("审查", self.p.staff_a, "符合条件"))
+        case = case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 11))
+        self.assertEqual(self.steps(case, date(2026, 11, 11))[2][:4], ("决定", "done", date(2026, 11, 10), False))
+        self.assertEqual(case.transitions.get(action="approve").step, "决定")
+
+    def test_approval_waits_for_the_reviews_and_a_denial_skips_them(self):
+        case = self.submit(at(2026, 11, 2))
+        with self.assertRaises(Conflict) as raised:
+            case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        self.assertEqual(raised.exception.code, "steps_pending")
+        with self.assertRaises(Forbidden):
+            case_review(actor=self.p.staff_b, case=case, now=at(2026, 11, 3))
+        case = case_deny(actor=self.p.staff_a, case=case, reason="经审查不符合法律援助条件", now=at(2026, 11, 3))
+        self.assertEqual([row[:2] for row in self.steps(case, date(2026, 11, 3))],
+                         [("受理", "done"), ("审查", "skipped"), ("决定", "done")])
+        with self.assertRaises(Conflict) as raised:
+            case_review(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        self.assertEqual(raised.exception.code, "invalid_state")
+
+    def test_a_joint_case_follows_the_default_process(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
+                           fees={copy_fee.pk: "10"})
+        self.assertEqual(case.review_steps, ["审核"])
+        case = case_review(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        with self.assertRaises(Conflict) as raised:
+            case_review(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        self.assertEqual(raised.exception.code, "no_review_step")
+        bill_pay(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        case = case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 4))
+        case = case_deliver(actor=self.p.staff_a, case=case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 4)),
+                            now=at(2026, 11, 5))
+        self.assertEqual([row[:2] for row in self.steps(case, date(2026, 11, 5))],
+                         [("受理", "done"), ("审核", "done"), ("审批", "done"), ("办结", "done"), ("送达", "done")])
+        self.assertEqual(self.steps(case, date(2026, 11, 5))[4][2], case.delivery_due)
+
+
 class DecisionAndBillTests(CaseTestCase):
     def test_one_bill_for_all_items_and_no_completion_while_unpaid(self):
         with self.assertRaises(Invalid) as raised:  # the fee charged by a standard needs its amount
@@ -265,6 +329,7 @@ class DecisionAndBillTests(CaseTestCase):
         bill = ConsolidatedBill.objects.get(case=case)
         self.assertEqual((bill.total, [(line.name, line.amount) for line in bill.lines.all()]),
                          (Decimal("100.00"), [("公证费", Decimal("80.00")), ("副本费", Decimal("20.00"))]))
+        case = case_review(actor=self.p.staff_a, case=case, opinion="符合条件", now=at(2026, 11, 4))
         case = case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
         self.assertEqual((case.decided_on, case.delivery_due), (date(2026, 11, 5), date(2026, 11, 19)))
         with self.assertRaises(Conflict) as raised:
@@ -276,7 +341,7 @@ class DecisionAndBillTests(CaseTestCase):
         self.assertEqual((case.status, case.completed_on, case.delivered_on),
                          (CaseStatus.DELIVERED, date(2026, 11, 5), date(2026, 11, 6)))
         self.assertEqual(list(CaseTransition.objects.filter(case=case).values_list("action", flat=True)),
-                         ["receive", "accept", "approve", "pay", "complete", "deliver"])
+                         ["receive", "accept", "review", "approve", "pay", "complete", "deliver"])
 
     def test_a_second_acceptance_at_once_is_a_conflict_and_makes_no_second_bill(self):
         case = self.submit(at(2026, 11, 2), items=[self.notary], present=())

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.test import TransactionTestCase, override_settings
 
-from servicehall.cases.services import case_approve, case_complete, case_submit
+from servicehall.cases.services import case_approve, case_complete, case_review, case_submit
 from servicehall.cases.tests.helpers import PERSON, item_data, materials, publish
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
 from servicehall.queueing.models import CategoryWindow, TicketCategory
@@ -92,6 +92,7 @@ class ReviewTests(PersonaTestCase):
                            materials=[m for n, m in materials(item).items() if n != "其他说明材料"], now=at(2))
         with self.assertRaises(Conflict):
             review_submit(case=case, level=4, channel=7, now=at(3))
+        case = case_review(actor=self.p.staff_a, case=case, now=at(4))
         case_approve(actor=self.p.staff_a, case=case, now=at(4))
         case = case_complete(actor=self.p.staff_a, case=case, now=at(4))
         review = review_submit(case=case, level=4, channel=7, now=at(5))
@@ -237,7 +238,7 @@ class CaseReviewLinkTests(PersonaTestCase):
         self.assertContains(self.client.get(f"/cases/{case.number}/print/receipt/"), 'id="review-qr"')
         page = f"/reviews/c/{case.review_token}/"
         self.assertContains(self.client.get(page), "办结后即可在此评价")
-        case_approve(actor=self.p.staff_a, case=case)
+        case_approve(actor=self.p.staff_a, case=case_review(actor=self.p.staff_a, case=case))
         LoggingBackend.sent.clear()
         with self.captureOnCommitCallbacks(execute=True):
             case_complete(actor=self.p.staff_a, case=case)
