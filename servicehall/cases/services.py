@@ -29,10 +29,11 @@ from servicehall.lib.rows import insert_values
 from servicehall.lib.workdays import DueDate
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
-from servicehall.workcalendar.selectors import get_calendar
+from servicehall.workcalendar.selectors import build_calendar, get_calendar
 
 from .models import (
     DEFAULT_STEPS,
+    OPEN_STATUSES,
     TRANSITIONS,
     ApplicantKind,
     BillLine,
@@ -644,6 +645,48 @@ def case_deliver(*, actor, case: Case, now: datetime | None = None) -> Case:
     require_operator(actor, case.center_id)
     return _transition(case, CaseStatus.DELIVERED, actor=actor, action="deliver",
                        step=case.step_name(StepRole.DELIVER, "送达"), now=now, delivered_on=_today(now))
+
+
+# --- calendar edits -------------------------------------------------------------------------
+
+def cases_redate(*, actor, year: int, now: datetime | None = None) -> int:
+    """After the bureau edits or confirms a year's calendar (inside that edit's transaction):
+    every open case whose period touches the year gets its due date computed again from its
+    acceptance, promise, suspended and extended working days (they add up, RULES.md), and its
+    flag of an unconfirmed year; a decided case not yet delivered gets its delivery date again.
+    Each change is a history row and an audit row. Returns the number of cases changed."""
+    now = now or timezone.now()
+    calendar = build_calendar()  # the edited one, kept from the per-process cache until it commits
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    changed = 0
+    for case in (Case.objects.filter(status__in=OPEN_STATUSES, accepted_on__lte=last, due_date__gte=first)
+                 .select_related("center")):
+        days = (0 if case.instant else case.promised_days) + case.suspended_days + case.extended_days
+        due = calendar.add_workdays(case.accepted_on, days)
+        changed += _redate(case, "due_date", due.due, actor=actor, year=year, now=now, calendar_confirmed=due.confirmed)
+    for case in (Case.objects.filter(status__in=(CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED),
+                                     decided_on__lte=last, delivery_due__gte=first).select_related("center")):
+        due = calendar.add_workdays(case.decided_on, settings.SH_CASE_DELIVERY_DAYS)
+        changed += _redate(case, "delivery_due", due.due, actor=actor, year=year, now=now)
+    return changed
+
+
+def _redate(case: Case, field: str, new: date, *, actor, year: int, now: datetime, **also) -> int:
+    old = getattr(case, field)
+    if old == new and all(getattr(case, k) == v for k, v in also.items()):
+        return 0
+    if Case.objects.filter(pk=case.pk, status=case.status, **{field: old}).update(**{field: new}, **also) != 1:
+        raise Conflict("办件刚被他人处理，请稍后重试日历修改", code="invalid_state")
+    if old == new:  # only the year's confirmation: the date stands
+        return 1
+    label = "承诺办结日期" if field == "due_date" else "送达期限"
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="redate", from_status=case.status,
+                                  to_status=case.status, actor=actor, at=now,
+                                  reason=f"{year}年工作日历调整，{label}由{old:%Y-%m-%d}改为{new:%Y-%m-%d}",
+                                  data={"field": field, "from": old.isoformat(), "to": new.isoformat(), "year": year})
+    audit_record(actor=actor, action="case.redate", obj=case, center=case.center, before={field: old.isoformat()},
+                 after={field: new.isoformat(), "year": year}, now=now)
+    return 1
 
 
 # --- the one bill ---------------------------------------------------------------------------

@@ -14,12 +14,19 @@ from .selectors import REVISION
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
+# Called with (actor, year, now) inside every calendar edit's transaction, after the edit:
+# higher layers register (cases move the due dates the edit changes). Kept as a list so this
+# app never imports them.
+CALENDAR_CHANGED_HOOKS: list = []
 
-def _bump() -> None:
+
+def _bump(actor, year: int, now: datetime | None) -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         CalendarRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
     transaction.on_commit(REVISION.clear)
+    for hook in CALENDAR_CHANGED_HOOKS:
+        hook(actor=actor, year=year, now=now)
 
 
 def _require_editor(actor) -> None:
@@ -46,7 +53,7 @@ def calendar_day_set(*, actor, day: date, is_workday: bool, name: str, now: date
             record, _ = CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name[:30]})
     except IntegrityError as exc:
         raise Conflict("该日期刚被他人修改，请刷新后重试", field="date") from exc
-    _bump()
+    _bump(actor, day.year, now)
     audit_record(actor=actor, action="calendar.day_set", obj=record, before=before,
                  after={"date": day, "is_workday": is_workday, "name": name}, now=now)
     return record
@@ -60,7 +67,7 @@ def calendar_day_delete(*, actor, day: date, now: datetime | None = None) -> Non
         raise NotFound("该日期没有节假日或调休记录", field="date")
     before = {"date": day, "is_workday": record.is_workday, "name": record.name}
     CalendarDay.objects.filter(pk=record.pk).delete()
-    _bump()
+    _bump(actor, day.year, now)
     audit_record(actor=actor, action="calendar.day_delete", object_type="workcalendar.calendarday",
                  object_id=str(day), object_repr=str(day), before=before, now=now)
 
@@ -75,6 +82,6 @@ def calendar_year_confirm(*, actor, year: int, confirmed: bool, now: datetime | 
     before = {"confirmed": record.confirmed}
     CalendarYear.objects.filter(pk=record.pk).update(confirmed=confirmed)
     record.refresh_from_db()
-    _bump()
+    _bump(actor, year, now)
     audit_record(actor=actor, action="calendar.year_confirm", obj=record, before=before, after={"confirmed": confirmed}, now=now)
     return record

@@ -233,6 +233,28 @@ class ClockTests(CaseTestCase):
         self.assertFalse(case.calendar_confirmed)
         self.assertTrue(self.submit(at(2026, 12, 1)).calendar_confirmed)
 
+    def test_the_bureaus_calendar_edit_moves_due_dates_and_confirms_the_year(self):
+        from servicehall.workcalendar.services import calendar_day_set, calendar_year_confirm
+
+        three = publish(self.p, item_data("公证复查", promised_days=3, steps=[{"name": "受理", "days": 0},
+                                                                          {"name": "决定", "days": 3}]))
+        case = self.submit(at(2026, 12, 30), items=[three])
+        self.assertEqual((case.due_date, case.calendar_confirmed), (date(2027, 1, 4), False))
+        decided = case_approve(actor=self.p.staff_a, case=self.submit(at(2026, 12, 28), items=[three]),
+                               now=at(2026, 12, 28))
+        self.assertEqual(decided.delivery_due, date(2027, 1, 11))  # 10 working days, 01-01 not yet a holiday
+        calendar_day_set(actor=self.p.bureau, day=date(2027, 1, 1), is_workday=False, name="元旦", now=at(2026, 12, 31))
+        case.refresh_from_db()
+        decided.refresh_from_db()
+        self.assertEqual((case.due_date, case.calendar_confirmed, decided.delivery_due),
+                         (date(2027, 1, 5), False, date(2027, 1, 12)))
+        moved = case.transitions.get(action="redate")
+        self.assertEqual((moved.actor, moved.data["from"], moved.data["to"]), (self.p.bureau, "2027-01-04", "2027-01-05"))
+        calendar_year_confirm(actor=self.p.bureau, year=2027, confirmed=True, now=at(2026, 12, 31))
+        case.refresh_from_db()
+        self.assertEqual((case.due_date, case.calendar_confirmed), (date(2027, 1, 5), True))
+        self.assertEqual(case.transitions.filter(action="redate").count(), 1)  # the date did not move again
+
     @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
     def test_the_lists_yellow_ranges_agree_with_light_for(self):
         from servicehall.cases.selectors import yellow_ranges
