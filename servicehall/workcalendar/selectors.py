@@ -25,6 +25,12 @@ _cached: tuple[int, WorkCalendar] | None = None
 REVISION = HotCache("calendar_revision", invalidated_by=())
 
 
+# Revisions taken by an edit not yet committed (services._bump): the edit's own transaction
+# reads them, and a calendar built there must not be kept, since a rollback would leave it
+# standing for the next edit to commit under the same number. A commit discards its number.
+UNCOMMITTED: set[int] = set()
+
+
 def current_revision() -> int:
     """Inside a transaction, from the table: what it reads there may not be committed (the
     transaction may be the edit itself) and must not be kept for everyone else. Receiving a
@@ -55,6 +61,8 @@ def get_calendar() -> WorkCalendar:
     cached = _cached
     if cached is not None and cached[0] == revision:
         return cached[1]
+    if revision in UNCOMMITTED:
+        return build_calendar()
     with _lock:
         calendar = build_calendar()
         _cached = (revision, calendar)

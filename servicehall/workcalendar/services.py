@@ -10,7 +10,7 @@ from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
-from .selectors import REVISION
+from .selectors import REVISION, UNCOMMITTED, current_revision
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
@@ -24,6 +24,9 @@ def _bump(actor, year: int, now: datetime | None) -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         CalendarRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
+    revision = current_revision()
+    UNCOMMITTED.add(revision)
+    transaction.on_commit(lambda: UNCOMMITTED.discard(revision))
     transaction.on_commit(REVISION.clear)
     for hook in CALENDAR_CHANGED_HOOKS:
         hook(actor=actor, year=year, now=now)
