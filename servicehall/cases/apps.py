@@ -13,7 +13,7 @@ class CasesConfig(AppConfig):
         from servicehall.workcalendar.services import CALENDAR_CHANGED_HOOKS
 
         from .demo import load_demo_cases
-        from .services import cases_deem_accepted, cases_redate
+        from .services import cases_deem_accepted, cases_redate, status_failures_purge
 
         register({
             "case.receive": "办件收件", "case.notify": "出具一次性告知书", "case.supplement": "补正材料",
@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
             "case.review": "办理审核环节", "case.notify_refused": "再次告知被拒", "case.redate": "日历调整重算期限",
         }, groups={"case": "办件"})
         WORKER_TASKS.append(("cases_deem_accepted", cases_deem_accepted))
+        WORKER_TASKS.append(("status_failures_purge", status_failures_purge))
         CALENDAR_CHANGED_HOOKS.append(cases_redate)
         register_demo_step(load_demo_cases)
         cache_long_statements()  # the accepted case's one statement (services._insert_accepted)

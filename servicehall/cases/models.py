@@ -295,3 +295,15 @@ class CaseCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["center", "day"], name="case_counter_unique_day")]
+
+
+class StatusLookupFailure(models.Model):
+    """A citizen status lookup that did not match (services.case_status_lookup): counted to
+    stop guessing a case's phone tail or walking through case numbers."""
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "at"], name="status_failure_case_idx"),
+                   models.Index(fields=["ip", "at"], name="status_failure_ip_idx")]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from servicehall.accounts.models import Role, User
+from servicehall.audit.context import client_ip
 from servicehall.catalog.views.guide import qr_svg
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.errors import Forbidden, NotFound, ServiceError
@@ -260,10 +261,10 @@ def status_view(request):
     form = StatusLookupForm(request.POST or None)
     found = None
     if request.method == "POST" and form.is_valid():
-        case = Case.objects.filter(number=form.cleaned_data["number"].strip()).first()
-        if case is None or not case.applicant_phone.endswith(form.cleaned_data["phone_tail"]):
-            form.add_error(None, "办件编号与手机号码后4位不匹配，请核对受理通知书")
-        else:
-            found = case
+        try:
+            found = services.case_status_lookup(number=form.cleaned_data["number"],
+                                                phone_tail=form.cleaned_data["phone_tail"], ip=client_ip(request))
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
     return render(request, "cases/status.html", {"form": form, "case": found,
                                                  "items": found.items.select_related("version") if found else []})

@@ -3,8 +3,9 @@ their exports, the citizen's status page, and centre scope."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from servicehall.cases.models import Case, CaseStatus
@@ -160,3 +161,28 @@ class CasePageTests(CaseTestCase):
         self.assertContains(found, "已受理办理中")
         self.assertNotContains(found, "王秀英")
         self.assertContains(self.client.post("/cases/status/", {"number": number, "phone_tail": "80"}), "后4位数字")
+
+    def test_guessing_a_phone_tail_or_case_numbers_is_stopped(self):
+        from servicehall.cases.services import STATUS_CASE_FAILURES, STATUS_IP_FAILURES
+
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"])
+        number = Case.objects.get().number
+        self.client.logout()
+        for tail in range(STATUS_CASE_FAILURES):  # a guesser from many addresses
+            self.client.post("/cases/status/", {"number": number, "phone_tail": f"{tail:04d}"},
+                             REMOTE_ADDR=f"10.0.0.{tail + 1}")
+        locked = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.0.1.1")
+        self.assertContains(locked, "查询失败次数过多")
+        self.assertNotContains(locked, "已受理办理中")
+        for n in range(STATUS_IP_FAILURES):  # one address walking through numbers
+            self.client.post("/cases/status/", {"number": f"{number[:-4]}{9000 + n}", "phone_tail": "8000"},
+                             REMOTE_ADDR="10.0.2.1")
+        self.assertContains(self.client.post("/cases/status/", {"number": "x", "phone_tail": "8000"},
+                                             REMOTE_ADDR="10.0.2.1"), "查询失败次数过多")
+        from servicehall.cases.services import status_failures_purge
+
+        self.assertEqual(status_failures_purge(now=timezone.now() + timedelta(days=2)),
+                         STATUS_CASE_FAILURES + STATUS_IP_FAILURES)
+        found = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.0.1.1")
+        self.assertContains(found, "已受理办理中")
