@@ -53,7 +53,8 @@ PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStat
 
 
 ACTION_LABELS = {
-    "receive": "收件", "notify": "出具一次性告知书", "notify_refused": "再次告知被拒（未经营商局批准）", "review": "审核", "redate": "日历调整重算期限", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
+    "receive": "收件", "notify": "出具一次性告知书", "notify_refused": "再次告知被拒（未经营商局批准）",
+    "review": "审核", "redate": "日历调整重算期限", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
     "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可", "complete": "办结",
     "deliver": "送达", "pay": "缴费", "waive": "减免收费",
 }
@@ -156,6 +157,10 @@ class Case(models.Model):
     def step_name(self, role: str, default: str) -> str:
         """The name the item's process gives the step of `role` (the first, if several)."""
         return next((step["name"] for step, r in zip(self.steps, step_roles(self.steps)) if r == role), default)
+
+    @property
+    def acceptance_step(self) -> str:
+        return self.steps[0]["name"] if self.steps else "受理"
 
     @property
     def review_steps(self) -> list[str]:

@@ -129,6 +129,10 @@ def open_cases_for_clerk(user, limit: int = 200):
             .select_related("center").order_by("due_date", "id")[:limit])
 
 
+def open_cases_count(user) -> int:
+    return Case.objects.for_user(user).filter(clerk=user, status__in=OPEN_STATUSES).count()
+
+
 def yellow_ranges(max_promised: int) -> list[tuple[int, int, int]]:
     """(first, last promised days, yellow threshold) runs: the threshold of `light_for` grows
     with the promised days, so each threshold covers one run of promised values."""

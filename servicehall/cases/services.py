@@ -132,6 +132,12 @@ def version_facts(version_id: int) -> VersionFacts:
     return VERSIONS.get(version_id, load)
 
 
+# (centre id, item code) → (item id, current version id) of an item in use: every receipt
+# asks. A save of an item, and the catalogue's publishing and withdrawing (`hotcache.forget`
+# at their commit), empty it in their process; other processes follow within seconds.
+CURRENT_ITEMS = HotCache("case_current_items", invalidated_by=("catalog.ServiceItem",))
+
+
 def _items(center: ServiceCenter, codes) -> list[tuple[str, int, VersionFacts]]:
     """(code, item id, facts of its current version) of each chosen item in use at the centre."""
     codes = [str(c).strip() for c in (codes or []) if str(c).strip()]
@@ -139,12 +145,18 @@ def _items(center: ServiceCenter, codes) -> list[tuple[str, int, VersionFacts]]:
         raise Invalid("办理事项：请至少选择一个事项", field="items")
     if len(set(codes)) != len(codes):
         raise Invalid("办理事项：同一事项不能重复选择", field="items")
-    with connection.cursor() as cursor:  # plain SQL: every receipt asks, and the ORM's query building cost more
-        cursor.execute(f"SELECT code, id, current_version_id FROM {connection.ops.quote_name(ServiceItem._meta.db_table)} "
-                       f"WHERE center_id = %s AND status = %s AND code IN ({', '.join(['%s'] * len(codes))})",
-                       [center.pk, ItemStatus.ACTIVE, *codes])
-        found = {code: (pk, version_id) for code, pk, version_id in cursor.fetchall()}
-    missing = [c for c in codes if c not in found or found[c][1] is None]
+    found = {c: CURRENT_ITEMS.peek((center.pk, c)) for c in codes}
+    unknown = [c for c, hit in found.items() if hit is None]
+    if unknown:
+        with connection.cursor() as cursor:  # plain SQL: the ORM's query building cost more
+            cursor.execute(f"SELECT code, id, current_version_id FROM {connection.ops.quote_name(ServiceItem._meta.db_table)} "
+                           f"WHERE center_id = %s AND status = %s AND code IN ({', '.join(['%s'] * len(unknown))})",
+                           [center.pk, ItemStatus.ACTIVE, *unknown])
+            for code, pk, version_id in cursor.fetchall():
+                found[code] = (pk, version_id)
+                if version_id is not None:
+                    CURRENT_ITEMS.put((center.pk, code), (pk, version_id))
+    missing = [c for c in codes if found[c] is None or found[c][1] is None]
     if missing:
         raise Invalid(f"办理事项：本中心没有在用的事项“{'、'.join(missing)}”", field="items")
     return [(c, found[c][0], version_facts(found[c][1])) for c in codes]
@@ -297,7 +309,7 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         case.status = CaseStatus.ACCEPTED
         for name, value in _acceptance(case, today).items():
             setattr(case, name, value)
-        history.append(CaseTransition(case=case, center=center, action="accept", step=case.steps[0]["name"],
+        history.append(CaseTransition(case=case, center=center, action="accept", step=case.acceptance_step,
                                       from_status=CaseStatus.RECEIVED, to_status=CaseStatus.ACCEPTED, actor=actor, at=now))
         if connection.vendor == "postgresql" and not any(facts.fees for _, _, facts in chosen):
             _insert_accepted(case, case_items, case_materials, history, actor=actor, now=now)
@@ -376,7 +388,7 @@ def _notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> C
     OneTimeNotice.objects.create(case=case, center_id=case.center_id, number=f"{case.number}-G{count + 1}",
                                  entries=entries, issued_at=now, issued_by=actor, override_reason=override_reason,
                                  override_by=actor if override_reason else None)
-    return _transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step=case.steps[0]["name"], now=now,
+    return _transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step=case.acceptance_step, now=now,
                        reason=override_reason, data={"entries": entries, "repeat": count > 0})
 
 
@@ -399,7 +411,7 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
 
 @transaction.atomic
 def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
-    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step=case.steps[0]["name"],
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step=case.acceptance_step,
                                   from_status=case.status, to_status=case.status, actor=actor, at=now, reason=reason,
                                   data={"repeat": True, "refused": True})
     audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center,
@@ -427,7 +439,7 @@ def case_supplement(*, actor, case: Case, materials, faulty=None, now: datetime 
         else:
             continue
         row.save(update_fields=["state", "problem"])
-    return _transition(case, CaseStatus.RECEIVED, actor=actor, action="supplement", step=case.steps[0]["name"], now=now,
+    return _transition(case, CaseStatus.RECEIVED, actor=actor, action="supplement", step=case.acceptance_step, now=now,
                        received_on=_today(now), data={"materials": sorted(received)})
 
 
@@ -444,7 +456,7 @@ def _accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: d
     reason = "收到材料之日起5个工作日内未告知补正，依法自收到材料之日起即为受理" if deemed else ""
     # The status first: of two acceptances at once (a double click, or a clerk and the deemed
     # sweep) the second gets a conflict here, before it could make a second bill.
-    case = _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step=case.steps[0]["name"], now=now,
+    case = _transition(case, CaseStatus.ACCEPTED, actor=actor, action="accept", step=case.acceptance_step, now=now,
                        reason=reason, **fields)
     # The law accepts a deemed case whether or not a clerk set the amounts of fees charged by a
     # standard: its bill then holds the fixed fees only, and the clerk records the rest on paper.
@@ -472,7 +484,7 @@ def case_refuse(*, actor, case: Case, reason: str, now: datetime | None = None) 
     now = now or timezone.now()
     require_operator(actor, case.center_id)
     reason = _text(reason, field="reason", label="不予受理的理由")
-    return _transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step=case.steps[0]["name"], now=now, reason=reason,
+    return _transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step=case.acceptance_step, now=now, reason=reason,
                        decided_on=_today(now))
 
 

@@ -15,6 +15,7 @@ from pypinyin import Style, lazy_pinyin
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehall.lib.hotcache import forget
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import can_manage_center, visible_center_ids
 
@@ -216,6 +217,7 @@ def item_change_approve(*, actor, change: ItemChange, reason: str = "", now: dat
     item = ServiceItem.objects.select_for_update().get(pk=change.item_id)
     if change.kind == ChangeKind.WITHDRAW:
         ServiceItem.objects.filter(pk=item.pk).update(status=ItemStatus.WITHDRAWN)
+        transaction.on_commit(lambda: forget("catalog.ServiceItem"))
         return change
     _check_windows(change.center, change.version.content)  # a window may have closed since submission
     publish_version(item=item, version=change.version, now=now)
@@ -230,6 +232,7 @@ def publish_version(*, item: ServiceItem, version: ItemVersion, now: datetime) -
         status=ItemStatus.ACTIVE, current_version=version, name=data.name, initials=initials(data.name),
         search_text=" ".join([data.name, data.keywords, data.result_name, data.body_name]).strip(),
     )
+    transaction.on_commit(lambda: forget("catalog.ServiceItem"))  # receipts keep the current version (cases)
 
 
 @transaction.atomic

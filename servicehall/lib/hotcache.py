@@ -64,11 +64,16 @@ def clear_all() -> None:
         cache.clear()
 
 
-def _forget(sender, **kwargs) -> None:
-    label = sender._meta.label
+def forget(label: str) -> None:
+    """Empty the caches invalidated by the model `label` ("app.Model"): what a save or delete
+    does by signal, for changes made with `.update()`."""
     for cache in _caches:
         if label in cache.invalidated_by:
             cache.clear()
+
+
+def _forget(sender, **kwargs) -> None:
+    forget(sender._meta.label)
 
 
 post_save.connect(_forget, dispatch_uid="hotcache_forget_save")

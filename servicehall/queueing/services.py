@@ -57,6 +57,12 @@ def _bump_revision(center_id: int) -> None:
     hall_changed()
 
 
+def hall_org_changed(sender, instance, **kwargs) -> None:
+    """A window or centre was saved or removed (org's signals): the hall displays show window
+    names and the centre's name, so their version must change too."""
+    _bump_revision(instance.pk if isinstance(instance, ServiceCenter) else instance.center_id)
+
+
 def _next_seq(category: TicketCategory, day: date) -> int | None:
     """Raise the day's counter of a category and return the new number, or None when the
     day's capacity is used up. The counter row stays locked until the ticket is committed,

@@ -4,14 +4,16 @@ their exports, the citizen's status page, and centre scope."""
 import csv
 import io
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.cases.selectors import case_list
+from servicehall.cases.views import CappedPaginator
 
-from .helpers import CITIZEN, PERSON, at, materials
+from .helpers import CITIZEN, PERSON, at, item_data, materials, publish
 from .test_services import CaseTestCase
 
 
@@ -107,6 +109,70 @@ class CasePageTests(CaseTestCase):
         self.assertEqual([c.value for c in sheet[1]][:2], ["办件编号", "中心"])
         self.assertEqual(sheet.max_row, 2)
         self.assertEqual(sheet.cell(2, 10).value, "绿灯")
+
+    def test_the_filters_the_clerks_order_and_the_bureaus_view_of_every_centre(self):
+        from servicehall.cases.services import case_submit
+
+        def submit(actor, center, item, day):
+            return case_submit(actor=actor, center=center, items=[item.code], applicant=PERSON,
+                               materials=list(materials(item).values()), fees=fees, now=at(2026, 11, day))
+
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        fees = {copy_fee.pk: "10"}
+        late = submit(self.p.staff_a, self.p.center_a, self.aid, 16)  # due 11-23
+        early = submit(self.p.staff_a, self.p.center_a, self.notary, 17)  # 3 days: due 11-20
+        by_manager = submit(self.p.manager_a, self.p.center_a, self.aid, 2)
+        other = publish(self.p, item_data("公证咨询"), center=self.p.center_b)
+        elsewhere = submit(self.p.staff_b, self.p.center_b, other, 17)
+
+        self.client.force_login(self.p.staff_a)
+        mine = self.client.get("/cases/").context["mine"]
+        self.assertEqual([c.number for c in mine], [early.number, late.number])  # most urgent first
+        with patch("servicehall.cases.views.MINE_SHOWN", 1):
+            page = self.client.get("/cases/")
+        self.assertEqual([c.number for c in page.context["mine"]], [early.number])
+        self.assertContains(page, "共 2 件在办，以下是最紧急的 1 件")
+        self.client.force_login(self.p.manager_a)
+
+        def listed(**params):
+            return [c.number for c in self.client.get("/cases/", params).context["page"].object_list]
+
+        self.assertEqual(listed(), [early.number, late.number, by_manager.number])  # newest first
+        self.assertEqual(listed(item=self.notary.code), [early.number])
+        self.assertEqual(listed(staff=str(self.p.manager_a.pk)), [by_manager.number])
+        self.assertEqual(listed(date_from="2026-11-16", date_to="2026-11-16"), [late.number])
+        self.assertEqual(listed(q=late.number[-6:]), [late.number])
+        self.assertNotIn(elsewhere.number, listed())
+        self.client.force_login(self.p.bureau)
+        self.assertEqual(set(listed()), {early.number, late.number, by_manager.number, elsewhere.number})
+        self.assertEqual(listed(center=self.p.center_b.code), [elsewhere.number])
+        self.assertContains(self.client.get("/cases/"), "共 4 条")
+        with patch.object(CappedPaginator, "CAP", 3):  # counting stops at the cap
+            self.assertContains(self.client.get("/cases/"), "超过 3 条，请用上方条件缩小范围")
+
+    def test_every_printable_document(self):
+        from servicehall.cases.services import case_refuse, case_submit, case_suspend
+
+        self.client.force_login(self.p.staff_a)
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        billed = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.notary.code], applicant=PERSON,
+                             materials=list(materials(self.notary).values()), fees={copy_fee.pk: "20"},
+                             now=at(2026, 11, 2))
+        bill = self.client.get(f"/cases/{billed.number}/print/bill/")
+        self.assertContains(bill, "公证费")
+        self.assertContains(bill, '<th id="bill-total">100.00</th>', html=False)
+        case_suspend(actor=self.p.staff_a, case=billed, reason="需进行笔迹鉴定", now=at(2026, 11, 3))
+        self.assertContains(self.client.get(f"/cases/{billed.number}/print/suspension/"), "需进行笔迹鉴定")
+        self.receive(["申请表"])
+        refused = case_refuse(actor=self.p.staff_a, case=Case.objects.get(status=CaseStatus.AWAITING_MATERIALS),
+                              reason="申请事项不属于本机关职权范围", now=at(2026, 11, 3))
+        refusal = self.client.get(f"/cases/{refused.number}/print/refusal/")
+        self.assertContains(refusal, "决定不予受理")
+        self.assertContains(refusal, "申请事项不属于本机关职权范围")
+        for number, kind in ((refused.number, "receipt"), (refused.number, "bill"), (billed.number, "refusal"),
+                             (billed.number, "nope")):
+            with self.subTest(kind=kind):
+                self.assertEqual(self.client.get(f"/cases/{number}/print/{kind}/").status_code, 404)
 
     def test_the_light_filter_agrees_with_each_cases_light(self):
         from servicehall.cases.services import case_submit

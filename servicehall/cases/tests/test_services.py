@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.test import override_settings
 
 from servicehall.audit.models import AuditEvent
+from servicehall.catalog.models import ServiceItem
 from servicehall.cases.models import (
     BillStatus,
     Case,
@@ -165,6 +166,43 @@ class AcceptanceTests(CaseTestCase):
         org = self.submit(at(2026, 11, 26), applicant={"kind": "org", "name": "某运输公司", "credit_code": COMPANY.lower(),
                                                        "phone": "13800138000"})
         self.assertEqual(org.applicant_id, COMPANY)
+
+    def test_the_history_is_append_only_in_the_database(self):
+        from django.db import DatabaseError, connection, transaction
+
+        row = self.submit(at(2026, 11, 26)).transitions.first()
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            CaseTransition.objects.filter(pk=row.pk).update(reason="改写")
+        if connection.vendor == "postgresql":
+            with self.assertRaises(DatabaseError), transaction.atomic():
+                CaseTransition.objects.filter(pk=row.pk).delete()
+        self.assertEqual(CaseTransition.objects.get(pk=row.pk).reason, row.reason)
+
+    def test_a_fee_the_catalogue_does_not_list_is_refused(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
+        with self.assertRaises(Invalid) as raised:
+            self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",),
+                        fees={copy_fee.pk: "10", copy_fee.pk + 1000: "50"})
+        self.assertEqual(raised.exception.field, "fees")
+        self.assertFalse(Case.objects.exists())
+
+    def test_a_receipt_takes_the_items_version_published_a_moment_ago_and_refuses_a_withdrawn_item(self):
+        from servicehall.catalog.services import item_change_approve, item_propose, item_withdraw_propose
+
+        first = self.submit(at(2026, 11, 2))  # the item is now in this process's memory
+        with self.captureOnCommitCallbacks(execute=True):
+            change = item_propose(actor=self.p.manager_a, center=self.p.center_a, item=self.aid,
+                                  data=item_data("法律援助申请", promised_days=6, statutory_days=7))
+            item_change_approve(actor=self.p.bureau, change=change)
+        second = self.submit(at(2026, 11, 2), items=[ServiceItem.objects.get(pk=self.aid.pk)])
+        self.assertEqual((first.promised_days, second.promised_days), (5, 6))
+        self.assertNotEqual(first.items.get().version_id, second.items.get().version_id)
+        with self.captureOnCommitCallbacks(execute=True):
+            withdrawal = item_withdraw_propose(actor=self.p.manager_a, item=self.aid, reason="职能划转")
+            item_change_approve(actor=self.p.bureau, change=withdrawal)
+        with self.assertRaises(Invalid) as raised:
+            self.submit(at(2026, 11, 3), items=[ServiceItem.objects.get(pk=self.aid.pk)])
+        self.assertEqual(raised.exception.field, "items")
 
     def test_only_operators_of_the_centre_receive_cases(self):
         for user in (self.p.staff_b, self.p.bureau):

@@ -330,6 +330,22 @@ class HallStateTests(PersonaTestCase):
         self.assertEqual(second.status_code, 200)
         self.assertEqual([c["id"] for c in json.loads(second.content)["calls"]], [late_id])
 
+    def test_a_renamed_or_new_window_and_a_renamed_centre_change_the_document(self):
+        first = self.poll()
+        window = Window.objects.get(pk=self.p.window_a.pk)
+        window.name = "综合受理1号"
+        window.save()
+        renamed = self.poll(first["ETag"])
+        self.assertEqual(renamed.status_code, 200)
+        self.assertEqual(json.loads(renamed.content)["windows"][0]["name"], "综合受理1号")
+        Window.objects.create(center=self.p.center_a, number=9, name="9号")
+        added = self.poll(renamed["ETag"])
+        self.assertEqual([w["number"] for w in json.loads(added.content)["windows"]], [1, 9])
+        center = self.p.center_a
+        center.name = "龙港区行政服务中心新名称分中心"
+        center.save()
+        self.assertEqual(json.loads(self.poll(added["ETag"]).content)["center"]["name"], center.name)
+
     def test_an_unknown_key_is_not_found_and_the_document_holds_no_personal_numbers(self):
         self.assertEqual(self.client.get("/queue/display/nope/state").status_code, 404)
         ticket_issue(center=self.p.center_a, prefix="A", phone="13800138000", id_number=CITIZEN)
