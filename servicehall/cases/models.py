@@ -99,8 +99,12 @@ def step_roles(steps: list[dict]) -> list[str]:
 
 
 class Case(models.Model):
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="cases", verbose_name="中心")
-    number = models.CharField("办件编号", max_length=32, unique=True)
+    # Indexes are paid on every receipt: the centre's is covered by the composite indexes below,
+    # the number and the review token need no LIKE index, and the window's and the ticket's are
+    # only read when one of those is deleted, which PROTECT refuses anyway.
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="cases", verbose_name="中心",
+                               db_index=False)
+    number = models.CharField("办件编号", max_length=32)
     status = models.CharField("状态", max_length=20, choices=CaseStatus.choices)
     applicant_kind = models.CharField("申请人类型", max_length=10, choices=ApplicantKind.choices)
     applicant_name = models.CharField("申请人", max_length=100)
@@ -126,12 +130,12 @@ class Case(models.Model):
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases",
                               verbose_name="受理人")
     window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
-                               verbose_name="受理窗口")
+                               verbose_name="受理窗口", db_index=False)
     ticket = models.ForeignKey("queueing.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
-                               verbose_name="排队号")
+                               verbose_name="排队号", db_index=False)
     created_at = models.DateTimeField("收件时间")
     # The applicant's key to this case's evaluation page (QR on the receipt, the SMS link).
-    review_token = models.CharField(max_length=24, unique=True, null=True, blank=True)
+    review_token = models.CharField(max_length=24, null=True, blank=True)
 
     objects = CenterOwnedQuerySet.as_manager()
 
@@ -139,6 +143,8 @@ class Case(models.Model):
         verbose_name = "办件"
         verbose_name_plural = "办件"
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="case_unique_number"),
+                       models.UniqueConstraint(fields=["review_token"], name="case_unique_review_token")]
         indexes = [
             # The clerk's "my open cases by urgency" and the centre's lists and the lights sweep.
             models.Index(fields=["clerk", "due_date"], name="case_clerk_open_idx",
@@ -195,9 +201,12 @@ def light_for(remaining: int, promised_days: int) -> str:
 
 
 class CaseItem(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    # The case's rows are found through case_item_unique (case first). Versions are never deleted
+    # (PROTECT in the ORM), so the database neither indexes nor checks that key on every receipt.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", db_index=False)
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="case_items", verbose_name="事项")
-    version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
+    version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="+", verbose_name="事项版本",
+                                db_index=False, db_constraint=False)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -213,8 +222,11 @@ class MaterialState(models.TextChoices):
 
 class CaseMaterial(models.Model):
     """One material of the case's items, as last checked."""
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
-    material = models.ForeignKey(VersionMaterial, on_delete=models.PROTECT, related_name="+")
+    # Found through case_material_unique (case first); a version's materials are never deleted,
+    # so that key is neither indexed nor checked by the database.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials", db_index=False)
+    material = models.ForeignKey(VersionMaterial, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                 db_constraint=False)
     name = models.CharField("材料名称", max_length=200)
     required = models.BooleanField("必需")
     state = models.CharField("状态", max_length=10, choices=MaterialState.choices)
@@ -244,12 +256,16 @@ class OneTimeNotice(models.Model):
 class CaseTransition(models.Model):
     """Append-only history: every transition of a case, with actor, time, reason and data."""
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    # Centres and users are never deleted (PROTECT; users are deactivated): the history does not
+    # have the database check those keys, which took a lock on the centre's row per history row.
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)  # casetransition_center_idx
     action = models.CharField(max_length=20)
     step = models.CharField("环节", max_length=20, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_constraint=False)
     at = models.DateTimeField()
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -37,5 +37,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0005_status_lookup_failure")]
+    dependencies = [("cases", "0006_receipt_indexes")]
     operations = [migrations.RunPython(forward, backward)]
