@@ -45,3 +45,10 @@ class StatusLookupForm(forms.Form):
     number = forms.CharField(label="办件编号", max_length=32, help_text="见受理通知书或一次性告知书")
     phone_tail = forms.RegexField(label="手机号码后4位", regex=r"^\d{4}$", max_length=4,
                                   error_messages={"invalid": "请输入申请时所留手机号码的后4位数字"})
+
+
+class CreditCodeExceptionForm(forms.Form):
+    code = forms.CharField(label="统一社会信用代码", max_length=30)
+    org_name = forms.CharField(label="单位名称", max_length=100)
+    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="如：经登记机关核实为真实代码（附核实渠道和日期）")

@@ -328,3 +328,22 @@ class StatusLookupFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["case", "at"], name="status_failure_case_idx"),
                    models.Index(fields=["ip", "at"], name="status_failure_ip_idx")]
+
+
+class CreditCodeException(models.Model):
+    """A unified social credit code whose check character fails, accepted for applicants
+    because the bureau recorded why (RULES.md: some real codes fail the checksum)."""
+    code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    org_name = models.CharField("单位名称", max_length=100)
+    reason = models.TextField("理由")
+    allowed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="登记人")
+    allowed_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "信用代码校验例外"
+        verbose_name_plural = "信用代码校验例外"
+        ordering = ["-allowed_at", "-id"]
+
+    def __str__(self):
+        return self.code

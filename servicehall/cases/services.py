@@ -24,7 +24,13 @@ from servicehall.audit.services import audit_event, audit_record, audit_record_a
 from servicehall.catalog.models import ItemStatus, ItemVersion, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from servicehall.lib.hotcache import HotCache
-from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
+from servicehall.lib.identity import (
+    CreditCodeChecksumError,
+    IdentityError,
+    validate_citizen_id,
+    validate_credit_code,
+    validate_mobile,
+)
 from servicehall.lib.rows import insert_values
 from servicehall.lib.workdays import DueDate
 from servicehall.org.models import ServiceCenter, Window
@@ -45,6 +51,7 @@ from .models import (
     CaseStatus,
     CaseTransition,
     ConsolidatedBill,
+    CreditCodeException,
     MaterialState,
     OneTimeNotice,
     StatusLookupFailure,
@@ -93,7 +100,7 @@ def clean_applicant(applicant: dict | None, today: date) -> dict:
         if kind == ApplicantKind.PERSON:
             identity = validate_citizen_id(applicant.get("id_number") or "", today=today)
         else:
-            identity = validate_credit_code(applicant.get("credit_code") or "")
+            identity = _credit_code(applicant.get("credit_code") or "")
     except IdentityError as exc:
         field = "applicant.id_number" if kind == ApplicantKind.PERSON else "applicant.credit_code"
         label = "身份证号码" if kind == ApplicantKind.PERSON else "统一社会信用代码"
@@ -103,6 +110,43 @@ def clean_applicant(applicant: dict | None, today: date) -> dict:
     except IdentityError as exc:
         raise Invalid(f"联系电话：{exc.message}", field="applicant.phone") from exc
     return {"applicant_kind": kind, "applicant_name": name, "applicant_id": identity, "applicant_phone": phone}
+
+
+def _credit_code(value: str) -> str:
+    """A valid code, or one whose check character alone fails and that the bureau allowed."""
+    try:
+        return validate_credit_code(value)
+    except CreditCodeChecksumError as exc:
+        if CreditCodeException.objects.filter(code=exc.value).exists():
+            return exc.value
+        raise CreditCodeChecksumError(f"{exc.message}（如确为登记机关核发的真实代码，请营商局登记校验例外）",
+                                      exc.value) from exc
+
+
+@transaction.atomic
+def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
+                              now: datetime | None = None) -> CreditCodeException:
+    """The bureau lets a real credit code whose check character fails be used, with a reason."""
+    now = now or timezone.now()
+    if not (actor.is_authenticated and actor.role in OVERRIDE_ROLES):
+        raise Forbidden("只有营商局可以登记信用代码校验例外")
+    try:
+        validate_credit_code(code or "")
+    except CreditCodeChecksumError as exc:
+        code = exc.value
+    except IdentityError as exc:
+        raise Invalid(f"统一社会信用代码：{exc.message}", field="code") from exc
+    else:
+        raise Invalid("统一社会信用代码：该代码校验正确，无需登记例外", field="code")
+    org_name = _text(org_name, field="org_name", label="单位名称", limit=100)
+    reason = _text(reason, field="reason", label="理由")
+    if CreditCodeException.objects.filter(code=code).exists():
+        raise Conflict("统一社会信用代码：该代码已登记例外", field="code")
+    exception = CreditCodeException.objects.create(code=code, org_name=org_name, reason=reason, allowed_by=actor,
+                                                   allowed_at=now)
+    audit_record(actor=actor, action="case.credit_code_exception", obj=exception,
+                 after={"code": code, "org_name": org_name, "reason": reason}, now=now)
+    return exception
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from servicehall.web import role_required, xlsx_response
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
-from .forms import ApplicantForm, CaseFilterForm, StatusLookupForm
-from .models import BillStatus, Case, CaseStatus, Light, MaterialState
+from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, StatusLookupForm
+from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState
 from .selectors import case_document, case_for_user, case_list, open_cases_count, open_cases_for_clerk
 
 READER_ROLES = (Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
@@ -99,7 +99,8 @@ def list_view(request):
     query.pop("export", None)
     return render(request, "cases/list.html", {"form": form, "page": page, "mine": mine, "mine_total": mine_total,
                                                "query": query.urlencode(),
-                                               "can_receive": user.role in OPERATOR_ROLES})
+                                               "can_receive": user.role in OPERATOR_ROLES,
+                                               "can_allow_codes": user.role in services.OVERRIDE_ROLES})
 
 
 def _export(kind: str, rows, today, calendar) -> HttpResponse:
@@ -277,6 +278,24 @@ def document_view(request, number: str, kind: str):
         if context["transition"] is None:
             raise Http404("该办件没有挂起记录")
     return render(request, "cases/document.html", context)
+
+
+@role_required(*services.OVERRIDE_ROLES)
+@require_http_methods(["GET", "POST"])
+def credit_codes_view(request):
+    """The bureau's list of real credit codes whose check character fails, each with the
+    reason it was allowed; receipts accept exactly these."""
+    form = CreditCodeExceptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credit_code_exception_add(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已登记，窗口受理时可使用该代码。")
+            return redirect("cases:credit_codes")
+    return render(request, "cases/credit_codes.html",
+                  {"form": form, "rows": CreditCodeException.objects.select_related("allowed_by")[:500]})
 
 
 @require_http_methods(["GET", "POST"])

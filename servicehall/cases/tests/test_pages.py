@@ -79,6 +79,22 @@ class CasePageTests(CaseTestCase):
         self.client.post(act, {"action": "notify", "reason": "首次告知遗漏盖章要求，同意再次告知"})
         self.assertEqual(case.notices.count(), 2)
 
+    def test_the_bureau_registers_a_credit_code_exception_on_its_page(self):
+        from servicehall.cases.models import CreditCodeException
+
+        self.client.force_login(self.p.staff_a)
+        self.assertEqual(self.client.get("/cases/credit-codes/").status_code, 403)
+        self.client.force_login(self.p.bureau)
+        self.assertContains(self.client.get("/cases/"), "信用代码校验例外")
+        bad = self.client.post("/cases/credit-codes/", {"code": "91350100M000100Y4", "org_name": "某运输公司",
+                                                        "reason": "已核实"})
+        self.assertContains(bad, "统一社会信用代码应为18位")
+        self.assertFalse(CreditCodeException.objects.exists())
+        done = self.client.post("/cases/credit-codes/", {"code": "91350100M000100Y44", "org_name": "某运输公司",
+                                                         "reason": "经登记机关核实为真实代码"}, follow=True)
+        self.assertContains(done, "91350100M000100Y44")
+        self.assertContains(done, "经登记机关核实为真实代码")
+
     def test_bad_input_keeps_everything_entered_and_stores_nothing(self):
         self.client.force_login(self.p.staff_a)
         problem = f"problem_{materials(self.aid)['申请表']}"

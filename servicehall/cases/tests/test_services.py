@@ -204,6 +204,31 @@ class AcceptanceTests(CaseTestCase):
             self.submit(at(2026, 11, 3), items=[ServiceItem.objects.get(pk=self.aid.pk)])
         self.assertEqual(raised.exception.field, "items")
 
+    def test_a_real_credit_code_failing_its_checksum_is_accepted_once_the_bureau_allowed_it(self):
+        from servicehall.cases.services import credit_code_exception_add
+
+        failing = "91350100M000100Y44"
+        org = {"kind": "org", "name": "某运输公司", "credit_code": failing, "phone": "13800138000"}
+        with self.assertRaises(Invalid) as raised:
+            self.submit(at(2026, 11, 26), applicant=org)
+        self.assertEqual(raised.exception.field, "applicant.credit_code")
+        self.assertIn("请营商局登记校验例外", raised.exception.message)
+        with self.assertRaises(Forbidden):
+            credit_code_exception_add(actor=self.p.manager_a, code=failing, org_name="某运输公司", reason="已核实")
+        for code, field in ((COMPANY, "code"), ("91350100M00010", "code")):  # valid already; not a code at all
+            with self.subTest(code=code), self.assertRaises(Invalid) as raised:
+                credit_code_exception_add(actor=self.p.bureau, code=code, org_name="某运输公司", reason="已核实")
+            self.assertEqual(raised.exception.field, field)
+        with self.assertRaises(Invalid) as raised:
+            credit_code_exception_add(actor=self.p.bureau, code=failing, org_name="某运输公司", reason=" ")
+        self.assertEqual(raised.exception.field, "reason")
+        credit_code_exception_add(actor=self.p.bureau, code=failing.lower(), org_name="某运输公司",
+                                  reason="经市场监管局登记系统核实为真实代码")
+        self.assertEqual(self.submit(at(2026, 11, 26), applicant=org).applicant_id, failing)
+        self.assertTrue(AuditEvent.objects.filter(action="case.credit_code_exception").exists())
+        with self.assertRaises(Conflict):
+            credit_code_exception_add(actor=self.p.bureau, code=failing, org_name="某运输公司", reason="再次")
+
     def test_only_operators_of_the_centre_receive_cases(self):
         for user in (self.p.staff_b, self.p.bureau):
             with self.subTest(user=user.username), self.assertRaises(Forbidden):
