@@ -150,11 +150,9 @@ SH_IDLE_MINUTES = env_int("SH_IDLE_MINUTES", 30)
 # How long another server process may keep using a key, scope or category after it changed
 # (servicehall/lib/hotcache.py); 0 turns the per-process caches off.
 SH_HOT_CACHE_SECONDS = float(os.environ.get("SH_HOT_CACHE_SECONDS") or 2)
-# Case clock (RULES.md "Time limits" and "Supervision"): yellow light at ≤ 2 working days or
-# ≤ 20 % of the promised time left; Art. 32 notice within 5 working days; one extension of at
-# most 10 working days (15 for joint handling); delivery within 10 working days.
-SH_CASE_YELLOW_DAYS = env_int("SH_CASE_YELLOW_DAYS", 2)
-SH_CASE_YELLOW_SHARE = float(os.environ.get("SH_CASE_YELLOW_SHARE") or 0.2)
+# Case clock (RULES.md "Time limits"): Art. 32 notice within 5 working days; one extension of
+# at most 10 working days (15 for joint handling); delivery within 10 working days. The yellow
+# light's thresholds are the bureau's to edit (cases.LightRules, /cases/rules/).
 SH_CASE_NOTICE_DAYS = env_int("SH_CASE_NOTICE_DAYS", 5)
 SH_CASE_EXTENSION_DAYS = env_int("SH_CASE_EXTENSION_DAYS", 10)
 SH_CASE_JOINT_EXTENSION_DAYS = env_int("SH_CASE_JOINT_EXTENSION_DAYS", 15)

@@ -21,7 +21,7 @@ class CasesConfig(AppConfig):
             "case.extend": "办件延期", "case.approve": "批准办件", "case.deny": "不予许可", "case.complete": "办结办件",
             "case.deliver": "送达结果", "case.pay": "缴费", "case.waive": "减免收费", "case.view": "查看申请人信息",
             "case.review": "办理审核环节", "case.notify_refused": "再次告知被拒", "case.redate": "日历调整重算期限",
-            "case.credit_code_exception": "登记信用代码校验例外",
+            "case.credit_code_exception": "登记信用代码校验例外", "case.light_rules": "修改亮灯规则",
         }, groups={"case": "办件"})
         WORKER_TASKS.append(("cases_deem_accepted", cases_deem_accepted))
         WORKER_TASKS.append(("status_failures_purge", status_failures_purge))

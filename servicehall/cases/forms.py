@@ -52,3 +52,9 @@ class CreditCodeExceptionForm(forms.Form):
     org_name = forms.CharField(label="单位名称", max_length=100)
     reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="如：经登记机关核实为真实代码（附核实渠道和日期）")
+
+
+class LightRulesForm(forms.Form):
+    yellow_days = forms.IntegerField(label="剩余工作日不超过（天）", min_value=0, max_value=30)
+    yellow_percent = forms.IntegerField(label="或剩余不超过承诺时限的（%）", min_value=0, max_value=100,
+                                        help_text="满足任一条件即亮黄灯；已超期亮红灯")

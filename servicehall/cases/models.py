@@ -12,10 +12,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 from servicehall.catalog.models import ItemVersion, ServiceItem, VersionFee, VersionMaterial
+from servicehall.lib.hotcache import HotCache
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
@@ -173,8 +175,8 @@ class Case(models.Model):
         return [step["name"] for step, role in zip(self.steps, step_roles(self.steps)) if role == StepRole.REVIEW]
 
     def light(self, today: date, calendar: WorkCalendar) -> str | None:
-        """Green, yellow (≤ SH_CASE_YELLOW_DAYS working days, or ≤ SH_CASE_YELLOW_SHARE of the
-        promised time, remain), red (overdue) or paused; None when the clock does not run."""
+        """Green, yellow (`yellow_rule`: few working days, or a small share of the promised time,
+        remain), red (overdue) or paused; None when the clock does not run."""
         if self.status == CaseStatus.SUSPENDED:
             return Light.PAUSED
         if self.status != CaseStatus.ACCEPTED or self.due_date is None:
@@ -191,11 +193,40 @@ class Case(models.Model):
         return calendar.workday_index(self.due_date) - calendar.workday_index(today)
 
 
-def light_for(remaining: int, promised_days: int) -> str:
-    """The light of an open case with `remaining` working days left (negative: overdue)."""
+class LightRules(models.Model):
+    """When an open case's light turns yellow (RULES.md, supervision: configurable, the bureau
+    edits it): one row, made by the migration with the defaults below."""
+    yellow_days = models.PositiveSmallIntegerField("剩余工作日不超过", validators=[MaxValueValidator(30)])
+    yellow_percent = models.PositiveSmallIntegerField("或剩余不超过承诺时限的百分比", validators=[MaxValueValidator(100)])
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "亮灯规则"
+        verbose_name_plural = "亮灯规则"
+
+
+DEFAULT_YELLOW = (2, 20)  # ≤ 2 working days or ≤ 20 % of the promised time left
+# Every light reads the rule; a save empties it in its process, other processes follow within seconds.
+LIGHT_RULES = HotCache("case_light_rules", invalidated_by=("cases.LightRules",))
+
+
+def yellow_rule() -> tuple[int, float]:
+    """(working days, share of the promised days) at or below which a case shows yellow."""
+    stored = LIGHT_RULES.get(1, lambda: LightRules.objects.filter(pk=1).values_list("yellow_days", "yellow_percent")
+                             .first())
+    days, percent = stored or DEFAULT_YELLOW
+    return days, percent / 100
+
+
+def light_for(remaining: int, promised_days: int, rule: tuple[int, float] | None = None) -> str:
+    """The light of an open case with `remaining` working days left (negative: overdue);
+    `rule` is `yellow_rule()`, passed in when many lights are computed at once."""
     if remaining < 0:
         return Light.RED
-    if remaining <= settings.SH_CASE_YELLOW_DAYS or remaining <= promised_days * settings.SH_CASE_YELLOW_SHARE:
+    days, share = rule or yellow_rule()
+    if remaining <= days or remaining <= promised_days * share:
         return Light.YELLOW
     return Light.GREEN
 

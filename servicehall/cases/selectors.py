@@ -14,7 +14,17 @@ from servicehall.lib.plans import planned_per_call
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, StepRole, light_for, step_roles
+from .models import (
+    ACTION_LABELS,
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Light,
+    StepRole,
+    light_for,
+    step_roles,
+    yellow_rule,
+)
 
 
 def case_for_user(user, number: str) -> Case:
@@ -137,8 +147,9 @@ def yellow_ranges(max_promised: int) -> list[tuple[int, int, int]]:
     """(first, last promised days, yellow threshold) runs: the threshold of `light_for` grows
     with the promised days, so each threshold covers one run of promised values."""
     runs: list[list[int]] = []
+    days, share = yellow_rule()
     for promised in range(max_promised + 1):
-        threshold = max(settings.SH_CASE_YELLOW_DAYS, math.floor(promised * settings.SH_CASE_YELLOW_SHARE))
+        threshold = max(days, math.floor(promised * share))
         if runs and runs[-1][2] == threshold:
             runs[-1][1] = promised
         else:
@@ -200,7 +211,7 @@ def case_list(user, filters: dict, now=None):
 def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:
     """Lights of many open cases at once, from (status, due_date, promised_days) rows."""
     counts = {light: 0 for light in Light.values}
-    base = calendar.workday_index(today)
+    base, rule = calendar.workday_index(today), yellow_rule()
     index = {}
     for status, due, promised in rows:
         if status == CaseStatus.SUSPENDED:
@@ -208,5 +219,5 @@ def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:
             continue
         if due not in index:
             index[due] = calendar.workday_index(due) - base
-        counts[light_for(index[due], promised)] += 1
+        counts[light_for(index[due], promised, rule)] += 1
     return counts

@@ -52,6 +52,7 @@ from .models import (
     CaseTransition,
     ConsolidatedBill,
     CreditCodeException,
+    LightRules,
     MaterialState,
     OneTimeNotice,
     StatusLookupFailure,
@@ -147,6 +148,33 @@ def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
     audit_record(actor=actor, action="case.credit_code_exception", obj=exception,
                  after={"code": code, "org_name": org_name, "reason": reason}, now=now)
     return exception
+
+
+def _whole(value, *, field: str, label: str, top: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"{label}：应为整数", field=field) from None
+    if not 0 <= number <= top:
+        raise Invalid(f"{label}：应在0至{top}之间", field=field)
+    return number
+
+
+@transaction.atomic
+def light_rules_update(*, actor, yellow_days, yellow_percent, now: datetime | None = None) -> LightRules:
+    """The bureau sets when an open case turns yellow (RULES.md: a supervision threshold)."""
+    now = now or timezone.now()
+    if not (actor.is_authenticated and actor.role in OVERRIDE_ROLES):
+        raise Forbidden("只有营商局可以修改亮灯规则")
+    days = _whole(yellow_days, field="yellow_days", label="剩余工作日", top=30)
+    percent = _whole(yellow_percent, field="yellow_percent", label="百分比", top=100)
+    rules = LightRules.objects.select_for_update().filter(pk=1).first() or LightRules(pk=1)
+    before = {"yellow_days": rules.yellow_days, "yellow_percent": rules.yellow_percent}
+    rules.yellow_days, rules.yellow_percent, rules.updated_by, rules.updated_at = days, percent, actor, now
+    rules.save()
+    audit_record(actor=actor, action="case.light_rules", obj=rules, before=before,
+                 after={"yellow_days": days, "yellow_percent": percent}, now=now)
+    return rules
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from servicehall.web import role_required, xlsx_response
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
-from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, StatusLookupForm
-from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState
+from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, LightRulesForm, StatusLookupForm
+from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, yellow_rule
 from .selectors import case_document, case_for_user, case_list, open_cases_count, open_cases_for_clerk
 
 READER_ROLES = (Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
@@ -296,6 +296,23 @@ def credit_codes_view(request):
             return redirect("cases:credit_codes")
     return render(request, "cases/credit_codes.html",
                   {"form": form, "rows": CreditCodeException.objects.select_related("allowed_by")[:500]})
+
+
+@role_required(*services.OVERRIDE_ROLES)
+@require_http_methods(["GET", "POST"])
+def light_rules_view(request):
+    """The bureau sets when open cases turn yellow, for every list, page and report."""
+    days, share = yellow_rule()
+    form = LightRulesForm(request.POST or None, initial={"yellow_days": days, "yellow_percent": round(share * 100)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.light_rules_update(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "亮灯规则已保存，各页面即时按新规则亮灯。")
+            return redirect("cases:light_rules")
+    return render(request, "cases/light_rules.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

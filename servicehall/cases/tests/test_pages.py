@@ -95,6 +95,21 @@ class CasePageTests(CaseTestCase):
         self.assertContains(done, "91350100M000100Y44")
         self.assertContains(done, "经登记机关核实为真实代码")
 
+    def test_the_bureau_edits_the_light_rules_on_its_page(self):
+        from servicehall.cases.models import LIGHT_RULES, LightRules
+
+        self.addCleanup(LIGHT_RULES.clear)
+        self.client.force_login(self.p.manager_a)
+        self.assertEqual(self.client.get("/cases/rules/").status_code, 403)
+        self.client.force_login(self.p.bureau)
+        self.assertContains(self.client.get("/cases/rules/"), 'value="20"')
+        wrong = self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "150"})
+        self.assertContains(wrong, "小于或等于100")
+        self.assertEqual(LightRules.objects.get().yellow_days, 2)
+        self.assertContains(self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "25"}, follow=True),
+                            "亮灯规则已保存")
+        self.assertEqual((LightRules.objects.get().yellow_days, LightRules.objects.get().yellow_percent), (3, 25))
+
     def test_bad_input_keeps_everything_entered_and_stores_nothing(self):
         self.client.force_login(self.p.staff_a)
         problem = f"problem_{materials(self.aid)['申请表']}"

@@ -3,8 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-from django.test import override_settings
-
 from servicehall.audit.models import AuditEvent
 from servicehall.catalog.models import ServiceItem
 from servicehall.cases.models import (
@@ -318,7 +316,6 @@ class ClockTests(CaseTestCase):
         self.assertEqual((case.due_date, case.calendar_confirmed), (date(2027, 1, 5), True))
         self.assertEqual(case.transitions.filter(action="redate").count(), 1)  # the date did not move again
 
-    @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
     def test_the_lists_yellow_ranges_agree_with_light_for(self):
         from servicehall.cases.selectors import yellow_ranges
 
@@ -329,7 +326,6 @@ class ClockTests(CaseTestCase):
                 self.assertEqual(light_for(threshold, promised), Light.YELLOW)
                 self.assertEqual(light_for(threshold + 1, promised), Light.GREEN)
 
-    @override_settings(SH_CASE_YELLOW_DAYS=2, SH_CASE_YELLOW_SHARE=0.2)
     def test_lights_are_computed_from_the_due_date(self):
         self.assertEqual([light_for(r, 20) for r in (10, 5, 4, 2, 0, -1)],
                          [Light.GREEN, Light.GREEN, Light.YELLOW, Light.YELLOW, Light.YELLOW, Light.RED])
@@ -338,6 +334,25 @@ class ClockTests(CaseTestCase):
         self.assertEqual([case.light(date(2026, 11, d), calendar) for d in (3, 5, 9, 10)],
                          [Light.GREEN, Light.YELLOW, Light.YELLOW, Light.RED])
         self.assertEqual(case.remaining_workdays(date(2026, 11, 10), calendar), -1)
+
+    def test_the_bureau_sets_when_a_case_turns_yellow(self):
+        from servicehall.cases.models import LIGHT_RULES
+        from servicehall.cases.selectors import case_list
+        from servicehall.cases.services import light_rules_update
+
+        self.addCleanup(LIGHT_RULES.clear)  # the rolled-back rule must not outlive this test
+        case = self.submit(at(2026, 11, 2))  # due 11-09: on 11-04, 3 working days are left
+        calendar = get_calendar()
+        self.assertEqual(case.light(date(2026, 11, 4), calendar), Light.GREEN)
+        with self.assertRaises(Forbidden):
+            light_rules_update(actor=self.p.manager_a, yellow_days=3, yellow_percent=20)
+        with self.assertRaises(Invalid) as raised:
+            light_rules_update(actor=self.p.bureau, yellow_days=3, yellow_percent=101)
+        self.assertEqual(raised.exception.field, "yellow_percent")
+        light_rules_update(actor=self.p.bureau, yellow_days=3, yellow_percent=20, now=at(2026, 11, 4))
+        self.assertEqual(case.light(date(2026, 11, 4), calendar), Light.YELLOW)
+        self.assertEqual([c.pk for c in case_list(self.p.manager_a, {"light": "yellow"}, at(2026, 11, 4))], [case.pk])
+        self.assertTrue(AuditEvent.objects.filter(action="case.light_rules").exists())
 
 
 class StepTests(CaseTestCase):
