@@ -84,8 +84,9 @@ def case_steps(case: Case, history: list, today: date, calendar: WorkCalendar) -
     and with what opinion, and whether in time; the running step gets the light its own limit
     gives. A step starts when the last step before it that was done ended; working days the
     case was suspended meanwhile move its due date. Acceptance is due within the notice period
-    of receipt (Art. 32) at the latest; delivery is due on the stored delivery date (Art. 44).
-    A step left undone before a later one was done (reviews before a denial) was skipped."""
+    of receipt (Art. 32) at the latest; delivery is due on the stored delivery date (Art. 44);
+    a step of 0 days has no limit of its own (the case's promise covers it). A step left undone
+    before a later one was done (reviews before a denial) was skipped."""
     roles = step_roles(case.steps)
     by_role = {role: [t for t in history if t.action in actions] for role, actions in _STEP_ACTIONS.items()}
     taken = dict.fromkeys(by_role, 0)
@@ -112,8 +113,8 @@ def case_steps(case: Case, history: list, today: date, calendar: WorkCalendar) -
             due = calendar.add_workdays(case.received_on, max(days, settings.SH_CASE_NOTICE_DAYS)).due
         elif role == StepRole.DELIVER and case.delivery_due:
             due = case.delivery_due
-        elif state not in ("done", "current") or start is None:
-            due = None
+        elif state not in ("done", "current") or start is None or not days:
+            due = None  # a step without days of its own runs within the case's promise
         else:
             end = done_on or today
             lost = sum(n for on, n in resumes if start < on <= end)

@@ -129,8 +129,8 @@ def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
                               now: datetime | None = None) -> CreditCodeException:
     """The bureau lets a real credit code whose check character fails be used, with a reason."""
     now = now or timezone.now()
-    if not (actor.is_authenticated and actor.role in OVERRIDE_ROLES):
-        raise Forbidden("只有营商局可以登记信用代码校验例外")
+    if not _sees_every_centre(actor):
+        raise Forbidden("只有主管全部中心的营商局可以登记信用代码校验例外")
     try:
         validate_credit_code(code or "")
     except CreditCodeChecksumError as exc:
@@ -150,6 +150,14 @@ def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
     return exception
 
 
+def _sees_every_centre(actor) -> bool:
+    """Rules that hold for every centre (lights, credit-code exceptions) are set by a bureau
+    that supervises every centre of this installation: the city's, or a district's when the
+    installation serves that district alone."""
+    return (actor.is_authenticated and actor.role in OVERRIDE_ROLES
+            and set(ServiceCenter.objects.values_list("pk", flat=True)) <= set(visible_center_ids(actor)))
+
+
 def _whole(value, *, field: str, label: str, top: int) -> int:
     try:
         number = int(value)
@@ -164,8 +172,8 @@ def _whole(value, *, field: str, label: str, top: int) -> int:
 def light_rules_update(*, actor, yellow_days, yellow_percent, now: datetime | None = None) -> LightRules:
     """The bureau sets when an open case turns yellow (RULES.md: a supervision threshold)."""
     now = now or timezone.now()
-    if not (actor.is_authenticated and actor.role in OVERRIDE_ROLES):
-        raise Forbidden("只有营商局可以修改亮灯规则")
+    if not _sees_every_centre(actor):
+        raise Forbidden("只有主管全部中心的营商局可以修改亮灯规则")
     days = _whole(yellow_days, field="yellow_days", label="剩余工作日", top=30)
     percent = _whole(yellow_percent, field="yellow_percent", label="百分比", top=100)
     rules = LightRules.objects.select_for_update().filter(pk=1).first() or LightRules(pk=1)
@@ -629,9 +637,9 @@ def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = 
     if not 1 <= days <= limit:
         raise Invalid(f"延期天数：应为1至{limit}个工作日", field="days")
     reason = _text(reason, field="reason", label="延期理由")
-    due = _due(case.due_date, days)
     old_due = case.due_date
-    updated = Case.objects.filter(pk=case.pk, status=case.status, extended_days=0).update(
+    due = _due(old_due, days)
+    updated = Case.objects.filter(pk=case.pk, status=case.status, extended_days=0, due_date=old_due).update(
         extended_days=days, due_date=due.due, calendar_confirmed=case.calendar_confirmed and due.confirmed)
     if updated != 1:
         raise Conflict("该办件刚被他人处理，请刷新后重试", code="invalid_state")
@@ -744,13 +752,16 @@ def cases_redate(*, actor, year: int, now: datetime | None = None) -> int:
     calendar = build_calendar()  # the edited one, kept from the per-process cache until it commits
     first, last = date(year, 1, 1), date(year, 12, 31)
     changed = 0
-    for case in (Case.objects.filter(status__in=OPEN_STATUSES, accepted_on__lte=last, due_date__gte=first)
-                 .select_related("center")):
+    # Locked first, so a clerk's action on one of them waits for the edit instead of failing it.
+    for case in (Case.objects.select_for_update(of=("self",))
+                 .filter(status__in=OPEN_STATUSES, accepted_on__lte=last, due_date__gte=first)
+                 .select_related("center").order_by("pk")):
         days = (0 if case.instant else case.promised_days) + case.suspended_days + case.extended_days
         due = calendar.add_workdays(case.accepted_on, days)
         changed += _redate(case, "due_date", due.due, actor=actor, year=year, now=now, calendar_confirmed=due.confirmed)
-    for case in (Case.objects.filter(status__in=(CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED),
-                                     decided_on__lte=last, delivery_due__gte=first).select_related("center")):
+    for case in (Case.objects.select_for_update(of=("self",))
+                 .filter(status__in=(CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED),
+                         decided_on__lte=last, delivery_due__gte=first).select_related("center").order_by("pk")):
         due = calendar.add_workdays(case.decided_on, settings.SH_CASE_DELIVERY_DAYS)
         changed += _redate(case, "delivery_due", due.due, actor=actor, year=year, now=now)
     return changed

@@ -76,8 +76,11 @@ def list_view(request):
     items = ServiceItem.objects.filter(center__in=centers).order_by("code")
     # The clerks to filter by: the operators of these centres (from their memberships, a small
     # table; reading them from the cases scanned every case of the centres on every page).
-    staff = (User.objects.filter(memberships__center__in=centers, role__in=OPERATOR_ROLES).distinct()
-             .order_by("username"))
+    staff = list(User.objects.filter(memberships__center__in=centers, role__in=OPERATOR_ROLES).distinct()
+                 .order_by("username"))
+    chosen = request.GET.get("staff", "")
+    if chosen.isdigit() and int(chosen) not in {u.pk for u in staff}:  # a clerk who has left keeps their cases
+        staff += User.objects.filter(pk=int(chosen), cases__center__in=centers).distinct()
     form = CaseFilterForm(request.GET or None, centers=centers, items=items, staff=staff)
     mine = mine_total = None
     if user.role == Role.STAFF and not request.GET:

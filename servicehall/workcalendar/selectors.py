@@ -62,7 +62,9 @@ def get_calendar() -> WorkCalendar:
     if cached is not None and cached[0] == revision:
         return cached[1]
     if revision in UNCOMMITTED:
-        return build_calendar()
+        if connection.in_atomic_block:
+            return build_calendar()
+        UNCOMMITTED.discard(revision)  # read outside a transaction: committed (an edit rolled back had it)
     with _lock:
         calendar = build_calendar()
         _cached = (revision, calendar)

@@ -1,7 +1,9 @@
 """Make the database itself keep the case history append-only (as the audit trail is).
 
 PostgreSQL refuses UPDATE and DELETE of a history row; SQLite refuses UPDATE only, because
-Django's test flush empties its tables with DELETE.
+Django's test flush empties its tables with DELETE. On SQLite a later migration that alters
+this table rebuilds it and loses the trigger: such a migration must create it again
+(`test_the_history_is_append_only_in_the_database` fails until it does).
 """
 
 from django.db import migrations

@@ -84,7 +84,7 @@ class CasePageTests(CaseTestCase):
 
         self.client.force_login(self.p.staff_a)
         self.assertEqual(self.client.get("/cases/credit-codes/").status_code, 403)
-        self.client.force_login(self.p.bureau)
+        self.client.force_login(self.p.city_bureau)
         self.assertContains(self.client.get("/cases/"), "信用代码校验例外")
         bad = self.client.post("/cases/credit-codes/", {"code": "91350100M000100Y4", "org_name": "某运输公司",
                                                         "reason": "已核实"})
@@ -101,7 +101,10 @@ class CasePageTests(CaseTestCase):
         self.addCleanup(LIGHT_RULES.clear)
         self.client.force_login(self.p.manager_a)
         self.assertEqual(self.client.get("/cases/rules/").status_code, 403)
-        self.client.force_login(self.p.bureau)
+        self.client.force_login(self.p.bureau)  # one district's bureau; the rule holds for every district
+        self.assertContains(self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "25"}),
+                            "只有主管全部中心的营商局可以修改亮灯规则")
+        self.client.force_login(self.p.city_bureau)
         self.assertContains(self.client.get("/cases/rules/"), 'value="20"')
         wrong = self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "150"})
         self.assertContains(wrong, "小于或等于100")
@@ -171,6 +174,8 @@ class CasePageTests(CaseTestCase):
         self.assertEqual(listed(), [early.number, late.number, by_manager.number])  # newest first
         self.assertEqual(listed(item=self.notary.code), [early.number])
         self.assertEqual(listed(staff=str(self.p.manager_a.pk)), [by_manager.number])
+        self.p.staff_a.memberships.all().delete()  # moved elsewhere: their cases still filter by them
+        self.assertEqual(listed(staff=str(self.p.staff_a.pk)), [early.number, late.number])
         self.assertEqual(listed(date_from="2026-11-16", date_to="2026-11-16"), [late.number])
         self.assertEqual(listed(q=late.number[-6:]), [late.number])
         self.assertNotIn(elsewhere.number, listed())

@@ -211,21 +211,23 @@ class AcceptanceTests(CaseTestCase):
             self.submit(at(2026, 11, 26), applicant=org)
         self.assertEqual(raised.exception.field, "applicant.credit_code")
         self.assertIn("请营商局登记校验例外", raised.exception.message)
-        with self.assertRaises(Forbidden):
-            credit_code_exception_add(actor=self.p.manager_a, code=failing, org_name="某运输公司", reason="已核实")
+        for user in (self.p.manager_a, self.p.bureau):  # the bureau of one district of several: not for all
+            with self.subTest(user=user.username), self.assertRaises(Forbidden):
+                credit_code_exception_add(actor=user, code=failing, org_name="某运输公司", reason="已核实")
+        city = self.p.city_bureau
         for code, field in ((COMPANY, "code"), ("91350100M00010", "code")):  # valid already; not a code at all
             with self.subTest(code=code), self.assertRaises(Invalid) as raised:
-                credit_code_exception_add(actor=self.p.bureau, code=code, org_name="某运输公司", reason="已核实")
+                credit_code_exception_add(actor=city, code=code, org_name="某运输公司", reason="已核实")
             self.assertEqual(raised.exception.field, field)
         with self.assertRaises(Invalid) as raised:
-            credit_code_exception_add(actor=self.p.bureau, code=failing, org_name="某运输公司", reason=" ")
+            credit_code_exception_add(actor=city, code=failing, org_name="某运输公司", reason=" ")
         self.assertEqual(raised.exception.field, "reason")
-        credit_code_exception_add(actor=self.p.bureau, code=failing.lower(), org_name="某运输公司",
+        credit_code_exception_add(actor=city, code=failing.lower(), org_name="某运输公司",
                                   reason="经市场监管局登记系统核实为真实代码")
         self.assertEqual(self.submit(at(2026, 11, 26), applicant=org).applicant_id, failing)
         self.assertTrue(AuditEvent.objects.filter(action="case.credit_code_exception").exists())
         with self.assertRaises(Conflict):
-            credit_code_exception_add(actor=self.p.bureau, code=failing, org_name="某运输公司", reason="再次")
+            credit_code_exception_add(actor=city, code=failing, org_name="某运输公司", reason="再次")
 
     def test_only_operators_of_the_centre_receive_cases(self):
         for user in (self.p.staff_b, self.p.bureau):
@@ -288,6 +290,19 @@ class ClockTests(CaseTestCase):
         self.assertEqual(case.steps[0]["name"], "受理")
         case_extend(actor=self.p.bureau, case=case, days=15, reason="多部门联合审查", now=at(2026, 11, 3))
 
+    def test_an_extension_computed_before_a_calendar_edit_does_not_undo_it(self):
+        from servicehall.workcalendar.services import calendar_day_set
+
+        case = self.submit(at(2026, 12, 28), items=[publish(self.p, item_data("公证复查", promised_days=5, steps=[
+            {"name": "受理", "days": 0}]))])
+        stale = Case.objects.get(pk=case.pk)
+        calendar_day_set(actor=self.p.bureau, day=date(2027, 1, 1), is_workday=False, name="元旦", now=at(2026, 12, 29))
+        with self.assertRaises(Conflict):
+            case_extend(actor=self.p.manager_a, case=stale, days=2, reason="需现场核查", now=at(2026, 12, 29))
+        case = case_extend(actor=self.p.manager_a, case=Case.objects.get(pk=case.pk), days=2, reason="需现场核查",
+                           now=at(2026, 12, 29))
+        self.assertEqual(case.due_date, date(2027, 1, 7))  # 01-05 with 元旦 off, + 2 working days
+
     def test_a_due_date_in_an_unconfirmed_year_is_flagged(self):
         case = self.submit(at(2026, 12, 28), items=[publish(self.p, item_data("公证复查", statutory_days=20, promised_days=20))])
         self.assertEqual(case.due_date.year, 2027)
@@ -344,12 +359,13 @@ class ClockTests(CaseTestCase):
         case = self.submit(at(2026, 11, 2))  # due 11-09: on 11-04, 3 working days are left
         calendar = get_calendar()
         self.assertEqual(case.light(date(2026, 11, 4), calendar), Light.GREEN)
-        with self.assertRaises(Forbidden):
-            light_rules_update(actor=self.p.manager_a, yellow_days=3, yellow_percent=20)
+        for user in (self.p.manager_a, self.p.bureau):
+            with self.subTest(user=user.username), self.assertRaises(Forbidden):
+                light_rules_update(actor=user, yellow_days=3, yellow_percent=20)
         with self.assertRaises(Invalid) as raised:
-            light_rules_update(actor=self.p.bureau, yellow_days=3, yellow_percent=101)
+            light_rules_update(actor=self.p.city_bureau, yellow_days=3, yellow_percent=101)
         self.assertEqual(raised.exception.field, "yellow_percent")
-        light_rules_update(actor=self.p.bureau, yellow_days=3, yellow_percent=20, now=at(2026, 11, 4))
+        light_rules_update(actor=self.p.city_bureau, yellow_days=3, yellow_percent=20, now=at(2026, 11, 4))
         self.assertEqual(case.light(date(2026, 11, 4), calendar), Light.YELLOW)
         self.assertEqual([c.pk for c in case_list(self.p.manager_a, {"light": "yellow"}, at(2026, 11, 4))], [case.pk])
         self.assertTrue(AuditEvent.objects.filter(action="case.light_rules").exists())
@@ -405,6 +421,8 @@ class StepTests(CaseTestCase):
         case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
                            fees={copy_fee.pk: "10"})
         self.assertEqual(case.review_steps, ["审核"])
+        # 审核 has no days of its own: it runs within the case's promise, never red on its own.
+        self.assertEqual(self.steps(case, date(2026, 11, 20))[1], ("审核", "current", None, None, None))
         case = case_review(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
         with self.assertRaises(Conflict) as raised:
             case_review(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
