@@ -283,22 +283,30 @@ def document_view(request, number: str, kind: str):
     return render(request, "cases/document.html", context)
 
 
+def _saved(request, form, save, *, done: str, to: str):
+    """A valid POSTed `form` goes to the service `save`; its error lands on the field it names.
+    The redirect after saving, or None to show the form again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        save(actor=request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+    messages.success(request, done)
+    return redirect(to)
+
+
 @role_required(*services.OVERRIDE_ROLES)
 @require_http_methods(["GET", "POST"])
 def credit_codes_view(request):
     """The bureau's list of real credit codes whose check character fails, each with the
     reason it was allowed; receipts accept exactly these."""
     form = CreditCodeExceptionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.credit_code_exception_add(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "已登记，窗口受理时可使用该代码。")
-            return redirect("cases:credit_codes")
-    return render(request, "cases/credit_codes.html",
-                  {"form": form, "rows": CreditCodeException.objects.select_related("allowed_by")[:500]})
+    return _saved(request, form, services.credit_code_exception_add, done="已登记，窗口受理时可使用该代码。",
+                  to="cases:credit_codes") or render(
+        request, "cases/credit_codes.html",
+        {"form": form, "rows": CreditCodeException.objects.select_related("allowed_by")[:500]})
 
 
 @role_required(*services.OVERRIDE_ROLES)
@@ -307,15 +315,8 @@ def light_rules_view(request):
     """The bureau sets when open cases turn yellow, for every list, page and report."""
     days, share = yellow_rule()
     form = LightRulesForm(request.POST or None, initial={"yellow_days": days, "yellow_percent": round(share * 100)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.light_rules_update(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "亮灯规则已保存，各页面即时按新规则亮灯。")
-            return redirect("cases:light_rules")
-    return render(request, "cases/light_rules.html", {"form": form})
+    return _saved(request, form, services.light_rules_update, done="亮灯规则已保存，各页面即时按新规则亮灯。",
+                  to="cases:light_rules") or render(request, "cases/light_rules.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
