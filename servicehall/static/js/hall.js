@@ -75,22 +75,25 @@
     calls.forEach(function (c) { heard[c.id] = true; });
   }
 
+  // Older TV browsers lack replaceChildren (Chrome < 86): empty the node, then append.
+  function fill(node, children) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    children.forEach(function (child) { node.appendChild(child); });
+  }
+
   function drawHall(s) {
-    var calls = el("calls");
-    calls.replaceChildren.apply(calls, s.calls.slice(0, 6).map(function (c) {
+    fill(el("calls"), s.calls.slice(0, 6).map(function (c) {
       var li = text("li", c.text, c.recall ? "recall" : "");
       li.dataset.number = c.number;
       return li;
     }));
-    var rows = el("windows");
-    rows.replaceChildren.apply(rows, s.windows.map(function (w) {
+    fill(el("windows"), s.windows.map(function (w) {
       var tr = document.createElement("tr");
       tr.appendChild(text("td", w.number + "号"));
       tr.appendChild(text("td", w.paused ? "暂停服务" : (w.current ? w.current.number : "—"), w.paused ? "paused" : ""));
       return tr;
     }));
-    var waiting = el("waiting");
-    waiting.replaceChildren.apply(waiting, s.waiting.map(function (c) {
+    fill(el("waiting"), s.waiting.map(function (c) {
       return text("li", c.category + " " + c.name + "：" + c.count + " 人");
     }));
     el("notice").textContent = s.notice || "";
