@@ -13,7 +13,8 @@ Why it is built this way:
   created, migrated and filled here and always dropped at the end, so the named database is
   never touched and two runs never collide.
 - The production server setup, started here on a free loopback port: granian WSGI with 2
-  workers of 4 threads (`WEB_THREADS`, as in scripts/run), `SH_PRODUCTION=1`, fresh random secrets, as `scripts/run` starts it. The settings
+  workers (`WEB_WORKERS`) of 4 threads (`WEB_THREADS`), as in scripts/run, `SH_PRODUCTION=1`,
+  fresh random secrets, as `scripts/run` starts it. The settings
   module `bench.queue_settings` is the production settings plus one URL, `/bench/limit`: the
   smallest Django view that writes (one INSERT in autocommit, JSON back), through the same
   middleware. Its rate, measured in the same run with the same client and concurrency, is the
@@ -469,7 +470,7 @@ def start_server(database_url: str, port: int, log):
                SECRET_KEY=secrets.token_urlsafe(48), SH_AUDIT_CHAIN_KEY=secrets.token_urlsafe(48), DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
-        [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+        [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", os.environ.get("WEB_WORKERS", "2"),
          "--blocking-threads", os.environ.get("WEB_THREADS", "4"), "--log-level", "warning", "servicehall.wsgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -645,7 +646,8 @@ def bench_server(build, described: str):
         yield SimpleNamespace(
             data=data, port=port, busy_before=busy_before, stop=lambda: stop_server(proc),
             log_tail=lambda: _log_tail(log),
-            server=(f"granian WSGI, 2 workers x {os.environ.get('WEB_THREADS', '4')} threads, production settings, "
+            server=(f"granian WSGI, {os.environ.get('WEB_WORKERS', '2')} workers x {os.environ.get('WEB_THREADS', '4')} "
+                    f"threads, production settings, "
                     f"127.0.0.1:{port}; PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client"))
     finally:
         stop_server(proc)
