@@ -221,7 +221,9 @@ def bookable_days(center: ServiceCenter, now: datetime) -> list[date]:
 
 def slots_for(category: TicketCategory, day: date, now: datetime) -> list[dict]:
     """The category's slots on `day`: the centre's hours cut into `slot_minutes`, each with
-    `slot_capacity` bookings. A day outside the bookable range has none."""
+    `slot_capacity` bookings, and never more bookings in the day than the category's
+    `daily_capacity` of numbers (each booking becomes a ticket at check-in). A day outside the
+    bookable range has none."""
     center = category.center
     if day not in bookable_days(center, now):
         return []
@@ -231,13 +233,14 @@ def slots_for(category: TicketCategory, day: date, now: datetime) -> list[dict]:
     tz = timezone.get_current_timezone()
     start = datetime.combine(day, center.opens_at, tzinfo=tz)
     close = datetime.combine(day, center.closes_at, tzinfo=tz)
+    day_left = max(0, category.daily_capacity - sum(booked.values()))
     slots = []
     while start < close:
         end = min(start + timedelta(minutes=settings.slot_minutes), close)
         if start > now:
             taken = booked.get(start.time(), 0)
             slots.append({"start": start.time(), "end": end.time(), "capacity": category.slot_capacity, "booked": taken,
-                          "available": max(0, category.slot_capacity - taken)})
+                          "available": max(0, min(category.slot_capacity - taken, day_left))})
         start = end
     return slots
 

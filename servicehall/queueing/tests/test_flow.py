@@ -220,6 +220,17 @@ class AppointmentTests(PersonaTestCase):
             self.book(holder=OTHER_CITIZEN, slot=time(9, 0))
         self.assertEqual(Appointment.objects.count(), 2)
 
+    def test_a_days_bookings_stay_within_the_categorys_numbers(self):
+        self.a.daily_capacity = 2
+        self.a.save()
+        self.book()
+        self.book(holder=COMPANY, slot=time(10, 30))
+        self.assertEqual({s["available"] for s in slots_for(self.a, date(2026, 11, 27), self.now)}, {0})
+        with self.assertRaises(Conflict) as raised:
+            self.book(holder=OTHER_CITIZEN, slot=time(14, 30))
+        self.assertEqual((raised.exception.field, raised.exception.code), ("slot", "slot_full"))
+        self.assertTrue(any(s["available"] for s in slots_for(self.a, date(2026, 11, 30), self.now)))
+
     def test_cancel_needs_the_holder_and_two_hours(self):
         booked = self.book()
         with self.assertRaises(NotFound):
