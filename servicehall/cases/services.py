@@ -618,6 +618,11 @@ def case_resume(*, actor, case: Case, now: datetime | None = None) -> Case:
                        suspended_days=case.suspended_days + days, data={"suspended_workdays": days})
 
 
+def extension_limit(case: Case) -> int:
+    """The most working days the one extension may add (Art. 42: 10, joint handling 15)."""
+    return settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS
+
+
 @transaction.atomic
 def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = None) -> Case:
     """One extension per case (Art. 42), approved by the head (manager or bureau), at most
@@ -629,7 +634,7 @@ def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = 
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能延期", code="invalid_state")
     if case.extended_days:
         raise Conflict("每件只能延期一次，本件已经延期", code="already_extended")
-    limit = settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS
+    limit = extension_limit(case)
     try:
         days = int(days)
     except (TypeError, ValueError):

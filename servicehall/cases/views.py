@@ -214,7 +214,7 @@ def detail_view(request, number: str):
         "can_extend": request.user.role in services.HEAD_ROLES and not case.extended_days
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
         "next_review": next(iter(case.review_steps[case.reviews_done:]), None),
-        "extend_limit": settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS,
+        "extend_limit": services.extension_limit(case),
         "can_notify": request.user.role in services.OVERRIDE_ROLES and case.status == CaseStatus.RECEIVED,
         "missing": missing,
         "notices": case.notices.order_by("issued_at"), "unpaid": BillStatus.UNPAID,
