@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "servicehall.queueing.middleware.HallPollMiddleware",
+    "servicehall.queueing.middleware.WindowCallMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicehall.web.RejectNulMiddleware",

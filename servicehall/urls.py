@@ -2,14 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from servicehall.api import api
-from servicehall.queueing.api import window_call_next_direct
 from servicehall.views import home_view
 
 # Django tries the patterns in order: the API first (kiosks and windows call it all day), and
 # within it the queue's routes first (servicehall/api.py).
 urlpatterns = [
-    # Every window's "next" for every citizen: answered in front of the API (queueing/api.py).
-    path("api/v1/windows/<int:window_id>/call-next", window_call_next_direct),
     path("api/v1/", api.urls),
     path("", home_view, name="home"),
     path("accounts/", include("servicehall.accounts.urls")),

@@ -6,12 +6,10 @@ an appointment is public, like the booking page.
 """
 
 from datetime import date, datetime, time
-from functools import cache
 from typing import Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 
@@ -149,12 +147,13 @@ def ticket_detail(request, ticket_id: int):
 def window_call_next(request, window_id: int, finish_current: bool = False):
     """The ticket being served is finished by the call; a called ticket that was never started
     answers 409 `window_busy` unless `?finish_current=true` (办结并叫下一位). A query parameter,
-    so any body (none, JSON or a form) is accepted alike. A terminal with a bearer key is
-    answered by `window_call_next_direct`, with the same result."""
-    return _call_next_answer(request.user, window_id, finish_current)
+    so any body (none, JSON or a form) is accepted alike. A terminal's plain request with a
+    bearer key is answered before it gets here (`middleware.WindowCallMiddleware`), by
+    `call_next_answer`, with the same result."""
+    return call_next_answer(request.user, window_id, finish_current)
 
 
-def _call_next_answer(user, window_id: int, finish_current: bool) -> HttpResponse:
+def call_next_answer(user, window_id: int, finish_current: bool) -> HttpResponse:
     window = operable_window(user, window_id)
     ticket = services.ticket_call_next(actor=user, window=window, finish_current=finish_current)
     return HttpResponse(status=204) if ticket is None else hot_json(ticket_out(ticket))
@@ -176,33 +175,6 @@ def direct_call(request) -> tuple[object, bool] | None:
         return None
     user = api_key_user(key)
     return None if user is None else (user, finish)
-
-
-@cache
-def _api_view(url_name: str):
-    from servicehall.api import api  # which imports this module
-
-    return next(pattern.callback for pattern in api.urls[0] if getattr(pattern, "name", None) == url_name)
-
-
-@csrf_exempt  # acts only on a bearer key (no cookie is read); sessions go on to the API, which checks CSRF
-def window_call_next_direct(request, window_id: int):
-    """Call-next as the API answers it, for the request every window sends for every citizen,
-    without ninja's per-request work (parameter models, authentication chain, response
-    wrapper): about a seventh of the request's Python on the terminal's usual request, which
-    the issue's target needs (docs/decisions.md, "Where a request's time goes"). Mounted in
-    front of the API's route (servicehall/urls.py); whatever `direct_call` does not recognise
-    goes on to `window_call_next` unchanged."""
-    direct = direct_call(request)
-    if direct is None:
-        return _api_view("window_call_next")(request, window_id=window_id)
-    request.user, finish_current = direct
-    try:
-        return _call_next_answer(request.user, window_id, finish_current)
-    except Exception as exc:  # the API's own handlers: one error shape, one log
-        from servicehall.api import api
-
-        return api.on_exception(request, exc)
 
 
 class CallIn(Schema):

@@ -1,5 +1,8 @@
 """The queue API: shapes, status codes, kiosk and display keys, and centre scope."""
 
+import json
+
+from django.http import HttpResponse
 
 from servicehall.queueing.api import TicketOut
 from servicehall.queueing.models import Ticket, TicketStatus
@@ -159,8 +162,9 @@ class QueueApiTests(PersonaTestCase):
 
 
 class DirectCallNextTests(PersonaTestCase):
-    """A terminal's call-next with a bearer key is answered in front of the API
-    (`window_call_next_direct`); every answer must be the API operation's."""
+    """A terminal's call-next with a bearer key is answered in front of the API and most of
+    the middleware (`middleware.WindowCallMiddleware`); every answer must be the API
+    operation's, with the same headers."""
 
     def setUp(self):
         self.a, _ = categories(self.p)
@@ -198,6 +202,46 @@ class DirectCallNextTests(PersonaTestCase):
                         factory.post(self.url + "?finish_current=1", **bearer),
                         factory.post(self.url + "?finish_current=true&x=1", **bearer)):
             self.assertIsNone(direct_call(request))
+
+    def test_which_requests_the_middleware_answers(self):
+        from django.test import RequestFactory
+
+        from servicehall.queueing.middleware import WindowCallMiddleware
+
+        passed_on = HttpResponse(status=299)
+        middleware = WindowCallMiddleware(lambda request: passed_on)
+        factory = RequestFactory()
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {self.key_a}"}
+        self.issue(1)
+        answered = middleware(factory.post(self.url + "?finish_current=true", **bearer))
+        self.assertEqual((answered.status_code, json.loads(answered.content)["number"]), (200, "A001"))
+        for request in (factory.post(self.url, HTTP_COOKIE="sessionid=x", **bearer),  # a browser: the full chain
+                        factory.post(self.url + "/", **bearer),
+                        factory.post(f"/api/v1/windows/{self.p.window_a.pk}/call", **bearer),
+                        factory.post(self.url + "?finish_current=1", **bearer),
+                        factory.post(self.url, HTTP_AUTHORIZATION="Bearer not-a-key"),
+                        factory.get(self.url, **bearer)):
+            self.assertIs(middleware(request), passed_on)
+
+    def test_every_middleware_is_decided_for_terminals(self):
+        from django.conf import settings
+
+        from servicehall.queueing.middleware import NOT_FOR_TERMINALS, TERMINAL_CHAIN
+
+        self.assertEqual(set(settings.MIDDLEWARE), set(TERMINAL_CHAIN) | set(NOT_FOR_TERMINALS))
+        self.assertFalse(set(TERMINAL_CHAIN) & set(NOT_FOR_TERMINALS))
+
+    def test_the_direct_answer_carries_the_apis_headers(self):
+        self.issue(2)
+        direct = self.call(self.key_a)
+        through_api = self.call(self.key_a, "?finish_current=1", HTTP_COOKIE="a=b")  # the full chain and ninja
+        self.assertEqual((direct.status_code, through_api.status_code), (200, 200))
+        for header in ("Content-Type", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                       "Cross-Origin-Opener-Policy", "Content-Language"):
+            self.assertEqual(direct.get(header), through_api.get(header), header)
+        self.assertEqual(direct["Content-Length"], str(len(direct.content)))
+        busy = self.call(self.key_a)
+        self.assertEqual((busy.status_code, busy["X-Frame-Options"]), (409, "DENY"))
 
     def test_the_direct_answers_are_the_apis(self):
         self.issue(2)
