@@ -9,6 +9,7 @@ the short time one batch is sealed.
 import ipaddress
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -27,6 +28,7 @@ def _jsonable(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+@lru_cache(maxsize=1024)  # a handful of addresses write nearly every row
 def _valid_ip(value: str | None) -> str | None:
     if not value:
         return None

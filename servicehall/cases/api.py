@@ -13,6 +13,7 @@ from servicehall.org.models import Window
 from servicehall.org.selectors import center_for_user_fast
 
 from . import services
+from .models import CaseStatus
 from .selectors import case_document, case_for_user
 
 router = Router(tags=["办件"], auth=API_AUTH)
@@ -107,8 +108,10 @@ def case_create(request, payload: CaseIn):
     case = services.case_submit(actor=request.user, center=center, items=payload.items,
                                 applicant=payload.applicant.dict(), materials=payload.materials,
                                 faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket, window=window)
-    missing = [{"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
-               for m in services.missing_materials(case)]
+    # An accepted case had every required material (case_submit); only a notice lists some.
+    missing = [] if case.status == CaseStatus.ACCEPTED else [
+        {"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
+        for m in services.missing_materials(case)]
     return hot_json({"number": case.number, "status": case.status, "status_label": case.get_status_display(),
                      "missing_materials": missing, "due_date": case.due_date, "calendar_confirmed": case.calendar_confirmed},
                     status=201)

@@ -63,22 +63,30 @@ def insert_values(model: type[Model], rows, computed: dict[str, str] | None = No
     """`INSERT INTO <table> (<columns>) VALUES (…), (…)` for new `rows` of `model` (automatic
     primary key) and its parameters, to compose one statement of several writes (`WITH … AS
     (INSERT …)` on PostgreSQL). A field named in `computed` takes that SQL expression in every
-    row; an expression holding one `%s` gets the row's own value there."""
+    row; an expression holding one `%s` gets the row's own value there. The expressions are
+    part of the statement's cached shape: constant SQL, never values."""
     if not rows:
         raise ValueError("insert_values needs at least one row")
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    computed = computed or {}
+    head, row_sql, valued = _insert_shape(model, tuple(sorted((computed or {}).items())))
     db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every value
-    quote = db.ops.quote_name
-    expressions = [computed.get(f.name, "%s") for f in fields]
-    valued = [(f, _wrapper(f, db.vendor)) for f, expression in zip(fields, expressions) if "%s" in expression]
     params = [f.get_db_prep_save(f.pre_save(row, True), db) if wrap is None
               else value if wrap is object or value is None else wrap(value)
               for row in rows for f, wrap in valued for value in (getattr(row, f.attname),)]
-    row_sql = f"({', '.join(expressions)})"
-    return (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row_sql] * len(rows))}", params)
+    return head + ", ".join([row_sql] * len(rows)), params
+
+
+@cache
+def _insert_shape(model: type[Model], computed: tuple[tuple[str, str], ...]) -> tuple[str, str, tuple]:
+    """What `insert_values` writes for any rows of `model`: the statement's head up to VALUES,
+    one row's `(…)`, and the fields that take a parameter, each with its `_wrapper`."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
+    expressions = [dict(computed).get(f.name, "%s") for f in fields]
+    valued = tuple((f, _wrapper(f, db.vendor)) for f, expression in zip(fields, expressions) if "%s" in expression)
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    return head, f"({', '.join(expressions)})", valued
 
 
 def _update_sql(model: type[Model], where: dict, values: dict) -> tuple[str, list]:
