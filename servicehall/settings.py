@@ -65,7 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "servicehall.queueing.middleware.HallPollMiddleware",
-    "servicehall.queueing.middleware.WindowCallMiddleware",
+    "servicehall.api_lane.KeyedApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicehall.web.RejectNulMiddleware",

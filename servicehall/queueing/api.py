@@ -37,8 +37,11 @@ register_field_labels({"category": "业务类别", "green_channel": "绿色通�
 KIOSK_KEYS = HotCache("kiosk_keys", invalidated_by=("queueing.QueueSettings", "org.ServiceCenter"))
 
 
-def _kiosk_center(key: str) -> ServiceCenter | None:
-    return ServiceCenter.objects.filter(queue_settings__kiosk_key=key, is_active=True).first()
+def kiosk_center(key: str) -> ServiceCenter | None:
+    """The active centre whose kiosk key this is, or None."""
+    if not key:
+        return None
+    return KIOSK_KEYS.get(key, lambda: ServiceCenter.objects.filter(queue_settings__kiosk_key=key, is_active=True).first())
 
 
 class KioskKey(APIKeyHeader):
@@ -47,7 +50,7 @@ class KioskKey(APIKeyHeader):
     param_name = "X-Kiosk-Key"
 
     def authenticate(self, request, key):
-        return KIOSK_KEYS.get(key, lambda: _kiosk_center(key)) if key else None
+        return kiosk_center(key)
 
 
 KIOSK_OR_STAFF = [KioskKey(), *API_AUTH]
@@ -148,7 +151,7 @@ def window_call_next(request, window_id: int, finish_current: bool = False):
     """The ticket being served is finished by the call; a called ticket that was never started
     answers 409 `window_busy` unless `?finish_current=true` (办结并叫下一位). A query parameter,
     so any body (none, JSON or a form) is accepted alike. A terminal's plain request with a
-    bearer key is answered before it gets here (`middleware.WindowCallMiddleware`), by
+    bearer key is answered before it gets here (`api_lane.KeyedApiMiddleware`), by
     `call_next_answer`, with the same result."""
     return call_next_answer(request.user, window_id, finish_current)
 

@@ -163,7 +163,7 @@ class QueueApiTests(PersonaTestCase):
 
 class DirectCallNextTests(PersonaTestCase):
     """A terminal's call-next with a bearer key is answered in front of the API and most of
-    the middleware (`middleware.WindowCallMiddleware`); every answer must be the API
+    the middleware (`api_lane.KeyedApiMiddleware`); every answer must be the API
     operation's, with the same headers."""
 
     def setUp(self):
@@ -206,10 +206,10 @@ class DirectCallNextTests(PersonaTestCase):
     def test_which_requests_the_middleware_answers(self):
         from django.test import RequestFactory
 
-        from servicehall.queueing.middleware import WindowCallMiddleware
+        from servicehall.api_lane import KeyedApiMiddleware
 
         passed_on = HttpResponse(status=299)
-        middleware = WindowCallMiddleware(lambda request: passed_on)
+        middleware = KeyedApiMiddleware(lambda request: passed_on)
         factory = RequestFactory()
         bearer = {"HTTP_AUTHORIZATION": f"Bearer {self.key_a}"}
         self.issue(1)
@@ -217,19 +217,9 @@ class DirectCallNextTests(PersonaTestCase):
         self.assertEqual((answered.status_code, json.loads(answered.content)["number"]), (200, "A001"))
         for request in (factory.post(self.url, HTTP_COOKIE="sessionid=x", **bearer),  # a browser: the full chain
                         factory.post(self.url + "/", **bearer),
-                        factory.post(f"/api/v1/windows/{self.p.window_a.pk}/call", **bearer),
-                        factory.post(self.url + "?finish_current=1", **bearer),
                         factory.post(self.url, HTTP_AUTHORIZATION="Bearer not-a-key"),
-                        factory.get(self.url, **bearer)):
+                        factory.post(self.url + "?finish_current=1", HTTP_AUTHORIZATION="Token x")):
             self.assertIs(middleware(request), passed_on)
-
-    def test_every_middleware_is_decided_for_terminals(self):
-        from django.conf import settings
-
-        from servicehall.queueing.middleware import NOT_FOR_TERMINALS, TERMINAL_CHAIN
-
-        self.assertEqual(set(settings.MIDDLEWARE), set(TERMINAL_CHAIN) | set(NOT_FOR_TERMINALS))
-        self.assertFalse(set(TERMINAL_CHAIN) & set(NOT_FOR_TERMINALS))
 
     def test_the_direct_answer_carries_the_apis_headers(self):
         self.issue(2)
