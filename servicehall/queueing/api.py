@@ -23,7 +23,7 @@ from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, get_visible
 
 from . import selectors, services
-from .models import Ticket, TicketCategory
+from .models import Ticket, TicketCategory, TicketStatus
 from .views_common import hall_response, operable_window, public_center, ticket_for_operator
 
 router = Router(tags=["叫号"])
@@ -118,7 +118,7 @@ def ticket_out(ticket: Ticket) -> dict:
     position = selectors.ticket_position(ticket, getattr(ticket, "ahead_at_issue", None))
     return {
         "id": ticket.pk, "number": ticket.number, "category": ticket.category.prefix, "category_name": ticket.category.name,
-        "status": ticket.status, "status_label": ticket.get_status_display(), "green_channel": ticket.green_channel,
+        "status": ticket.status, "status_label": TicketStatus(ticket.status).label, "green_channel": ticket.green_channel,
         "appointment": ticket.appointment_id is not None, **position,
         "window": ticket.window.number if ticket.window_id else None, "window_id": ticket.window_id,
         "phone": mask_phone(ticket.phone) if ticket.phone else "", "issued_at": ticket.issued_at,
@@ -162,7 +162,9 @@ def call_next_answer(user, window_id: int, finish_current: bool) -> HttpResponse
     return HttpResponse(status=204) if ticket is None else hot_json(ticket_out(ticket))
 
 
-FLAGS = {"true": True, "false": False}
+# The query strings a terminal sends, compared as they are (parsing them was about 3 % of the
+# request's Python); any other spelling goes on to the API operation, which reads it as usual.
+QUERIES = {"": False, "finish_current=false": False, "finish_current=true": True}
 
 
 def direct_call(request) -> tuple[object, bool] | None:
@@ -170,11 +172,11 @@ def direct_call(request) -> tuple[object, bool] | None:
     POST with a valid bearer key and at most `finish_current=true|false`. None for anything
     else, which the API operation then answers (sessions with their CSRF check, other
     spellings of the flag, wrong methods, bad keys) with its usual messages."""
-    if request.method != "POST" or any(name != "finish_current" for name in request.GET):
+    finish = QUERIES.get(request.META.get("QUERY_STRING", ""))
+    if request.method != "POST" or finish is None:
         return None
-    finish = FLAGS.get(request.GET.get("finish_current", "false"))
     scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")  # as ninja's HttpBearer reads it
-    if finish is None or scheme.lower() != "bearer":
+    if scheme.lower() != "bearer":
         return None
     user = api_key_user(key)
     return None if user is None else (user, finish)
