@@ -20,7 +20,11 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.exception import convert_exception_to_response
+from django.db import DatabaseError
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 # What a keyed API request passes through, of settings.MIDDLEWARE (in that order).
@@ -46,34 +50,46 @@ NOT_FOR_KEYED = {
 }
 
 API_PREFIX = "/api/v1/"
-CALL_NEXT_PATH = re.compile(r"^/api/v1/windows/(?P<window_id>[0-9]+)/call-next$")
+CALL_NEXT_PATH = re.compile(r"/api/v1/windows/(?P<window_id>[0-9]+)/call-next")  # fullmatch, as Django's routes
 
 
 class KeyedApiMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        answer = self._answer
+        # Each layer turns an exception into its response, as Django's own chain does, so the
+        # layers outside it still shape it (the API's error shape, the security headers).
+        answer = convert_exception_to_response(self._answer)
         for path in reversed([path for path in settings.MIDDLEWARE if path in KEYED_CHAIN]):
-            answer = import_string(path)(answer)
+            answer = convert_exception_to_response(import_string(path)(answer))
         self.answer = answer
 
     def __call__(self, request):
         if request.META.get("HTTP_COOKIE") or not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
-        lane = self._lane(request)
+        try:
+            request.get_host()  # a host not allowed, or a key the database cannot check now:
+            lane = self._lane(request)  # the whole chain answers, as always
+        except (DisallowedHost, DatabaseError):
+            lane = None
         if lane is None:
             return self.get_response(request)
         request.keyed_lane = lane
-        return self.answer(request)
+        response = self.answer(request)
+        patch_vary_headers(response, ("Cookie",))  # as the session middleware marks every API answer
+        return response
 
     @staticmethod
     def _lane(request):
-        """How the request is answered here ("call-next" or the resolver's match), or None."""
+        """How the request is answered here ("call-next" or the resolver's match), or None.
+
+        Only the direct call-next takes the key's user from here: an API view authenticates
+        the key itself (its user is not set before), so a view that takes no key (`auth=None`)
+        still sees nobody, as through the whole chain."""
         from servicehall.accounts.services import api_key_user
         from servicehall.queueing.api import direct_call, kiosk_center
 
         if request.method == "POST":
-            match = CALL_NEXT_PATH.match(request.path_info)
+            match = CALL_NEXT_PATH.fullmatch(request.path_info)
             if match:
                 direct = direct_call(request)
                 if direct is not None:
@@ -81,12 +97,10 @@ class KeyedApiMiddleware:
                     return "call-next", int(match["window_id"]), finish_current
         scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")  # as ninja's HttpBearer reads it
         if scheme.lower() == "bearer":
-            user = api_key_user(key)
-        elif kiosk_center(request.META.get("HTTP_X_KIOSK_KEY", "")) is not None:
-            user = AnonymousUser()
+            valid = api_key_user(key) is not None
         else:
-            return None
-        if user is None:
+            valid = kiosk_center(request.META.get("HTTP_X_KIOSK_KEY", "")) is not None
+        if not valid:
             return None
         try:
             match = resolve(request.path_info)
@@ -94,7 +108,7 @@ class KeyedApiMiddleware:
             return None
         if match.namespace != "api":
             return None
-        request.user = user
+        request.user = AnonymousUser()
         return "view", match
 
     @staticmethod

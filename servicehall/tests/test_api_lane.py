@@ -17,7 +17,7 @@ from servicehall.queueing.tests.test_tickets import categories
 from servicehall.testing import PersonaTestCase
 
 HEADERS = ("Content-Type", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
-           "Cross-Origin-Opener-Policy", "Content-Language")
+           "Cross-Origin-Opener-Policy", "Content-Language", "Vary")
 
 
 class KeyedApiTests(PersonaTestCase):
@@ -66,6 +66,7 @@ class KeyedApiTests(PersonaTestCase):
         lane = self.post("/api/v1/cases", self.case_body, **bearer)
         chain = self.post("/api/v1/cases", self.case_body, HTTP_COOKIE="a=b", **bearer)
         self.assertEqual((lane.status_code, chain.status_code), (201, 201))
+        self.assertEqual((lane.wsgi_request.keyed_lane[0], hasattr(chain.wsgi_request, "keyed_lane")), ("view", False))
         self.assertEqual(set(lane.json()), set(chain.json()))
         for header in HEADERS:
             self.assertEqual(lane.get(header), chain.get(header), header)
@@ -86,4 +87,28 @@ class KeyedApiTests(PersonaTestCase):
         issued = self.post(f"/api/v1/centers/{self.p.center_a.code}/tickets", {"category": "A"},
                            HTTP_X_KIOSK_KEY=other_kiosk)
         self.assertIn(issued.status_code, (403, 404))
+        self.assertEqual(Case.objects.count(), 0)
+
+    def test_a_view_that_takes_no_key_sees_nobody_in_the_lane_too(self):
+        """The hall document takes a display key or a signed-in user, not a bearer key: the lane
+        must not hand the key's user to a view that does not authenticate keys itself."""
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {self.key_a}"}
+        url = f"/api/v1/centers/{self.p.center_a.code}/hall"
+        lane, chain = self.client.get(url, **bearer), self.client.get(url, HTTP_COOKIE="a=b", **bearer)
+        self.assertEqual((lane.status_code, chain.status_code), (401, 401))
+        self.assertEqual(lane.wsgi_request.keyed_lane[0], "view")
+
+    def test_errors_around_the_view_are_answered_as_by_the_whole_chain(self):
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {self.key_a}"}
+        foreign = self.post("/api/v1/cases", self.case_body, HTTP_HOST="elsewhere.example", **bearer)
+        self.assertEqual((foreign.status_code, foreign.json()["error"]), (400, "invalid"))
+        self.assertFalse(hasattr(foreign.wsgi_request, "keyed_lane"))  # a host not allowed: the whole way
+        huge = dict(self.case_body, applicant=dict(PERSON, name="王" * 1_500_000))  # past the upload limit
+        lane = self.post("/api/v1/cases", huge, **bearer)
+        chain = self.post("/api/v1/cases", huge, HTTP_COOKIE="a=b", **bearer)
+        self.assertEqual(lane.wsgi_request.keyed_lane[0], "view")
+        for header in HEADERS[:-1]:  # Vary: Cookie is on every lane answer (it depends on there being none)
+            self.assertEqual(lane.get(header), chain.get(header), header)
+        self.assertEqual((lane.status_code, lane.content), (chain.status_code, chain.content))
+        self.assertEqual(lane.status_code, 400)
         self.assertEqual(Case.objects.count(), 0)

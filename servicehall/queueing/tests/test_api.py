@@ -226,8 +226,10 @@ class DirectCallNextTests(PersonaTestCase):
         direct = self.call(self.key_a)
         through_api = self.call(self.key_a, "?finish_current=1", HTTP_COOKIE="a=b")  # the full chain and ninja
         self.assertEqual((direct.status_code, through_api.status_code), (200, 200))
+        self.assertEqual((direct.wsgi_request.keyed_lane[0], hasattr(through_api.wsgi_request, "keyed_lane")),
+                         ("call-next", False))
         for header in ("Content-Type", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
-                       "Cross-Origin-Opener-Policy", "Content-Language"):
+                       "Cross-Origin-Opener-Policy", "Content-Language", "Vary"):
             self.assertEqual(direct.get(header), through_api.get(header), header)
         self.assertEqual(direct["Content-Length"], str(len(direct.content)))
         busy = self.call(self.key_a)

@@ -238,6 +238,83 @@ class ConcurrentQueueTests(TransactionTestCase):
         self.assertEqual(len(calls), len(set(calls)))
 
 
+    def test_a_ticket_cancelled_or_called_meanwhile_is_never_claimed(self):
+        """Call-next claims its ticket by key alone (the head of the queue is locked while
+        waiting): windows calling next race clerks cancelling waiting tickets and a window
+        calling chosen ones. Every ticket's history must still be one unbroken chain (each
+        event starts from the status the one before left), and no ticket is called twice."""
+        p = Personas.build()
+        a, _ = categories(p)
+        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
+        windows = [p.window_a] + [Window.objects.create(center=p.center_a, number=n, name=f"{n}号") for n in range(2, 6)]
+        for window in windows[1:]:
+            CategoryWindow.objects.create(category=a, window=window)
+        now = at(26, 9)
+        tickets = [ticket_issue(center=p.center_a, prefix="A", now=now) for _ in range(150)]
+        barrier = threading.Barrier(7)
+        errors = []
+
+        def caller(window):
+            try:
+                barrier.wait()
+                for _ in range(40):
+                    ticket_call_next(actor=p.staff_a, window=window, now=now, finish_current=True)
+            except Exception as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def canceller(chosen):
+            try:
+                barrier.wait()
+                for ticket in chosen:
+                    try:
+                        ticket_act(actor=p.staff_a, ticket=ticket, action="cancel", now=now)
+                    except Conflict:
+                        pass  # called first: the clerk is told
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def chooser(window, chosen):
+            try:
+                barrier.wait()
+                for ticket in chosen:
+                    try:
+                        ticket_call(actor=p.staff_a, window=window, ticket=ticket, now=now)
+                        ticket_act(actor=p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), action="finish", now=now)
+                    except Conflict:
+                        pass
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        extra = Window.objects.create(center=p.center_a, number=9, name="9号")
+        CategoryWindow.objects.create(category=a, window=extra)
+        threads = ([threading.Thread(target=caller, args=(w,)) for w in windows]
+                   + [threading.Thread(target=canceller, args=(tickets[::-3],)),  # from the back: they meet
+                      threading.Thread(target=chooser, args=(extra, tickets[-2::-3]))])  # the windows midway
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        cancelled = calls = 0
+        for ticket in Ticket.objects.filter(category=a):
+            events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("action", "from_status",
+                                                                                                "to_status"))
+            for (_, _, before), (_, after_from, _) in zip(events, events[1:]):
+                self.assertEqual(after_from, before, f"{ticket.number}: {events}")
+            self.assertLessEqual([e[0] for e in events].count("call"), 1, f"{ticket.number}: {events}")
+            self.assertEqual(events[-1][2], ticket.status)
+            cancelled += ticket.status == TicketStatus.CANCELLED
+            calls += any(e[0] == "call" for e in events)
+        self.assertGreater(cancelled, 0)
+        self.assertGreater(calls, 100)
+
+
 @unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
 class DoublePressTests(TransactionTestCase):
