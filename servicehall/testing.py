@@ -1,11 +1,14 @@
 """Test personas shared by every app's tests (DESIGN.md: staff of A, staff of B, bureau…).
 
 `Personas.build()` makes two branch centres (A, B) in 龙港区, a main centre, a second district
-(连山区) with its own bureau, and one user per role. Use `PersonaTestCase` as the base class.
+(连山区) with its own bureau, and one user per role. Use `PersonaTestCase` as the base class;
+`run_together` races functions in threads (PostgreSQL concurrency tests).
 """
 
+import threading
 from dataclasses import dataclass
 
+from django.db import connection
 from django.test import TestCase, override_settings
 
 from servicehall.accounts.models import Role, User
@@ -109,3 +112,25 @@ class PersonaTestCase(TestCase):
     def login(self, user: User):
         self.client.force_login(user)
         return self.client
+
+
+def run_together(*works) -> list[Exception]:
+    """Each function in a thread of its own (with its own connection), started at one barrier;
+    the exceptions they raised."""
+    barrier, errors = threading.Barrier(len(works)), []
+
+    def run(work):
+        try:
+            barrier.wait()
+            work()
+        except Exception as exc:  # noqa: BLE001 (returned to the test)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -15,7 +15,7 @@ from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, 
 from servicehall.queueing.selectors import ticket_position
 from servicehall.queueing.services import (ticket_act, ticket_call, ticket_call_next, ticket_issue, ticket_transfer,
                                            tickets_expire, window_queue)
-from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
+from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas, run_together
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -188,48 +188,37 @@ class WaitingCountTests(PersonaTestCase):
         self.assertGreater(sum(t.green_channel for t in issued), 5)
 
 
+def one_category_hall(windows: int):
+    """A centre whose category A (999 numbers a day) is served by `windows` windows."""
+    p = Personas.build()
+    a, _ = categories(p)
+    TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
+    more = [Window.objects.create(center=p.center_a, number=n, name=f"{n}号") for n in range(2, windows + 1)]
+    for window in more:
+        CategoryWindow.objects.create(category=a, window=window)
+    return p, a, [p.window_a, *more]
+
+
 @unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
 class ConcurrentQueueTests(TransactionTestCase):
     def test_it_never_duplicates_skips_or_double_calls(self):
-        p = Personas.build()
-        a, _ = categories(p)
-        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
-        windows = [p.window_a] + [Window.objects.create(center=p.center_a, number=n, name=f"{n}号") for n in range(2, 5)]
-        for window in windows[1:]:
-            CategoryWindow.objects.create(category=a, window=window)
+        p, a, windows = one_category_hall(4)
         now = at(26, 9)
-        barrier = threading.Barrier(12)
-        called, errors = [], []
+        called = []
 
         def issuer():
-            try:
-                barrier.wait()
-                for _ in range(25):
-                    ticket_issue(center=p.center_a, prefix="A", now=now)
-            except Exception as exc:  # noqa: BLE001 (reported below)
-                errors.append(exc)
-            finally:
-                connection.close()
+            for _ in range(25):
+                ticket_issue(center=p.center_a, prefix="A", now=now)
 
         def caller(window):
-            try:
-                barrier.wait()
-                for _ in range(40):
-                    ticket = ticket_call_next(actor=p.staff_a, window=window, now=now + timedelta(minutes=1))
-                    if ticket is not None:
-                        called.append(ticket.pk)
-                        ticket_act(actor=p.staff_a, ticket=ticket, action="finish", now=now + timedelta(minutes=1))
-            except Exception as exc:  # noqa: BLE001
-                errors.append(exc)
-            finally:
-                connection.close()
+            for _ in range(40):
+                ticket = ticket_call_next(actor=p.staff_a, window=window, now=now + timedelta(minutes=1))
+                if ticket is not None:
+                    called.append(ticket.pk)
+                    ticket_act(actor=p.staff_a, ticket=ticket, action="finish", now=now + timedelta(minutes=1))
 
-        threads = [threading.Thread(target=issuer) for _ in range(8)] + [threading.Thread(target=caller, args=(w,)) for w in windows]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = run_together(*[issuer] * 8, *[lambda w=w: caller(w) for w in windows])
         self.assertEqual(errors, [])
         seqs = sorted(Ticket.objects.filter(category=a).values_list("seq", flat=True))
         self.assertEqual(seqs, list(range(1, 201)))
@@ -237,70 +226,36 @@ class ConcurrentQueueTests(TransactionTestCase):
         calls = TicketEvent.objects.filter(action="call").values_list("ticket_id", flat=True)
         self.assertEqual(len(calls), len(set(calls)))
 
-
     def test_a_ticket_cancelled_or_called_meanwhile_is_never_claimed(self):
         """Call-next claims its ticket by key alone (the head of the queue is locked while
-        waiting): windows calling next race clerks cancelling waiting tickets and a window
+        waiting): windows calling next race a clerk cancelling waiting tickets and a window
         calling chosen ones. Every ticket's history must still be one unbroken chain (each
         event starts from the status the one before left), and no ticket is called twice."""
-        p = Personas.build()
-        a, _ = categories(p)
-        TicketCategory.objects.filter(pk=a.pk).update(daily_capacity=999)
-        windows = [p.window_a] + [Window.objects.create(center=p.center_a, number=n, name=f"{n}号") for n in range(2, 6)]
-        for window in windows[1:]:
-            CategoryWindow.objects.create(category=a, window=window)
+        p, a, windows = one_category_hall(6)
+        chooser_window = windows.pop()
         now = at(26, 9)
         tickets = [ticket_issue(center=p.center_a, prefix="A", now=now) for _ in range(150)]
-        barrier = threading.Barrier(7)
-        errors = []
 
         def caller(window):
-            try:
-                barrier.wait()
-                for _ in range(40):
-                    ticket_call_next(actor=p.staff_a, window=window, now=now, finish_current=True)
-            except Exception as exc:  # noqa: BLE001 (reported below)
-                errors.append(exc)
-            finally:
-                connection.close()
+            for _ in range(40):
+                ticket_call_next(actor=p.staff_a, window=window, now=now, finish_current=True)
 
-        def canceller(chosen):
-            try:
-                barrier.wait()
-                for ticket in chosen:
-                    try:
-                        ticket_act(actor=p.staff_a, ticket=ticket, action="cancel", now=now)
-                    except Conflict:
-                        pass  # called first: the clerk is told
-            except Exception as exc:  # noqa: BLE001
-                errors.append(exc)
-            finally:
-                connection.close()
+        def canceller():
+            for ticket in tickets[::-3]:  # from the back, to meet the windows midway
+                try:
+                    ticket_act(actor=p.staff_a, ticket=ticket, action="cancel", now=now)
+                except Conflict:
+                    pass  # called first: the clerk is told
 
-        def chooser(window, chosen):
-            try:
-                barrier.wait()
-                for ticket in chosen:
-                    try:
-                        ticket_call(actor=p.staff_a, window=window, ticket=ticket, now=now)
-                        ticket_act(actor=p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), action="finish", now=now)
-                    except Conflict:
-                        pass
-            except Exception as exc:  # noqa: BLE001
-                errors.append(exc)
-            finally:
-                connection.close()
+        def chooser():
+            for ticket in tickets[-2::-3]:
+                try:
+                    ticket_call(actor=p.staff_a, window=chooser_window, ticket=ticket, now=now)
+                    ticket_act(actor=p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), action="finish", now=now)
+                except Conflict:
+                    pass
 
-        extra = Window.objects.create(center=p.center_a, number=9, name="9号")
-        CategoryWindow.objects.create(category=a, window=extra)
-        threads = ([threading.Thread(target=caller, args=(w,)) for w in windows]
-                   + [threading.Thread(target=canceller, args=(tickets[::-3],)),  # from the back: they meet
-                      threading.Thread(target=chooser, args=(extra, tickets[-2::-3]))])  # the windows midway
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        self.assertEqual(run_together(*[lambda w=w: caller(w) for w in windows], canceller, chooser), [])
         cancelled = calls = 0
         for ticket in Ticket.objects.filter(category=a):
             events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("action", "from_status",
