@@ -83,7 +83,8 @@ def _insert_shape(model: type[Model], computed: tuple[tuple[str, str], ...]) -> 
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
-    expressions = [dict(computed).get(f.name, "%s") for f in fields]
+    named = dict(computed)
+    expressions = [named.get(f.name, "%s") for f in fields]
     valued = tuple((f, _wrapper(f, db.vendor)) for f, expression in zip(fields, expressions) if "%s" in expression)
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     return head, f"({', '.join(expressions)})", valued
