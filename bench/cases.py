@@ -11,7 +11,7 @@ Why it is built this way:
   the phases, the production server and its `/bench/limit` endpoint from
   `bench.queue_settings`): PostgreSQL only (exit status 2 otherwise), a throw-away database
   `servicehall_bench_<pid>` on the server `DATABASE_URL` names, created, migrated and always
-  dropped at the end, granian WSGI with `WEB_WORKERS` (2) workers of `WEB_THREADS` (4) threads
+  dropped at the end, granian WSGI with `WEB_WORKERS` (2) workers of `WEB_THREADS` (2) threads
   on a free loopback port, `SH_PRODUCTION=1`, fresh random secrets.
 - Accepting: 32 clients (the bearer keys of 8 window clerks of one centre, 4 connections each)
   POST /api/v1/cases with every material of one of the centre's items, as a clerk receiving a

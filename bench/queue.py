@@ -13,7 +13,7 @@ Why it is built this way:
   created, migrated and filled here and always dropped at the end, so the named database is
   never touched and two runs never collide.
 - The production server setup, started here on a free loopback port: granian WSGI with 2
-  workers (`WEB_WORKERS`) of 4 threads (`WEB_THREADS`), as in scripts/run, `SH_PRODUCTION=1`,
+  workers (`WEB_WORKERS`) of 2 threads (`WEB_THREADS`), as in scripts/run, `SH_PRODUCTION=1`,
   fresh random secrets, as `scripts/run` starts it. The settings
   module `bench.queue_settings` is the production settings plus one URL, `/bench/limit`: the
   smallest Django view that writes (one INSERT in autocommit, JSON back), through the same
@@ -464,6 +464,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def web_threads() -> str:
+    """Threads per worker: `WEB_THREADS`, else the default of scripts/run."""
+    return os.environ.get("WEB_THREADS", "2")
+
+
 def start_server(database_url: str, port: int, log):
     granian = Path(sys.executable).parent / "granian"
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="bench.queue_settings", SH_PRODUCTION="1",
@@ -471,7 +476,7 @@ def start_server(database_url: str, port: int, log):
                ALLOWED_HOSTS="127.0.0.1", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", os.environ.get("WEB_WORKERS", "2"),
-         "--blocking-threads", os.environ.get("WEB_THREADS", "4"), "--log-level", "warning", "servicehall.wsgi:application"],
+         "--blocking-threads", web_threads(), "--log-level", "warning", "servicehall.wsgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -646,7 +651,7 @@ def bench_server(build, described: str):
         yield SimpleNamespace(
             data=data, port=port, busy_before=busy_before, stop=lambda: stop_server(proc),
             log_tail=lambda: _log_tail(log),
-            server=(f"granian WSGI, {os.environ.get('WEB_WORKERS', '2')} workers x {os.environ.get('WEB_THREADS', '4')} "
+            server=(f"granian WSGI, {os.environ.get('WEB_WORKERS', '2')} workers x {web_threads()} "
                     f"threads, production settings, "
                     f"127.0.0.1:{port}; PostgreSQL {pg_version}; {os.cpu_count()} CPUs shared with the client"))
     finally:
