@@ -15,7 +15,7 @@ def _audit_anchor_per_test(settings, tmp_path):
 def _fresh_hot_caches():
     """Each test starts with empty per-process caches: rolled-back rows send no signals, and
     SQLite may give a later test's rows the same ids."""
-    from servicehall.lib.hotcache import clear_all
+    from servicehall.db.hotcache import clear_all
 
     clear_all()
     yield

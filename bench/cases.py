@@ -62,15 +62,7 @@ import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
-from bench.queue import (  # noqa: E402
-    BUSY_WARNING,
-    Http,
-    Stats,
-    bench_server,
-    cpu_busy,
-    limit_client,
-    phase,
-)
+from bench.queue import BUSY_WARNING, Http, Stats, bench_server, cpu_busy, limit_client, phase  # noqa: E402
 
 CLIENTS = 32
 CLERKS = 8  # per centre; the accepting centre's clerks hold the clients' bearer keys
@@ -385,35 +377,6 @@ def timed(fn, runs: int, warmup: int) -> tuple[list[float], object, Statements]:
     return times, result, statements
 
 
-def plans(sql: str, params) -> str:
-    """EXPLAIN ANALYZE of one statement as the server runs it prepared: with a custom plan (the
-    parameters' values known when planning, as for the first executions) and with the generic
-    plan PostgreSQL may switch to after five (psycopg prepares statements run more than
-    `prepare_threshold` times, see settings.py)."""
-    from django.db import connection
-    from psycopg import sql as pgsql
-
-    raw = connection.connection
-    numbered = sql
-    for k in range(1, len(params) + 1):
-        numbered = numbered.replace("%s", f"${k}", 1)
-    args = ", ".join(pgsql.Literal(p).as_string(raw) for p in params)
-    out = []
-    with raw.cursor() as cursor:
-        cursor.execute(f"PREPARE bench_plan AS {numbered}", prepare=False)
-        try:
-            for mode in ("force_custom_plan", "force_generic_plan"):
-                cursor.execute(f"SET plan_cache_mode = {mode}", prepare=False)
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan{f'({args})' if params else ''}",
-                               prepare=False)
-                out.append(f"[{mode.split('_')[1]} plan]")
-                out.extend(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("RESET plan_cache_mode", prepare=False)
-            cursor.execute("DEALLOCATE bench_plan", prepare=False)
-    return "\n".join(out)
-
-
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
@@ -422,6 +385,8 @@ def pct(values: list[float], q: float) -> float:
 def read(fn) -> dict:
     """Time a read; when it misses its target, the plans of its slowest statement."""
     from django.db import connection
+
+    from servicehall.db.plans import explain_prepared
 
     began = time.perf_counter()
     try:
@@ -432,7 +397,7 @@ def read(fn) -> dict:
                 "error": f"{type(exc).__name__} after {time.perf_counter() - began:.1f} s: {str(exc)[:300]}"}
     slowest, shown = statements.slowest(), ""
     if slowest is not None and pct(times, .99) >= QUERY_TARGET_MS:
-        shown = f"{slowest}\n" + plans(*statements.last[slowest])
+        shown = f"{slowest}\n" + explain_prepared(*statements.last[slowest])
     return {"times": times, "rows": len(rows), "error": None, "plans": shown,
             "statements": {k: statistics.median(v) for k, v in statements.times.items()}}
 

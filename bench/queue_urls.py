@@ -11,7 +11,8 @@ from django.http import JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from servicehall.urls import handler403, handler404, handler500, urlpatterns as app_urlpatterns  # noqa: F401
+from servicehall.urls import handler403, handler404, handler500  # noqa: F401
+from servicehall.urls import urlpatterns as app_urlpatterns
 
 
 @csrf_exempt

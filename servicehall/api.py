@@ -134,10 +134,10 @@ def health(request):
 def _register_routers() -> None:
     from servicehall.audit.api import router as audit_router
     from servicehall.cases.api import router as cases_router
-    from servicehall.reviews.api import router as reviews_router
     from servicehall.catalog.api import router as catalog_router
     from servicehall.org.api import router as org_router
     from servicehall.queueing.api import router as queue_router
+    from servicehall.reviews.api import router as reviews_router
     from servicehall.workcalendar.api import router as calendar_router
 
     # The order in which URLs are tried: the queue's (every ticket and call) and the cases' first.

@@ -149,7 +149,7 @@ SH_LOGIN_MAX_FAILURES = env_int("SH_LOGIN_MAX_FAILURES", 5)
 SH_LOGIN_LOCK_MINUTES = env_int("SH_LOGIN_LOCK_MINUTES", 15)
 SH_IDLE_MINUTES = env_int("SH_IDLE_MINUTES", 30)
 # How long another server process may keep using a key, scope or category after it changed
-# (servicehall/lib/hotcache.py); 0 turns the per-process caches off.
+# (servicehall/db/hotcache.py); 0 turns the per-process caches off.
 SH_HOT_CACHE_SECONDS = float(os.environ.get("SH_HOT_CACHE_SECONDS") or 2)
 # Case clock (RULES.md "Time limits"): Art. 32 notice within 5 working days; one extension of
 # at most 10 working days (15 for joint handling); delivery within 10 working days. The yellow

@@ -12,8 +12,17 @@ from django.db import connection
 from django.test import TestCase, override_settings
 
 from servicehall.accounts.models import Role, User
-from servicehall.org.models import (BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff,
-                                    Window, WindowKind)
+from servicehall.org.models import (
+    BackupPost,
+    CenterKind,
+    Department,
+    District,
+    Membership,
+    ServiceCenter,
+    Staff,
+    Window,
+    WindowKind,
+)
 
 PASSWORD = "Test#Pass2026"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

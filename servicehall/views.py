@@ -12,10 +12,10 @@ from servicehall.audit.selectors import events_for_user
 from servicehall.cases.models import OPEN_STATUSES, Case
 from servicehall.cases.selectors import light_counts, open_cases_for_clerk
 from servicehall.inquiries.selectors import overdue_for
-from servicehall.reviews.models import Appeal, AppealStatus, RectificationStatus
-from servicehall.reviews.selectors import rectifications_for
 from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
+from servicehall.reviews.models import Appeal, AppealStatus, RectificationStatus
+from servicehall.reviews.selectors import rectifications_for
 from servicehall.workcalendar.models import CalendarYear
 from servicehall.workcalendar.selectors import get_calendar
 

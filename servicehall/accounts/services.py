@@ -13,11 +13,10 @@ from django.utils import timezone
 
 from servicehall.audit.models import Outcome
 from servicehall.audit.services import audit_record, snapshot
+from servicehall.db.caches import BEARER_KEYS
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
-from servicehall.lib.hotcache import HotCache
 
 from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
-
 
 BAD_CREDENTIALS = "用户名或密码错误"
 
@@ -204,10 +203,6 @@ def api_key_revoke(*, actor, key: ApiKey, now: datetime | None = None) -> ApiKey
     key.refresh_from_db()
     audit_record(actor=actor, action="api_key.revoke", obj=key, now=now)
     return key
-
-
-# Window terminals and kiosks send the same key with every request (lib/hotcache.py).
-BEARER_KEYS = HotCache("bearer_keys", invalidated_by=("accounts.ApiKey", "accounts.User"))
 
 
 def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:

@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from servicehall.audit.actions import register
         from servicehall.audit.management.commands.run_workers import WORKER_TASKS
-        from servicehall.lib.rows import cache_long_statements
+        from servicehall.db.rows import cache_long_statements
         from servicehall.org.demo import register_demo_step
         from servicehall.workcalendar.services import CALENDAR_CHANGED_HOOKS
 

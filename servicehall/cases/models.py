@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from servicehall.catalog.models import ItemVersion, ServiceItem, VersionFee, VersionMaterial
-from servicehall.lib.hotcache import HotCache
+from servicehall.db.caches import LIGHT_RULES
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
@@ -208,8 +208,6 @@ class LightRules(models.Model):
 
 
 DEFAULT_YELLOW = (2, 20)  # ≤ 2 working days or ≤ 20 % of the promised time left
-# Every light reads the rule; a save empties it in its process, other processes follow within seconds.
-LIGHT_RULES = HotCache("case_light_rules", invalidated_by=("cases.LightRules",))
 
 
 def yellow_rule() -> tuple[int, float]:

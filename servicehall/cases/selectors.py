@@ -8,23 +8,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from servicehall.catalog.models import ItemVersion
+from servicehall.db.plans import planned_per_call
 from servicehall.lib.errors import NotFound
 from servicehall.lib.masking import mask_identity, mask_phone
-from servicehall.lib.plans import planned_per_call
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import (
-    ACTION_LABELS,
-    OPEN_STATUSES,
-    Case,
-    CaseStatus,
-    Light,
-    StepRole,
-    light_for,
-    step_roles,
-    yellow_rule,
-)
+from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, StepRole, light_for, step_roles, yellow_rule
 
 
 def case_for_user(user, number: str) -> Case:
@@ -205,7 +195,7 @@ def case_list(user, filters: dict, now=None):
         cases = cases.filter(light_query(filters["light"], today, calendar, max_promised))
     # Planned for its values on every run: a prepared statement's generic plan knows neither how
     # many cases the dates keep nor how many the light keeps, and walked the due-date index and
-    # sorted thousands of rows (lib/plans.py).
+    # sorted thousands of rows (db/plans.py).
     return planned_per_call(cases.order_by("-received_on", "-id"))
 
 

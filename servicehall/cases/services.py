@@ -22,8 +22,9 @@ from servicehall.accounts.models import Role
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.services import audit_event, audit_record, audit_record_all
 from servicehall.catalog.models import ItemStatus, ItemVersion, ServiceItem, VersionFee, VersionMaterial
+from servicehall.db.caches import CASE_VERSIONS, CURRENT_ITEMS
+from servicehall.db.rows import insert_values
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from servicehall.lib.hotcache import HotCache
 from servicehall.lib.identity import (
     CreditCodeChecksumError,
     IdentityError,
@@ -31,7 +32,6 @@ from servicehall.lib.identity import (
     validate_credit_code,
     validate_mobile,
 )
-from servicehall.lib.rows import insert_values
 from servicehall.lib.workdays import DueDate
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
@@ -197,11 +197,6 @@ class VersionFacts:
     steps: tuple[dict, ...]
 
 
-# An approved version never changes (an edit makes a new version), so its facts are kept per
-# process (lib/hotcache.py); which version is current is read on every receipt.
-VERSIONS = HotCache("case_versions", invalidated_by=("catalog.ItemVersion", "catalog.VersionMaterial",
-                                                     "catalog.VersionFee"))
-
 
 def version_facts(version_id: int) -> VersionFacts:
     def load() -> VersionFacts:
@@ -212,13 +207,7 @@ def version_facts(version_id: int) -> VersionFacts:
             fees=tuple(VersionFee.objects.filter(version_id=version_id).order_by("position")),
             steps=tuple(s.model_dump() for s in version.content.steps))
 
-    return VERSIONS.get(version_id, load)
-
-
-# (centre id, item code) → (item id, current version id) of an item in use: every receipt
-# asks. A save of an item, and the catalogue's publishing and withdrawing (`hotcache.forget`
-# at their commit), empty it in their process; other processes follow within seconds.
-CURRENT_ITEMS = HotCache("case_current_items", invalidated_by=("catalog.ServiceItem",))
+    return CASE_VERSIONS.get(version_id, load)
 
 
 def _items(center: ServiceCenter, codes) -> list[tuple[str, int, VersionFacts]]:

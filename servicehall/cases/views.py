@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from servicehall.accounts.models import Role, User
 from servicehall.audit.context import client_ip
-from servicehall.catalog.views.guide import qr_svg
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
+from servicehall.catalog.views.guide import qr_svg
 from servicehall.lib.errors import Forbidden, NotFound, ServiceError
 from servicehall.lib.masking import mask_identity
 from servicehall.org.models import ServiceCenter

@@ -8,17 +8,29 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from servicehall.api_schemas import errors, register_field_labels
-
 from servicehall.lib.errors import NotFound
 from servicehall.org.selectors import center_for_user
 
 from .checks import check_item
 from .data import FIELD_LABELS, ItemData
 from .models import ItemChange, ServiceItem
-from .selectors import (QUERY_MAX_LENGTH, case_type_label, item_type_label, public_center, public_item_guide,
-                        public_items)
-from .services import (item_change_approve, item_change_cancel, item_change_return, item_change_revise,
-                       item_change_submit, item_propose, item_withdraw_propose)
+from .selectors import (
+    QUERY_MAX_LENGTH,
+    case_type_label,
+    item_type_label,
+    public_center,
+    public_item_guide,
+    public_items,
+)
+from .services import (
+    item_change_approve,
+    item_change_cancel,
+    item_change_return,
+    item_change_revise,
+    item_change_submit,
+    item_propose,
+    item_withdraw_propose,
+)
 
 router = Router(tags=["政务服务事项"])
 register_field_labels({"q": "检索词", "reason": "理由", "item": "事项", **FIELD_LABELS})

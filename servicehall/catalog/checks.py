@@ -8,9 +8,7 @@ from dataclasses import dataclass
 
 from servicehall.lib.identity import IdentityError, validate_credit_code
 
-from .data import (BASIC_STEPS, CASE_TYPES, FULLY_ONLINE, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ItemData,
-                   ItemType)
-
+from .data import BASIC_STEPS, CASE_TYPES, FULLY_ONLINE, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ItemData, ItemType
 
 STRUCTURE_RULES = {"choice"}  # checked even on drafts
 

@@ -14,15 +14,26 @@ from pypinyin import Style, lazy_pinyin
 
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
+from servicehall.db.hotcache import forget
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from servicehall.lib.hotcache import forget
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import can_manage_center, visible_center_ids
 
 from .checks import STRUCTURE_RULES, check_item
 from .data import ItemData
-from .models import (OPEN_STATUSES, TRANSITIONS, ChangeKind, ChangeStatus, ItemChange, ItemChangeEvent, ItemStatus,
-                     ItemVersion, ServiceItem, VersionFee, VersionMaterial)
+from .models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    ChangeKind,
+    ChangeStatus,
+    ItemChange,
+    ItemChangeEvent,
+    ItemStatus,
+    ItemVersion,
+    ServiceItem,
+    VersionFee,
+    VersionMaterial,
+)
 
 DECIDERS = {Role.BUREAU, Role.CITY_BUREAU}
 PROPOSERS = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}

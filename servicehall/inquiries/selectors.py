@@ -3,7 +3,7 @@
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, IntegerField, Value, When, Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from servicehall.accounts.models import Role, User

@@ -16,10 +16,27 @@ from servicehall.workcalendar.selectors import get_calendar
 
 from .forms import AnswerForm, CloseForm, HandOverForm, InquiryFilterForm, InquiryLogForm
 from .models import TRANSITIONS, InquiryStatus
-from .selectors import (LOGGING_ROLES, READER_ROLES, can_handle, find_item, get_inquiry, handover_candidates,
-                        inquiries_for, inquiry_history, items_for, logging_centers, windows_of)
-from .services import (inquiry_answer, inquiry_close, inquiry_hand_over, inquiry_log, inquiry_personal_view,
-                       require_transition)
+from .selectors import (
+    LOGGING_ROLES,
+    READER_ROLES,
+    can_handle,
+    find_item,
+    get_inquiry,
+    handover_candidates,
+    inquiries_for,
+    inquiry_history,
+    items_for,
+    logging_centers,
+    windows_of,
+)
+from .services import (
+    inquiry_answer,
+    inquiry_close,
+    inquiry_hand_over,
+    inquiry_log,
+    inquiry_personal_view,
+    require_transition,
+)
 
 readers = role_required(*READER_ROLES)
 loggers = role_required(*LOGGING_ROLES)

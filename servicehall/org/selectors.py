@@ -3,8 +3,8 @@
 from django.db.models import Count, Q
 
 from servicehall.accounts.models import Role
+from servicehall.db.caches import CENTRES_BY_CODE, VISIBLE_CENTRES
 from servicehall.lib.errors import NotFound
-from servicehall.lib.hotcache import HotCache
 
 from .models import Membership, ServiceCenter, Window
 
@@ -28,10 +28,6 @@ def visible_center_ids(user) -> tuple[int, ...]:
     if cached is None:
         cached = user._visible_center_ids = VISIBLE_CENTRES.get((user.pk, user.role), lambda: _visible_center_ids(user))
     return cached
-
-
-# Scope is checked on every request; memberships change rarely (lib/hotcache.py).
-VISIBLE_CENTRES = HotCache("visible_centres", invalidated_by=("org.Membership", "org.ServiceCenter", "accounts.User"))
 
 
 def _visible_center_ids(user) -> tuple[int, ...]:
@@ -115,10 +111,6 @@ def center_for_user(user, code: str) -> ServiceCenter:
     if center is None:
         raise NotFound("未找到该中心")
     return center
-
-
-# Centres by code for the busiest endpoints (lib/hotcache.py); the scope is checked on each call.
-CENTRES_BY_CODE = HotCache("centres_by_code", invalidated_by=("org.ServiceCenter",))
 
 
 def center_for_user_fast(user, code: str) -> ServiceCenter:

@@ -12,10 +12,24 @@ from servicehall.web import apply_service, role_required
 
 from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
 from .models import BackupPost, Department, ServiceCenter, Staff, Window
-from .selectors import (can_create_branch, can_manage_center, center_for_user, centers_overview, get_visible,
-                        user_districts)
-from .services import (backup_post_set, center_create, center_update, staff_create, staff_personal_view, staff_update,
-                       window_create, window_update)
+from .selectors import (
+    can_create_branch,
+    can_manage_center,
+    center_for_user,
+    centers_overview,
+    get_visible,
+    user_districts,
+)
+from .services import (
+    backup_post_set,
+    center_create,
+    center_update,
+    staff_create,
+    staff_personal_view,
+    staff_update,
+    window_create,
+    window_update,
+)
 
 business_only = role_required(*BUSINESS)
 

@@ -16,8 +16,8 @@ from ninja.security import APIKeyHeader
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json, register_field_labels
+from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound
-from servicehall.lib.hotcache import HotCache
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, get_visible
@@ -31,10 +31,6 @@ router = Router(tags=["叫号"])
 register_field_labels({"category": "业务类别", "green_channel": "绿色通道", "phone": "手机号码", "id_number": "身份证号码",
                        "appointment": "预约码", "window": "窗口", "ticket": "排队号", "paused": "暂停",
                        "holder": "证件号码", "slot": "预约时段"})
-
-
-# A kiosk sends its key with every ticket (lib/hotcache.py).
-KIOSK_KEYS = HotCache("kiosk_keys", invalidated_by=("queueing.QueueSettings", "org.ServiceCenter"))
 
 
 def kiosk_center(key: str) -> ServiceCenter | None:

@@ -4,7 +4,7 @@ import re
 
 from django.http import HttpResponseNotModified
 
-from .selectors import HALL_VERSIONS
+from servicehall.db.caches import HALL_VERSIONS
 
 STATE_PATH = re.compile(r"^/queue/display/(?P<key>[^/]+)/state$")
 
@@ -14,7 +14,7 @@ class HallPollMiddleware:
     answer is no. Sessions, authentication, CSRF and the URL resolver cost several times more
     than that answer, so this middleware, first in the chain, answers 304 when the display's
     `If-None-Match` equals the ETag this process last sent for that display key and that ETag
-    is still fresh (`selectors.HALL_VERSIONS`). Anything else goes on to `views.display_state`."""
+    is still fresh (`db.caches.HALL_VERSIONS`). Anything else goes on to `views.display_state`."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -9,8 +9,8 @@ from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from servicehall.accounts.models import Role
+from servicehall.db.caches import HALL_VERSIONS, OPEN_WINDOWS
 from servicehall.lib.errors import Forbidden, Invalid
-from servicehall.lib.hotcache import HotCache
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
@@ -43,17 +43,13 @@ def require_operator(user, center: ServiceCenter) -> None:
         raise Forbidden("只有本中心的窗口人员或负责人可以操作叫号")
 
 
-# Every slip and status page estimates the wait from this (lib/hotcache.py).
-OPEN_WINDOWS = HotCache("open_windows", invalidated_by=("queueing.CategoryWindow", "queueing.WindowState", "org.Window"))
-
-
 def open_window_count(category: TicketCategory) -> int:
     """Windows that serve the category now: active and not paused."""
     return OPEN_WINDOWS.get(category.pk, lambda: CategoryWindow.objects.filter(category=category, window__is_active=True)
                             .exclude(window__queue_state__paused=True).count())
 
 
-# Asked by every slip and status page: one plain statement (lib/rows.py says why), along the
+# Asked by every slip and status page: one plain statement (db/rows.py says why), along the
 # category's waiting index (no centre named, as in services._issue_statement).
 AHEAD_SQL = (
     "SELECT COUNT(*) FROM {ticket} WHERE day = %(day)s AND category_id = %(category)s "
@@ -124,13 +120,6 @@ def display_lookup(display_key: str) -> dict | None:
                        "WHERE s.display_key = %s", [display_key])
         row = cursor.fetchone()
     return None if row is None else {"center_id": row[0], "revision": row[1], "mark": row[2]}
-
-
-# The hall displays' unchanged polls are answered from this (queueing/middleware.py): display
-# key → the ETag last sent. Every ticket event and settings change empties it in its process;
-# other processes may answer "unchanged" for up to SH_HALL_VERSION_SECONDS after a call.
-HALL_VERSIONS = HotCache("hall_versions", invalidated_by=("queueing.QueueSettings", "queueing.WindowState", "org.Window",
-                                                          "queueing.TicketCategory"), seconds_setting="SH_HALL_VERSION_SECONDS")
 
 
 def hall_changed() -> None:

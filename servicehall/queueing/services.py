@@ -7,18 +7,18 @@ the audit log. Changes to a centre's queue rules, categories and window pauses a
 
 import secrets
 from contextlib import nullcontext
-from functools import cache, lru_cache
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from servicehall.audit.services import audit_record
+from servicehall.db.caches import ACTIVE_CATEGORIES, CATEGORIES, WINDOW_LEVELS
+from servicehall.db.rows import fetch_models, insert_row, select_columns, update_then_insert
 from servicehall.lib.errors import Conflict, Invalid, NotFound, full_clean_or_invalid
-from servicehall.lib.hotcache import HotCache
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_credit_code, validate_mobile
-from servicehall.lib.rows import fetch_models, insert_row, select_columns, update_then_insert
 from servicehall.org.models import ServiceCenter, Window
 
 from .models import (
@@ -96,11 +96,6 @@ def _clean_id_number(id_number: str | None, now: datetime) -> str:
         return validate_citizen_id(id_number, today=timezone.localdate(now))
     except IdentityError as exc:
         raise Invalid(f"身份证号码：{exc.message}", field="id_number") from exc
-
-
-# Every ticket names its category by letter, and every answer shows it (lib/hotcache.py).
-ACTIVE_CATEGORIES = HotCache("active_categories", invalidated_by=("queueing.TicketCategory",))
-CATEGORIES = HotCache("categories", invalidated_by=("queueing.TicketCategory",))
 
 
 def _active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
@@ -237,10 +232,6 @@ def window_waiting_counts(window: Window, now: datetime) -> list[tuple[tuple[str
     with connection.cursor() as cursor:
         cursor.execute(sql, _queue_params(window, now, limit=10**9))
         return [((prefix, name), n) for prefix, name, n in cursor.fetchall()]
-
-
-# A window's categories by priority, asked on every call (lib/hotcache.py).
-WINDOW_LEVELS = HotCache("window_levels", invalidated_by=("queueing.CategoryWindow", "queueing.TicketCategory"))
 
 
 def _window_levels(window: Window) -> tuple[tuple[int, tuple[int, ...]], ...]:

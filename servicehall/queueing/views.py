@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicehall.accounts.models import Role
 from servicehall.catalog.views.guide import qr_svg
+from servicehall.db.caches import HALL_VERSIONS
 from servicehall.lib.errors import Invalid, ServiceError
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import can_manage_center, center_for_user
@@ -33,7 +34,7 @@ def display_state(request, key: str):
     version = selectors.hall_version(found["center_id"], timezone.localdate(now), found["revision"], found["mark"])
     response = conditional_json(request, version,
                                 lambda: hall_body(ServiceCenter.objects.get(pk=found["center_id"]), version, now))
-    selectors.HALL_VERSIONS.put(key, response["ETag"])
+    HALL_VERSIONS.put(key, response["ETag"])
     return response
 
 

@@ -1,33 +1,27 @@
 """Lookups and the hall's conditional response, shared by the pages and the API."""
 
 import json
-import threading
 from datetime import datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
 
+from servicehall.db.caches import HALL_DOCUMENTS, WINDOWS
 from servicehall.lib.errors import NotFound
-from servicehall.lib.hotcache import HotCache
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import get_visible, visible_center_ids
 
 from . import selectors
 from .models import Ticket
 
-_cache_lock = threading.Lock()
-_rendered: dict[int, tuple[str, bytes]] = {}  # centre → (version, body): displays poll far more often than things change
-
 
 def hall_body(center: ServiceCenter, version: str, now: datetime) -> bytes:
     """The state document for `version`, computed once per version and process."""
-    cached = _rendered.get(center.pk)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    state = selectors.hall_state(center, now)
-    body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
-    with _cache_lock:
-        _rendered[center.pk] = (state["version"], body)
+    body = HALL_DOCUMENTS.peek(center.pk, version)
+    if body is None:
+        state = selectors.hall_state(center, now)
+        body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+        HALL_DOCUMENTS.put(center.pk, state["version"], body)  # the version it shows: maybe newer than asked
     return body
 
 
@@ -46,10 +40,6 @@ def hall_response(request, center: ServiceCenter) -> HttpResponse:
     now = timezone.now()
     version = selectors.current_version(center, now)
     return conditional_json(request, version, lambda: hall_body(center, version, now))
-
-
-# A terminal names its window on every call (lib/hotcache.py).
-WINDOWS = HotCache("windows", invalidated_by=("org.Window", "org.ServiceCenter"))
 
 
 def operable_window(user, window_id) -> Window:

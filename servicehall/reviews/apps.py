@@ -7,8 +7,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from servicehall.audit.actions import register
-        from servicehall.org.demo import register_demo_step
         from servicehall.cases.services import CASE_COMPLETED_HOOKS
+        from servicehall.org.demo import register_demo_step
         from servicehall.queueing.services import TICKET_FINISHED_HOOKS
 
         from .demo import load_demo_reviews

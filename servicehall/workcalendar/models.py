@@ -7,7 +7,6 @@ cross an unconfirmed year are computed on Monday–Friday and flagged.
 
 from django.db import models
 
-
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the span the calendar accepts; outside it is a typing error
 
 

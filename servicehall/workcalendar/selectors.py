@@ -1,29 +1,17 @@
 """The working-day calendar as a pure `WorkCalendar`, rebuilt only when the table changed."""
 
 import datetime
-import threading
 from datetime import date
 
 from django.db import connection
 
+from servicehall.db.caches import CALENDAR_REVISION, CALENDARS
 from servicehall.lib.errors import Invalid
-from servicehall.lib.hotcache import HotCache
 from servicehall.lib.workdays import DueDate, WorkCalendar
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
 
 MAX_DAYS = 3650
-
-_lock = threading.Lock()
-_cached: tuple[int, WorkCalendar] | None = None
-
-
-# Every due date and light asks for the revision (lib/hotcache.py). An edit's commit clears it
-# in its own process (services._bump); other threads and processes may read the old revision
-# for up to SH_HOT_CACHE_SECONDS, so a due date computed in those seconds may still use the
-# calendar from before the edit (edits are a few a year, for days months ahead).
-REVISION = HotCache("calendar_revision", invalidated_by=())
-
 
 # Revisions taken by an edit not yet committed (services._bump): the edit's own transaction
 # reads them, and a calendar built there must not be kept, since a rollback would leave it
@@ -37,7 +25,7 @@ def current_revision() -> int:
     case, which asks most, runs in autocommit."""
     if connection.in_atomic_block:
         return _read_revision()
-    return REVISION.get("revision", _read_revision)
+    return CALENDAR_REVISION.get("revision", _read_revision)
 
 
 def _read_revision() -> int:
@@ -55,20 +43,17 @@ def build_calendar() -> WorkCalendar:
 
 
 def get_calendar() -> WorkCalendar:
-    """One small query per call; the calendar itself is rebuilt only after an edit."""
-    global _cached
+    """One small query per call; the calendar itself is rebuilt only after an edit. A calendar
+    of a revision an edit has not committed is built for that edit's own transaction and not
+    kept (a rollback would leave it standing for the next edit under the same number)."""
     revision = current_revision()
-    cached = _cached
-    if cached is not None and cached[0] == revision:
-        return cached[1]
+    keep = True
     if revision in UNCOMMITTED:
         if connection.in_atomic_block:
-            return build_calendar()
-        UNCOMMITTED.discard(revision)  # read outside a transaction: committed (an edit rolled back had it)
-    with _lock:
-        calendar = build_calendar()
-        _cached = (revision, calendar)
-    return calendar
+            keep = False
+        else:
+            UNCOMMITTED.discard(revision)  # read outside a transaction: committed (an edit rolled back had it)
+    return CALENDARS.get("calendar", revision, build_calendar, keep=keep)
 
 
 def due_date(start: date, days: int) -> DueDate:

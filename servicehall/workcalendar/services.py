@@ -7,10 +7,11 @@ from django.db.models import F
 
 from servicehall.accounts.models import Role
 from servicehall.audit.services import audit_record
+from servicehall.db.caches import CALENDAR_REVISION
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
-from .selectors import REVISION, UNCOMMITTED, current_revision
+from .selectors import UNCOMMITTED, current_revision
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
@@ -27,7 +28,7 @@ def _bump(actor, year: int, now: datetime | None) -> None:
     revision = current_revision()
     UNCOMMITTED.add(revision)
     transaction.on_commit(lambda: UNCOMMITTED.discard(revision))
-    transaction.on_commit(REVISION.clear)
+    transaction.on_commit(CALENDAR_REVISION.clear)
     for hook in CALENDAR_CHANGED_HOOKS:
         hook(actor=actor, year=year, now=now)
 

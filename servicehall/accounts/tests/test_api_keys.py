@@ -8,12 +8,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from servicehall.testing import PersonaTestCase
 from servicehall.accounts.models import ApiKey, User, hash_api_key
 from servicehall.accounts.services import api_key_create, api_key_revoke, api_key_user
 from servicehall.audit.models import AuditEvent
 from servicehall.lib.errors import NotFound
-
+from servicehall.testing import PersonaTestCase
 
 CENTERS = "/api/v1/centers"
 
@@ -134,7 +133,8 @@ class LockedKeyOwnerTests(PersonaTestCase):
         from django.utils import timezone
 
         from servicehall.accounts.models import User
-        from servicehall.accounts.services import BEARER_KEYS, api_key_create
+        from servicehall.accounts.services import api_key_create
+        from servicehall.db.caches import BEARER_KEYS
 
         _, raw = api_key_create(actor=None, user=self.p.bureau)
         self.assertEqual(self.client.get("/api/v1/centers", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code, 200)

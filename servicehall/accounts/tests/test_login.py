@@ -14,7 +14,6 @@ from servicehall.accounts.services import LoginRefused, login_attempt, security_
 from servicehall.audit.models import AuditEvent
 from servicehall.testing import PASSWORD, PersonaTestCase
 
-
 WRONG = "Wrong#Pass2026"
 LOGIN_URL = "/accounts/login/"
 

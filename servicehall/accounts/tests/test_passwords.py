@@ -13,7 +13,6 @@ from servicehall.audit.models import AuditEvent
 from servicehall.lib.errors import Invalid
 from servicehall.testing import PASSWORD, PersonaTestCase
 
-
 CHANGE_URL = "/accounts/password/"
 GOOD = "Qz7#kLm2xw"
 

@@ -1,12 +1,11 @@
 """Roles × pages: who may open what, what the navigation shows, and the audit admin's
 read-only status (三权分立: the audit admin reads the audit log and changes nothing)."""
 
-from servicehall.testing import PersonaTestCase
 from servicehall.accounts.models import Role, SecurityPolicy, User
 from servicehall.audit.models import AuditEvent
 from servicehall.org.models import District, ServiceCenter, Window
+from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.models import CalendarDay, CalendarYear
-
 
 PAGES = ["/", "/org/centers/", "/org/centers/new/", "/calendar/", "/audit/", "/accounts/security/",
          "/accounts/users/", "/admin/", "/catalog/", "/inquiries/", "/guide/desk/", "/queue/window/", "/cases/",

@@ -3,12 +3,11 @@ within bounds that hold 等保 level 3, and audited."""
 
 from django.test import override_settings
 
-from servicehall.testing import PersonaTestCase
 from servicehall.accounts.models import SecurityPolicy
 from servicehall.accounts.services import POLICY_LIMITS, security_policy_update
 from servicehall.audit.models import AuditEvent
 from servicehall.lib.errors import Forbidden, Invalid
-
+from servicehall.testing import PersonaTestCase
 
 URL = "/accounts/security/"
 DEFAULTS = {"password_min_length": 8, "password_min_classes": 3, "password_max_age_days": 90,

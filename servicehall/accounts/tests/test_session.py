@@ -8,11 +8,10 @@ import time
 
 from django.contrib.auth import SESSION_KEY
 
-from servicehall.testing import PersonaTestCase
 from servicehall.accounts.middleware import SESSION_KEY as LAST_SEEN
 from servicehall.accounts.services import api_key_create, security_policy_update
 from servicehall.audit.models import AuditEvent
-
+from servicehall.testing import PersonaTestCase
 
 MINUTE = 60
 

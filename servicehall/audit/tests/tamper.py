@@ -9,7 +9,8 @@ back on when the block ends, so the rest of the test runs against the guarded ta
 
 import re
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db import connection
 

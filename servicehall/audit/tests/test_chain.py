@@ -17,8 +17,20 @@ from servicehall.audit.selectors import audit_chain_verify
 from servicehall.audit.services import audit_record, audit_seal
 from servicehall.testing import PersonaTestCase
 
-from .tamper import (delete_row, disable_guard, guard_active, guard_bypassed, insert_forged, is_postgresql, names_row,
-                     raw, record_rows, sealed, set_column, shift_seqs_up)
+from .tamper import (
+    delete_row,
+    disable_guard,
+    guard_active,
+    guard_bypassed,
+    insert_forged,
+    is_postgresql,
+    names_row,
+    raw,
+    record_rows,
+    sealed,
+    set_column,
+    shift_seqs_up,
+)
 
 
 class ChainTestCase(PersonaTestCase):

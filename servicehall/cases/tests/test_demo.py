@@ -14,8 +14,7 @@ from servicehall.lib.sms import LoggingBackend
 from servicehall.testing import FAST_HASHERS
 from servicehall.workcalendar.selectors import get_calendar
 
-from ..models import (OPEN_STATUSES, BillStatus, Case, CaseStatus, CaseTransition, ConsolidatedBill, Light,
-                      OneTimeNotice)
+from ..models import OPEN_STATUSES, BillStatus, Case, CaseStatus, CaseTransition, ConsolidatedBill, Light, OneTimeNotice
 
 
 class _Collect(logging.Handler):

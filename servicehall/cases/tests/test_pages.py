@@ -96,7 +96,8 @@ class CasePageTests(CaseTestCase):
         self.assertContains(done, "经登记机关核实为真实代码")
 
     def test_the_bureau_edits_the_light_rules_on_its_page(self):
-        from servicehall.cases.models import LIGHT_RULES, LightRules
+        from servicehall.cases.models import LightRules
+        from servicehall.db.caches import LIGHT_RULES
 
         self.addCleanup(LIGHT_RULES.clear)
         self.client.force_login(self.p.manager_a)

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 from servicehall.audit.models import AuditEvent
-from servicehall.catalog.models import ServiceItem
 from servicehall.cases.models import (
     BillStatus,
     Case,
@@ -33,6 +32,7 @@ from servicehall.cases.services import (
     case_suspend,
     cases_deem_accepted,
 )
+from servicehall.catalog.models import ServiceItem
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
 from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.selectors import get_calendar
@@ -351,9 +351,9 @@ class ClockTests(CaseTestCase):
         self.assertEqual(case.remaining_workdays(date(2026, 11, 10), calendar), -1)
 
     def test_the_bureau_sets_when_a_case_turns_yellow(self):
-        from servicehall.cases.models import LIGHT_RULES
         from servicehall.cases.selectors import case_list
         from servicehall.cases.services import light_rules_update
+        from servicehall.db.caches import LIGHT_RULES
 
         self.addCleanup(LIGHT_RULES.clear)  # the rolled-back rule must not outlive this test
         case = self.submit(at(2026, 11, 2))  # due 11-09: on 11-04, 3 working days are left

@@ -46,8 +46,17 @@ step name or description turned into spaces).
 
 from .export import catalog_export, exportable, normalized
 from .importer import catalog_import, import_steps
-from .layout import (FIXED_TIME, MAX_FILE_BYTES, SHEET_FAQS, SHEET_FEES, SHEET_ITEMS, SHEET_MATERIALS, XLSX_CONTENT_TYPE,
-                     ImportProblem, ImportReport)
+from .layout import (
+                     FIXED_TIME,
+                     MAX_FILE_BYTES,
+                     SHEET_FAQS,
+                     SHEET_FEES,
+                     SHEET_ITEMS,
+                     SHEET_MATERIALS,
+                     XLSX_CONTENT_TYPE,
+                     ImportProblem,
+                     ImportReport,
+)
 
 __all__ = ["FIXED_TIME", "MAX_FILE_BYTES", "SHEET_FAQS", "SHEET_FEES", "SHEET_ITEMS", "SHEET_MATERIALS",
            "XLSX_CONTENT_TYPE", "ImportProblem", "ImportReport", "catalog_export", "catalog_import", "exportable", "import_steps",

@@ -11,12 +11,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 from pydantic import ValidationError
 
-
 from ..data import ItemData
 from ..models import ItemStatus, ServiceItem
-from .layout import (CENTER_CODE, CHILD_SHEETS, Column, FIXED_TIME, ITEM_CODE, ITEM_COLUMNS, ITEM_KEY, ITEM_NAME,
-                     KEY, NO, SHEET_HELP, SHEET_ITEMS, YES, ZIP_TIME)
-
+from .layout import (
+    CENTER_CODE,
+    CHILD_SHEETS,
+    FIXED_TIME,
+    ITEM_CODE,
+    ITEM_COLUMNS,
+    ITEM_KEY,
+    ITEM_NAME,
+    KEY,
+    NO,
+    SHEET_HELP,
+    SHEET_ITEMS,
+    YES,
+    ZIP_TIME,
+    Column,
+)
 
 # --- export -------------------------------------------------------------------------------
 

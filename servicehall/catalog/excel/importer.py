@@ -22,12 +22,31 @@ from ..checks import check_item
 from ..data import FIELD_LABELS, ItemData
 from ..models import OPEN_STATUSES, ItemChange, ItemStatus, ServiceItem
 from .export import normalized
-from .layout import (APPROVAL_REASON, CENTER_CODE, CHILD_SHEETS, Column, FALSE_WORDS, FILE, ImportReport, ITEM_CODE,
-                     ITEM_COLUMNS, ITEM_HEADER_OF, ITEM_KEY, ITEM_NAME, KEY, choice_labels, MAX_FILE_BYTES, MAX_ROWS, NO,
-                     PROPOSAL_REASON, SHEET_ITEMS, SHEET_ORDER, STEP_LABELS, TRUE_WORDS, YES)
-
-
-
+from .layout import (
+    APPROVAL_REASON,
+    CENTER_CODE,
+    CHILD_SHEETS,
+    FALSE_WORDS,
+    FILE,
+    ITEM_CODE,
+    ITEM_COLUMNS,
+    ITEM_HEADER_OF,
+    ITEM_KEY,
+    ITEM_NAME,
+    KEY,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    NO,
+    PROPOSAL_REASON,
+    SHEET_ITEMS,
+    SHEET_ORDER,
+    STEP_LABELS,
+    TRUE_WORDS,
+    YES,
+    Column,
+    ImportReport,
+    choice_labels,
+)
 
 # --- reading cells ------------------------------------------------------------------------
 

@@ -3,10 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-
 from ..data import CASE_TYPES, FIELD_LABELS, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemType
-
 
 SHEET_ITEMS = "事项"
 SHEET_MATERIALS = "申请材料"

@@ -14,8 +14,15 @@ from openpyxl import load_workbook
 
 from servicehall.audit.models import AuditEvent
 from servicehall.catalog.data import ItemData
-from servicehall.catalog.excel import (FIXED_TIME, SHEET_FAQS, SHEET_FEES, SHEET_ITEMS, SHEET_MATERIALS,
-                                       catalog_export, catalog_import)
+from servicehall.catalog.excel import (
+    FIXED_TIME,
+    SHEET_FAQS,
+    SHEET_FEES,
+    SHEET_ITEMS,
+    SHEET_MATERIALS,
+    catalog_export,
+    catalog_import,
+)
 from servicehall.catalog.models import ChangeStatus, ItemChange, ItemStatus, ItemVersion, ServiceItem
 from servicehall.catalog.services import item_change_approve, item_propose
 from servicehall.testing import PersonaTestCase

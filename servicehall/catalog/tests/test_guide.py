@@ -9,8 +9,7 @@ from django.urls import reverse
 from servicehall.catalog.data import ItemData
 from servicehall.catalog.models import ServiceItem
 from servicehall.catalog.selectors import public_items, search_terms
-from servicehall.catalog.services import (item_change_approve, item_change_return, item_propose,
-                                          item_withdraw_propose)
+from servicehall.catalog.services import item_change_approve, item_change_return, item_propose, item_withdraw_propose
 from servicehall.org.models import ServiceCenter
 from servicehall.testing import PersonaTestCase
 

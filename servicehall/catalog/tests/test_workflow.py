@@ -3,12 +3,17 @@
 from servicehall.audit.models import AuditEvent
 from servicehall.catalog.data import ItemData
 from servicehall.catalog.models import ChangeStatus, ItemChangeEvent, ItemStatus, ServiceItem
-from servicehall.catalog.services import (item_change_approve, item_change_cancel, item_change_return,
-                                          item_change_revise, item_propose, item_withdraw_propose)
+from servicehall.catalog.services import (
+    item_change_approve,
+    item_change_cancel,
+    item_change_return,
+    item_change_revise,
+    item_propose,
+    item_withdraw_propose,
+)
 from servicehall.catalog.tests.test_checks import good
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehall.testing import PersonaTestCase
-
 
 THREE_DAY_STEPS = [{"name": n, "days": d} for n, d in (("受理", 0), ("审核", 1), ("审批", 1), ("办结", 1), ("送达", 0))]
 

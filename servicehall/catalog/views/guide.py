@@ -21,8 +21,17 @@ from servicehall.accounts.models import Role
 from servicehall.lib.errors import NotFound
 from servicehall.web import role_required
 
-from ..selectors import (QUERY_MAX_LENGTH, case_type_label, item_type_label, public_center, public_centers,
-                         public_item_guide, public_items, public_windows, windows_for_items)
+from ..selectors import (
+    QUERY_MAX_LENGTH,
+    case_type_label,
+    item_type_label,
+    public_center,
+    public_centers,
+    public_item_guide,
+    public_items,
+    public_windows,
+    windows_for_items,
+)
 
 KIOSK = "kiosk"
 SEARCH_LIMIT = 100        # results shown on a search page; more asks for a narrower query

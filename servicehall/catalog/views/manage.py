@@ -21,8 +21,16 @@ from ..compare import compare_versions
 from ..forms import ItemFormBundle
 from ..health import catalogue_figures, catalogue_health
 from ..models import OPEN_STATUSES, ChangeStatus, ItemChange, ItemStatus, ServiceItem
-from ..services import (DECIDERS, PROPOSERS, item_change_approve, item_change_cancel, item_change_return, item_change_revise,
-                        item_propose, item_withdraw_propose)
+from ..services import (
+    DECIDERS,
+    PROPOSERS,
+    item_change_approve,
+    item_change_cancel,
+    item_change_return,
+    item_change_revise,
+    item_propose,
+    item_withdraw_propose,
+)
 
 READERS = (Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER)
 readers = role_required(*READERS)

@@ -5,7 +5,7 @@ from servicehall.inquiries.models import FirstInquiry, InquiryEvent
 from servicehall.inquiries.services import inquiry_answer, inquiry_close, inquiry_hand_over, inquiry_log
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
-from .helpers import InquiryTestCase, public_item, local
+from .helpers import InquiryTestCase, local, public_item
 
 MONDAY = local(2026, 3, 16, 9, 30)
 

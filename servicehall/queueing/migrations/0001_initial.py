@@ -2,9 +2,10 @@
 
 import django.core.validators
 import django.db.models.deletion
-import servicehall.queueing.models
 from django.conf import settings
 from django.db import migrations, models
+
+import servicehall.queueing.models
 
 
 class Migration(migrations.Migration):

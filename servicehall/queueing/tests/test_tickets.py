@@ -13,9 +13,16 @@ from servicehall.lib.errors import Conflict, Invalid
 from servicehall.org.models import Window
 from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketCounter, TicketEvent, TicketStatus
 from servicehall.queueing.selectors import ticket_position
-from servicehall.queueing.services import (ticket_act, ticket_call, ticket_call_next, ticket_issue, ticket_transfer,
-                                           tickets_expire, window_queue)
-from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas, run_together
+from servicehall.queueing.services import (
+    ticket_act,
+    ticket_call,
+    ticket_call_next,
+    ticket_issue,
+    ticket_transfer,
+    tickets_expire,
+    window_queue,
+)
+from servicehall.testing import FAST_HASHERS, Personas, PersonaTestCase, run_together
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

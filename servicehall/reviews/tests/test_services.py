@@ -31,7 +31,7 @@ from servicehall.reviews.services import (
     rectification_rate,
     review_submit,
 )
-from servicehall.testing import FAST_HASHERS, PersonaTestCase, Personas
+from servicehall.testing import FAST_HASHERS, Personas, PersonaTestCase
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

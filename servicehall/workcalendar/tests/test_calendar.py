@@ -114,16 +114,17 @@ class RevisionMemoryTests(TransactionTestCase):
     def setUp(self):
         # The flush before each of these tests empties the revision table, so its numbers start
         # again, which never happens in service: forget what earlier tests kept under them.
-        from servicehall.workcalendar import selectors
+        from servicehall.db.caches import CALENDAR_REVISION, CALENDARS
 
-        selectors._cached = None
-        selectors.REVISION.clear()
+        CALENDARS.clear()
+        CALENDAR_REVISION.clear()
 
     def test_an_edit_is_kept_from_memory_until_its_commit(self):
         from django.db import transaction
 
         from servicehall.accounts.models import Role, User
-        from servicehall.workcalendar.selectors import REVISION, current_revision
+        from servicehall.db.caches import CALENDAR_REVISION as REVISION
+        from servicehall.workcalendar.selectors import current_revision
 
         bureau = User.objects.create(username="bureau_rev", role=Role.BUREAU, full_name="营商局")
         before = current_revision()

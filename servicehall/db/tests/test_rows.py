@@ -2,9 +2,9 @@
 
 from servicehall.audit.models import AuditEvent
 from servicehall.cases.models import Case, CaseItem, CaseMaterial, CaseTransition
-from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
 from servicehall.cases.services import case_submit
-from servicehall.lib.rows import insert_values
+from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
+from servicehall.db.rows import insert_values
 from servicehall.testing import PersonaTestCase
 
 

@@ -4,14 +4,14 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import post_save
 from django.test import SimpleTestCase, override_settings
 
-from servicehall.lib.hotcache import HotCache
+from servicehall.db.hotcache import HotCache
 
 
 class HotCacheTests(SimpleTestCase):
     def setUp(self):
         self.cache = HotCache("test", invalidated_by=("auth.Group",))
         self.loads = 0
-        self.clock = mock.patch("servicehall.lib.hotcache.time.monotonic", return_value=100.0)
+        self.clock = mock.patch("servicehall.db.hotcache.time.monotonic", return_value=100.0)
         self.monotonic = self.clock.start()
         self.addCleanup(self.clock.stop)
 
@@ -50,7 +50,7 @@ class HotCacheTests(SimpleTestCase):
 
     @override_settings(SH_HOT_CACHE_SECONDS=2)
     def test_it_empties_itself_when_full(self):
-        with mock.patch("servicehall.lib.hotcache.MAX_ENTRIES", 3):
+        with mock.patch("servicehall.db.hotcache.MAX_ENTRIES", 3):
             for key in "abcd":
                 self.cache.put(key, key)
         self.assertIsNone(self.cache.peek("a"))

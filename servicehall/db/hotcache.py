@@ -1,11 +1,12 @@
-"""Short-lived per-process memory for lookups that the busiest endpoints repeat on every request.
+"""Per-process memory for lookups that the busiest endpoints repeat on every request; the
+caches themselves, each with what it saves and how stale it may be, are in `db/caches.py`.
 
 Kiosks, window terminals and hall displays send the same device key, bearer key and category
 letter hundreds of times a minute; looking each up again costs more than the work the request
-does. An entry lives `SH_HOT_CACHE_SECONDS` (default 2; each cache may name its own setting). Any save or delete of a model named in
-`invalidated_by` empties the cache in the process that made it at once; other server processes
-see the change within those seconds. `.update()` on a queryset sends no signal: code that changes
-such rows that way calls `HotCache.clear()` itself.
+does. An entry lives `SH_HOT_CACHE_SECONDS` (default 2; each cache may name its own setting).
+Any save or delete of a model named in `invalidated_by` empties the cache in the process that
+made it at once; other server processes see the change within those seconds. `.update()` on
+a queryset sends no signal: code that changes such rows that way calls `forget()` itself.
 
 Absent values (an unknown key) are not kept, so made-up keys cannot fill the memory; the cache
 also empties itself when it holds more than `MAX_ENTRIES`.
@@ -20,7 +21,7 @@ from django.db.models.signals import post_delete, post_save
 
 MAX_ENTRIES = 10_000
 
-_caches: list["HotCache"] = []
+_caches: list = []  # every cache of the process (clear_all), HotCache and VersionedCache
 _lock = threading.Lock()
 
 
@@ -54,6 +55,42 @@ class HotCache:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries = {}
             self._entries[key] = (time.monotonic() + seconds, value)
+
+    def clear(self) -> None:
+        self._entries = {}
+
+
+class VersionedCache:
+    """One value per key, kept until a caller asks for another version of it: for things
+    rebuilt only when their version changes (the hall document per ETag version, the calendar
+    per revision), which the caller reads cheaply first. Shared by the process's threads: read
+    the value, never change it."""
+
+    invalidated_by = frozenset()  # a new version replaces the value; no save empties it
+
+    def __init__(self, name: str):
+        self.name = name
+        self._entries: dict[Hashable, tuple[object, object]] = {}
+        with _lock:
+            _caches.append(self)
+
+    def peek(self, key: Hashable, version):
+        """The kept value of `key` if it is of `version`, else None."""
+        hit = self._entries.get(key)
+        return hit[1] if hit is not None and hit[0] == version else None
+
+    def put(self, key: Hashable, version, value) -> None:
+        self._entries[key] = (version, value)
+
+    def get(self, key: Hashable, version, build: Callable[[], object], *, keep: bool = True):
+        """The value of `key` at `version`: the kept one if it is of that version, else
+        `build()`, kept unless `keep` is false (a version that may yet be rolled back)."""
+        value = self.peek(key, version)
+        if value is None:
+            value = build()
+            if keep:
+                self.put(key, version, value)
+        return value
 
     def clear(self) -> None:
         self._entries = {}
