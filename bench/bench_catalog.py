@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from servicehall.accounts.models import User
 from servicehall.catalog.excel import SHEET_ITEMS, catalog_export, catalog_import
 from servicehall.catalog.selectors import public_items
-from servicehall.org.demo import load_demo
+from servicehall.ops.demo import load_demo
 
 IMPORT_LIMIT = 30.0
 SEARCH_LIMIT_MS = 100.0

@@ -17,15 +17,12 @@ def errors(*statuses: int) -> dict:
     return {status: ErrorOut for status in statuses}
 
 
-# Chinese names of request fields, for validation messages ("工作日数：应为整数").
+# Chinese names of the request fields every router shares, for validation messages
+# ("工作日数：应为整数"); each router's api.py adds its own (`FIELD_LABELS`, merged by servicehall/api.py).
 FIELD_LABELS = {
     "start": "起算日", "days": "工作日数", "code": "编码", "name": "名称", "department": "主管部门",
     "district": "行政区划", "actor": "操作人", "center": "中心", "action": "操作", "day": "日期", "limit": "条数",
 }
-
-
-def register_field_labels(labels: dict[str, str]) -> None:
-    FIELD_LABELS.update(labels)
 
 
 def hot_json(body: dict, status: int = 200) -> JsonResponse:

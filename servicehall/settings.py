@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "servicehall.queueing",
     "servicehall.cases",
     "servicehall.reviews",
+    "servicehall.ops",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "servicehall.urls"
+
+# Rules a lower app asks of a higher one, named here so they are seen in one place (a lower app
+# never imports a higher one: docs/architecture.md). Which centres a user may see (the
+# permission check in accounts asks it) and which audit rows a user may read (the audit pages
+# ask it) are org's rules, since memberships point at centres.
+SH_CENTRE_SCOPE = "servicehall.org.selectors.visible_center_ids"
+SH_AUDIT_READER_SCOPE = "servicehall.org.selectors.audit_reader_filter"
 WSGI_APPLICATION = "servicehall.wsgi.application"
 
 TEMPLATES = [

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from servicehall.api import api
-from servicehall.views import home_view
+from servicehall.ops.views import home_view
 
 # Django tries the patterns in order: the API first (kiosks and windows call it all day), and
 # within it the queue's routes first (servicehall/api.py).

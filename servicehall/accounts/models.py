@@ -13,20 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
-class Role(models.TextChoices):
-    BUREAU = "bureau", "营商局"
-    CITY_BUREAU = "city_bureau", "市级营商局"
-    LEADERSHIP = "leadership", "领导小组（只读）"
-    MANAGER = "manager", "分中心负责人"
-    STAFF = "staff", "窗口人员"
-    SYSADMIN = "sysadmin", "系统管理员"
-    SECADMIN = "secadmin", "安全管理员"
-    AUDITADMIN = "auditadmin", "审计管理员"
-
-
-SUPERVISING_ROLES = {Role.BUREAU, Role.CITY_BUREAU}
-ADMIN_ROLES = {Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN}
+from .roles import Role
 
 
 class User(AbstractUser):
@@ -51,7 +38,7 @@ class User(AbstractUser):
     @property
     def is_supervisor(self) -> bool:
         """Bureau users (district or city level) supervise every centre they can see."""
-        return self.role in SUPERVISING_ROLES
+        return self.role in {Role.BUREAU, Role.CITY_BUREAU}
 
     def is_locked(self, now) -> bool:
         return self.locked_until is not None and self.locked_until > now

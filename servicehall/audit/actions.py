@@ -1,58 +1,34 @@
-"""Action codes recorded in the audit trail and their Chinese labels for the audit page.
+"""Chinese labels of the audit trail's action codes and of the roles, for the audit page.
 
-Apps register their own codes with `register`; an unknown code is shown as it is.
+Each app declares the codes it writes in its AppConfig (`audit_actions`, and `audit_groups`
+for the page's filter, by code prefix); accounts declares the role labels (`audit_roles`).
+They are read through `lib.registry`, since audit sits below every app that writes to it. An
+unknown code is shown as it is.
 """
 
-LABELS: dict[str, str] = {
-    "auth.login": "登录",
-    "auth.login_failed": "登录失败",
-    "auth.locked": "账号锁定",
-    "auth.logout": "退出登录",
-    "auth.idle_logout": "超时自动退出",
-    "auth.locked_logout": "锁定后强制退出",
-    "auth.password_change": "修改密码",
-    "account.unlock": "解除锁定",
-    "account.create": "创建账号",
-    "security_policy.update": "修改安全策略",
-    "api_key.create": "创建接口密钥",
-    "api_key.revoke": "作废接口密钥",
-    "admin.add": "系统管理：新增",
-    "admin.change": "系统管理：修改",
-    "demo.load": "加载演示数据",
-}
+from functools import cache
+
+from servicehall.lib.registry import declared
 
 
-GROUPS: dict[str, str] = {
-    "auth": "登录与会话", "account": "账号", "security_policy": "安全策略", "api_key": "接口密钥",
-    "admin": "系统管理", "demo": "演示数据",
-}
+@cache
+def _labels() -> dict[str, str]:
+    return declared("audit_actions")
 
 
-def register(codes: dict[str, str], groups: dict[str, str] | None = None) -> None:
-    LABELS.update(codes)
-    GROUPS.update(groups or {})
+def label_for(code: str) -> str:
+    return _labels().get(code, code)
+
+
+def role_label(code: str) -> str:
+    return declared("audit_roles").get(code, code)
 
 
 def grouped_choices() -> list:
     """Choices for a filter: per group, "all of the group" (the prefix) and each action."""
-    choices = []
-    for prefix, group in sorted(GROUPS.items()):
-        codes = sorted((code, label) for code, label in LABELS.items() if code.split(".")[0] == prefix)
+    labels, choices = _labels(), []
+    for prefix, group in sorted(declared("audit_groups").items()):
+        codes = sorted((code, label) for code, label in labels.items() if code.split(".")[0] == prefix)
         if codes:
             choices.append((group, [(prefix, f"{group}（全部）")] + codes))
     return choices
-
-
-ROLE_LABELS: dict[str, str] = {}
-
-
-def register_roles(labels: dict[str, str]) -> None:
-    ROLE_LABELS.update(labels)
-
-
-def role_label(code: str) -> str:
-    return ROLE_LABELS.get(code, code)
-
-
-def label_for(code: str) -> str:
-    return LABELS.get(code, code)

@@ -1,30 +1,30 @@
 """Reading the audit trail: who may see which rows, filters, and the chain walk.
 
 Audit sits at the bottom of the stack (every app writes to it, accounts included), so it
-knows neither roles nor centres. Who may read which rows is a policy that org registers
-at start-up (`register_reader_scope`): a Q filter for the user, or None for "may not read".
+knows neither roles nor centres. Who may read which rows is org's rule, named in settings
+(`SH_AUDIT_READER_SCOPE`): a Q filter for the user, or None for "may not read".
 """
 
-from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
 from .chain import VerifyResult, verify_rows
 from .models import AuditChainHead, AuditEvent
 
-_reader_scope: Callable[[object], Q | None] | None = None
 
-
-def register_reader_scope(scope: Callable[[object], Q | None]) -> None:
-    global _reader_scope
-    _reader_scope = scope
+@cache
+def _reader_scope():
+    return import_string(settings.SH_AUDIT_READER_SCOPE)
 
 
 def reader_filter(user) -> Q | None:
-    if _reader_scope is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    return _reader_scope(user)
+    return _reader_scope()(user)
 
 
 def can_read_audit(user) -> bool:

@@ -7,7 +7,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from servicehall.accounts.api_auth import API_AUTH
-from servicehall.api_schemas import errors, hot_json, register_field_labels
+from servicehall.api_schemas import errors, hot_json
 from servicehall.lib.errors import Invalid
 from servicehall.org.models import Window
 from servicehall.org.selectors import center_for_user_fast
@@ -18,8 +18,9 @@ from .selectors import case_document, case_for_user
 
 router = Router(tags=["办件"], auth=API_AUTH)
 
-register_field_labels({"items": "办理事项", "applicant": "申请人", "materials": "已收材料", "faulty": "需补正材料",
-                       "fees": "收费金额", "reason": "理由", "ticket": "排队号"})
+# Chinese names of this router's request fields, for validation messages (servicehall/api.py).
+FIELD_LABELS = {"items": "办理事项", "applicant": "申请人", "materials": "已收材料", "faulty": "需补正材料",
+                       "fees": "收费金额", "reason": "理由", "ticket": "排队号"}
 
 
 class ApplicantIn(Schema):

@@ -7,12 +7,13 @@ district platform and any citizen-facing client, and show approved versions only
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from servicehall.api_schemas import errors, register_field_labels
+from servicehall.api_schemas import errors
 from servicehall.lib.errors import NotFound
 from servicehall.org.selectors import center_for_user
 
 from .checks import check_item
-from .data import FIELD_LABELS, ItemData
+from .data import FIELD_LABELS as ITEM_LABELS
+from .data import ItemData
 from .models import ItemChange, ServiceItem
 from .selectors import (
     QUERY_MAX_LENGTH,
@@ -33,7 +34,8 @@ from .services import (
 )
 
 router = Router(tags=["政务服务事项"])
-register_field_labels({"q": "检索词", "reason": "理由", "item": "事项", **FIELD_LABELS})
+# Chinese names of this router's request fields, for validation messages (servicehall/api.py).
+FIELD_LABELS = {"q": "检索词", "reason": "理由", "item": "事项", **ITEM_LABELS}
 
 LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 200

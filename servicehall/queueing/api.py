@@ -15,7 +15,7 @@ from ninja.security import APIKeyHeader
 
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.accounts.services import api_key_user
-from servicehall.api_schemas import errors, hot_json, register_field_labels
+from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound
 from servicehall.lib.masking import mask_identity, mask_phone
@@ -28,9 +28,10 @@ from .views_common import hall_response, operable_window, public_center, ticket_
 
 router = Router(tags=["叫号"])
 
-register_field_labels({"category": "业务类别", "green_channel": "绿色通道", "phone": "手机号码", "id_number": "身份证号码",
+# Chinese names of this router's request fields, for validation messages (servicehall/api.py).
+FIELD_LABELS = {"category": "业务类别", "green_channel": "绿色通道", "phone": "手机号码", "id_number": "身份证号码",
                        "appointment": "预约码", "window": "窗口", "ticket": "排队号", "paused": "暂停",
-                       "holder": "证件号码", "slot": "预约时段"})
+                       "holder": "证件号码", "slot": "预约时段"}
 
 
 def kiosk_center(key: str) -> ServiceCenter | None:

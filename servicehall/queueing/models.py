@@ -121,7 +121,7 @@ class TicketCounter(models.Model):
     category's tickets wait now (not transferred to a window): a new ticket's "people ahead",
     read under the row lock that numbering takes anyway instead of counting the backlog.
     Every change of a ticket's status, category or target window keeps `waiting` up to date
-    (services: the issuing and call-next statements and `_transition`); a test holds it to a
+    (db.queue: the issuing and call-next statements; services.tickets.transition); a test holds it to a
     fresh count over random mixes of every action."""
 
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
@@ -207,7 +207,7 @@ class Ticket(models.Model):
                        # (a handful of rows, not every ticket the window ever served).
                        models.UniqueConstraint(fields=["window"], condition=Q(status__in=["called", "serving"]),
                                                name="ticket_one_current_per_window")]
-        # Call-next reads the waiting tickets along these (services._head_sql): the few that
+        # Call-next reads the waiting tickets along these (db.queue.head_sql): the few that
         # jump the order, and the plain backlog in arrival order.
         indexes = [models.Index(fields=["center", "day", "status"], name="ticket_queue_idx",
                                 condition=Q(status="waiting")),

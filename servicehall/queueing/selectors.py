@@ -4,11 +4,11 @@ appointment slots and booking blocks."""
 import math
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from servicehall.accounts.models import Role
+from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS, OPEN_WINDOWS
 from servicehall.lib.errors import Forbidden, Invalid
 from servicehall.org.models import ServiceCenter, Window
@@ -49,15 +49,6 @@ def open_window_count(category: TicketCategory) -> int:
                             .exclude(window__queue_state__paused=True).count())
 
 
-# Asked by every slip and status page: one plain statement (db/rows.py says why), along the
-# category's waiting index (no centre named, as in services._issue_statement).
-AHEAD_SQL = (
-    "SELECT COUNT(*) FROM {ticket} WHERE day = %(day)s AND category_id = %(category)s "
-    "AND status = 'waiting' AND target_window_id IS NULL AND ((green_channel AND NOT %(green)s) "
-    "OR (green_channel = %(green)s AND (queued_at < %(queued)s OR (queued_at = %(queued)s AND id < %(id)s))))"
-)
-
-
 def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
     """How many are ahead in the ticket's category and about how long the wait is.
 
@@ -67,12 +58,7 @@ def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
     if ticket.status != TicketStatus.WAITING:
         ahead = 0
     elif ahead is None:
-        ops = connection.ops
-        with connection.cursor() as cursor:
-            cursor.execute(AHEAD_SQL.format(ticket=ops.quote_name(Ticket._meta.db_table)), {
-                "day": ops.adapt_datefield_value(ticket.day), "category": ticket.category_id,
-                "green": ticket.green_channel, "queued": ops.adapt_datetimefield_value(ticket.queued_at), "id": ticket.pk})
-            ahead = cursor.fetchone()[0]
+        ahead = queue_sql.waiting_ahead(ticket)
     minutes = math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category))) if ahead else 0
     return {"waiting_ahead": ahead, "estimate_minutes": minutes}
 
@@ -89,53 +75,20 @@ def hall_version(center_id: int, day: date, revision: int, mark: str | None) -> 
     return f"{day:%Y%m%d}.{mark or '0'}.{revision}"
 
 
-# The centre's event mark: the largest and the sum of its last EVENT_MARK_SPAN event ids. Ids
-# are taken at insert but committed in any order, so the largest alone may already count an
-# event whose earlier neighbour is still uncommitted; when that one commits, the sum changes
-# (an id inside the span replaces a smaller one), and so do the version and the document. An
-# event that commits after EVENT_MARK_SPAN later events of its centre is missed until the next.
-EVENT_MARK_SPAN = 64
-_MARK_SQL = ("SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) || '.' || CAST(COALESCE(SUM(id), 0) AS TEXT) "
-             "FROM {events} WHERE center_id = {center} AND id >= COALESCE(("
-             "SELECT id FROM {events} WHERE center_id = {center} ORDER BY id DESC LIMIT 1 OFFSET {offset}), 0)")
-
-
-def _mark_sql(center: str) -> str:
-    """The mark's query, for the centre id given as `center` (a placeholder or a column)."""
-    return _MARK_SQL.format(events=connection.ops.quote_name(TicketEvent._meta.db_table), center=center,
-                            offset=EVENT_MARK_SPAN - 1)
-
-
-def event_mark(center_id: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(_mark_sql("%s"), [center_id, center_id])
-        return cursor.fetchone()[0]
-
-
-def display_lookup(display_key: str) -> dict | None:
-    """One query for the display's poll: the centre, its settings revision and event mark."""
-    table = connection.ops.quote_name(QueueSettings._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT s.center_id, s.revision, ({_mark_sql('s.center_id')}) FROM {table} s "
-                       "WHERE s.display_key = %s", [display_key])
-        row = cursor.fetchone()
-    return None if row is None else {"center_id": row[0], "revision": row[1], "mark": row[2]}
-
-
 def hall_changed() -> None:
     HALL_VERSIONS.clear()
 
 
 def current_version(center: ServiceCenter, now: datetime) -> str:
     settings = QueueSettings.objects.filter(center=center).values_list("revision", flat=True).first() or 0
-    return hall_version(center.pk, timezone.localdate(now), settings, event_mark(center.pk))
+    return hall_version(center.pk, timezone.localdate(now), settings, queue_sql.event_mark(center.pk))
 
 
 def hall_state(center: ServiceCenter, now: datetime) -> dict:
     """The hall display's state document, computed fresh from the tables."""
     settings = QueueSettings.objects.filter(center=center).first() or QueueSettings(center=center)
     day = timezone.localdate(now)
-    mark = event_mark(center.pk)  # before the rows: a later event then makes a newer version
+    mark = queue_sql.event_mark(center.pk)  # before the rows: a later event then makes a newer version
     windows = list(Window.objects.filter(center=center, is_active=True).order_by("number"))
     paused = set(WindowState.objects.filter(window__center=center, paused=True).values_list("window_id", flat=True))
     current = {}

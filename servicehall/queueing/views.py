@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicehall.accounts.models import Role
 from servicehall.catalog.views.guide import qr_svg
+from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS
 from servicehall.lib.errors import Invalid, ServiceError
 from servicehall.org.models import ServiceCenter, Window
@@ -27,7 +28,7 @@ from .views_common import conditional_json, hall_body, operable_window, public_c
 def display_state(request, key: str):
     """The hall display's poll: one query when nothing changed (304). The ETag is remembered
     so the next unchanged poll is answered by `middleware.HallPollMiddleware`."""
-    found = selectors.display_lookup(key)
+    found = queue_sql.display_lookup(key)
     if found is None:
         raise Http404("未找到该大屏")
     now = timezone.now()

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.accounts.models import Role
-from servicehall.api_schemas import errors, register_field_labels
+from servicehall.api_schemas import errors
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
 from servicehall.queueing.models import Ticket
@@ -22,8 +22,9 @@ EXPORT_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
 
 router = Router(tags=["好差评"])
 
-register_field_labels({"level": "评价", "channel": "评价渠道", "indicators": "分项评价", "comment": "评价内容",
-                       "verdict": "对整改的评价"})
+# Chinese names of this router's request fields, for validation messages (servicehall/api.py).
+FIELD_LABELS = {"level": "评价", "channel": "评价渠道", "indicators": "分项评价", "comment": "评价内容",
+                       "verdict": "对整改的评价"}
 
 
 class Indicators(Schema):

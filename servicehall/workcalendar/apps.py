@@ -4,12 +4,6 @@ from django.apps import AppConfig
 class WorkCalendarConfig(AppConfig):
     name = "servicehall.workcalendar"
     verbose_name = "工作日历"
-
-    def ready(self):
-        from servicehall.audit.actions import register
-
-        register({
-            "calendar.day_set": "设置节假日/调休",
-            "calendar.day_delete": "删除节假日/调休",
-            "calendar.year_confirm": "确认年度日历",
-        }, groups={"calendar": "工作日历"})
+    audit_actions = {"calendar.day_set": "设置节假日/调休", "calendar.day_delete": "删除节假日/调休",
+                     "calendar.year_confirm": "确认年度日历"}
+    audit_groups = {"calendar": "工作日历"}

@@ -12,14 +12,9 @@ from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
 from .selectors import UNCOMMITTED, current_revision
+from .signals import calendar_changed
 
 EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
-
-# Called with (actor, year, now) inside every calendar edit's transaction, after the edit:
-# higher layers register (cases move the due dates the edit changes). Kept as a list so this
-# app never imports them.
-CALENDAR_CHANGED_HOOKS: list = []
-
 
 def _bump(actor, year: int, now: datetime | None) -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
@@ -29,8 +24,7 @@ def _bump(actor, year: int, now: datetime | None) -> None:
     UNCOMMITTED.add(revision)
     transaction.on_commit(lambda: UNCOMMITTED.discard(revision))
     transaction.on_commit(CALENDAR_REVISION.clear)
-    for hook in CALENDAR_CHANGED_HOOKS:
-        hook(actor=actor, year=year, now=now)
+    calendar_changed.send(sender=CalendarRevision, actor=actor, year=year, now=now)
 
 
 def _require_editor(actor) -> None:

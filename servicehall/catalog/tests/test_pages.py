@@ -92,9 +92,9 @@ class ProposalPageTests(PersonaTestCase):
 
 class OversightPageTests(PersonaTestCase):
     def test_it_lists_failing_items_by_centre(self):
-        from servicehall.catalog.demo import item_data
         from servicehall.catalog.models import ItemVersion
         from servicehall.catalog.services import _new_version
+        from servicehall.ops.demo.catalog import item_data
 
         raw = {"name": "巡游出租汽车经营许可", "type": "行政许可", "legal_basis": "《巡游出租汽车经营服务管理规定》",
                "case_type": "即办件", "statutory_days": 20, "promised_days": 1, "materials": [], "fees": [],

@@ -111,7 +111,7 @@ class TicketTests(PersonaTestCase):
 
 
 class CallOrderTests(PersonaTestCase):
-    """Call-next finds the first ticket without sorting the backlog (`_head_sql`); it must
+    """Call-next finds the first ticket without sorting the backlog (`db.queue.head_sql`); it must
     always agree with the full order that the terminal shows (`window_queue`)."""
 
     def test_call_next_takes_the_head_of_the_shown_queue_in_every_mix(self):
@@ -313,11 +313,12 @@ class DoublePressTests(TransactionTestCase):
 
 
 class WorkerTaskTests(PersonaTestCase):
-    def test_it_registers_the_expiry_step_with_the_background_loop(self):
-        from servicehall.audit.management.commands.run_workers import WORKER_TASKS
-        from servicehall.queueing.services import expire_stale_tickets
+    def test_it_declares_the_expiry_step_for_the_background_loop(self):
+        from servicehall.lib.registry import app_modules
+        from servicehall.queueing.tasks import expire_stale_tickets
 
-        self.assertIn(("tickets_expire", expire_stale_tickets), WORKER_TASKS)
+        declared = {task.name: task.run for module in app_modules("tasks") for task in module.TASKS}
+        self.assertIs(declared["tickets_expire"], expire_stale_tickets)
         a, _ = categories(self.p)
         ticket = ticket_issue(center=self.p.center_a, prefix="A", now=at(26, 16))
         self.assertEqual(expire_stale_tickets(now=at(27, 7)), 1)

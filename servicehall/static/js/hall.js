@@ -57,7 +57,7 @@
   }
 
   // Every call not in the previous document is new, whatever its id: ids are taken before
-  // commit, so a call may appear after a later one has (see selectors.event_mark).
+  // commit, so a call may appear after a later one has (see db/queue.py, event_mark).
   function announce(calls) {
     var fresh = calls.filter(function (c) { return !heard[c.id]; });
     fresh.sort(function (a, b) { return a.id - b.id; });

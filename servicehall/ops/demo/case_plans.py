@@ -1,45 +1,33 @@
-"""Demo cases: a few hundred applications at the Longgang branch centres over the last six weeks.
-
-Every case is made by the real services (`case_submit` … `case_deliver`, `bill_pay`, `bill_waive`,
-`case_notify_again`) with `now` set in the past, and all events of all cases run in the order
-they happened, so numbers, history, one-time notices, bills and audit rows are all genuine. The
-background loop's deemed acceptance (`cases_deem_accepted`) runs every working morning, as it
-would have. Dates are working days of the calendar up to today, at office hours (Beijing time).
+"""The plan of the demo cases (`cases.py` runs it): which cases each branch centre had over the
+last six weeks, what happened to each and when, with real-looking applicants, reasons and
+amounts.
 
 The mix is planned backwards from today: most cases are delivered or completed; open ones are
 accepted with their due dates placed so that some show green, some yellow and a few red today,
 a few are suspended, extended, waiting for materials or for the clerk's decision; refusals and
 denials carry real-looking reasons. Applicants have valid citizen IDs (area codes of Huludao),
-mobile numbers and credit codes.
-
-Deterministic (seeded) for a given day; idempotent as the other demo steps: nothing is done when
-the district already has cases.
+mobile numbers and credit codes. Deterministic (seeded) for a given day.
 """
 
 import logging
 import math
 import random
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from servicehall.accounts.models import User
+from servicehall.cases.models import ApplicantKind, CaseStatus, Light, light_for
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
-from servicehall.lib.errors import ServiceError
 from servicehall.lib.identity import citizen_id_check_char, credit_code_check_char
-from servicehall.org.demo import BRANCHES
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.workcalendar.selectors import get_calendar
 
-from . import services
-from .models import ApplicantKind, Case, CaseStatus, Light, light_for
+from .organisation import BRANCHES
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +154,7 @@ class Token:
     second_notice: bool = False
 
 
-def _tokens(total: int) -> list[Token]:
+def tokens(total: int) -> list[Token]:
     S = CaseStatus
     special = [
         Token(S.ACCEPTED, Light.YELLOW, bill="unpaid", joint="gf", extend=10),
@@ -583,7 +571,7 @@ class People:
 
 # --- loading ----------------------------------------------------------------------------------
 
-def _centres(district) -> list[Centre]:
+def demo_centres(district) -> list[Centre]:
     items = (ServiceItem.objects
              .filter(center__district=district, status=ItemStatus.ACTIVE, current_version__isnull=False)
              .select_related("center", "current_version").order_by("center__code", "code"))
@@ -634,7 +622,7 @@ def _candidates(centre: Centre, token: Token) -> list[list[Item]]:
     return [[i] for i in items]
 
 
-def _assign(rng: random.Random, planner: Planner, people: People, centres: list[Centre],
+def assign_plans(rng: random.Random, planner: Planner, people: People, centres: list[Centre],
             tokens: list[Token]) -> list[Plan]:
     plans = []
     for token in tokens:
@@ -655,7 +643,7 @@ def _assign(rng: random.Random, planner: Planner, people: People, centres: list[
     return plans
 
 
-def _moments(rng: random.Random, day: date, count: int, now: datetime) -> list[datetime]:
+def moments(rng: random.Random, day: date, count: int, now: datetime) -> list[datetime]:
     """`count` increasing times of one visit (or a day's work on a case) at office hours."""
     minutes = [m for m in range(8 * 60 + 30, 17 * 60) if not 12 * 60 <= m < 13 * 60 + 30]
     local = timezone.localtime(now, BEIJING)
@@ -671,107 +659,3 @@ def _moments(rng: random.Random, day: date, count: int, now: datetime) -> list[d
             for i in picks]
 
 
-def _run(plan: Plan, case: Case | None, action: str, args: dict, at: datetime, bureau: User) -> Case:
-    clerk, S = plan.clerk, services
-    if action == "submit":
-        return S.case_submit(actor=clerk, center=plan.centre.center, items=[i.code for i in plan.items],
-                             applicant=plan.applicant, materials=args["materials"], faulty=args["faulty"],
-                             window=plan.window, fees=args.get("fees"), now=at)
-    head = plan.centre.manager if not plan.instant else clerk
-    calls = {
-        "supplement": lambda: S.case_supplement(actor=clerk, case=case, materials=args["materials"],
-                                                faulty=args["faulty"], now=at),
-        "accept": lambda: S.case_accept(actor=clerk, case=case, fees=args["fees"], now=at),
-        "refuse": lambda: S.case_refuse(actor=clerk, case=case, reason=args["reason"], now=at),
-        "notify_again": lambda: S.case_notify_again(actor=bureau, case=case, reason=args["reason"], now=at),
-        "suspend": lambda: S.case_suspend(actor=clerk, case=case, reason=args["reason"], now=at),
-        "resume": lambda: S.case_resume(actor=clerk, case=case, now=at),
-        "extend": lambda: S.case_extend(actor=plan.centre.manager, case=case, days=args["days"], reason=args["reason"],
-                                        now=at),
-        "review": lambda: _review(case, clerk, args["reason"], at),
-        "approve": lambda: S.case_approve(actor=head, case=case, reason=args["reason"], now=at),
-        "deny": lambda: S.case_deny(actor=head, case=case, reason=args["reason"], now=at),
-        "complete": lambda: S.case_complete(actor=clerk, case=case, now=at),
-        "deliver": lambda: S.case_deliver(actor=clerk, case=case, now=at),
-        "pay": lambda: S.bill_pay(actor=clerk, case=case, now=at) and case,
-        "waive": lambda: S.bill_waive(actor=clerk, case=case, reason=args["reason"], now=at) and case,
-    }
-    return calls[action]()
-
-
-def _review(case: Case, clerk: User, opinion: str, at: datetime) -> Case:
-    """Every review step of the case's process, in order."""
-    while case.reviews_done < len(case.review_steps):
-        case = services.case_review(actor=clerk, case=case, opinion=opinion, now=at)
-    return case
-
-
-@contextmanager
-def _without_completion_hooks():
-    """Demo completions are history and the applicants are made up: nothing registered to
-    follow a completion (the review invitation by SMS) runs for them."""
-    saved = list(services.CASE_COMPLETED_HOOKS)
-    services.CASE_COMPLETED_HOOKS.clear()
-    try:
-        yield
-    finally:
-        services.CASE_COMPLETED_HOOKS[:] = saved
-
-
-@transaction.atomic
-def load_demo_cases(district, now: datetime | None = None) -> int:
-    """Make the demo cases of `district` (none when it already has cases); returns how many."""
-    if Case.objects.filter(center__district=district).exists():
-        return 0
-    now = now or timezone.now()
-    local = timezone.localtime(now, BEIJING)
-    today, calendar = local.date(), get_calendar()
-    day = today if calendar.is_workday(today) and local.time() >= FIRST_EVENT_TODAY else today - timedelta(days=1)
-    days = []  # the working days with events, oldest first; positions index this list
-    while len(days) < WORKDAYS:
-        if calendar.is_workday(day):
-            days.append(day)
-        day -= timedelta(days=1)
-    days.reverse()
-    today_position = calendar.workday_index(today) - calendar.workday_index(days[0])
-
-    rng = random.Random(SEED)
-    centres = _centres(district)
-    bureau = User.objects.filter(username="bureau").first()
-    if not centres:
-        return 0
-    total = int(sum(c.quota for c in centres))
-    planner = Planner(rng, len(days) - 1, today_position, total / len(days))
-    people = People(rng, today)
-    plans = _assign(rng, planner, people, centres, _tokens(total))
-
-    # Every event of every case, in the order they happened; the background loop each morning.
-    timeline = []
-    for n, plan in enumerate(plans):
-        by_day: dict[int, list] = {}
-        for position, action, args in sorted(plan.events, key=lambda e: e[0]):
-            by_day.setdefault(position, []).append((action, args))
-        for position, events in by_day.items():
-            for at, (action, args) in zip(_moments(rng, days[position], len(events), now), events, strict=True):
-                timeline.append((at, n, action, args))
-    timeline += [(datetime.combine(day, time(8, 5), tzinfo=BEIJING), -1, "deem", {}) for day in days]
-    timeline.sort(key=lambda e: (e[0], e[1]))
-
-    cases: dict[int, Case] = {}
-    broken: set[int] = set()
-    with _without_completion_hooks():
-        for at, n, action, args in timeline:
-            if action == "deem":
-                if services.cases_deem_accepted(now=at):
-                    for key, case in cases.items():
-                        if case.status == CaseStatus.RECEIVED:
-                            cases[key] = Case.objects.get(pk=case.pk)
-                continue
-            if n in broken:
-                continue
-            try:
-                cases[n] = _run(plans[n], cases.get(n), action, args, at, bureau)
-            except ServiceError as exc:  # a plan the services refuse: keep what happened, skip the rest
-                logger.warning("demo case %s: %s at %s refused: %s", plans[n].centre.center.code, action, at, exc)
-                broken.add(n)
-    return len(cases)

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
+from servicehall.ops.demo.reviews import load_demo_reviews
 from servicehall.org.models import District
-from servicehall.reviews.demo import load_demo_reviews
 from servicehall.reviews.models import BAD_LEVELS, Level, Rectification, RectificationStatus, Review
 from servicehall.testing import FAST_HASHERS
 

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        from servicehall.org.demo import BRANCHES
+        from servicehall.ops.demo import BRANCHES
 
         usernames = ["bureau", "leader", "scjg_dept", "sysadmin", "secadmin", "auditadmin"]
         usernames += [f"{b[0]}_{suffix}" for b in BRANCHES for suffix in ("manager", "staff1", "staff2")]

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from servicehall.accounts.models import Role, User
 from servicehall.cases.models import Case, CaseStatus
-
-from .models import BAD_LEVELS, BAD_REASONS, Channel, RectificationStatus, Review
-from .services import rectification_advance, review_submit
+from servicehall.reviews.models import BAD_LEVELS, BAD_REASONS, Channel, RectificationStatus, Review
+from servicehall.reviews.services import rectification_advance, review_submit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SEED = 6

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from servicehall.org.demo import demo_password, load_demo
+from servicehall.ops.demo import demo_password, load_demo
 
 
 class Command(BaseCommand):

@@ -17,11 +17,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.catalog.data import BASIC_STEPS, ItemData, ItemType
+from servicehall.catalog.models import ServiceItem
+from servicehall.catalog.services import _new_version, _next_code, publish_version
 from servicehall.org.models import ServiceCenter
-
-from ..data import BASIC_STEPS, ItemData, ItemType
-from ..models import ServiceItem
-from ..services import _new_version, _next_code, publish_version
 
 SOURCE = Path(__file__).with_name("demo-items.json")
 CENTRES = {  # source centre → demo branch centre codes

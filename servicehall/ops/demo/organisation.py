@@ -1,4 +1,5 @@
-"""The Longgang demo: district 211403, its centre and the notice's branch centres.
+"""The Longgang demo's organisation: district 211403, its centre and the notice's branch
+centres, departments, windows, staff with AB posts, and the demo accounts.
 
 Deterministic and idempotent: running it twice changes nothing. It is the only code that
 creates the demo accounts; their password comes from SH_DEMO_PASSWORD (default below).
@@ -7,14 +8,20 @@ creates the demo accounts; their password comes from SH_DEMO_PASSWORD (default b
 import os
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from servicehall.accounts.models import Role, User
 from servicehall.accounts.services import account_create
-from servicehall.audit.services import audit_record
 from servicehall.lib.identity import credit_code_check_char
-
-from .models import BackupPost, CenterKind, Department, District, Membership, ServiceCenter, Staff, Window, WindowKind
+from servicehall.org.models import (
+    BackupPost,
+    CenterKind,
+    Department,
+    District,
+    Membership,
+    ServiceCenter,
+    Staff,
+    Window,
+    WindowKind,
+)
 
 DEMO_PASSWORD_DEFAULT = "Longgang@2026"
 DISTRICT = ("211403", "龙港区")
@@ -44,16 +51,6 @@ MAIN_WINDOWS = [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.CASHIER, "�
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = ["丽", "伟", "静", "敏", "强", "磊", "洋", "艳", "军", "杰", "娟", "涛", "明", "超", "秀英", "海燕",
          "志强", "晓东", "春梅", "建华", "玉兰", "国庆", "红霞", "立新", "文博", "雅婷", "子涵", "思远"]
-
-
-# Higher apps add their demo content here (catalogue, queues…) from their AppConfig.ready(),
-# so org never imports them. Each step takes the district and runs after the organisation.
-DEMO_STEPS: list = []
-
-
-def register_demo_step(step) -> None:
-    if step not in DEMO_STEPS:
-        DEMO_STEPS.append(step)
 
 
 @dataclass
@@ -116,8 +113,8 @@ def _ensure_windows_and_staff(center: ServiceCenter, windows, start_index: int, 
     return staff
 
 
-@transaction.atomic
-def load_demo() -> list[DemoAccount]:
+def load_demo_organisation() -> tuple[District, list[DemoAccount]]:
+    """The district with its centres, windows, staff and AB posts, and the demo accounts."""
     district, _ = District.objects.get_or_create(code=DISTRICT[0], defaults={"name": DISTRICT[1]})
     departments = {}
     for serial, dept in enumerate(["区营商局"] + sorted({b[3] for b in BRANCHES}), start=1):
@@ -162,7 +159,4 @@ def load_demo() -> list[DemoAccount]:
     ]:
         _account(username, role, full_name)
         accounts.append(DemoAccount(username, role, full_name, []))
-    for step in DEMO_STEPS:
-        step(district)
-    audit_record(actor=None, action="demo.load", object_type="org.district", object_id=district.code, object_repr=district.name)
-    return accounts
+    return district, accounts

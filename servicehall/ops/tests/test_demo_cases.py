@@ -8,13 +8,21 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from servicehall.audit.models import AuditEvent
+from servicehall.cases.models import (
+    OPEN_STATUSES,
+    BillStatus,
+    Case,
+    CaseStatus,
+    CaseTransition,
+    ConsolidatedBill,
+    Light,
+    OneTimeNotice,
+)
 from servicehall.catalog.models import ItemStatus, ServiceItem
 from servicehall.lib.identity import validate_citizen_id, validate_credit_code, validate_mobile
 from servicehall.lib.sms import LoggingBackend
 from servicehall.testing import FAST_HASHERS
 from servicehall.workcalendar.selectors import get_calendar
-
-from ..models import OPEN_STATUSES, BillStatus, Case, CaseStatus, CaseTransition, ConsolidatedBill, Light, OneTimeNotice
 
 
 class _Collect(logging.Handler):
@@ -30,7 +38,7 @@ class _Collect(logging.Handler):
 class DemoCaseTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        collect, logger = _Collect(), logging.getLogger("servicehall.cases.demo")
+        collect, logger = _Collect(), logging.getLogger("servicehall.ops.demo.cases")
         logger.addHandler(collect)
         sms_before = list(LoggingBackend.sent)
         try:

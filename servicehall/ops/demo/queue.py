@@ -1,9 +1,8 @@
 """Demo queue set-up: every demo centre gets two categories served by its windows."""
 
 from servicehall.org.models import ServiceCenter, Window, WindowKind
-
-from .models import CategoryWindow, TicketCategory
-from .services import settings_for
+from servicehall.queueing.models import CategoryWindow, TicketCategory
+from servicehall.queueing.services import settings_for
 
 DEMO_CATEGORIES = [  # prefix, name, which window kinds serve it first
     ("A", "综合受理", {WindowKind.ACCEPTANCE, WindowKind.CASHIER}),
