@@ -44,7 +44,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "servicehall.apps.SystemAdminConfig",  # django.contrib.admin with our AdminSite (admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,9 +87,10 @@ ROOT_URLCONF = "servicehall.urls"
 
 # Rules a lower app asks of a higher one, named here so they are seen in one place (a lower app
 # never imports a higher one: docs/architecture.md). Which centres a user may see (the
-# permission check in accounts asks it) and which audit rows a user may read (the audit pages
-# ask it) are org's rules, since memberships point at centres.
-SH_CENTRE_SCOPE = "servicehall.org.selectors.visible_center_ids"
+# permission check in accounts asks the module's visible_center_ids and all_center_ids) and
+# which audit rows a user may read (the audit pages ask it) are org's rules, since memberships
+# point at centres.
+SH_CENTRE_SCOPE = "servicehall.org.selectors"
 SH_AUDIT_READER_SCOPE = "servicehall.org.selectors.audit_reader_filter"
 WSGI_APPLICATION = "servicehall.wsgi.application"
 

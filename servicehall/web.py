@@ -1,28 +1,40 @@
-"""Small helpers shared by the HTML views: role checks and service errors on forms."""
+"""Small helpers shared by the HTML views: the permission a page needs, and service errors
+on forms."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from servicehall.accounts import permissions
 from servicehall.lib.errors import NotFound, ServiceError
 
 
-def role_required(*roles):
-    """Signed in and holding one of `roles`; otherwise the login page or 403."""
+def requires(action: str):
+    """A page that does `action` (accounts.permissions): signed in, else the login page; allowed
+    to (`can(user, action)`), else 403. The view then opens what it shows through the user's
+    scope (or `permissions.require` with its centre), so another centre's object is a 404."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if request.user.role not in roles:
-                raise PermissionDenied("没有访问此页面的权限")
+            if not permissions.can(request.user, action):
+                raise PermissionDenied(permissions.rule(action).refusal)
             return view(request, *args, **kwargs)
 
+        wrapped.required_action = action
         return wrapped
 
     return decorator
+
+
+def public(view):
+    """A page anyone may open without signing in (the guide, a kiosk, a citizen's link): it
+    shows nothing personal and takes what identifies the caller from the URL's key or token."""
+    view.required_action = None
+    return view
 
 
 def apply_service(form, call):

@@ -4,10 +4,9 @@ from django.contrib.auth.admin import UserAdmin
 from servicehall.admin_site import SystemAdminModel
 from servicehall.audit.services import audit_record
 
-from .models import ApiKey, Role, User
+from .models import ApiKey, User
+from .permissions import GUARDED_FROM_SYSTEM_ADMIN
 from .services import api_key_revoke
-
-PROTECTED_ROLES = {Role.SECADMIN, Role.AUDITADMIN}
 
 
 @admin.register(User)
@@ -25,14 +24,14 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
     def has_change_permission(self, request, obj=None):
         """三权分立: the system admin cannot change (or reset the password of) the security and
         audit admins' accounts, or it could take over their powers."""
-        return obj is None or obj.role not in PROTECTED_ROLES
+        return obj is None or obj.role not in GUARDED_FROM_SYSTEM_ADMIN
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         """No existing account is promoted to security or audit admin here; they are created
         as such (and then left alone, see has_change_permission)."""
         field = super().formfield_for_choice_field(db_field, request, **kwargs)
         if db_field.name == "role" and "/add/" not in request.path:
-            field.choices = [c for c in field.choices if c[0] not in PROTECTED_ROLES]
+            field.choices = [c for c in field.choices if c[0] not in GUARDED_FROM_SYSTEM_ADMIN]
         return field
 
     def get_readonly_fields(self, request, obj=None):

@@ -35,11 +35,6 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
-    @property
-    def is_supervisor(self) -> bool:
-        """Bureau users (district or city level) supervise every centre they can see."""
-        return self.role in {Role.BUREAU, Role.CITY_BUREAU}
-
     def is_locked(self, now) -> bool:
         return self.locked_until is not None and self.locked_until > now
 

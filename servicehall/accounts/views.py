@@ -6,13 +6,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from servicehall.audit.services import audit_record
-from servicehall.web import apply_service, role_required
+from servicehall.web import apply_service, public, requires
 
 from .forms import LoginForm, PasswordChangeForm, SecurityPolicyForm
-from .models import Role, SecurityPolicy, User
+from .models import SecurityPolicy, User
 from .services import LoginRefused, account_unlock, login_attempt, password_change, security_policy_update
 
 
+@public
 def login_view(request):
     form = LoginForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
@@ -29,6 +30,7 @@ def login_view(request):
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
+@public
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
@@ -38,9 +40,8 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
+@requires("account.password")
 def password_change_view(request):
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = apply_service(form, lambda: password_change(
@@ -55,7 +56,7 @@ def password_change_view(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@role_required(Role.SECADMIN)
+@requires("security_policy.edit")
 def security_policy_view(request):
     policy = SecurityPolicy.current()
     form = SecurityPolicyForm(request.POST or None, instance=policy)
@@ -68,7 +69,7 @@ def security_policy_view(request):
     return render(request, "accounts/security_policy.html", {"form": form})
 
 
-@role_required(Role.SECADMIN, Role.SYSADMIN)
+@requires("account.list")
 def accounts_view(request):
     now = timezone.now()
     users = User.objects.order_by("role", "username")
@@ -78,7 +79,7 @@ def accounts_view(request):
 
 
 @require_POST
-@role_required(Role.SECADMIN, Role.SYSADMIN)
+@requires("account.unlock")
 def unlock_view(request, user_id: int):
     user = get_object_or_404(User, pk=user_id)
     account_unlock(actor=request.user, user=user)

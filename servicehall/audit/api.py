@@ -1,6 +1,7 @@
 """The audit trail over the API: read-only, scoped like the audit page."""
 
 from datetime import date, datetime
+from functools import wraps
 from typing import Any
 
 from ninja import Query, Router, Schema
@@ -11,6 +12,19 @@ from servicehall.lib.errors import Forbidden, NotFound
 from .selectors import can_read_audit, events_filtered, events_for_user
 
 router = Router(tags=["审计"])
+
+
+def audit_reader(operation):
+    """An operation on the trail, for a user whose role may read it ("audit.read", asked through
+    org's reader rule: selectors.reader_filter); the rows are then those of the user's scope."""
+    @wraps(operation)
+    def checked(request, *args, **kwargs):
+        if not can_read_audit(request.user):
+            raise Forbidden("没有查看审计日志的权限")
+        return operation(request, *args, **kwargs)
+
+    checked.required_action = "audit.read"
+    return checked
 
 
 class AuditEventOut(Schema):
@@ -47,17 +61,15 @@ class AuditFilter(Schema):
 
 
 @router.get("/events", response={200: list[AuditEventOut], **errors(400, 401, 403)}, summary="审计记录查询")
+@audit_reader
 def events_list(request, filters: Query[AuditFilter]):
-    if not can_read_audit(request.user):
-        raise Forbidden("没有查看审计记录的权限")
     rows = events_filtered(request.user, actor=filters.actor, center=filters.center, action=filters.action, day=filters.day)
     return [event_out(e) for e in rows[: max(1, min(filters.limit, 1000))]]
 
 
 @router.get("/events/{event_id}", response={200: AuditEventOut, **errors(400, 401, 403, 404)}, summary="审计记录详情")
+@audit_reader
 def event_detail(request, event_id: int):
-    if not can_read_audit(request.user):
-        raise Forbidden("没有查看审计记录的权限")
     event = events_for_user(request.user).filter(pk=event_id).first()
     if event is None:
         raise NotFound("未找到该审计记录")

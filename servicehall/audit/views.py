@@ -13,6 +13,8 @@ from .selectors import can_read_audit, events_filtered, events_for_user
 
 
 def audit_reader_required(view):
+    """A page of the trail: for a user whose role may read it ("audit.read", asked through org's
+    reader rule, since audit sits below accounts: selectors.reader_filter)."""
     @login_required
     @require_safe
     def wrapped(request, *args, **kwargs):
@@ -20,6 +22,7 @@ def audit_reader_required(view):
             raise PermissionDenied("没有查看审计日志的权限")
         return view(request, *args, **kwargs)
 
+    wrapped.required_action = "audit.read"
     return wrapped
 
 

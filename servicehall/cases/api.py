@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Router, Schema
 
-from servicehall.accounts.api_auth import API_AUTH
+from servicehall.accounts.api_auth import permitted
 from servicehall.api_schemas import errors, hot_json
 from servicehall.lib.errors import Invalid
 from servicehall.org.models import Window
@@ -16,7 +16,7 @@ from . import services
 from .models import CaseStatus
 from .selectors import case_document, case_for_user
 
-router = Router(tags=["办件"], auth=API_AUTH)
+router = Router(tags=["办件"], auth=permitted("case.view"))
 
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"items": "办理事项", "applicant": "申请人", "materials": "已收材料", "faulty": "需补正材料",
@@ -92,7 +92,8 @@ class CaseOut(Schema):
     history: list[dict]
 
 
-@router.post("/cases", response={201: CaseCreatedOut, **errors(400, 401, 403, 404, 409)}, summary="收件受理（材料不全时出具一次性告知书）")
+@router.post("/cases", auth=permitted("case.handle"), response={201: CaseCreatedOut, **errors(400, 401, 403, 404, 409)},
+             summary="收件受理（材料不全时出具一次性告知书）")
 def case_create(request, payload: CaseIn):
     center = center_for_user_fast(request.user, payload.center)
     ticket = window = None
@@ -118,7 +119,7 @@ def case_create(request, payload: CaseIn):
                     status=201)
 
 
-@router.get("/cases/{number}", response={200: CaseOut, **errors(401, 404)}, summary="办件详情")
+@router.get("/cases/{number}", response={200: CaseOut, **errors(401, 403, 404)}, summary="办件详情")
 def case_detail(request, number: str):
     return case_document(case_for_user(request.user, number))
 
@@ -131,7 +132,7 @@ class ActionIn(Schema):
     fees: dict[str, Decimal] = {}
 
 
-@router.post("/cases/{number}/{action}", response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/cases/{number}/{action}", auth=permitted("case.act"), response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
              summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 审核 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
 def case_action(request, number: str, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
     payload = payload or ActionIn()

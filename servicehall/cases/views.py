@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from servicehall.accounts.models import Role, User
+from servicehall.accounts.models import User
+from servicehall.accounts.permissions import can, roles_for
 from servicehall.audit.context import client_ip
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
 from servicehall.catalog.views.guide import qr_svg
@@ -23,7 +24,7 @@ from servicehall.lib.errors import Forbidden, NotFound, ServiceError
 from servicehall.lib.masking import mask_identity
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import visible_center_ids
-from servicehall.web import role_required, xlsx_response
+from servicehall.web import public, requires, xlsx_response
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
@@ -31,10 +32,7 @@ from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, Light
 from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, yellow_rule
 from .selectors import case_document, case_for_user, case_list, open_cases_count, open_cases_for_clerk
 
-READER_ROLES = (Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
-OPERATOR_ROLES = (Role.STAFF, Role.MANAGER)
-readers = role_required(*READER_ROLES)
-operators = role_required(*OPERATOR_ROLES)
+readers = requires("case.view")
 
 EXPORT_COLUMNS = ["办件编号", "中心", "事项", "申请人", "证件号码", "状态", "收件日期", "受理日期", "承诺办结日期",
                   "亮灯", "受理人"]
@@ -76,14 +74,14 @@ def list_view(request):
     items = ServiceItem.objects.filter(center__in=centers).order_by("code")
     # The clerks to filter by: the operators of these centres (from their memberships, a small
     # table; reading them from the cases scanned every case of the centres on every page).
-    staff = list(User.objects.filter(memberships__center__in=centers, role__in=OPERATOR_ROLES).distinct()
+    staff = list(User.objects.filter(memberships__center__in=centers, role__in=roles_for("case.handle")).distinct()
                  .order_by("username"))
     chosen = request.GET.get("staff", "")
     if chosen.isdigit() and int(chosen) not in {u.pk for u in staff}:  # a clerk who has left keeps their cases
         staff += User.objects.filter(pk=int(chosen), cases__center__in=centers).distinct()
     form = CaseFilterForm(request.GET or None, centers=centers, items=items, staff=staff)
     mine = mine_total = None
-    if user.role == Role.STAFF and not request.GET:
+    if can(user, "case.own_desk") and not request.GET:
         # The most urgent first; the rest through the filters (staff = me), counted along the
         # clerk's partial index.
         mine = _with_lights(list(open_cases_for_clerk(user, limit=MINE_SHOWN)), today, calendar)
@@ -102,8 +100,8 @@ def list_view(request):
     query.pop("export", None)
     return render(request, "cases/list.html", {"form": form, "page": page, "mine": mine, "mine_total": mine_total,
                                                "query": query.urlencode(),
-                                               "can_receive": user.role in OPERATOR_ROLES,
-                                               "can_allow_codes": user.role in services.OVERRIDE_ROLES})
+                                               "can_receive": can(user, "case.handle"),
+                                               "can_allow_codes": can(user, "case.set_rules")})
 
 
 def _export(kind: str, rows, today, calendar) -> HttpResponse:
@@ -135,7 +133,7 @@ def _receiving_center(user, code: str | None) -> ServiceCenter:
     return center
 
 
-@operators
+@requires("case.handle")
 @require_http_methods(["GET", "POST"])
 def new_view(request):
     """收件受理 at the window: choose the items (a joint case may take several), then the
@@ -208,14 +206,14 @@ def detail_view(request, number: str):
     missing = case.materials.exclude(state=MaterialState.RECEIVED).order_by("id")
     return render(request, "cases/detail.html", {
         # A clerk who finds the materials still wanting after the notice asks the bureau.
-        "can_ask_notice": request.user.role in OPERATOR_ROLES and case.status == CaseStatus.RECEIVED
+        "can_ask_notice": can(request.user, "case.handle", case.center) and case.status == CaseStatus.RECEIVED
         and case.notices.exists() and any(services.missing_materials(case)),
-        "case": case, "doc": case_document(case, now), "can_act": request.user.role in OPERATOR_ROLES,
-        "can_extend": request.user.role in services.HEAD_ROLES and not case.extended_days
+        "case": case, "doc": case_document(case, now), "can_act": can(request.user, "case.handle", case.center),
+        "can_extend": can(request.user, "case.extend", case.center) and not case.extended_days
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
         "next_review": next(iter(case.review_steps[case.reviews_done:]), None),
         "extend_limit": services.extension_limit(case),
-        "can_notify": request.user.role in services.OVERRIDE_ROLES and case.status == CaseStatus.RECEIVED,
+        "can_notify": can(request.user, "case.notify_again", case.center) and case.status == CaseStatus.RECEIVED,
         "missing": missing,
         "notices": case.notices.order_by("issued_at"), "unpaid": BillStatus.UNPAID,
         "variable_fees": VersionFee.objects.filter(version__in=case.items.values("version"), amount__isnull=True)
@@ -223,7 +221,7 @@ def detail_view(request, number: str):
     })
 
 
-@readers
+@requires("case.act")
 @require_POST
 def act_view(request, number: str):
     """One action button of the case page; errors come back as a message on the page."""
@@ -297,7 +295,7 @@ def _saved(request, form, save, *, done: str, to: str):
     return redirect(to)
 
 
-@role_required(*services.OVERRIDE_ROLES)
+@requires("case.set_rules")
 @require_http_methods(["GET", "POST"])
 def credit_codes_view(request):
     """The bureau's list of real credit codes whose check character fails, each with the
@@ -309,7 +307,7 @@ def credit_codes_view(request):
         {"form": form, "rows": CreditCodeException.objects.select_related("allowed_by")[:500]})
 
 
-@role_required(*services.OVERRIDE_ROLES)
+@requires("case.set_rules")
 @require_http_methods(["GET", "POST"])
 def light_rules_view(request):
     """The bureau sets when open cases turn yellow, for every list, page and report."""
@@ -319,6 +317,7 @@ def light_rules_view(request):
                   to="cases:light_rules") or render(request, "cases/light_rules.html", {"form": form})
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def status_view(request):
     """The citizen's page (no login): a case by its number and the last 4 digits of the phone

@@ -7,6 +7,7 @@ district platform and any citizen-facing client, and show approved versions only
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from servicehall.accounts.api_auth import permitted
 from servicehall.api_schemas import errors
 from servicehall.lib.errors import NotFound
 from servicehall.org.selectors import center_for_user
@@ -33,7 +34,7 @@ from .services import (
     item_withdraw_propose,
 )
 
-router = Router(tags=["政务服务事项"])
+router = Router(tags=["政务服务事项"], auth=permitted("catalog.view"))
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"q": "检索词", "reason": "理由", "item": "事项", **ITEM_LABELS}
 
@@ -174,7 +175,7 @@ def proposals_list(request, filters: Query[ProposalFilters]):
     return [proposal_out(c) for c in changes[:500]]
 
 
-@router.post("/proposals", response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提出新增或变更事项")
+@router.post("/proposals", auth=permitted("catalog.propose"), response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提出新增或变更事项")
 def proposals_create(request, payload: ProposalIn):
     center = center_for_user(request.user, payload.center)
     item = None
@@ -193,13 +194,13 @@ def proposals_detail(request, change_id: int):
     return proposal_out(_proposal(request, change_id))
 
 
-@router.post("/proposals/{change_id}/approve", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/proposals/{change_id}/approve", auth=permitted("catalog.decide"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
              summary="批准（营商局）")
 def proposals_approve(request, change_id: int, payload: DecisionIn):
     return proposal_out(item_change_approve(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
 
 
-@router.post("/proposals/{change_id}/return", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/proposals/{change_id}/return", auth=permitted("catalog.decide"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
              summary="退回（营商局，须写明理由）")
 def proposals_return(request, change_id: int, payload: DecisionIn):
     return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
@@ -209,7 +210,7 @@ class RevisionIn(ItemData):
     submit: bool = Field(True, description="false 时仅保存草稿")
 
 
-@router.put("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.put("/proposals/{change_id}", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
             summary="修改草稿或被退回的申请（新版本），默认同时提交")
 def proposals_revise(request, change_id: int, payload: RevisionIn):
     data = ItemData.model_validate(payload.model_dump(include=set(ItemData.model_fields)))
@@ -217,13 +218,13 @@ def proposals_revise(request, change_id: int, payload: RevisionIn):
                                            submit=payload.submit))
 
 
-@router.post("/proposals/{change_id}/submit", response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/proposals/{change_id}/submit", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
              summary="提交草稿")
 def proposals_submit(request, change_id: int):
     return proposal_out(item_change_submit(actor=request.user, change=_proposal(request, change_id)))
 
 
-@router.post("/proposals/{change_id}/cancel", response={200: ProposalOut, **errors(401, 403, 404, 409)},
+@router.post("/proposals/{change_id}/cancel", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(401, 403, 404, 409)},
              summary="撤销本中心的申请")
 def proposals_cancel(request, change_id: int):
     return proposal_out(item_change_cancel(actor=request.user, change=_proposal(request, change_id)))
@@ -233,7 +234,7 @@ class WithdrawIn(Schema):
     reason: str
 
 
-@router.post("/items/{code}/withdraw", response={201: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/items/{code}/withdraw", auth=permitted("catalog.propose"), response={201: ProposalOut, **errors(400, 401, 403, 404, 409)},
              summary="申请取消事项")
 def items_withdraw(request, code: str, payload: WithdrawIn):
     item = ServiceItem.objects.for_user(request.user).filter(code=code).first()

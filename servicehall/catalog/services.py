@@ -12,12 +12,12 @@ from django.db.models import Max
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can, require
 from servicehall.audit.services import audit_record
 from servicehall.db.hotcache import forget
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehall.org.models import ServiceCenter
-from servicehall.org.selectors import can_manage_center, visible_center_ids
+from servicehall.org.selectors import visible_center_ids
 
 from .checks import STRUCTURE_RULES, check_item
 from .data import ItemData
@@ -35,22 +35,17 @@ from .models import (
     VersionMaterial,
 )
 
-DECIDERS = {Role.BUREAU, Role.CITY_BUREAU}
-PROPOSERS = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
-
 
 def _require_proposer(actor, center: ServiceCenter) -> None:
     if center.pk not in visible_center_ids(actor):
         raise NotFound("未找到该中心", field="center")
-    if actor.role not in PROPOSERS or not can_manage_center(actor, center):
-        raise Forbidden("只有本中心负责人或营商局可以提出事项变更")
+    require(actor, "catalog.propose", center)
 
 
 def _require_decider(actor, change: ItemChange) -> None:
     if change.center_id not in visible_center_ids(actor):
         raise NotFound("未找到该变更申请")
-    if actor.role not in DECIDERS:
-        raise Forbidden("事项变更由营商局审核")
+    require(actor, "catalog.decide", change.center_id)
 
 
 def initials(text: str) -> str:
@@ -261,7 +256,7 @@ def item_change_cancel(*, actor, change: ItemChange, now: datetime | None = None
     """Only the proposing side withdraws its own proposal; the bureau returns it with a reason."""
     now = now or timezone.now()
     _require_proposer(actor, change.center)
-    if actor.role in DECIDERS and change.proposed_by_id != actor.pk:
+    if can(actor, "catalog.decide", change.center_id) and change.proposed_by_id != actor.pk:
         raise Forbidden("营商局不能撤销分中心的申请，如需退回请写明理由")
     return _transition(actor=actor, change=change, to=ChangeStatus.CANCELLED, now=now)
 

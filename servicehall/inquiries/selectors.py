@@ -6,19 +6,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from servicehall.accounts.models import Role, User
+from servicehall.accounts.models import User
+from servicehall.accounts.permissions import can, roles_for
 from servicehall.catalog.models import ItemStatus, ServiceItem
 from servicehall.lib.errors import Invalid
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.org.selectors import can_manage_center, get_visible, visible_center_ids
+from servicehall.org.selectors import get_visible, visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
 from .models import DONE_STATUSES, PENDING_STATUSES, FirstInquiry
-
-LOGGING_ROLES = {Role.STAFF, Role.MANAGER}  # who takes questions at a desk or window
-HANDLER_ROLES = {Role.STAFF, Role.MANAGER}  # who may receive a hand-over
-READER_ROLES = {Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
 
 
 def inquiries_for(user, *, state: str = "", mine: bool = False, center: ServiceCenter | None = None) -> QuerySet:
@@ -44,21 +41,17 @@ def inquiry_history(inquiry: FirstInquiry) -> QuerySet:
     return inquiry.events.select_related("actor", "to_owner").order_by("at", "id")
 
 
-def can_log(user, center: ServiceCenter) -> bool:
-    return user.is_authenticated and user.role in LOGGING_ROLES and center.pk in visible_center_ids(user)
-
-
 def can_handle(user, inquiry: FirstInquiry) -> bool:
     """The owner, or a manager of the inquiry's centre (standing in for an absent owner)."""
     if not user.is_authenticated or inquiry.center_id not in visible_center_ids(user):
         return False
     if inquiry.owner_id == user.pk:
         return True
-    return user.role == Role.MANAGER and can_manage_center(user, inquiry.center)
+    return can(user, "inquiry.take_over", inquiry.center)
 
 
 def logging_centers(user) -> QuerySet:
-    if user.role not in LOGGING_ROLES:
+    if not can(user, "inquiry.log"):
         return ServiceCenter.objects.none()
     return ServiceCenter.objects.for_user(user).filter(is_active=True)
 
@@ -72,11 +65,11 @@ def handover_candidates(user, inquiry: FirstInquiry) -> QuerySet:
     (members of the centre, or managers of its department), never the current owner."""
     center = inquiry.center
     members = Q(memberships__center=center)
-    if center.department_id:
-        members |= Q(memberships__department_id=center.department_id, role=Role.MANAGER)
+    if center.department_id:  # a department's managers co-manage its centres
+        members |= Q(memberships__department_id=center.department_id, role__in=roles_for("inquiry.take_over"))
     if center.pk not in visible_center_ids(user):
         return User.objects.none()
-    return (User.objects.filter(members, is_active=True, role__in=HANDLER_ROLES)
+    return (User.objects.filter(members, is_active=True, role__in=roles_for("inquiry.log"))
             .exclude(pk=inquiry.owner_id).distinct().order_by("role", "full_name", "username"))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.catalog.models import ServiceItem
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, full_clean_or_invalid
@@ -18,7 +19,7 @@ from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import visible_center_ids
 
 from .models import TRANSITIONS, VERBS, FirstInquiry, InquiryEvent, InquiryStatus
-from .selectors import LOGGING_ROLES, can_handle, handover_candidates
+from .selectors import can_handle, handover_candidates
 
 BACKDATE_LIMIT = timedelta(days=30)  # a question may be logged late, but not from last season
 TEXT_LIMIT = 2000
@@ -60,8 +61,7 @@ def inquiry_log(
     now = now or timezone.now()
     if center.pk not in visible_center_ids(actor):
         raise NotFound("未找到该中心", field="center")
-    if actor.role not in LOGGING_ROLES:
-        raise Forbidden("只有窗口人员和分中心负责人可以登记首问")
+    require(actor, "inquiry.log", center)
     if window is not None and (window.center_id != center.pk or not window.is_active):
         raise Invalid("接待窗口：请选择本中心在用的窗口", field="window")
     if item is not None and not item.is_public:

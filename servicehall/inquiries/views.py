@@ -11,14 +11,12 @@ from django.views.decorators.http import require_POST, require_safe
 from servicehall.lib.errors import Conflict, Forbidden, NotFound, ServiceError
 from servicehall.lib.masking import mask_name, mask_phone
 from servicehall.org.models import BackupPost
-from servicehall.web import role_required
+from servicehall.web import requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from .forms import AnswerForm, CloseForm, HandOverForm, InquiryFilterForm, InquiryLogForm
 from .models import TRANSITIONS, InquiryStatus
 from .selectors import (
-    LOGGING_ROLES,
-    READER_ROLES,
     can_handle,
     find_item,
     get_inquiry,
@@ -38,8 +36,8 @@ from .services import (
     require_transition,
 )
 
-readers = role_required(*READER_ROLES)
-loggers = role_required(*LOGGING_ROLES)
+readers = requires("inquiry.view")
+loggers = requires("inquiry.log")
 
 
 def _run(form, call):
@@ -76,7 +74,7 @@ def list_view(request):
     query.pop("page", None)
     return render(request, "inquiries/list.html", {
         "form": form, "page": page, "state": state, "query": query.urlencode(),
-        "can_log": user.role in LOGGING_ROLES and logging_centers(user).exists(),
+        "can_log": logging_centers(user).exists(),
     })
 
 

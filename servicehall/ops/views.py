@@ -1,12 +1,13 @@
-"""The signed-in home page: what each role needs to start its day."""
+"""The signed-in home page: what each role needs to start its day, one page per role; each
+panel drawn from the app that owns it."""
 
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from servicehall.accounts.models import Role, User
+from servicehall.accounts.permissions import can
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
 from servicehall.cases.models import OPEN_STATUSES, Case
@@ -16,6 +17,7 @@ from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
 from servicehall.reviews.models import Appeal, AppealStatus, RectificationStatus
 from servicehall.reviews.selectors import rectifications_for
+from servicehall.web import requires
 from servicehall.workcalendar.models import CalendarYear
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -46,48 +48,64 @@ def _case_lights(user, today) -> dict:
     return light_counts(rows, today, get_calendar())
 
 
-@login_required
+def _staff(user, now, today) -> dict:
+    profile = getattr(user, "staff_profile", None)
+    posts = BackupPost.objects.none()
+    if profile is not None:
+        mine = BackupPost.objects.for_user(user)
+        posts = mine.filter(holder=profile) | mine.filter(backup_staff=profile)
+    return {"profile": profile, "posts": posts.select_related("window", "holder", "backup_staff", "center").distinct(),
+            "centers": ServiceCenter.objects.for_user(user), "recent": events_for_user(user)[:8],
+            "overdue_inquiries": overdue_for(user, now), "my_cases": _my_cases(user, today)}
+
+
+def _manager(user, now, today) -> dict:
+    return {"centers": centers_overview(user), "gaps": windows_without_post(user), "recent": events_for_user(user)[:10],
+            "overdue_inquiries": overdue_for(user, now), "case_lights": _case_lights(user, today),
+            "rectifications": rectifications_for(user).exclude(status=RectificationStatus.CLOSED)[:10]}
+
+
+def _bureau(user, now, today) -> dict:
+    """The bureau's supervision page; the leadership group reads the same, without the appeals
+    it does not decide (`read_only` names the page so)."""
+    sees_appeals = can(user, "review.appeals")
+    return {"centers": centers_overview(user), "gaps": windows_without_post(user),
+            "read_only": not can(user, "catalog.decide"), "case_lights": _case_lights(user, today),
+            "overdue_rectifications": rectifications_for(user, overdue=True).count(), "sees_appeals": sees_appeals,
+            "pending_appeals": Appeal.objects.for_user(user).filter(status=AppealStatus.PENDING).count()
+            if sees_appeals else 0}
+
+
+def _audit_admin(user, now, today) -> dict:
+    return {"unsealed": AuditEvent.objects.filter(seq__isnull=True).count(),
+            "today_count": AuditEvent.objects.filter(created_at__gte=now - timedelta(days=1)).count(),
+            "denied": AuditEvent.objects.filter(outcome__in=["denied", "failure"]).order_by("-id")[:10]}
+
+
+def _security_admin(user, now, today) -> dict:
+    return {"locked": User.objects.filter(locked_until__gt=now)}
+
+
+def _system_admin(user, now, today) -> dict:
+    return {"user_count": User.objects.count(), "years": CalendarYear.objects.filter(confirmed=True).count()}
+
+
+HOMES = {  # role → (template, what it shows)
+    Role.STAFF: ("home/staff.html", _staff),
+    Role.MANAGER: ("home/manager.html", _manager),
+    Role.BUREAU: ("home/bureau.html", _bureau),
+    Role.CITY_BUREAU: ("home/bureau.html", _bureau),
+    Role.LEADERSHIP: ("home/bureau.html", _bureau),
+    Role.AUDITADMIN: ("home/auditadmin.html", _audit_admin),
+    Role.SECADMIN: ("home/secadmin.html", _security_admin),
+    Role.SYSADMIN: ("home/sysadmin.html", _system_admin),
+}
+
+
+@requires("home.view")
 def home_view(request):
     user = request.user
     now = timezone.now()
-    today = timezone.localdate()
-    context = {"today": today, **_calendar_status(today)}
-    if user.role == Role.STAFF:
-        profile = getattr(user, "staff_profile", None)
-        posts = BackupPost.objects.none()
-        if profile is not None:
-            posts = BackupPost.objects.for_user(user).filter(holder=profile) | BackupPost.objects.for_user(user).filter(backup_staff=profile)
-        context.update(
-            template="home/staff.html", profile=profile,
-            posts=posts.select_related("window", "holder", "backup_staff", "center").distinct(),
-            centers=ServiceCenter.objects.for_user(user),
-            recent=events_for_user(user)[:8], overdue_inquiries=overdue_for(user, now), my_cases=_my_cases(user, today),
-        )
-    elif user.role == Role.MANAGER:
-        context.update(
-            template="home/manager.html", centers=centers_overview(user),
-            gaps=windows_without_post(user), recent=events_for_user(user)[:10],
-            overdue_inquiries=overdue_for(user, now), case_lights=_case_lights(user, today),
-            rectifications=rectifications_for(user).exclude(status=RectificationStatus.CLOSED)[:10],
-        )
-    elif user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP}:
-        context.update(
-            template="home/bureau.html", centers=centers_overview(user), gaps=windows_without_post(user),
-            read_only=user.role == Role.LEADERSHIP, case_lights=_case_lights(user, today),
-            overdue_rectifications=rectifications_for(user, overdue=True).count(),
-            pending_appeals=Appeal.objects.for_user(user).filter(status=AppealStatus.PENDING).count(),
-        )
-    elif user.role == Role.AUDITADMIN:
-        context.update(
-            template="home/auditadmin.html",
-            unsealed=AuditEvent.objects.filter(seq__isnull=True).count(),
-            today_count=AuditEvent.objects.filter(created_at__gte=now - timedelta(days=1)).count(),
-            denied=AuditEvent.objects.filter(outcome__in=["denied", "failure"]).order_by("-id")[:10],
-        )
-    elif user.role == Role.SECADMIN:
-        locked = User.objects.filter(locked_until__gt=now)
-        context.update(template="home/secadmin.html", locked=locked)
-    else:
-        context.update(template="home/sysadmin.html", user_count=User.objects.count(),
-                       years=CalendarYear.objects.filter(confirmed=True).count())
-    return render(request, context["template"], context)
+    today = timezone.localdate(now)
+    template, panels = HOMES[user.role]
+    return render(request, template, {"today": today, **_calendar_status(today), **panels(user, now, today)})

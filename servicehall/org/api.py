@@ -4,15 +4,16 @@ from datetime import time
 
 from ninja import Router, Schema, Status
 
+from servicehall.accounts.api_auth import permitted
 from servicehall.api_schemas import errors
-from servicehall.lib.errors import Forbidden, Invalid
+from servicehall.lib.errors import Invalid
 from servicehall.lib.masking import mask_phone
 
 from .models import Department, District, ServiceCenter, Staff, Window
-from .selectors import can_create_branch, center_for_user, get_visible, user_districts
+from .selectors import center_for_user, get_visible, user_districts
 from .services import center_create
 
-router = Router(tags=["组织机构"])
+router = Router(tags=["组织机构"], auth=permitted("center.view"))
 
 
 class CenterOut(Schema):
@@ -50,10 +51,9 @@ def centers_list(request):
     return [center_out(c) for c in centers]
 
 
-@router.post("/centers", response={201: CenterOut, **errors(400, 401, 403, 409)}, summary="新建分中心（营商局）")
+@router.post("/centers", auth=permitted("center.create"), response={201: CenterOut, **errors(400, 401, 403, 409)},
+             summary="新建分中心（营商局）")
 def centers_create(request, payload: CenterIn):
-    if not can_create_branch(request.user):
-        raise Forbidden("只有营商局可以新建分中心")
     district = None
     if payload.district:
         district = District.objects.filter(code=payload.district).first()

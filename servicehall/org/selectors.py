@@ -1,15 +1,21 @@
-"""Who may see which centre: the one scoping rule every `for_user` goes through."""
+"""Who may see which centre: the one scoping rule every `for_user` goes through, and which
+the permission check asks (settings.SH_CENTRE_SCOPE names this module)."""
 
 from django.db.models import Count, Q
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import (
+    AUDIT_ADMIN,
+    SEES_ALL_CENTRES,
+    SEES_DEPARTMENT_CENTRES,
+    SEES_DISTRICT,
+    SEES_OWN_CENTRES,
+    WINDOW_STAFF,
+    can,
+)
 from servicehall.db.caches import CENTRES_BY_CODE, VISIBLE_CENTRES
 from servicehall.lib.errors import NotFound
 
 from .models import Membership, ServiceCenter, Window
-
-ALL_CENTRE_ROLES = {Role.CITY_BUREAU}
-DISTRICT_ROLES = {Role.BUREAU, Role.LEADERSHIP}
 
 
 def visible_center_ids(user) -> tuple[int, ...]:
@@ -32,52 +38,48 @@ def visible_center_ids(user) -> tuple[int, ...]:
 
 def _visible_center_ids(user) -> tuple[int, ...]:
     memberships = Membership.objects.filter(user=user)
-    if user.role in ALL_CENTRE_ROLES:
+    if user.role in SEES_ALL_CENTRES:
         query = ServiceCenter.objects.all()
-    elif user.role in DISTRICT_ROLES:
+    elif user.role in SEES_DISTRICT:
         query = ServiceCenter.objects.filter(
             district__in=memberships.filter(center__isnull=False).values("center__district")
         )
-    elif user.role == Role.MANAGER:
+    elif user.role in SEES_DEPARTMENT_CENTRES:
         query = ServiceCenter.objects.filter(
             Q(pk__in=memberships.values("center")) | Q(department__in=memberships.values("department"))
         )
-    elif user.role == Role.STAFF:
+    elif user.role in SEES_OWN_CENTRES:
         query = ServiceCenter.objects.filter(pk__in=memberships.values("center"))
     else:
         query = ServiceCenter.objects.none()
     return tuple(query.values_list("pk", flat=True))
 
 
+def all_center_ids() -> tuple[int, ...]:
+    """Every centre of the installation (rules for every centre need a user who sees them all)."""
+    return tuple(ServiceCenter.objects.values_list("pk", flat=True))
+
+
 def audit_reader_filter(user) -> Q | None:
-    """Which audit rows a user reads: the audit admin all; the bureau and managers those of
-    their centres and their own; window staff their own actions; everyone else none (None)."""
-    if user.role == Role.AUDITADMIN:
-        return Q()
+    """Which audit rows a user reads (settings.SH_AUDIT_READER_SCOPE), for one whose role may
+    read the trail at all ("audit.read"): the audit admin every row; window staff their own
+    actions in their centres (and their own sign-ins, which carry no centre); the others the
+    rows of the centres they see and their own; anyone else none (None)."""
+    if not can(user, "audit.read"):
+        return None
     own = Q(actor_id=user.pk)  # one's own sign-ins and password changes carry no centre
-    if user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER}:
-        return Q(center_id__in=visible_center_ids(user)) | own
-    if user.role == Role.STAFF:
+    if user.role in AUDIT_ADMIN:
+        return Q()
+    if user.role in WINDOW_STAFF:
         return own & (Q(center_id__in=visible_center_ids(user)) | Q(center_id__isnull=True))
-    return None
-
-
-def can_manage_center(user, center: ServiceCenter) -> bool:
-    """Windows, staff and AB posts of a centre: its managers and the supervising bureau."""
-    if not user.is_authenticated or center.pk not in visible_center_ids(user):
-        return False
-    return user.role in {Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER}
-
-
-def can_create_branch(user) -> bool:
-    return user.is_authenticated and user.role in {Role.BUREAU, Role.CITY_BUREAU}
+    return Q(center_id__in=visible_center_ids(user)) | own
 
 
 def user_districts(user):
     """Districts a bureau user supervises (all for the city level)."""
     from .models import District
 
-    if user.role in ALL_CENTRE_ROLES:
+    if user.role in SEES_ALL_CENTRES:
         return District.objects.all()
     return District.objects.filter(centers__in=visible_center_ids(user)).distinct()
 

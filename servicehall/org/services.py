@@ -4,19 +4,16 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import SEES_ALL_CENTRES, can, require
 from servicehall.audit.services import audit_record, snapshot
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, full_clean_or_invalid
 
 from .models import BackupPost, CenterKind, Department, District, ServiceCenter, Staff, Window
-from .selectors import can_create_branch, can_manage_center, visible_center_ids
+from .selectors import visible_center_ids
 
 
 def _require_manage(actor, center: ServiceCenter) -> None:
-    if center.pk not in visible_center_ids(actor):
-        raise NotFound("未找到该中心", field="center")
-    if not can_manage_center(actor, center):
-        raise Forbidden("您没有管理该中心的权限")
+    require(actor, "center.manage", center)
 
 
 def _save_new(instance, *, conflict_field: str | None, conflict_message: str):
@@ -35,14 +32,13 @@ def center_create(
     address: str = "", phone: str = "", complaint_phone: str = "", now: datetime | None = None,
 ) -> ServiceCenter:
     """A new branch centre; the name must follow the notice's pattern for its district."""
-    if not can_create_branch(actor):
-        raise Forbidden("只有营商局可以新建分中心")
+    require(actor, "center.create")
     if district is None:
         districts = list(District.objects.filter(centers__in=visible_center_ids(actor)).distinct()[:2])
         if len(districts) != 1:
             raise Invalid("请选择行政区划", field="district")
         district = districts[0]
-    if actor.role != Role.CITY_BUREAU and not district.centers.filter(pk__in=visible_center_ids(actor)).exists():
+    if actor.role not in SEES_ALL_CENTRES and not district.centers.filter(pk__in=visible_center_ids(actor)).exists():
         raise Forbidden("只能在本区新建分中心", field="district")
     parent = ServiceCenter.objects.filter(district=district, kind=CenterKind.CENTER).first()
     center = ServiceCenter(
@@ -72,7 +68,7 @@ def _apply(instance, changes: dict, editable: tuple[str, ...]) -> None:
 @transaction.atomic
 def center_update(*, actor, center: ServiceCenter, now: datetime | None = None, **changes) -> ServiceCenter:
     _require_manage(actor, center)
-    if actor.role not in {Role.BUREAU, Role.CITY_BUREAU}:
+    if not can(actor, "center.define", center):
         for field in BUREAU_ONLY_FIELDS:
             if field in changes and changes[field] != getattr(center, field):
                 label = ServiceCenter._meta.get_field(field).verbose_name
@@ -169,8 +165,7 @@ def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff
 @transaction.atomic
 def department_item_total_set(*, actor, department: Department, total: int | None, now: datetime | None = None) -> Department:
     """The bureau records how many service items a department holds (the 应进必进 base)."""
-    if actor.role not in {Role.BUREAU, Role.CITY_BUREAU}:
-        raise Forbidden("只有营商局可以填报部门事项总数")
+    require(actor, "department.item_total")
     if not department.district.centers.filter(pk__in=visible_center_ids(actor)).exists():
         raise NotFound("未找到该部门")
     if total is not None and not 0 <= total <= 10000:

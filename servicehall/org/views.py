@@ -3,23 +3,14 @@
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from servicehall.accounts.context import BUSINESS
-from servicehall.accounts.models import Role
-from servicehall.web import apply_service, role_required
+from servicehall.accounts.permissions import can, require
+from servicehall.web import apply_service, requires
 
 from .forms import BackupPostForm, CenterCreateForm, CenterEditForm, StaffForm, WindowForm
 from .models import BackupPost, Department, ServiceCenter, Staff, Window
-from .selectors import (
-    can_create_branch,
-    can_manage_center,
-    center_for_user,
-    centers_overview,
-    get_visible,
-    user_districts,
-)
+from .selectors import center_for_user, centers_overview, get_visible, user_districts
 from .services import (
     backup_post_set,
     center_create,
@@ -31,30 +22,24 @@ from .services import (
     window_update,
 )
 
-business_only = role_required(*BUSINESS)
-
-
-def _require_manage(request, center):
-    if not can_manage_center(request.user, center):
-        raise PermissionDenied("没有管理该中心的权限")
-
 
 def _departments(user):
-    return Department.objects.filter(district__in=user_districts(user)) if user.is_supervisor else Department.objects.filter(
-        centers__in=ServiceCenter.objects.for_user(user)).distinct()
+    """The departments a centre of the user's may belong to: any of the districts a bureau
+    supervises; for the others, those of their centres."""
+    if can(user, "center.define"):
+        return Department.objects.filter(district__in=user_districts(user))
+    return Department.objects.filter(centers__in=ServiceCenter.objects.for_user(user)).distinct()
 
 
-@business_only
+@requires("center.view")
 def centers_view(request):
     return render(request, "org/centers.html", {
-        "centers": centers_overview(request.user), "can_create": can_create_branch(request.user),
+        "centers": centers_overview(request.user), "can_create": can(request.user, "center.create"),
     })
 
 
-@business_only
+@requires("center.create")
 def center_create_view(request):
-    if not can_create_branch(request.user):
-        raise PermissionDenied("只有营商局可以新建分中心")
     form = CenterCreateForm(request.POST or None, departments=_departments(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -68,22 +53,22 @@ def center_create_view(request):
     return render(request, "org/center_form.html", {"form": form, "title": "新建分中心"})
 
 
-@business_only
+@requires("center.view")
 def center_detail_view(request, code):
     center = center_for_user(request.user, code)
     windows = Window.objects.for_user(request.user).filter(center=center).select_related("post__holder", "post__backup_staff")
     return render(request, "org/center_detail.html", {
         "center": center, "windows": windows,
         "staff": Staff.objects.for_user(request.user).filter(center=center).select_related("department"),
-        "can_manage": can_manage_center(request.user, center),
+        "can_manage": can(request.user, "center.manage", center),
     })
 
 
-@business_only
+@requires("center.view")  # another centre's is a 404, then manage is checked
 def center_edit_view(request, code):
     center = center_for_user(request.user, code)
-    _require_manage(request, center)
-    can_rename = request.user.role in {Role.BUREAU, Role.CITY_BUREAU}
+    require(request.user, "center.manage", center)
+    can_rename = can(request.user, "center.define", center)
     form = CenterEditForm(request.POST or None, instance=ServiceCenter.objects.for_user(request.user).get(pk=center.pk),
                           departments=_departments(request.user), can_rename=can_rename)
     if request.method == "POST" and form.is_valid():
@@ -104,11 +89,11 @@ def _owned_form(request, *, instance, center, form, save, template, done_message
     return render(request, template, {"form": form, "center": center, "instance": instance})
 
 
-@business_only
+@requires("center.view")  # another centre's is a 404, then manage is checked
 def window_form_view(request, code=None, window_id=None):
     window = get_visible(Window, request.user, window_id, label="窗口") if window_id else None
     center = window.center if window else center_for_user(request.user, code)
-    _require_manage(request, center)
+    require(request.user, "center.manage", center)
     form = WindowForm(request.POST or None, instance=Window.objects.for_user(request.user).get(pk=window.pk) if window else None)
     if window:
         save = partial(window_update, actor=request.user, window=window)
@@ -118,22 +103,22 @@ def window_form_view(request, code=None, window_id=None):
                        done_message=lambda w: f"{w.number}号窗口已保存。")
 
 
-@business_only
+@requires("center.view")
 def staff_detail_view(request, staff_id):
     staff = get_visible(Staff, request.user, staff_id, label="人员")
     posts = BackupPost.objects.for_user(request.user).filter(center=staff.center).select_related("window", "holder", "backup_staff")
     return render(request, "org/staff_detail.html", {
         "staff": staff, "held": [p for p in posts if p.holder_id == staff.pk],
         "backing": [p for p in posts if p.backup_staff_id == staff.pk],
-        "can_manage": can_manage_center(request.user, staff.center),
+        "can_manage": can(request.user, "center.manage", staff.center),
     })
 
 
-@business_only
+@requires("center.view")  # another centre's is a 404, then manage is checked
 def staff_form_view(request, code=None, staff_id=None):
     staff = get_visible(Staff, request.user, staff_id, label="人员") if staff_id else None
     center = staff.center if staff else center_for_user(request.user, code)
-    _require_manage(request, center)
+    require(request.user, "center.manage", center)
     if staff and request.method == "GET":
         staff_personal_view(actor=request.user, staff=staff)
     form = StaffForm(request.POST or None, instance=Staff.objects.for_user(request.user).get(pk=staff.pk) if staff else None,
@@ -146,10 +131,10 @@ def staff_form_view(request, code=None, staff_id=None):
                        done_message=lambda s: f"{s.name} 已保存。")
 
 
-@business_only
+@requires("center.view")  # another centre's is a 404, then manage is checked
 def backup_post_view(request, window_id):
     window = get_visible(Window, request.user, window_id, label="窗口")
-    _require_manage(request, window.center)
+    require(request.user, "center.manage", window.center)
     post = BackupPost.objects.for_user(request.user).filter(window=window).first()
     staff = Staff.objects.for_user(request.user).filter(center=window.center, is_active=True)
     form = BackupPostForm(request.POST or None, instance=post, staff=staff)

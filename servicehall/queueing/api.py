@@ -13,7 +13,8 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 
-from servicehall.accounts.api_auth import API_AUTH
+from servicehall.accounts.api_auth import permitted
+from servicehall.accounts.permissions import require
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
@@ -26,7 +27,7 @@ from . import selectors, services
 from .models import Ticket, TicketCategory, TicketStatus
 from .views_common import hall_response, operable_window, public_center, ticket_for_operator
 
-router = Router(tags=["叫号"])
+router = Router(tags=["叫号"], auth=permitted("queue.operate"))
 
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"category": "业务类别", "green_channel": "绿色通道", "phone": "手机号码", "id_number": "身份证号码",
@@ -50,7 +51,8 @@ class KioskKey(APIKeyHeader):
         return kiosk_center(key)
 
 
-KIOSK_OR_STAFF = [KioskKey(), *API_AUTH]
+KIOSK_OR_OPERATOR = [KioskKey(), *permitted("queue.operate")]
+KIOSK_OR_READER = [KioskKey(), *permitted("center.view")]
 
 
 def _center_for(request, code: str) -> ServiceCenter:
@@ -72,7 +74,7 @@ class CategoryOut(Schema):
     waiting: int
 
 
-@router.get("/centers/{code}/categories", auth=KIOSK_OR_STAFF, response={200: list[CategoryOut], **errors(401, 404)},
+@router.get("/centers/{code}/categories", auth=KIOSK_OR_READER, response={200: list[CategoryOut], **errors(401, 403, 404)},
             summary="中心的业务类别")
 def categories_list(request, code: str):
     center = _center_for(request, code)
@@ -123,12 +125,12 @@ def ticket_out(ticket: Ticket) -> dict:
     }
 
 
-@router.post("/centers/{code}/tickets", auth=KIOSK_OR_STAFF, response={201: TicketOut, **errors(400, 401, 403, 404, 409)},
+@router.post("/centers/{code}/tickets", auth=KIOSK_OR_OPERATOR, response={201: TicketOut, **errors(400, 401, 403, 404, 409)},
              summary="取号（或以预约码签到）")
 def tickets_issue(request, code: str, payload: TicketIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
-        selectors.require_operator(request.user, center)
+        require(request.user, "queue.operate", center)
     if payload.appointment:
         ticket = services.appointment_check_in(center=center, code=payload.appointment)
     else:
@@ -137,7 +139,8 @@ def tickets_issue(request, code: str, payload: TicketIn):
     return hot_json(ticket_out(ticket), status=201)
 
 
-@router.get("/tickets/{ticket_id}", response={200: TicketOut, **errors(400, 401, 404)}, summary="排队号详情")
+@router.get("/tickets/{ticket_id}", auth=permitted("center.view"), response={200: TicketOut, **errors(400, 401, 403, 404)},
+            summary="排队号详情")
 def ticket_detail(request, ticket_id: int):
     return ticket_out(get_visible(Ticket, request.user, ticket_id, label="排队号"))
 
@@ -331,10 +334,10 @@ class CheckInIn(Schema):
     code: str
 
 
-@router.post("/centers/{code}/appointments/check-in", auth=KIOSK_OR_STAFF,
+@router.post("/centers/{code}/appointments/check-in", auth=KIOSK_OR_OPERATOR,
              response={201: TicketOut, **errors(400, 401, 403, 404, 409)}, summary="预约签到（生成排队号）")
 def appointment_check_in(request, code: str, payload: CheckInIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
-        selectors.require_operator(request.user, center)
+        require(request.user, "queue.operate", center)
     return Status(201, ticket_out(services.appointment_check_in(center=center, code=payload.code)))

@@ -7,12 +7,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
-from servicehall.accounts.models import Role
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS, OPEN_WINDOWS
-from servicehall.lib.errors import Forbidden, Invalid
+from servicehall.lib.errors import Invalid
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
 from .models import (
@@ -30,17 +28,6 @@ from .models import (
 )
 
 RECENT_CALLS = 8
-OPERATOR_ROLES = {Role.STAFF, Role.MANAGER}
-
-
-def can_operate(user, center: ServiceCenter) -> bool:
-    """Window staff and managers of the centre call and issue; the bureau only watches."""
-    return (user.is_authenticated and user.role in OPERATOR_ROLES and center.pk in visible_center_ids(user))
-
-
-def require_operator(user, center: ServiceCenter) -> None:
-    if not can_operate(user, center):
-        raise Forbidden("只有本中心的窗口人员或负责人可以操作叫号")
 
 
 def open_window_count(category: TicketCategory) -> int:

@@ -2,21 +2,20 @@
 ticket status page and the public booking pages."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can, require
 from servicehall.catalog.views.guide import qr_svg
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS
 from servicehall.lib.errors import Invalid, ServiceError
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.org.selectors import can_manage_center, center_for_user
-from servicehall.web import apply_service, role_required
+from servicehall.org.selectors import center_for_user
+from servicehall.web import apply_service, public, requires
 
 from . import selectors, services
 from .forms import CategoryForm, QueueSettingsForm
@@ -24,6 +23,7 @@ from .models import QueueSettings, Ticket, TicketCategory
 from .views_common import conditional_json, hall_body, operable_window, public_center, ticket_for_operator
 
 
+@public
 @require_GET
 def display_state(request, key: str):
     """The hall display's poll: one query when nothing changed (304). The ETag is remembered
@@ -46,6 +46,7 @@ def _settings_by(field: str, key: str) -> QueueSettings:
     return found
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def kiosk(request, key: str):
     """The ticket kiosk (取号机): big buttons per category, green channel, optional phone or
@@ -72,6 +73,7 @@ def kiosk(request, key: str):
         "posted": request.POST, "key": key}, status=400 if error else 200)
 
 
+@public
 @require_GET
 def kiosk_slip(request, key: str, token: str):
     """The printed slip: number, people ahead, estimate and a QR code of the status page."""
@@ -82,6 +84,7 @@ def kiosk_slip(request, key: str, token: str):
                                                   "qr": qr_svg(status_url), "key": key})
 
 
+@public
 @require_GET
 def ticket_status(request, token: str):
     """A citizen's phone after scanning the slip: position, estimate, and the window once called."""
@@ -89,6 +92,7 @@ def ticket_status(request, token: str):
     return render(request, "queueing/status.html", {"ticket": ticket, "position": selectors.ticket_position(ticket)})
 
 
+@public
 @require_GET
 def display(request, key: str):
     """The hall display: polls the state document and speaks new calls one after another."""
@@ -96,6 +100,7 @@ def display(request, key: str):
     return render(request, "queueing/display.html", {"center": settings.center, "key": key})
 
 
+@public
 @require_GET
 def window_screen(request, key: str, number: int):
     """The small screen above one window: the number being served there."""
@@ -104,10 +109,7 @@ def window_screen(request, key: str, number: int):
     return render(request, "queueing/window_screen.html", {"center": settings.center, "window": window, "key": key})
 
 
-TERMINAL_ROLES = (Role.STAFF, Role.MANAGER)
-
-
-@role_required(*TERMINAL_ROLES)
+@requires("queue.operate")
 def terminal(request):
     """The clerk's terminal: pick a window once, then call / recall / start / finish / skip /
     transfer with buttons or keys F1–F8."""
@@ -115,7 +117,10 @@ def terminal(request):
     window_id = request.GET.get("window") or request.session.get("queue_window")
     window = windows.filter(pk=window_id).first() if str(window_id or "").isdigit() else None
     if window is None:
-        return render(request, "queueing/terminal_pick.html", {"windows": windows})
+        centers = {w.center for w in windows}
+        return render(request, "queueing/terminal_pick.html", {
+            "windows": windows, "setup_centers": sorted((c for c in centers if can(request.user, "queue.setup", c)),
+                                                        key=lambda c: c.code)})
     request.session["queue_window"] = window.pk
     panel = selectors.window_panel(window, timezone.now())
     categories = TicketCategory.objects.filter(center=window.center, is_active=True)
@@ -128,7 +133,7 @@ SHORTCUTS = [("F1", "call-next", "叫号"), ("F2", "recall", "重呼"), ("F3", "
              ("F4", "finish", "办结"), ("F6", "skip", "过号"), ("F8", "finish-and-next", "办结并叫下一位")]
 
 
-@role_required(*TERMINAL_ROLES)
+@requires("queue.operate")
 @require_POST
 def terminal_act(request, window_id: int):
     """One button of the terminal; errors come back as a message on the terminal."""
@@ -158,6 +163,7 @@ def terminal_act(request, window_id: int):
     return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")
 
 
+@public
 @require_GET
 def booking_centers(request):
     """The public booking start page: which centre."""
@@ -165,6 +171,7 @@ def booking_centers(request):
     return render(request, "queueing/book_centers.html", {"centers": centers})
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def booking(request, code: str):
     """Pick category and day (GET), then a slot with ID and phone (POST). No login."""
@@ -193,6 +200,7 @@ def booking(request, code: str):
         "slots": slots, "error": error, "posted": request.POST}, status=400 if error else 200)
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def booking_cancel(request):
     """Cancel with the booking code and the ID used to book."""
@@ -208,8 +216,7 @@ def booking_cancel(request):
 
 def _managed_center(request, code: str) -> ServiceCenter:
     center = center_for_user(request.user, code)
-    if not can_manage_center(request.user, center):
-        raise PermissionDenied("只有本中心负责人或营商局可以设置叫号")
+    require(request.user, "queue.setup", center)
     return center
 
 
@@ -225,7 +232,7 @@ def _window_priorities(post, windows) -> dict[int, int]:
     return chosen
 
 
-@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
+@requires("queue.setup")
 @require_http_methods(["GET", "POST"])
 def setup(request, code: str):
     """A centre's queue set-up: categories with their windows and priorities, rules and device keys."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.http import HttpResponse
 from django.utils import timezone
 
+from servicehall.accounts.permissions import require
 from servicehall.db.caches import HALL_DOCUMENTS, WINDOWS
 from servicehall.lib.errors import NotFound
 from servicehall.org.models import ServiceCenter, Window
@@ -50,13 +51,13 @@ def operable_window(user, window_id) -> Window:
         window = None
     if window is None or window.center_id not in visible_center_ids(user):
         raise NotFound("未找到该窗口")
-    selectors.require_operator(user, window.center)
+    require(user, "queue.operate", window.center)
     return window
 
 
 def ticket_for_operator(user, ticket_id) -> Ticket:
     ticket = get_visible(Ticket, user, ticket_id, label="排队号", related=("center", "category", "window"))
-    selectors.require_operator(user, ticket.center)
+    require(user, "queue.operate", ticket.center)
     return ticket
 
 

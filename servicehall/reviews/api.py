@@ -8,8 +8,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from servicehall.accounts.api_auth import API_AUTH
-from servicehall.accounts.models import Role
+from servicehall.accounts.api_auth import permitted
 from servicehall.api_schemas import errors
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
@@ -17,8 +16,6 @@ from servicehall.queueing.models import Ticket
 
 from . import selectors, services
 from .models import Channel, RectificationStatus
-
-EXPORT_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}
 
 router = Router(tags=["好差评"])
 
@@ -102,7 +99,7 @@ class RectificationOut(Schema):
     created_at: datetime
 
 
-@router.get("/rectifications", auth=API_AUTH, response={200: list[RectificationOut], **errors(400, 401)},
+@router.get("/rectifications", auth=permitted("review.view"), response={200: list[RectificationOut], **errors(400, 401, 403)},
             summary="差评整改列表")
 def rectification_list(request, center: str = "", state: str = "", overdue: bool = False):
     if state and state not in RectificationStatus.values:
@@ -133,11 +130,9 @@ class ExchangeOut(Schema):
     handler: str
 
 
-@router.get("/reviews/export", auth=API_AUTH, response={200: list[ExchangeOut], **errors(400, 401, 403)},
+@router.get("/reviews/export", auth=permitted("review.export"), response={200: list[ExchangeOut], **errors(400, 401, 403)},
             summary="好差评数据交换（国家交换格式）")
 def review_export(request, since: datetime | None = None):
     """Reviews in the national exchange layout: `satisfaction` 5 = 非常满意 (the exchange's
     coding) and `satisfaction_gbt39046` 1 = 非常满意, both from explicit tables."""
-    if request.user.role not in EXPORT_ROLES:
-        raise Forbidden("只有营商局和中心负责人可以导出评价数据")
     return [selectors.exchange_row(r) for r in selectors.reviews_since(request.user, since)[:10000]]

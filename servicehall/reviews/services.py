@@ -13,12 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
 from servicehall.lib.sms import send_sms
-from servicehall.org.selectors import visible_center_ids
 from servicehall.queueing.models import Ticket, TicketEvent, TicketStatus
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -36,9 +35,6 @@ from .models import (
     RectificationStatus,
     Review,
 )
-
-HANDLER_ROLES = {Role.STAFF, Role.MANAGER}
-BUREAU_ROLES = {Role.BUREAU, Role.CITY_BUREAU}
 
 
 def _service(ticket: Ticket | None, case: Case | None) -> dict:
@@ -124,7 +120,7 @@ def _open_rectification(review: Review, now: datetime) -> Rectification:
 
 
 def _require_handler(actor, center_id: int) -> None:
-    if not (actor.role in HANDLER_ROLES and center_id in visible_center_ids(actor)):
+    if not can(actor, "review.rectify", center_id):
         raise Forbidden("只有责任单位的人员可以办理整改")
 
 
@@ -184,7 +180,7 @@ def rater_contact(*, actor, review: Review, now: datetime | None = None) -> str:
     """The reviewer's phone for the call-back, shown only to the responsible unit and every
     view audited."""
     now = now or timezone.now()
-    if not (actor.role == Role.MANAGER and review.center_id in visible_center_ids(actor) and review.level in BAD_LEVELS):
+    if not (can(actor, "review.contact", review.center_id) and review.level in BAD_LEVELS):
         raise Forbidden("只有责任单位负责人在回访时可以查看评价人电话")
     audit_record(actor=actor, action="review.contact_view", obj=review, center=review.center, now=now)
     return review.rater_phone
@@ -194,7 +190,7 @@ def rater_contact(*, actor, review: Review, now: datetime | None = None) -> str:
 def appeal_file(*, actor, review: Review, reason: str, now: datetime | None = None) -> Appeal:
     """申诉: the centre's manager says a bad review is mistaken or malicious."""
     now = now or timezone.now()
-    if not (actor.role == Role.MANAGER and review.center_id in visible_center_ids(actor)):
+    if not can(actor, "review.appeal", review.center_id):
         raise Forbidden("只有被评价中心的负责人可以申诉")
     if review.level not in BAD_LEVELS or review.excluded:
         raise Conflict("只有计入统计的差评可以申诉", code="invalid_state")
@@ -216,7 +212,7 @@ def appeal_file(*, actor, review: Review, reason: str, now: datetime | None = No
 def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: datetime | None = None) -> Appeal:
     """The bureau decides; an accepted appeal takes the review out of the figures and keeps it."""
     now = now or timezone.now()
-    if not (actor.role in BUREAU_ROLES and appeal.center_id in visible_center_ids(actor)):
+    if not can(actor, "review.decide_appeal", appeal.center_id):
         raise Forbidden("申诉由营商局复核")
     reason = (reason or "").strip()
     if not reason:

@@ -10,22 +10,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import NotFound, ServiceError
 from servicehall.queueing.models import Ticket
-from servicehall.web import role_required, xlsx_response
+from servicehall.web import public, requires, xlsx_response
 
 from . import selectors, services
 from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus, Review
 
-READERS = role_required(Role.STAFF, Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
+READERS = requires("review.view")
 NEXT_STEP = {RectificationStatus.OPEN: (RectificationStatus.CALLED_BACK, "回访情况", "登记回访"),
              RectificationStatus.CALLED_BACK: (RectificationStatus.VERIFIED, "核实情况", "登记核实"),
              RectificationStatus.VERIFIED: (RectificationStatus.RECTIFIED, "整改措施", "登记整改"),
              RectificationStatus.RECTIFIED: (RectificationStatus.CLOSED, "反馈内容", "反馈并办结")}
 
 
+@public
 @require_safe
 def pad(request, key: str):
     """评价器: idle until the window finishes a service, then five big buttons."""
@@ -35,6 +36,7 @@ def pad(request, key: str):
     return render(request, "reviews/pad.html", {"pad": found, "levels": Level.choices, "reasons": BAD_REASONS})
 
 
+@public
 @require_safe
 def pad_state(request, key: str):
     found = selectors.pad_by_key(key)
@@ -43,6 +45,7 @@ def pad_state(request, key: str):
     return JsonResponse({"window": found.window.number, "service": selectors.pending_service(found, timezone.now())})
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def ticket_review(request, token: str):
     """The QR code's page (and the SMS link, `?via=sms`): the citizen rates a finished ticket
@@ -52,6 +55,7 @@ def ticket_review(request, token: str):
                         rate_url=reverse("reviews:rate_rectification", args=[ticket.token]))
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def case_review(request, token: str):
     """The same for a case: the QR on the receipt and the SMS sent when it is completed."""
@@ -117,11 +121,14 @@ def rectification_detail(request, pk: int):
     return render(request, "reviews/rectification.html", {
         "r": rectification, "review": review, "rater": selectors.rater_display(review),
         "next": NEXT_STEP.get(RectificationStatus(rectification.status)), "is_overdue": rectification.overdue(timezone.localdate()),
-        "events": rectification.events.select_related("actor"), "can_act": request.user.role in services.HANDLER_ROLES,
-        "is_manager": request.user.role == Role.MANAGER, "verdicts": RaterVerdict.choices,
+        "events": rectification.events.select_related("actor"),
+        "can_act": can(request.user, "review.rectify", rectification.center_id),
+        "can_contact": can(request.user, "review.contact", rectification.center_id),
+        "can_appeal": can(request.user, "review.appeal", rectification.center_id), "verdicts": RaterVerdict.choices,
     })
 
 
+@public
 @require_POST
 def rate_rectification(request, token: str):
     """The reviewer rates the correction from the QR page of the ticket."""
@@ -138,7 +145,7 @@ def rate_rectification(request, token: str):
     return redirect("reviews:ticket", token=token)
 
 
-@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
+@requires("review.export")
 @require_safe
 def export_xlsx(request):
     """The exchange layout as an Excel workbook (`?since=YYYY-MM-DD`)."""
@@ -160,7 +167,7 @@ FIGURE_COLUMNS = ["名称", "评价数", "非常满意", "满意", "基本满意
                   "整改按时率%", "回访率%"]
 
 
-@role_required(Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP)
+@requires("review.figures")
 @require_safe
 def figures(request):
     """好差评 figures per window, staff member, item, centre or district over a period; as a
@@ -191,7 +198,7 @@ def figures(request):
         "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()]})
 
 
-@role_required(Role.BUREAU, Role.CITY_BUREAU, Role.MANAGER)
+@requires("review.appeals")
 @require_http_methods(["GET", "POST"])
 def appeals(request):
     """申诉复核: the bureau accepts or rejects each pending appeal with its opinion; managers
@@ -208,10 +215,10 @@ def appeals(request):
             messages.error(request, exc.message)
         return redirect("reviews:appeals")
     rows = Appeal.objects.for_user(request.user).select_related("review__window", "center", "filed_by")[:300]
-    return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": request.user.role in services.BUREAU_ROLES})
+    return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": can(request.user, "review.decide_appeal")})
 
 
-@role_required(Role.STAFF, Role.MANAGER)
+@requires("review.mine")
 @require_safe
 def my_reviews(request):
     """The reviews of the services the user gave: level, indicators, reasons and comment, never

@@ -5,16 +5,15 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.db.caches import CALENDAR_REVISION
-from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehall.lib.errors import Conflict, Invalid, NotFound
 
 from .models import FIRST_YEAR, LAST_YEAR, CalendarDay, CalendarRevision, CalendarYear
 from .selectors import UNCOMMITTED, current_revision
 from .signals import calendar_changed
 
-EDITORS = {Role.BUREAU, Role.CITY_BUREAU}
 
 def _bump(actor, year: int, now: datetime | None) -> None:
     updated = CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
@@ -28,8 +27,7 @@ def _bump(actor, year: int, now: datetime | None) -> None:
 
 
 def _require_editor(actor) -> None:
-    if not (actor.is_authenticated and actor.role in EDITORS):
-        raise Forbidden("只有营商局可以修改工作日历")
+    require(actor, "calendar.edit")
 
 
 @transaction.atomic

@@ -6,17 +6,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from servicehall.accounts.context import BUSINESS
-from servicehall.accounts.models import Role
-from servicehall.web import apply_service, role_required
+from servicehall.accounts.permissions import can
+from servicehall.web import apply_service, requires
 
 from .forms import CalendarDayForm, DueDateForm
 from .models import CalendarYear
 from .selectors import due_date, get_calendar, year_overview
-from .services import EDITORS, calendar_day_delete, calendar_day_set, calendar_year_confirm
+from .services import calendar_day_delete, calendar_day_set, calendar_year_confirm
 
 
-@role_required(*BUSINESS)
+@requires("calendar.view")
 def calendar_view(request):
     today = timezone.localdate()
     try:
@@ -24,7 +23,7 @@ def calendar_view(request):
     except ValueError:
         year = today.year
     year = min(max(year, 2000), 2100)
-    can_edit = request.user.role in EDITORS
+    can_edit = can(request.user, "calendar.edit")
     day_form = CalendarDayForm(request.POST or None) if can_edit else None
     if request.method == "POST" and can_edit and day_form.is_valid():
         data = day_form.cleaned_data
@@ -43,7 +42,7 @@ def calendar_view(request):
 
 
 @require_POST
-@role_required(Role.BUREAU, Role.CITY_BUREAU)
+@requires("calendar.edit")
 def day_delete_view(request, day):
     try:
         target = date.fromisoformat(day)
@@ -55,7 +54,7 @@ def day_delete_view(request, day):
 
 
 @require_POST
-@role_required(Role.BUREAU, Role.CITY_BUREAU)
+@requires("calendar.edit")
 def year_confirm_view(request, year):
     confirmed = request.POST.get("confirmed") == "1"
     calendar_year_confirm(actor=request.user, year=year, confirmed=confirmed)

@@ -15,13 +15,13 @@ one extension (Art. 42); delivery within 10 working days of the decision (Art. 4
 
 from datetime import datetime
 
-from servicehall.lib.errors import NotFound
+from servicehall.lib.errors import Invalid
 
 from ..models import Case
 from .acceptance import case_accept, case_notify_again, case_refuse, case_supplement, cases_deem_accepted
 from .bill import bill_pay, bill_waive
 from .clock import case_extend, case_resume, case_suspend, cases_redate, extension_limit
-from .common import HEAD_ROLES, OPERATOR_ROLES, OVERRIDE_ROLES, missing_materials, require_operator, version_facts
+from .common import missing_materials, require_operator, version_facts
 from .decision import case_approve, case_complete, case_deliver, case_deny, case_review
 from .receipt import case_submit, clean_applicant
 from .rules import credit_code_exception_add, light_rules_update
@@ -34,7 +34,7 @@ from .status_page import (
 )
 
 __all__ = [
-    "ACTIONS", "HEAD_ROLES", "OPERATOR_ROLES", "OVERRIDE_ROLES", "STATUS_CASE_FAILURES", "STATUS_IP_FAILURES",
+    "ACTIONS", "STATUS_CASE_FAILURES", "STATUS_IP_FAILURES",
     "STATUS_LOCK_MINUTES", "bill_pay", "bill_waive", "case_accept", "case_act", "case_approve", "case_complete",
     "case_deliver", "case_deny", "case_extend", "case_notify_again", "case_refuse", "case_resume", "case_review",
     "case_status_lookup", "case_submit", "case_supplement", "case_suspend", "cases_deem_accepted", "cases_redate",
@@ -67,5 +67,5 @@ def case_act(*, actor, case: Case, action: str, reason: str | None = None, days=
         "waive": lambda: bill_waive(actor=actor, case=case, reason=reason, now=now),
     }
     if action not in calls:
-        raise NotFound("不支持的操作")
+        raise Invalid("操作：请选择要办理的操作", field="action")
     return calls[action]()

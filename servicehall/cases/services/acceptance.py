@@ -9,16 +9,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.accounts.permissions import can
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, ServiceError
-from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
 from ..models import Case, CaseStatus, CaseTransition, MaterialState, OneTimeNotice
 from .bill import make_bill
 from .common import (
-    OPERATOR_ROLES,
-    OVERRIDE_ROLES,
     day_of,
     due_after,
     faulty_entries,
@@ -50,8 +48,8 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
     notice is in the history, and so is a clerk's refused attempt (committed on its own,
     although the attempt itself is refused)."""
     now = now or timezone.now()
-    if not (actor.role in OVERRIDE_ROLES and case.center_id in visible_center_ids(actor)):
-        if actor.is_authenticated and actor.role in OPERATOR_ROLES and case.center_id in visible_center_ids(actor):
+    if not can(actor, "case.notify_again", case.center_id):
+        if can(actor, "case.handle", case.center_id):
             _notice_refused(case, actor=actor, now=now, reason=(reason or "").strip()[:1000])
         raise Forbidden("再次出具一次性告知书须经营商局批准（本次请求已记录）")
     with transaction.atomic():

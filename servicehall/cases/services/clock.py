@@ -8,13 +8,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Conflict, Forbidden, Invalid
-from servicehall.org.selectors import visible_center_ids
+from servicehall.lib.errors import Conflict, Invalid
 from servicehall.workcalendar.selectors import build_calendar, get_calendar
 
 from ..models import OPEN_STATUSES, Case, CaseStatus, CaseTransition
-from .common import HEAD_ROLES, day_of, due_after, require_operator, required_text, transition
+from .common import day_of, due_after, require_operator, required_text, transition
 
 
 @transaction.atomic
@@ -55,8 +55,7 @@ def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = 
     """One extension per case (Art. 42), approved by the head (manager or bureau), at most
     SH_CASE_EXTENSION_DAYS working days (SH_CASE_JOINT_EXTENSION_DAYS for joint cases)."""
     now = now or timezone.now()
-    if not (actor.role in HEAD_ROLES and case.center_id in visible_center_ids(actor)):
-        raise Forbidden("延期须经中心负责人或营商局批准")
+    require(actor, "case.extend", case.center_id)
     if case.status not in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED):
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能延期", code="invalid_state")
     if case.extended_days:

@@ -8,25 +8,15 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.catalog.models import ItemVersion, VersionFee, VersionMaterial
 from servicehall.db.caches import CASE_VERSIONS
-from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.lib.errors import Conflict, Invalid
 from servicehall.lib.workdays import DueDate
-from servicehall.org.models import ServiceCenter
-from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
 from ..models import TRANSITIONS, Case, CaseMaterial, CaseStatus, CaseTransition, MaterialState
-
-OPERATOR_ROLES = {Role.STAFF, Role.MANAGER}
-
-
-HEAD_ROLES = {Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU}  # may approve an extension (the body's head)
-
-
-OVERRIDE_ROLES = {Role.BUREAU, Role.CITY_BUREAU}  # may allow a second one-time notice
 
 VERBS = {
     CaseStatus.RECEIVED: "补正收件", CaseStatus.AWAITING_MATERIALS: "出具一次性告知", CaseStatus.ACCEPTED: "受理",
@@ -37,16 +27,7 @@ VERBS = {
 
 def require_operator(user, center_id: int) -> None:
     """Window staff and managers of the case's centre handle it; the bureau reads."""
-    if not (user.is_authenticated and user.role in OPERATOR_ROLES and center_id in visible_center_ids(user)):
-        raise Forbidden("只有本中心的窗口人员或负责人可以办理办件")
-
-
-def sees_every_centre(actor) -> bool:
-    """Rules that hold for every centre (lights, credit-code exceptions) are set by a bureau
-    that supervises every centre of this installation: the city's, or a district's when the
-    installation serves that district alone."""
-    return (actor.is_authenticated and actor.role in OVERRIDE_ROLES
-            and set(ServiceCenter.objects.values_list("pk", flat=True)) <= set(visible_center_ids(actor)))
+    require(user, "case.handle", center_id)
 
 
 def required_text(value, *, field: str, label: str, limit: int = 1000) -> str:

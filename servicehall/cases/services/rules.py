@@ -6,12 +6,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.accounts.permissions import can
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
 from servicehall.lib.identity import CreditCodeChecksumError, IdentityError, validate_credit_code
 
 from ..models import CreditCodeException, LightRules
-from .common import required_text, sees_every_centre
+from .common import required_text
 
 
 def allowed_credit_code(value: str) -> str:
@@ -30,7 +31,7 @@ def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
                               now: datetime | None = None) -> CreditCodeException:
     """The bureau lets a real credit code whose check character fails be used, with a reason."""
     now = now or timezone.now()
-    if not sees_every_centre(actor):
+    if not can(actor, "case.set_rules"):
         raise Forbidden("只有主管全部中心的营商局可以登记信用代码校验例外")
     try:
         validate_credit_code(code or "")
@@ -65,7 +66,7 @@ def _whole(value, *, field: str, label: str, top: int) -> int:
 def light_rules_update(*, actor, yellow_days, yellow_percent, now: datetime | None = None) -> LightRules:
     """The bureau sets when an open case turns yellow (RULES.md: a supervision threshold)."""
     now = now or timezone.now()
-    if not sees_every_centre(actor):
+    if not can(actor, "case.set_rules"):
         raise Forbidden("只有主管全部中心的营商局可以修改亮灯规则")
     days = _whole(yellow_days, field="yellow_days", label="剩余工作日", top=30)
     percent = _whole(yellow_percent, field="yellow_percent", label="百分比", top=100)

@@ -104,7 +104,8 @@ class CasePageTests(CaseTestCase):
         self.assertEqual(self.client.get("/cases/rules/").status_code, 403)
         self.client.force_login(self.p.bureau)  # one district's bureau; the rule holds for every district
         self.assertContains(self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "25"}),
-                            "只有主管全部中心的营商局可以修改亮灯规则")
+                            "只有主管全部中心的营商局可以设置", status_code=403)
+        self.assertNotContains(self.client.get("/cases/"), "/cases/rules/")  # nor is it offered on the list
         self.client.force_login(self.p.city_bureau)
         self.assertContains(self.client.get("/cases/rules/"), 'value="20"')
         wrong = self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "150"})

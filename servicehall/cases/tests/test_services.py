@@ -33,7 +33,7 @@ from servicehall.cases.services import (
     cases_deem_accepted,
 )
 from servicehall.catalog.models import ServiceItem
-from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -230,8 +230,9 @@ class AcceptanceTests(CaseTestCase):
             credit_code_exception_add(actor=city, code=failing, org_name="某运输公司", reason="再次")
 
     def test_only_operators_of_the_centre_receive_cases(self):
-        for user in (self.p.staff_b, self.p.bureau):
-            with self.subTest(user=user.username), self.assertRaises(Forbidden):
+        # Another centre's staff are told it is not found (404), the bureau that it may not (403).
+        for user, refusal in ((self.p.staff_b, NotFound), (self.p.bureau, Forbidden)):
+            with self.subTest(user=user.username), self.assertRaises(refusal):
                 case_submit(actor=user, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
                             materials=list(self.aid_materials.values()), now=at(2026, 11, 26))
 
@@ -407,7 +408,7 @@ class StepTests(CaseTestCase):
         with self.assertRaises(Conflict) as raised:
             case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
         self.assertEqual(raised.exception.code, "steps_pending")
-        with self.assertRaises(Forbidden):
+        with self.assertRaises(NotFound):  # another centre's case: never revealed (404)
             case_review(actor=self.p.staff_b, case=case, now=at(2026, 11, 3))
         case = case_deny(actor=self.p.staff_a, case=case, reason="经审查不符合法律援助条件", now=at(2026, 11, 3))
         self.assertEqual([row[:2] for row in self.steps(case, date(2026, 11, 3))],

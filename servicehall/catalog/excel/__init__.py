@@ -31,7 +31,7 @@ item; a row whose 实施编码 names an item of its centre proposes a change, un
 equals the current approved version (then nothing is written, so re-importing an export
 creates no versions, and such a row is not held to quality rules that tightened after its
 version was approved). A branch manager's proposals wait for the bureau as usual. When the
-importing user is the bureau (`services.DECIDERS`), the import is its own decision: each
+importing user is the bureau (who may "catalog.decide"), the import is its own decision: each
 proposal is approved at once (`item_change_approve`), leaving the same history and audit rows
 as the two steps done by hand. A new row named like an item its centre already has is
 refused (uploading the same file of new items twice would otherwise double them); so is a

@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from servicehall.accounts.permissions import can
 from servicehall.lib.errors import ServiceError
 from servicehall.org.models import ServiceCenter, Window
-from servicehall.org.selectors import can_manage_center
 
 from .. import services
 from ..checks import check_item
@@ -328,10 +328,8 @@ class _Context:
     @classmethod
     def load(cls, actor, center, rows: list[_ItemRow]) -> "_Context":
         codes = {_key(r.row.get(CENTER_CODE)) for r in rows} | ({center.code} if center else set())
-        centers = {}
-        if actor is not None and getattr(actor, "role", None) in services.PROPOSERS:
-            centers = {c.code: c for c in ServiceCenter.objects.for_user(actor).filter(code__in=codes - {""})
-                       if can_manage_center(actor, c)}
+        centers = {c.code: c for c in ServiceCenter.objects.for_user(actor).filter(code__in=codes - {""})
+                   if can(actor, "catalog.propose", c)} if actor is not None else {}
         ids = [c.pk for c in centers.values()]
         item_codes = {_key(r.row.get(ITEM_CODE)) for r in rows} - {""}
         items = {i.code: i for i in ServiceItem.objects.filter(center_id__in=ids, code__in=item_codes)
@@ -531,7 +529,7 @@ def _write(plan: _Plan, item_row: _ItemRow, ctx: _Context, report: ImportReport,
     try:
         change = services.item_propose(actor=ctx.actor, center=plan.center, data=plan.data, item=plan.item,
                                        reason=PROPOSAL_REASON, now=now)
-        if ctx.actor.role in services.DECIDERS:
+        if can(ctx.actor, "catalog.decide", plan.center):
             services.item_change_approve(actor=ctx.actor, change=change, reason=APPROVAL_REASON, now=now)
             report.approved = True
     except ServiceError as exc:

@@ -9,16 +9,13 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from servicehall.accounts.context import BUSINESS
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can
 from servicehall.org.models import ServiceCenter
-from servicehall.org.selectors import can_manage_center, center_for_user
-from servicehall.web import role_required
+from servicehall.org.selectors import center_for_user
+from servicehall.web import requires
 
 from ..excel import MAX_FILE_BYTES, XLSX_CONTENT_TYPE, catalog_export, import_steps
 from ..models import ServiceItem
-
-IMPORTERS = (Role.MANAGER, Role.BUREAU, Role.CITY_BUREAU)
 
 
 class ImportForm(forms.Form):
@@ -41,14 +38,14 @@ class ImportForm(forms.Form):
 
 
 def _manageable_centers(user):
-    ids = [c.pk for c in ServiceCenter.objects.for_user(user) if can_manage_center(user, c)]
+    ids = [c.pk for c in ServiceCenter.objects.for_user(user) if can(user, "catalog.propose", c)]
     return ServiceCenter.objects.filter(pk__in=ids).order_by("code")
 
 
 PROGRESS_MARK = "<!--progress-->"
 
 
-@role_required(*IMPORTERS)
+@requires("catalog.propose")
 def import_view(request):
     form = ImportForm(request.POST or None, request.FILES or None, centers=_manageable_centers(request.user))
     if request.method == "POST" and form.is_valid():
@@ -78,7 +75,7 @@ def _stream(request, steps):
     yield tail
 
 
-@role_required(*BUSINESS)
+@requires("catalog.export")
 def export_view(request):
     items = ServiceItem.objects.for_user(request.user)
     code = request.GET.get("center", "").strip()

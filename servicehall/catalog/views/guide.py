@@ -16,10 +16,9 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 
-from servicehall.accounts.context import BUSINESS
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can
 from servicehall.lib.errors import NotFound
-from servicehall.web import role_required
+from servicehall.web import public, requires
 
 from ..selectors import (
     QUERY_MAX_LENGTH,
@@ -75,6 +74,7 @@ def _page(request, template: str, context: dict, *, kiosk: bool | None = None, s
 
 def public_page(view):
     """A public guide page: an unknown or unpublished item or centre is the guide's 404."""
+    @public
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
@@ -99,6 +99,7 @@ def index_view(request, kiosk: bool | None = None):
     return _page(request, "guide/index.html", context, kiosk=kiosk)
 
 
+@public
 def kiosk_view(request):
     return index_view(request, kiosk=True)
 
@@ -126,7 +127,7 @@ def item_view(request, code: str):
     return _page(request, "guide/item.html", {"g": guide, "data": guide.data, "url": url, "qr": mark_safe(qr_svg(url))})
 
 
-@role_required(*BUSINESS)
+@requires("guide.desk")
 def desk_view(request):
     """综合资讯台: staff find any published item of any centre, with where it is handled."""
     q = _query(request)
@@ -144,7 +145,7 @@ def desk_view(request):
     return render(request, "guide/desk.html", {
         "q": q, "center_code": center_code, "centers": centers, "results": results, "more": more,
         "searched": bool(q or center_code),
-        "can_log": request.user.role in (Role.STAFF, Role.MANAGER),  # first-inquiry log (首问登记)
+        "can_log": can(request.user, "inquiry.log"),  # first-inquiry log (首问登记)
     })
 
 

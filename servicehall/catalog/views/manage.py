@@ -10,20 +10,18 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import can
 from servicehall.lib.errors import Forbidden, NotFound, ServiceError
 from servicehall.org.models import Department, ServiceCenter, Window
-from servicehall.org.selectors import can_manage_center, center_for_user, user_districts
+from servicehall.org.selectors import center_for_user, user_districts
 from servicehall.org.services import department_item_total_set
-from servicehall.web import role_required
+from servicehall.web import requires
 
 from ..compare import compare_versions
 from ..forms import ItemFormBundle
 from ..health import catalogue_figures, catalogue_health
 from ..models import OPEN_STATUSES, ChangeStatus, ItemChange, ItemStatus, ServiceItem
 from ..services import (
-    DECIDERS,
-    PROPOSERS,
     item_change_approve,
     item_change_cancel,
     item_change_return,
@@ -32,8 +30,8 @@ from ..services import (
     item_withdraw_propose,
 )
 
-READERS = (Role.BUREAU, Role.CITY_BUREAU, Role.LEADERSHIP, Role.MANAGER)
-readers = role_required(*READERS)
+readers = requires("catalog.view")
+proposers = requires("catalog.propose")
 
 
 def _item(request, code: str) -> ServiceItem:
@@ -68,7 +66,7 @@ def items_view(request):
     centres = center_choices(request.user)
     return render(request, "catalog/items.html", {
         "items": items.order_by("center__code", "code"), "centres": centres, "center": center, "status": status,
-        "statuses": ItemStatus.choices, "pending": pending, "can_propose": request.user.role in PROPOSERS,
+        "statuses": ItemStatus.choices, "pending": pending, "can_propose": can(request.user, "catalog.propose"),
     })
 
 
@@ -84,7 +82,7 @@ def item_view(request, code):
     return render(request, "catalog/item.html", {
         "item": item, "versions": versions, "open_change": open_change,
         "content": item.current_version.content if item.current_version else None,
-        "can_propose": request.user.role in PROPOSERS and can_manage_center(request.user, item.center),
+        "can_propose": can(request.user, "catalog.propose", item.center),
     })
 
 
@@ -120,9 +118,9 @@ def _form_page(request, *, center, bundle, title, submit, back):
     return render(request, "catalog/item_form.html", {"bundle": bundle, "title": title, "center": center, "back": back})
 
 
-@role_required(*PROPOSERS)
+@proposers
 def propose_new_view(request):
-    centres = [c for c in center_choices(request.user) if can_manage_center(request.user, c)]
+    centres = [c for c in center_choices(request.user) if can(request.user, "catalog.propose", c)]
     code = request.GET.get("center") or request.POST.get("center") or (centres[0].code if len(centres) == 1 else "")
     if not code:
         return render(request, "catalog/pick_center.html", {"centres": centres})
@@ -140,7 +138,7 @@ def propose_new_view(request):
                       back="catalog:items")
 
 
-@role_required(*PROPOSERS)
+@proposers
 def propose_change_view(request, code):
     item = _item(request, code)
     if item.current_version is None:
@@ -154,7 +152,7 @@ def propose_change_view(request, code):
                       back="catalog:items")
 
 
-@role_required(*PROPOSERS)
+@proposers
 def revise_view(request, change_id):
     change = _change(request, change_id)
     bundle = ItemFormBundle(request.POST or None, initial=change.version.content if change.version else None,
@@ -168,7 +166,7 @@ def revise_view(request, change_id):
 
 
 @require_POST
-@role_required(*PROPOSERS)
+@proposers
 def withdraw_view(request, code):
     item = _item(request, code)
     try:
@@ -185,7 +183,7 @@ def withdraw_view(request, code):
 @readers
 def changes_view(request):
     changes = ItemChange.objects.for_user(request.user).select_related("item", "center", "proposed_by")
-    status = request.GET.get("status", "submitted" if request.user.role in DECIDERS else "")
+    status = request.GET.get("status", "submitted" if can(request.user, "catalog.decide") else "")
     if status in ChangeStatus.values:
         changes = changes.filter(status=status)
     return render(request, "catalog/changes.html", {"changes": changes[:200], "status": status,
@@ -203,16 +201,16 @@ def change_view(request, change_id):
     return render(request, "catalog/change.html", {
         "change": change, "rows": rows, "events": change.events.select_related("actor"),
         "problems": check_item(change.version.content) if change.version else [],
-        "can_decide": request.user.role in DECIDERS and change.status == ChangeStatus.SUBMITTED,
-        "can_revise": (request.user.role in PROPOSERS and can_manage_center(request.user, change.center)
+        "can_decide": can(request.user, "catalog.decide", change.center) and change.status == ChangeStatus.SUBMITTED,
+        "can_revise": (can(request.user, "catalog.propose", change.center)
                        and change.status in (ChangeStatus.DRAFT, ChangeStatus.RETURNED) and change.version is not None),
-        "can_cancel": (request.user.role in PROPOSERS and can_manage_center(request.user, change.center)
+        "can_cancel": (can(request.user, "catalog.propose", change.center)
                        and change.status in OPEN_STATUSES),
     })
 
 
 @require_POST
-@role_required(*PROPOSERS)
+@proposers
 def decide_view(request, change_id):
     change = _change(request, change_id)
     decision = request.POST.get("decision")
@@ -245,7 +243,7 @@ def health_view(request):
 @readers
 def figures_view(request):
     if request.method == "POST":
-        if request.user.role not in DECIDERS:
+        if not can(request.user, "department.item_total"):
             raise PermissionDenied("只有营商局可以填报部门事项总数")
         pk = request.POST.get("department", "")
         department = Department.objects.filter(pk=int(pk), district__in=user_districts(request.user)).first() \
@@ -270,7 +268,7 @@ def figures_view(request):
     departments = Department.objects.filter(district__in=user_districts(request.user), centers__kind="branch").distinct()
     return render(request, "catalog/figures.html", {"rows": rows, "total": total, "chart": chart,
                                                     "departments": departments,
-                                                    "can_edit": request.user.role in DECIDERS})
+                                                    "can_edit": can(request.user, "department.item_total")})
 
 
 urlpatterns = [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from servicehall.db import queue as sql
 from servicehall.db.caches import ACTIVE_CATEGORIES
 from servicehall.db.rows import insert_row, update_then_insert
-from servicehall.lib.errors import Conflict, Invalid, NotFound
+from servicehall.lib.errors import Conflict, Invalid
 from servicehall.lib.identity import IdentityError, validate_citizen_id, validate_mobile
 from servicehall.lib.signals import send_after_commit
 from servicehall.org.models import ServiceCenter, Window
@@ -154,7 +154,7 @@ def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = Non
     citizen who is walking to the window is not skipped after one call."""
     now = now or timezone.now()
     if action not in ACTIONS:
-        raise NotFound("不支持的操作")
+        raise Invalid("操作：不支持的叫号操作", field="action")
     to, verb = ACTIONS[action]
     if action == "recall":
         if ticket.status != TicketStatus.CALLED:
