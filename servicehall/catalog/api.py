@@ -165,7 +165,7 @@ class ProposalFilters(Schema):
     status: str | None = None
 
 
-@router.get("/proposals", response={200: list[ProposalOut], **errors(400, 401)}, summary="事项变更申请列表")
+@router.get("/proposals", response={200: list[ProposalOut], **errors(400, 401, 403)}, summary="事项变更申请列表")
 def proposals_list(request, filters: Query[ProposalFilters]):
     changes = ItemChange.objects.for_user(request.user).select_related("center", "item", "version", "base_version")
     if filters.center:
@@ -189,7 +189,7 @@ def proposals_create(request, payload: ProposalIn):
     return Status(201, proposal_out(change))
 
 
-@router.get("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 404)}, summary="变更申请详情")
+@router.get("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 403, 404)}, summary="变更申请详情")
 def proposals_detail(request, change_id: int):
     return proposal_out(_proposal(request, change_id))
 

@@ -45,7 +45,7 @@ class CenterIn(Schema):
     district: str | None = None
 
 
-@router.get("/centers", response={200: list[CenterOut], **errors(401)}, summary="可见的中心列表")
+@router.get("/centers", response={200: list[CenterOut], **errors(401, 403)}, summary="可见的中心列表")
 def centers_list(request):
     centers = ServiceCenter.objects.for_user(request.user).select_related("district", "department", "parent")
     return [center_out(c) for c in centers]
@@ -101,13 +101,13 @@ def _windows(user):
     return Window.objects.for_user(user).select_related("center", "post__holder", "post__backup_staff")
 
 
-@router.get("/centers/{code}/windows", response={200: list[WindowOut], **errors(401, 404)}, summary="中心的窗口")
+@router.get("/centers/{code}/windows", response={200: list[WindowOut], **errors(401, 403, 404)}, summary="中心的窗口")
 def center_windows(request, code: str):
     center = center_for_user(request.user, code)
     return [window_out(w) for w in _windows(request.user).filter(center=center)]
 
 
-@router.get("/windows/{window_id}", response={200: WindowOut, **errors(400, 401, 404)}, summary="窗口详情")
+@router.get("/windows/{window_id}", response={200: WindowOut, **errors(400, 401, 403, 404)}, summary="窗口详情")
 def window_detail(request, window_id: int):
     window = get_visible(Window, request.user, window_id, label="窗口")
     return window_out(_windows(request.user).get(pk=window.pk))
@@ -128,13 +128,13 @@ def staff_out(staff: Staff) -> dict:
             "position": staff.position, "phone": mask_phone(staff.phone), "is_active": staff.is_active}
 
 
-@router.get("/centers/{code}/staff", response={200: list[StaffOut], **errors(401, 404)}, summary="中心的窗口人员")
+@router.get("/centers/{code}/staff", response={200: list[StaffOut], **errors(401, 403, 404)}, summary="中心的窗口人员")
 def center_staff(request, code: str):
     center = center_for_user(request.user, code)
     return [staff_out(s) for s in Staff.objects.for_user(request.user).filter(center=center).select_related("center")]
 
 
-@router.get("/staff/{staff_id}", response={200: StaffOut, **errors(400, 401, 404)}, summary="窗口人员详情")
+@router.get("/staff/{staff_id}", response={200: StaffOut, **errors(400, 401, 403, 404)}, summary="窗口人员详情")
 def staff_detail(request, staff_id: int):
     return staff_out(get_visible(Staff, request.user, staff_id, label="人员"))
 

@@ -175,8 +175,9 @@ def _pages():
 
 
 def _operations():
-    """(path, method, action or None for public) of every API operation; the audit trail's
-    name their action on the function (audit sits below the permission check)."""
+    """(path, method, action or None for public, whether it is public, whether it names two
+    actions, the statuses it declares) of every API operation; the audit trail's name their
+    action on the function (audit sits below the permission check)."""
     for router in api._get_bound_routers():
         for path, view in router.path_operations.items():
             for operation in view.operations:
@@ -184,7 +185,8 @@ def _operations():
                 action = next(iter(declared), None) or getattr(operation.view_func, "required_action", None)
                 public = not operation.auth_callbacks
                 for method in operation.methods:
-                    yield f"/api/v1{router.prefix}{path}", method, action, public, len(declared) > 1
+                    yield (f"/api/v1{router.prefix}{path}", method, action, public, len(declared) > 1,
+                           set(operation.response_models))
 
 
 class EndpointTests(PersonaTestCase):
@@ -314,13 +316,15 @@ class EndpointTests(PersonaTestCase):
     def test_every_api_operation_declares_its_action_and_refuses_exactly_whom_it_names(self):
         operations = list(_operations())
         self.assertGreater(len(operations), 35)
-        for path, method, action, public, mixed in operations:
+        for path, method, action, public, mixed, statuses in operations:
             label = f"{method} {path}"
             with self.subTest(operation=label):
                 self.assertFalse(mixed, "one operation, two actions")
                 self.assertTrue(public or action, f"{label} names no action")
                 if public:
                     self.assertIn(path, PUBLIC_OPERATIONS, f"{label} takes no key: is it meant to be public?")
+                else:  # the OpenAPI document says what the check may answer
+                    self.assertLessEqual({401, 403}, statuses, f"{label} does not declare 401 and 403")
             if action is None:
                 continue
             owners = [self.p.center_a, self.p.center_b] if "{" in path else [None]
