@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.api_schemas import FIELD_LABELS as SHARED_LABELS
 from servicehall.api_schemas import ErrorOut
-from servicehall.lib.errors import ServiceError
+from servicehall.lib.errors import ServiceError, error_body
 
 logger = logging.getLogger("servicehall.api")
 
@@ -31,7 +31,7 @@ api = NinjaAPI(
 
 
 def error_response(request, status: int, code: str, message: str, field: str | None = None):
-    return api.create_response(request, {"error": code, "message": message, "field": field}, status=status)
+    return api.create_response(request, error_body(code, message, field), status=status)
 
 
 PYDANTIC_MESSAGES = {
@@ -128,7 +128,7 @@ def health(request):
             cursor.execute("SELECT 1")
     except DatabaseError:
         logger.exception("health check: database unavailable")
-        return Status(503, {"error": "unavailable", "message": "数据库不可用", "field": None})
+        return Status(503, error_body("unavailable", "数据库不可用"))
     return {"status": "ok", "database": connection.vendor}
 
 

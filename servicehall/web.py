@@ -2,12 +2,15 @@
 on forms."""
 
 from functools import wraps
+from typing import NamedTuple
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from servicehall.accounts import permissions
-from servicehall.lib.errors import NotFound, ServiceError
+from servicehall.lib.errors import NotFound, ServiceError, error_json
 
 
 def requires(action: str):
@@ -30,6 +33,14 @@ def requires(action: str):
     return decorator
 
 
+def public_url(request, path: str) -> str:
+    """The address a citizen's phone can open for `path` (QR codes, printed links): behind a
+    proxy or on a kiosk's intranet address the request's host is not one a phone reaches, so
+    SH_PUBLIC_BASE_URL (e.g. https://zwfw.longgang.gov.cn) fixes it when set."""
+    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
 def public(view):
     """A page anyone may open without signing in (the guide, a kiosk, a citizen's link): it
     shows nothing personal and takes what identifies the caller from the URL's key or token."""
@@ -37,17 +48,38 @@ def public(view):
     return view
 
 
-def apply_service(form, call):
-    """Run `call()`; a ServiceError lands on the named form field (or the form). Returns the
-    result, or None when the form now carries the error."""
+class Outcome(NamedTuple):
+    """What a page's call of a service came to: true when the service did it (its `result`),
+    false when it refused (`refusal`, already shown to the user)."""
+
+    result: object = None
+    refusal: ServiceError | None = None
+
+    def __bool__(self) -> bool:
+        return self.refusal is None
+
+
+def apply_service(request, call, *, form=None, done: str = "", flash: bool = True) -> Outcome:
+    """The one way a page calls a service. Its refusal (bad input, a conflict, a step not
+    allowed) is shown where the user looks: on `form` (the field it names, else the whole
+    form), else as a message on the next page (`flash`, for pages that redirect), and kept in
+    the outcome for a page that draws it itself (a kiosk marks the field). `done` is said on
+    success. What the URL names and is not there (NotFound without a field) goes on to the 404
+    page, so another centre's object is never described; what the user typed and is not there
+    (a booking code) is a refusal like any other."""
     try:
-        return call()
-    except NotFound:
-        raise
+        result = call()
     except ServiceError as exc:
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, exc.message)
-        return None
+        if isinstance(exc, NotFound) and exc.field is None:
+            raise
+        if form is not None:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        elif flash:
+            messages.error(request, exc.message)
+        return Outcome(refusal=exc)
+    if done:
+        messages.success(request, done)
+    return Outcome(result)
 
 
 class ServiceErrorMiddleware:
@@ -93,12 +125,11 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if _has_nul(request):
-            from django.http import JsonResponse
             from django.shortcuts import render
 
             message = "输入内容包含无效字符"
             if request.path.startswith("/api/"):
-                return JsonResponse({"error": "invalid", "message": message, "field": None}, status=400)
+                return error_json(400, "invalid", message)
             return render(request, "errors/error.html", {"title": "输入有误", "message": message}, status=400)
         return self.get_response(request)
 
@@ -118,32 +149,9 @@ class ApiErrorShapeMiddleware:
         response = self.get_response(request)
         if (request.path.startswith("/api/") and response.status_code >= 400
                 and not response.get("Content-Type", "").startswith("application/json")):
-            from django.http import JsonResponse
-
             status = response.status_code
-            shaped = JsonResponse({"error": self.CODES.get(status, "error"),
-                                   "message": self.MESSAGES.get(status, "请求无法处理"), "field": None}, status=status)
+            shaped = error_json(status, self.CODES.get(status, "error"), self.MESSAGES.get(status, "请求无法处理"))
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
-
-
-def xlsx_response(title: str, rows, filename: str):
-    """An .xlsx download of `rows` (the first row being the column titles) on one sheet."""
-    import io
-
-    from django.http import HttpResponse
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

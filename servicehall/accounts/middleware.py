@@ -9,11 +9,11 @@ import time
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from servicehall.audit.services import audit_record
+from servicehall.lib.errors import error_json
 
 from .models import SecurityPolicy
 
@@ -43,7 +43,7 @@ class SessionSecurityMiddleware:
             if "HTTP_AUTHORIZATION" in request.META:
                 return self.get_response(request)  # the key alone decides now
             if request.path.startswith("/api/") or request.headers.get("X-SH-Poll"):
-                return JsonResponse({"error": "not_authenticated", "message": "长时间未操作，已自动退出，请重新登录", "field": None}, status=401)
+                return error_json(401, "not_authenticated", "长时间未操作，已自动退出，请重新登录")
             messages.info(request, "账号已锁定，已退出登录。" if locked
                           else f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
             return redirect_to_login(request.get_full_path())

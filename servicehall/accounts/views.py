@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,14 +44,10 @@ def logout_view(request):
 def password_change_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = apply_service(form, lambda: password_change(
-            actor=request.user, old_password=form.cleaned_data["old_password"],
-            new_password=form.cleaned_data["new_password"]) or True)
-        if done:
-            from django.contrib.auth import update_session_auth_hash
-
+        if apply_service(request, lambda: password_change(
+                actor=request.user, old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"]), form=form, done="密码已修改。"):
             update_session_auth_hash(request, request.user)
-            messages.success(request, "密码已修改。")
             return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -61,10 +57,8 @@ def security_policy_view(request):
     policy = SecurityPolicy.current()
     form = SecurityPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        done = apply_service(form, lambda: security_policy_update(actor=request.user, **{
-            name: form.cleaned_data[name] for name in form.Meta.fields}))
-        if done:
-            messages.success(request, "安全策略已保存。")
+        if apply_service(request, lambda: security_policy_update(actor=request.user, **{
+                name: form.cleaned_data[name] for name in form.Meta.fields}), form=form, done="安全策略已保存。"):
             return redirect("accounts:security_policy")
     return render(request, "accounts/security_policy.html", {"form": form})
 

@@ -3,10 +3,7 @@ case with its actions and printable documents, the lists (my open cases by urgen
 centre's or district's cases with filters and CSV/Excel export) and the citizen's status page.
 Each page parses input, calls one service and renders."""
 
-import csv
-import io
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -19,12 +16,12 @@ from servicehall.accounts.models import User
 from servicehall.accounts.permissions import can, roles_for
 from servicehall.audit.context import client_ip
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
-from servicehall.catalog.views.guide import qr_svg
-from servicehall.lib.errors import Forbidden, NotFound, ServiceError
+from servicehall.lib.exports import csv_text, download, xlsx_table
 from servicehall.lib.masking import mask_identity
+from servicehall.lib.qr import qr_svg
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import visible_center_ids
-from servicehall.web import public, requires, xlsx_response
+from servicehall.web import apply_service, public, public_url, requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
@@ -113,15 +110,8 @@ def _export(kind: str, rows, today, calendar) -> HttpResponse:
               dict(Light.choices).get(c.light(today, calendar), ""),
               c.clerk.display_name] for c in rows]
     if kind == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows([[str(v) for v in row] for row in table])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cases-{today:%Y%m%d}.csv"'
-        return response
-    return xlsx_response("办件", [EXPORT_COLUMNS, *table], f"cases-{today:%Y%m%d}.xlsx")
+        return download(csv_text([EXPORT_COLUMNS, *table]), f"cases-{today:%Y%m%d}.csv")
+    return download(xlsx_table("办件", [EXPORT_COLUMNS, *table]), f"cases-{today:%Y%m%d}.xlsx")
 
 
 def _receiving_center(user, code: str | None) -> ServiceCenter:
@@ -154,18 +144,17 @@ def new_view(request):
         faulty = [{"material": key.removeprefix("problem_"), "problem": value}
                   for key, value in source.items() if key.startswith("problem_") and value.strip()]
         fees = {key.removeprefix("fee_"): value for key, value in source.items() if key.startswith("fee_") and value.strip()}
-        try:
-            case = services.case_submit(actor=request.user, center=center, items=chosen_codes, applicant=data,
-                                        materials=materials, faulty=faulty, fees=fees, ticket=ticket, window=window)
-        except (NotFound, Forbidden):
-            raise
-        except ServiceError as exc:
-            name = (exc.field or "").removeprefix("applicant.")
+        received = apply_service(request, lambda: services.case_submit(
+            actor=request.user, center=center, items=chosen_codes, applicant=data, materials=materials, faulty=faulty,
+            fees=fees, ticket=ticket, window=window), flash=False)
+        if not received:  # the applicant's fields on their inputs, the rest above the form
+            name = (received.refusal.field or "").removeprefix("applicant.")
             if name in applicant.fields:
-                applicant.add_error(name, exc.message)
+                applicant.add_error(name, received.refusal.message)
             else:
-                errors.append(exc.message)
+                errors.append(received.refusal.message)
         else:
+            case = received.result
             if case.status == CaseStatus.ACCEPTED:
                 messages.success(request, f"已受理，办件编号{case.number}，承诺办结日期{case.due_date:%Y年%m月%d日}。")
             else:
@@ -227,19 +216,12 @@ def act_view(request, number: str):
     """One action button of the case page; errors come back as a message on the page."""
     case = case_for_user(request.user, number)
     data = request.POST
-    try:
-        services.case_act(
-            actor=request.user, case=case, action=data.get("action", ""), reason=data.get("reason"),
-            days=data.get("days"), materials=data.getlist("materials"),
-            faulty=[{"material": k.removeprefix("problem_"), "problem": v} for k, v in data.items()
-                    if k.startswith("problem_") and v.strip()],
-            fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()})
-    except NotFound:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已办理。")
+    apply_service(request, lambda: services.case_act(
+        actor=request.user, case=case, action=data.get("action", ""), reason=data.get("reason"),
+        days=data.get("days"), materials=data.getlist("materials"),
+        faulty=[{"material": k.removeprefix("problem_"), "problem": v} for k, v in data.items()
+                if k.startswith("problem_") and v.strip()],
+        fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()}), done="已办理。")
     return redirect("cases:detail", number=case.number)
 
 
@@ -260,9 +242,7 @@ def document_view(request, number: str, kind: str):
         raise Http404("该办件尚未受理")
     if kind == "receipt" and case.review_token:
         # The applicant scans it to follow up and, once completed, to rate the service (reviews app).
-        path = f"/reviews/c/{case.review_token}/"
-        base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-        context["review_qr"] = qr_svg(f"{base}{path}" if base else request.build_absolute_uri(path))
+        context["review_qr"] = qr_svg(public_url(request, f"/reviews/c/{case.review_token}/"))
     if kind == "notice":
         notice = case.notices.order_by("-issued_at", "-id").first()
         if notice is None:
@@ -282,17 +262,12 @@ def document_view(request, number: str, kind: str):
 
 
 def _saved(request, form, save, *, done: str, to: str):
-    """A valid POSTed `form` goes to the service `save`; its error lands on the field it names.
-    The redirect after saving, or None to show the form again."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        save(actor=request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return None
-    messages.success(request, done)
-    return redirect(to)
+    """A valid POSTed `form` goes to the service `save`. The redirect after saving, or None to
+    show the form again (with the service's refusal on it)."""
+    if request.method == "POST" and form.is_valid() and apply_service(
+            request, lambda: save(actor=request.user, **form.cleaned_data), form=form, done=done):
+        return redirect(to)
+    return None
 
 
 @requires("case.set_rules")
@@ -325,10 +300,8 @@ def status_view(request):
     form = StatusLookupForm(request.POST or None)
     found = None
     if request.method == "POST" and form.is_valid():
-        try:
-            found = services.case_status_lookup(number=form.cleaned_data["number"],
-                                                phone_tail=form.cleaned_data["phone_tail"], ip=client_ip(request))
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
+        found = apply_service(request, lambda: services.case_status_lookup(
+            number=form.cleaned_data["number"], phone_tail=form.cleaned_data["phone_tail"], ip=client_ip(request)),
+            form=form).result
     return render(request, "cases/status.html", {"form": form, "case": found,
                                                  "items": found.items.select_related("version") if found else []})

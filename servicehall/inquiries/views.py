@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from servicehall.lib.errors import Conflict, Forbidden, NotFound, ServiceError
+from servicehall.lib.errors import Conflict, NotFound
 from servicehall.lib.masking import mask_name, mask_phone
 from servicehall.org.models import BackupPost
-from servicehall.web import requires
+from servicehall.web import apply_service, requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from .forms import AnswerForm, CloseForm, HandOverForm, InquiryFilterForm, InquiryLogForm
@@ -40,17 +40,11 @@ readers = requires("inquiry.view")
 loggers = requires("inquiry.log")
 
 
-def _run(form, call):
-    """Call one service. Bad input and conflicts land on the form (the HTTP status to render
-    with comes back: 200, or 409 for a conflict); 403 and 404 propagate to their pages."""
-    try:
-        return call(), 200
-    except (NotFound, Forbidden):
-        raise
-    except ServiceError as exc:
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, exc.message)
-        return None, 409 if isinstance(exc, Conflict) else 200
+def _run(request, form, call):
+    """Call one service; its refusal lands on the form. The result, and the status to render
+    the form again with: 409 when someone else changed the inquiry meanwhile, else 200."""
+    outcome = apply_service(request, call, form=form)
+    return outcome.result, 409 if isinstance(outcome.refusal, Conflict) else 200
 
 
 @readers
@@ -114,7 +108,7 @@ def new_view(request):
                                detail=data["detail"], asker_name=data["asker_name"], asker_phone=data["asker_phone"],
                                asker_description=data["asker_description"], asked_at=data["asked_at"])
 
-        inquiry, status = _run(form, log)
+        inquiry, status = _run(request, form, log)
         if inquiry:
             messages.success(request, f"已登记首问，您是首问责任人。编号 {inquiry.pk}。")
             return redirect("inquiries:detail", inquiry.pk)
@@ -166,7 +160,7 @@ def _act(request, inquiry_id, *, to, form_name, make_form, call, done):
     form = make_form(inquiry)
     status = 200
     if form.is_valid():
-        result, status = _run(form, lambda: call(inquiry, form.cleaned_data))
+        result, status = _run(request, form, lambda: call(inquiry, form.cleaned_data))
         if result:
             messages.success(request, done(result))
             return redirect("inquiries:detail", inquiry.pk)

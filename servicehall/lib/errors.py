@@ -5,6 +5,17 @@ status below; HTML views put the message on the named form field.
 """
 
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    """The API's one error shape; every error answer under /api/ is built here."""
+    return {"error": code, "message": message, "field": field}
+
+
+def error_json(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
+    """An error answered outside the API's own handlers (middleware, Django's error views)."""
+    return JsonResponse(error_body(code, message, field), status=status)
 
 
 class ServiceError(Exception):
@@ -19,7 +30,7 @@ class ServiceError(Exception):
             self.code = code
 
     def as_dict(self) -> dict:
-        return {"error": self.code, "message": self.message, "field": self.field}
+        return error_body(self.code, self.message, self.field)
 
 
 class Invalid(ServiceError):

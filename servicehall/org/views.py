@@ -43,12 +43,10 @@ def center_create_view(request):
     form = CenterCreateForm(request.POST or None, departments=_departments(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        center = apply_service(form, lambda: center_create(
-            actor=request.user, code=data["code"], name=data["name"], department=data["department"],
-            district=data["department"].district, address=data["address"], phone=data["phone"],
-            complaint_phone=data["complaint_phone"]))
-        if center:
-            messages.success(request, f"已新建“{center.name}”。")
+        if apply_service(request, lambda: center_create(
+                actor=request.user, code=data["code"], name=data["name"], department=data["department"],
+                district=data["department"].district, address=data["address"], phone=data["phone"],
+                complaint_phone=data["complaint_phone"]), form=form, done=f"已新建“{data['name'].strip()}”。"):
             return redirect("org:centers")
     return render(request, "org/center_form.html", {"form": form, "title": "新建分中心"})
 
@@ -73,8 +71,8 @@ def center_edit_view(request, code):
                           departments=_departments(request.user), can_rename=can_rename)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if apply_service(form, lambda: center_update(actor=request.user, center=center, **changes)):
-            messages.success(request, "中心信息已保存。")
+        if apply_service(request, lambda: center_update(actor=request.user, center=center, **changes), form=form,
+                         done="中心信息已保存。"):
             return redirect("org:center", code=center.code)
     return render(request, "org/center_form.html", {"form": form, "title": f"编辑 {center.name}", "center": center})
 
@@ -82,9 +80,9 @@ def center_edit_view(request, code):
 def _owned_form(request, *, instance, center, form, save, template, done_message):
     """The create/edit page of a centre-owned row (window, staff): one service call."""
     if request.method == "POST" and form.is_valid():
-        saved = apply_service(form, lambda: save(**form.cleaned_data))
+        saved = apply_service(request, lambda: save(**form.cleaned_data), form=form)
         if saved:
-            messages.success(request, done_message(saved))
+            messages.success(request, done_message(saved.result))
             return redirect("org:center", code=center.code)
     return render(request, template, {"form": form, "center": center, "instance": instance})
 
@@ -140,8 +138,8 @@ def backup_post_view(request, window_id):
     form = BackupPostForm(request.POST or None, instance=post, staff=staff)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if apply_service(form, lambda: backup_post_set(actor=request.user, window=window, holder=data["holder"],
-                                                       backup_staff=data["backup_staff"])):
-            messages.success(request, f"{window.number}号窗口的AB岗已设置。")
+        if apply_service(request, lambda: backup_post_set(actor=request.user, window=window, holder=data["holder"],
+                                                          backup_staff=data["backup_staff"]),
+                         form=form, done=f"{window.number}号窗口的AB岗已设置。"):
             return redirect("org:center", code=window.center.code)
     return render(request, "org/backup_post_form.html", {"form": form, "window": window, "center": window.center})

@@ -18,7 +18,7 @@ from servicehall.accounts.permissions import require
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
-from servicehall.lib.errors import Invalid, NotFound
+from servicehall.lib.errors import Invalid, NotFound, error_body
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, get_visible
@@ -254,7 +254,7 @@ def hall(request, code: str, key: str | None = None):
     elif request.user.is_authenticated:
         center = center_for_user(request.user, code)
     else:
-        return Status(401, {"error": "not_authenticated", "message": "请先登录或提供大屏密钥", "field": None})
+        return Status(401, error_body("not_authenticated", "请先登录或提供大屏密钥"))
     return hall_response(request, center)
 
 

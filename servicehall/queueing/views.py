@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicehall.accounts.permissions import can, require
-from servicehall.catalog.views.guide import qr_svg
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS
-from servicehall.lib.errors import Invalid, ServiceError
+from servicehall.lib.errors import Invalid
+from servicehall.lib.qr import qr_svg
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user
-from servicehall.web import apply_service, public, requires
+from servicehall.web import apply_service, public, public_url, requires
 
 from . import selectors, services
 from .forms import CategoryForm, QueueSettingsForm
@@ -55,17 +55,19 @@ def kiosk(request, key: str):
     center = settings.center
     error = None
     if request.method == "POST":
-        try:
-            if request.POST.get("booking_code"):
-                ticket = services.appointment_check_in(center=center, code=request.POST["booking_code"])
-            else:
-                ticket = services.ticket_issue(center=center, prefix=request.POST.get("category", ""),
-                                               green_channel=request.POST.get("green_channel") == "1",
-                                               phone=request.POST.get("phone", ""), id_number=request.POST.get("id_number", ""))
-        except ServiceError as exc:
-            error = exc
-        else:
-            return redirect("queueing:kiosk_slip", key=key, token=ticket.token)
+        data = request.POST
+
+        def take():
+            if data.get("booking_code"):
+                return services.appointment_check_in(center=center, code=data["booking_code"])
+            return services.ticket_issue(center=center, prefix=data.get("category", ""),
+                                         green_channel=data.get("green_channel") == "1", phone=data.get("phone", ""),
+                                         id_number=data.get("id_number", ""))
+
+        taken = apply_service(request, take, flash=False)  # the kiosk marks the field itself
+        if taken:
+            return redirect("queueing:kiosk_slip", key=key, token=taken.result.token)
+        error = taken.refusal
     categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
     waiting = selectors.waiting_counts(center, timezone.now())
     return render(request, "queueing/kiosk.html", {
@@ -79,7 +81,7 @@ def kiosk_slip(request, key: str, token: str):
     """The printed slip: number, people ahead, estimate and a QR code of the status page."""
     settings = _settings_by("kiosk_key", key)
     ticket = get_object_or_404(Ticket.objects.select_related("category", "center"), token=token, center=settings.center)
-    status_url = request.build_absolute_uri(reverse("queueing:ticket_status", args=[ticket.token]))
+    status_url = public_url(request, reverse("queueing:ticket_status", args=[ticket.token]))
     return render(request, "queueing/slip.html", {"ticket": ticket, "position": selectors.ticket_position(ticket),
                                                   "qr": qr_svg(status_url), "key": key})
 
@@ -138,28 +140,32 @@ SHORTCUTS = [("F1", "call-next", "叫号"), ("F2", "recall", "重呼"), ("F3", "
 def terminal_act(request, window_id: int):
     """One button of the terminal; errors come back as a message on the terminal."""
     window = operable_window(request.user, window_id)
-    action = request.POST.get("action", "")
-    try:
+    data = request.POST
+    action = data.get("action", "")
+
+    def chosen_ticket() -> Ticket:
+        if not data.get("ticket"):
+            raise Invalid("排队号：请先选择要办理的号", field="ticket")
+        return ticket_for_operator(request.user, data["ticket"])
+
+    def press():
         if action in ("call-next", "finish-and-next"):
-            called = services.ticket_call_next(actor=request.user, window=window,
-                                               finish_current=action == "finish-and-next")
-            if called is None:
-                messages.info(request, "当前没有等候的群众")
-        elif action == "call":
-            ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket") or 0, center=window.center)
-            services.ticket_call(actor=request.user, window=window, ticket=ticket)
-        elif action == "pause":
-            services.window_pause(actor=request.user, window=window, paused=request.POST.get("paused") == "1")
-        else:
-            ticket = ticket_for_operator(request.user, request.POST.get("ticket") or 0)
-            if action == "transfer":
-                category = TicketCategory.objects.filter(center=window.center, prefix=request.POST.get("category", "")).first()
-                target = Window.objects.filter(center=window.center, pk=request.POST.get("to_window") or 0).first()
-                services.ticket_transfer(actor=request.user, ticket=ticket, category=category, window=target)
-            else:
-                services.ticket_act(actor=request.user, ticket=ticket, action=action)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+            return services.ticket_call_next(actor=request.user, window=window,
+                                             finish_current=action == "finish-and-next")
+        if action == "call":
+            ticket = get_object_or_404(Ticket, pk=data.get("ticket") or 0, center=window.center)
+            return services.ticket_call(actor=request.user, window=window, ticket=ticket)
+        if action == "pause":
+            return services.window_pause(actor=request.user, window=window, paused=data.get("paused") == "1")
+        if action == "transfer":
+            category = TicketCategory.objects.filter(center=window.center, prefix=data.get("category", "")).first()
+            target = Window.objects.filter(center=window.center, pk=data.get("to_window") or 0).first()
+            return services.ticket_transfer(actor=request.user, ticket=chosen_ticket(), category=category, window=target)
+        return services.ticket_act(actor=request.user, ticket=chosen_ticket(), action=action)
+
+    pressed = apply_service(request, press)
+    if pressed and pressed.result is None and action in ("call-next", "finish-and-next"):
+        messages.info(request, "当前没有等候的群众")
     return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")
 
 
@@ -184,16 +190,17 @@ def booking(request, code: str):
     day = next((d for d in days if d.isoformat() == data.get("day")), None)
     error = None
     if request.method == "POST":
-        try:
+        def book():
             if category is None or day is None:
                 raise Invalid("请先选择业务类别和日期", field="category")
-            appointment = services.appointment_book(center=center, prefix=category.prefix, day=day,
-                                                    slot_start=selectors.parse_slot(data.get("slot", "")),
-                                                    holder=data.get("holder", ""), phone=data.get("phone", ""), now=now)
-        except ServiceError as exc:
-            error = exc
-        else:
-            return render(request, "queueing/book_done.html", {"center": center, "appointment": appointment})
+            return services.appointment_book(center=center, prefix=category.prefix, day=day,
+                                             slot_start=selectors.parse_slot(data.get("slot", "")),
+                                             holder=data.get("holder", ""), phone=data.get("phone", ""), now=now)
+
+        booked = apply_service(request, book, flash=False)  # the page marks the field itself
+        if booked:
+            return render(request, "queueing/book_done.html", {"center": center, "appointment": booked.result})
+        error = booked.refusal
     slots = selectors.slots_for(category, day, now) if category and day else []
     return render(request, "queueing/book.html", {
         "center": center, "categories": categories, "days": days, "category": category, "day": day,
@@ -206,10 +213,9 @@ def booking_cancel(request):
     """Cancel with the booking code and the ID used to book."""
     error = done = None
     if request.method == "POST":
-        try:
-            done = services.appointment_cancel(code=request.POST.get("code", ""), holder=request.POST.get("holder", ""))
-        except ServiceError as exc:
-            error = exc
+        cancelled = apply_service(request, lambda: services.appointment_cancel(
+            code=request.POST.get("code", ""), holder=request.POST.get("holder", "")), flash=False)
+        done, error = cancelled.result, cancelled.refusal
     return render(request, "queueing/book_cancel.html", {"error": error, "done": done, "posted": request.POST},
                   status=400 if error and error.status == 400 else 200)
 
@@ -248,19 +254,18 @@ def setup(request, code: str):
         category_form = CategoryForm(request.POST, instance=editing, prefix="c")
         if category_form.is_valid():
             data = {f: category_form.cleaned_data[f] for f in category_form.Meta.fields}
-            saved = apply_service(category_form, lambda: services.category_save(
+            saved = apply_service(request, lambda: services.category_save(
                 actor=request.user, center=center, data=data, windows=_window_priorities(request.POST, windows),
-                category=TicketCategory.objects.filter(pk=editing.pk).first() if editing else None))
+                category=TicketCategory.objects.filter(pk=editing.pk).first() if editing else None), form=category_form)
             if saved:
-                messages.success(request, f"已保存业务类别“{saved.prefix} {saved.name}”")
+                messages.success(request, f"已保存业务类别“{saved.result.prefix} {saved.result.name}”")
                 return redirect("queueing:setup", code=center.code)
     elif request.method == "POST":
         settings_form = QueueSettingsForm(request.POST, instance=services.settings_for(center), prefix="s")
         if settings_form.is_valid():
             data = {f: settings_form.cleaned_data[f] for f in QueueSettingsForm.Meta.fields + ["regenerate_keys"]}
-            if apply_service(settings_form, lambda: services.queue_settings_update(actor=request.user, center=center,
-                                                                                    data=data)):
-                messages.success(request, "叫号设置已保存")
+            if apply_service(request, lambda: services.queue_settings_update(actor=request.user, center=center, data=data),
+                             form=settings_form, done="叫号设置已保存"):
                 return redirect("queueing:setup", code=center.code)
     links = {c.pk: {link.window_id: link.priority for link in c.window_links.all()} for c in categories}
     current = links.get(editing.pk, {}) if editing else {}

@@ -138,6 +138,8 @@ def rectification_advance(*, actor, rectification: Rectification, to: str, text:
     """Call back → verify → rectify → reply, each with what was done, in that order."""
     now = now or timezone.now()
     _require_handler(actor, rectification.center_id)
+    if to not in STEPS:
+        raise Invalid("整改步骤：请选择回访、核实、整改或反馈", field="to")
     to = RectificationStatus(to)
     field, label, action = STEPS[to]
     if to not in RECTIFICATION_TRANSITIONS[RectificationStatus(rectification.status)]:

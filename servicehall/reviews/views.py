@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from servicehall.accounts.permissions import can
 from servicehall.cases.models import Case, CaseStatus
-from servicehall.lib.errors import NotFound, ServiceError
+from servicehall.lib.errors import error_json
+from servicehall.lib.exports import download, xlsx_table
 from servicehall.queueing.models import Ticket
-from servicehall.web import public, requires, xlsx_response
+from servicehall.web import apply_service, public, requires
 
 from . import selectors, services
 from .models import BAD_REASONS, Appeal, Channel, Level, RaterVerdict, Rectification, RectificationStatus, Review
@@ -41,7 +42,7 @@ def pad(request, key: str):
 def pad_state(request, key: str):
     found = selectors.pad_by_key(key)
     if found is None:
-        return JsonResponse({"error": "not_found", "message": "未找到该评价器", "field": None}, status=404)
+        return error_json(404, "not_found", "未找到该评价器")
     return JsonResponse({"window": found.window.number, "service": selectors.pending_service(found, timezone.now())})
 
 
@@ -69,14 +70,12 @@ def _review_page(request, *, title: str, finished: bool, rate_url, ticket=None, 
     done = getattr(subject, "review", None)
     error = None
     if request.method == "POST" and done is None:
-        try:
-            done = services.review_submit(
-                ticket=ticket, case=case, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
-                channel=Channel.SMS if request.GET.get("via") == "sms" else Channel.QR,
-                reasons=request.POST.getlist("reasons"),
-                indicators={k: request.POST.get(k) for k in ("efficiency", "competence", "attitude")})
-        except ServiceError as exc:
-            error = exc.message
+        given = apply_service(request, lambda: services.review_submit(
+            ticket=ticket, case=case, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
+            channel=Channel.SMS if request.GET.get("via") == "sms" else Channel.QR,
+            reasons=request.POST.getlist("reasons"),
+            indicators={k: request.POST.get(k) for k in ("efficiency", "competence", "attitude")}), flash=False)
+        done, error = given.result, given.refusal and given.refusal.message
     return render(request, "reviews/ticket.html", {"title": title, "finished": finished, "review": done,
                                                    "error": error, "levels": Level.choices, "reasons": BAD_REASONS,
                                                    "posted": request.POST, "rate_url": rate_url})
@@ -101,21 +100,19 @@ def rectification_detail(request, pk: int):
     rectification = get_object_or_404(Rectification.objects.for_user(request.user)
                                       .select_related("review__window", "review__staff", "center"), pk=pk)
     if request.method == "POST":
-        try:
-            if request.POST.get("action") == "contact":
-                messages.info(request, f"评价人电话：{services.rater_contact(actor=request.user, review=rectification.review)}"
-                                       "（本次查看已记入审计日志）")
-            elif request.POST.get("action") == "appeal":
-                services.appeal_file(actor=request.user, review=rectification.review, reason=request.POST.get("reason"))
-                messages.success(request, "已提交申诉，等待营商局复核。")
-            else:
-                services.rectification_advance(actor=request.user, rectification=rectification,
-                                               to=request.POST.get("to", ""), text=request.POST.get("text", ""))
-                messages.success(request, "已登记。")
-        except NotFound:
-            raise
-        except (ServiceError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "操作无效"))
+        action, review = request.POST.get("action"), rectification.review
+        if action == "contact":
+            phone = apply_service(request, lambda: services.rater_contact(actor=request.user, review=review))
+            if phone:
+                messages.info(request, f"评价人电话：{phone.result}（本次查看已记入审计日志）")
+        elif action == "appeal":
+            apply_service(request, lambda: services.appeal_file(actor=request.user, review=review,
+                                                                reason=request.POST.get("reason")),
+                          done="已提交申诉，等待营商局复核。")
+        else:
+            apply_service(request, lambda: services.rectification_advance(
+                actor=request.user, rectification=rectification, to=request.POST.get("to", ""),
+                text=request.POST.get("text", "")), done="已登记。")
         return redirect("reviews:rectification", pk=pk)
     review = rectification.review
     return render(request, "reviews/rectification.html", {
@@ -137,11 +134,9 @@ def rate_rectification(request, token: str):
     rectification = getattr(review, "rectification", None) if review else None
     if rectification is None:
         raise Http404("没有需要评价的整改")
-    try:
-        services.rectification_rate(rectification=rectification, verdict=request.POST.get("verdict", ""))
-        messages.success(request, "感谢您对整改的评价。")
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    apply_service(request, lambda: services.rectification_rate(rectification=rectification,
+                                                               verdict=request.POST.get("verdict", "")),
+                  done="感谢您对整改的评价。")
     return redirect("reviews:ticket", token=token)
 
 
@@ -160,7 +155,7 @@ def export_xlsx(request):
     for review in selectors.reviews_since(request.user, since)[:50000]:
         row = selectors.exchange_row(review)
         rows.append([row[key] for key, _ in selectors.EXCHANGE_FIELDS])
-    return xlsx_response("好差评", rows, f"reviews-{timezone.localdate():%Y%m%d}.xlsx")
+    return download(xlsx_table("好差评", rows), f"reviews-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 FIGURE_COLUMNS = ["名称", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "满意率%", "差评率%",
@@ -188,8 +183,8 @@ def figures(request):
               r["callback_rate"]] for r in rows]
     if request.GET.get("export") == "xlsx":
         heading = [f"{start:%Y-%m-%d}至{end:%Y-%m-%d}，按{selectors.GROUPS[group][2]}"]
-        return xlsx_response("好差评统计", [heading, FIGURE_COLUMNS, *table],
-                             f"review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+        return download(xlsx_table("好差评统计", [heading, FIGURE_COLUMNS, *table]),
+                        f"review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
     chart = {"names": [r["name"] for r in rows], "satisfaction": [r["satisfaction_rate"] for r in rows],
              "bad": [r["bad_rate"] for r in rows], "levels": [label for _, label in reversed(Level.choices)],
              "counts": [list(reversed(r["levels"])) for r in rows]}
@@ -205,14 +200,9 @@ def appeals(request):
     follow their centres' appeals here."""
     if request.method == "POST":
         appeal = get_object_or_404(Appeal.objects.for_user(request.user), pk=request.POST.get("appeal") or 0)
-        try:
-            services.appeal_decide(actor=request.user, appeal=appeal, accept=request.POST.get("decision") == "accept",
-                                   reason=request.POST.get("reason", ""))
-            messages.success(request, "已复核。")
-        except NotFound:
-            raise
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+        apply_service(request, lambda: services.appeal_decide(
+            actor=request.user, appeal=appeal, accept=request.POST.get("decision") == "accept",
+            reason=request.POST.get("reason", "")), done="已复核。")
         return redirect("reviews:appeals")
     rows = Appeal.objects.for_user(request.user).select_related("review__window", "center", "filed_by")[:300]
     return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": can(request.user, "review.decide_appeal")})

@@ -27,14 +27,15 @@ def calendar_view(request):
     day_form = CalendarDayForm(request.POST or None) if can_edit else None
     if request.method == "POST" and can_edit and day_form.is_valid():
         data = day_form.cleaned_data
-        if apply_service(day_form, lambda: calendar_day_set(actor=request.user, day=data["date"],
-                                                            is_workday=data["is_workday"], name=data["name"])):
-            messages.success(request, f"{data['date']:%Y-%m-%d} 已保存。")
+        if apply_service(request, lambda: calendar_day_set(actor=request.user, day=data["date"],
+                                                           is_workday=data["is_workday"], name=data["name"]),
+                         form=day_form, done=f"{data['date']:%Y-%m-%d} 已保存。"):
             return redirect(f"{request.path}?year={data['date'].year}")
     due_form = DueDateForm(request.GET if "start" in request.GET else None)
     due = None
     if due_form.is_valid():
-        due = apply_service(due_form, lambda: due_date(due_form.cleaned_data["start"], due_form.cleaned_data["days"]))
+        due = apply_service(request, lambda: due_date(due_form.cleaned_data["start"], due_form.cleaned_data["days"]),
+                            form=due_form).result
     return render(request, "workcalendar/calendar.html", {
         **year_overview(year), "can_edit": can_edit, "day_form": day_form, "due_form": due_form, "due": due,
         "years": CalendarYear.objects.all(), "today": today, "today_is_workday": get_calendar().is_workday(today),

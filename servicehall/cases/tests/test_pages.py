@@ -146,6 +146,14 @@ class CasePageTests(CaseTestCase):
         self.assertEqual(sheet.max_row, 2)
         self.assertEqual(sheet.cell(2, 10).value, "绿灯")
 
+    def test_an_applicant_name_that_looks_like_a_formula_is_exported_as_text(self):
+        self.client.force_login(self.p.staff_a)
+        self.receive(["申请表", "收入状况证明"], name="=HYPERLINK(\"http://evil\",\"王\")")
+        rows = list(csv.reader(io.StringIO(self.client.get("/cases/", {"export": "csv"}).content.decode("utf-8-sig"))))
+        self.assertEqual(rows[1][3], "'=HYPERLINK(\"http://evil\",\"王\")")
+        sheet = load_workbook(io.BytesIO(self.client.get("/cases/", {"export": "xlsx"}).content)).active
+        self.assertEqual((sheet.cell(2, 4).value, sheet.cell(2, 4).data_type), ('=HYPERLINK("http://evil","王")', "s"))
+
     def test_the_filters_the_clerks_order_and_the_bureaus_view_of_every_centre(self):
         from servicehall.cases.services import case_submit
 

@@ -53,11 +53,10 @@ from .layout import (
                      SHEET_FEES,
                      SHEET_ITEMS,
                      SHEET_MATERIALS,
-                     XLSX_CONTENT_TYPE,
                      ImportProblem,
                      ImportReport,
 )
 
 __all__ = ["FIXED_TIME", "MAX_FILE_BYTES", "SHEET_FAQS", "SHEET_FEES", "SHEET_ITEMS", "SHEET_MATERIALS",
-           "XLSX_CONTENT_TYPE", "ImportProblem", "ImportReport", "catalog_export", "catalog_import", "exportable", "import_steps",
+           "ImportProblem", "ImportReport", "catalog_export", "catalog_import", "exportable", "import_steps",
            "normalized"]

@@ -1,15 +1,10 @@
 """Writing the catalogue as a deterministic workbook (byte-identical for the same content)."""
 
-import io
-import zipfile
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 from pydantic import ValidationError
+
+from servicehall.lib.exports import add_sheet, excel_text, new_workbook, workbook_bytes, write_row
 
 from ..data import ItemData
 from ..models import ItemStatus, ServiceItem
@@ -32,10 +27,6 @@ from .layout import (
 
 # --- export -------------------------------------------------------------------------------
 
-def _clean_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def _map_strings(value, fn):
     if isinstance(value, str):
         return fn(value)
@@ -48,7 +39,7 @@ def _map_strings(value, fn):
 
 def normalized(data: ItemData) -> ItemData:
     """`data` as a workbook can carry it; export writes this and import compares with it."""
-    raw = _map_strings(data.model_dump(), _clean_text)
+    raw = _map_strings(data.model_dump(), excel_text)
     for step in raw["steps"]:
         step["name"] = step["name"].replace("\n", " ")
         step["description"] = step["description"].replace("\n", " ")
@@ -82,61 +73,29 @@ def _cell_value(column: Column, value):
 
 
 def _write_row(sheet, row: int, columns: list[Column], values: dict) -> None:
-    for index, column in enumerate(columns, start=1):
-        value = values.get(column.header)
-        cell = sheet.cell(row=row, column=index, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a text starting with "=" stays text, never a formula
-            cell.number_format = "@"
-            if "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    write_row(sheet, row, [values.get(column.header) for column in columns])
 
 
-def _new_sheet(workbook: Workbook, title: str, columns: list[Column]):
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    for index, column in enumerate(columns, start=1):
-        sheet.cell(row=1, column=index, value=column.header).font = bold
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    return sheet
+def _new_sheet(workbook, title: str, columns: list[Column]):
+    return add_sheet(workbook, title, [c.header for c in columns], [c.width for c in columns])
 
 
-def _help_sheet(workbook: Workbook) -> None:
-    sheet = workbook.create_sheet(SHEET_HELP)
-    sheet.append(["工作表", "列", "填写说明"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+def _help_sheet(workbook) -> None:
+    sheet = add_sheet(workbook, SHEET_HELP, ["工作表", "列", "填写说明"], [12, 18, 90], freeze=False)
     sections = [(SHEET_ITEMS, ITEM_COLUMNS)] + list(CHILD_SHEETS.values())
-    for title, columns in sections:
-        for column in columns:
-            sheet.append([title, column.header, column.help or "文字，可留空"])
-    sheet.append([])
-    for line in ("导入时全部行先逐行检查，任一行有问题则整个文件都不导入，并列出每个问题所在的工作表、行号和列。",
-                 "分中心负责人导入的新增和变更事项提交营商局审核；营商局导入的直接批准发布。",
-                 "内容与现行版本完全相同的事项不会产生新版本。本说明表在导入时不读取。"):
-        sheet.append(["", "", line])
-    for letter, width in (("A", 12), ("B", 18), ("C", 90)):
-        sheet.column_dimensions[letter].width = width
-
-
-def _deterministic_zip(content: bytes) -> bytes:
-    """Repack the archive with fixed entry dates (openpyxl stamps them with the clock)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    rows = [[title, column.header, column.help or "文字，可留空"] for title, columns in sections for column in columns]
+    rows += [[]] + [["", "", line] for line in (
+        "导入时全部行先逐行检查，任一行有问题则整个文件都不导入，并列出每个问题所在的工作表、行号和列。",
+        "分中心负责人导入的新增和变更事项提交营商局审核；营商局导入的直接批准发布。",
+        "内容与现行版本完全相同的事项不会产生新版本。本说明表在导入时不读取。")]
+    for number, row in enumerate(rows, start=2):
+        write_row(sheet, number, row)
 
 
 def catalog_export(items: Iterable[ServiceItem]) -> bytes:
     """The workbook of the public items among `items` (a queryset or list, already scoped by
     the caller). The same items always give the same bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = new_workbook()
     item_sheet = _new_sheet(workbook, SHEET_ITEMS, ITEM_COLUMNS)
     children = {group: (_new_sheet(workbook, title, columns), columns, [2])
                 for group, (title, columns) in CHILD_SHEETS.items()}
@@ -153,11 +112,4 @@ def catalog_export(items: Iterable[ServiceItem]) -> bytes:
                 next_row[0] += 1
     _help_sheet(workbook)
     workbook.active = 0
-    properties = workbook.properties
-    properties.created = properties.modified = FIXED_TIME
-    properties.creator = properties.lastModifiedBy = "ServiceHall"
-    buffer = io.BytesIO()
-    # ExcelWriter directly: openpyxl's save_workbook() stamps "modified" with the clock.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).write_data()
-    return _deterministic_zip(buffer.getvalue())
+    return workbook_bytes(workbook, fixed=(FIXED_TIME, ZIP_TIME))

@@ -25,7 +25,6 @@ FIXED_TIME = datetime(2000, 1, 1)     # workbook created/modified, so exports ar
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)      # the earliest date a zip entry can carry
 PROPOSAL_REASON = "通过Excel导入"
 APPROVAL_REASON = "营商局通过Excel导入并批准"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 YES, NO = "是", "否"
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "支持"}

@@ -335,7 +335,7 @@ class PublicAddressTests(PersonaTestCase):
     def test_it_puts_the_configured_public_address_in_the_qr_code(self):
         from django.test import override_settings
 
-        from servicehall.catalog.views.guide import qr_svg
+        from servicehall.lib.qr import qr_svg
 
         item = publish(self.p, self.p.center_a, legal_aid())
         with override_settings(SH_PUBLIC_BASE_URL="https://zwfw.example.gov.cn/"):

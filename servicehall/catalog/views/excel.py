@@ -2,19 +2,19 @@
 `/catalog/export.xlsx` (anyone with business access, over the centres they may see)."""
 
 from django import forms
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 
 from servicehall.accounts.permissions import can
+from servicehall.lib.exports import download
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import center_for_user
 from servicehall.web import requires
 
-from ..excel import MAX_FILE_BYTES, XLSX_CONTENT_TYPE, catalog_export, import_steps
+from ..excel import MAX_FILE_BYTES, catalog_export, import_steps
 from ..models import ServiceItem
 
 
@@ -84,9 +84,7 @@ def export_view(request):
         center = center_for_user(request.user, code)  # NotFound (404) for a centre the user may not see
         items = items.filter(center=center)
         name += f"-{center.code}"
-    response = HttpResponse(catalog_export(items), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")
-    return response
+    return download(catalog_export(items), f"{name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 urlpatterns = [

@@ -10,15 +10,14 @@ from functools import wraps
 from string import ascii_lowercase
 from urllib.parse import urlencode
 
-import segno
-from django.conf import settings
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 
 from servicehall.accounts.permissions import can
 from servicehall.lib.errors import NotFound
-from servicehall.web import public, requires
+from servicehall.lib.qr import qr_svg
+from servicehall.web import public, public_url, requires
 
 from ..selectors import (
     QUERY_MAX_LENGTH,
@@ -35,12 +34,6 @@ from ..selectors import (
 KIOSK = "kiosk"
 SEARCH_LIMIT = 100        # results shown on a search page; more asks for a narrower query
 KIOSK_IDLE_SECONDS = 120  # a kiosk page left alone goes back to the start page
-
-
-def qr_svg(url: str) -> str:
-    """A QR code of `url` as inline SVG (segno, drawn here: no external service)."""
-    return segno.make(url, error="m", micro=False).svg_inline(
-        scale=4, border=2, omitsize=True, svgclass="qr", lineclass="qr-line")
 
 
 def _query(request) -> str:
@@ -120,10 +113,7 @@ def item_view(request, code: str):
     # The code points at the item's plain address (not the kiosk's): a citizen scans it at
     # the kiosk or on a printout and reads it on a phone.
     path_ = reverse("guide:item", args=[guide.item.code])
-    # Behind a proxy or on a kiosk's intranet address the request's host is not what a phone can
-    # reach: SH_PUBLIC_BASE_URL (e.g. https://zwfw.longgang.gov.cn) fixes the QR codes' address.
-    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-    url = f"{base}{path_}" if base else request.build_absolute_uri(path_)
+    url = public_url(request, path_)
     return _page(request, "guide/item.html", {"g": guide, "data": guide.data, "url": url, "qr": mark_safe(qr_svg(url))})
 
 

@@ -11,11 +11,11 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from servicehall.accounts.permissions import can
-from servicehall.lib.errors import Forbidden, NotFound, ServiceError
+from servicehall.lib.errors import Invalid, NotFound
 from servicehall.org.models import Department, ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, user_districts
 from servicehall.org.services import department_item_total_set
-from servicehall.web import requires
+from servicehall.web import apply_service, requires
 
 from ..compare import compare_versions
 from ..forms import ItemFormBundle
@@ -106,13 +106,12 @@ def _form_page(request, *, center, bundle, title, submit, back):
     if request.method == "POST":
         data = bundle.to_data()
         if data is not None:
-            try:
-                change = submit(data, bundle.reason, request.POST.get("action") == "draft")
-            except NotFound:
-                raise
-            except ServiceError as exc:
-                bundle.add_error(exc.field, exc.message)
+            saved = apply_service(request, lambda: submit(data, bundle.reason, request.POST.get("action") == "draft"),
+                                  flash=False)
+            if not saved:  # the bundle puts it on the element of the item it names
+                bundle.add_error(saved.refusal.field, saved.refusal.message)
             else:
+                change = saved.result
                 messages.success(request, "已保存为草稿。" if change.status == ChangeStatus.DRAFT else "已提交营商局审核。")
                 return redirect("catalog:change", change_id=change.pk)
     return render(request, "catalog/item_form.html", {"bundle": bundle, "title": title, "center": center, "back": back})
@@ -169,15 +168,12 @@ def revise_view(request, change_id):
 @proposers
 def withdraw_view(request, code):
     item = _item(request, code)
-    try:
-        change = item_withdraw_propose(actor=request.user, item=item, reason=request.POST.get("reason", ""))
-    except ServiceError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+    withdrawn = apply_service(request, lambda: item_withdraw_propose(actor=request.user, item=item,
+                                                                     reason=request.POST.get("reason", "")),
+                              done="取消事项的申请已提交营商局审核。")
+    if not withdrawn:
         return redirect("catalog:item", code=item.code)
-    messages.success(request, "取消事项的申请已提交营商局审核。")
-    return redirect("catalog:change", change_id=change.pk)
+    return redirect("catalog:change", change_id=withdrawn.result.pk)
 
 
 @readers
@@ -220,18 +216,13 @@ def decide_view(request, change_id):
         "return": (lambda: item_change_return(actor=request.user, change=change, reason=reason), "已退回。"),
         "cancel": (lambda: item_change_cancel(actor=request.user, change=change), "申请已撤销。"),
     }
-    if decision not in actions:
-        raise PermissionDenied("无效的操作")
-    call, done = actions[decision]
-    try:
-        call()
-    except (NotFound, Forbidden):
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    call, done = actions.get(decision, (_no_decision, ""))
+    apply_service(request, call, done=done)
     return redirect("catalog:change", change_id=change.pk)
+
+
+def _no_decision():
+    raise Invalid("决定：请选择批准、退回或撤销", field="decision")
 
 
 @readers
@@ -251,13 +242,15 @@ def figures_view(request):
         if department is None:
             raise NotFound("未找到该部门")
         raw = request.POST.get("item_total", "").strip()
-        try:
-            department_item_total_set(actor=request.user, department=department, total=int(raw) if raw else None)
-            messages.success(request, f"{department.name}的事项总数已保存。")
-        except ValueError:
-            messages.error(request, "部门事项总数应为整数")
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+
+        def record():
+            try:
+                total = int(raw) if raw else None
+            except ValueError:
+                raise Invalid("部门事项总数应为整数", field="item_total") from None
+            return department_item_total_set(actor=request.user, department=department, total=total)
+
+        apply_service(request, record, done=f"{department.name}的事项总数已保存。")
         return redirect("catalog:figures")
     rows, total = catalogue_figures(request.user)
     chart = {
