@@ -15,7 +15,6 @@ from ninja.security import APIKeyHeader
 
 from servicehall.accounts.api_auth import permitted
 from servicehall.accounts.permissions import require
-from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound, error_body
@@ -39,7 +38,8 @@ def kiosk_center(key: str) -> ServiceCenter | None:
     """The active centre whose kiosk key this is, or None."""
     if not key:
         return None
-    return KIOSK_KEYS.get(key, lambda: ServiceCenter.objects.filter(queue_settings__kiosk_key=key, is_active=True).first())
+    return KIOSK_KEYS.get(key,
+                          lambda: ServiceCenter.objects.filter(queue_settings__kiosk_key=key, is_active=True).first())
 
 
 class KioskKey(APIKeyHeader):
@@ -74,8 +74,8 @@ class CategoryOut(Schema):
     waiting: int
 
 
-@router.get("/centers/{code}/categories", auth=KIOSK_OR_READER, response={200: list[CategoryOut], **errors(401, 403, 404)},
-            summary="中心的业务类别")
+@router.get("/centers/{code}/categories", auth=KIOSK_OR_READER,
+            response={200: list[CategoryOut], **errors(401, 403, 404)}, summary="中心的业务类别")
 def categories_list(request, code: str):
     center = _center_for(request, code)
     waiting = selectors.waiting_counts(center, timezone.now())
@@ -116,8 +116,9 @@ def ticket_out(ticket: Ticket) -> dict:
     """The ticket as the API shows it; its category and window are usually already loaded."""
     position = selectors.ticket_position(ticket, getattr(ticket, "ahead_at_issue", None))
     return {
-        "id": ticket.pk, "number": ticket.number, "category": ticket.category.prefix, "category_name": ticket.category.name,
-        "status": ticket.status, "status_label": TicketStatus(ticket.status).label, "green_channel": ticket.green_channel,
+        "id": ticket.pk, "number": ticket.number, "category": ticket.category.prefix,
+        "category_name": ticket.category.name, "status": ticket.status,
+        "status_label": TicketStatus(ticket.status).label, "green_channel": ticket.green_channel,
         "appointment": ticket.appointment_id is not None, **position,
         "window": ticket.window.number if ticket.window_id else None, "window_id": ticket.window_id,
         "phone": mask_phone(ticket.phone) if ticket.phone else "", "issued_at": ticket.issued_at,
@@ -125,8 +126,8 @@ def ticket_out(ticket: Ticket) -> dict:
     }
 
 
-@router.post("/centers/{code}/tickets", auth=KIOSK_OR_OPERATOR, response={201: TicketOut, **errors(400, 401, 403, 404, 409)},
-             summary="取号（或以预约码签到）")
+@router.post("/centers/{code}/tickets", auth=KIOSK_OR_OPERATOR,
+             response={201: TicketOut, **errors(400, 401, 403, 404, 409)}, summary="取号（或以预约码签到）")
 def tickets_issue(request, code: str, payload: TicketIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
@@ -134,13 +135,14 @@ def tickets_issue(request, code: str, payload: TicketIn):
     if payload.appointment:
         ticket = services.appointment_check_in(center=center, code=payload.appointment)
     else:
-        ticket = services.ticket_issue(center=center, prefix=payload.category or "", green_channel=payload.green_channel,
-                                       phone=payload.phone or "", id_number=payload.id_number or "")
+        ticket = services.ticket_issue(center=center, prefix=payload.category or "",
+                                       green_channel=payload.green_channel, phone=payload.phone or "",
+                                       id_number=payload.id_number or "")
     return hot_json(ticket_out(ticket), status=201)
 
 
-@router.get("/tickets/{ticket_id}", auth=permitted("center.view"), response={200: TicketOut, **errors(400, 401, 403, 404)},
-            summary="排队号详情")
+@router.get("/tickets/{ticket_id}", auth=permitted("center.view"),
+            response={200: TicketOut, **errors(400, 401, 403, 404)}, summary="排队号详情")
 def ticket_detail(request, ticket_id: int):
     return ticket_out(get_visible(Ticket, request.user, ticket_id, label="排队号"))
 
@@ -150,43 +152,18 @@ def ticket_detail(request, ticket_id: int):
 def window_call_next(request, window_id: int, finish_current: bool = False):
     """The ticket being served is finished by the call; a called ticket that was never started
     answers 409 `window_busy` unless `?finish_current=true` (办结并叫下一位). A query parameter,
-    so any body (none, JSON or a form) is accepted alike. A terminal's plain request with a
-    bearer key is answered before it gets here (`api_lane.KeyedApiMiddleware`), by
-    `call_next_answer`, with the same result."""
-    return call_next_answer(request.user, window_id, finish_current)
-
-
-def call_next_answer(user, window_id: int, finish_current: bool) -> HttpResponse:
-    window = operable_window(user, window_id)
-    ticket = services.ticket_call_next(actor=user, window=window, finish_current=finish_current)
+    so any body (none, JSON or a form) is accepted alike."""
+    window = operable_window(request.user, window_id)
+    ticket = services.ticket_call_next(actor=request.user, window=window, finish_current=finish_current)
     return HttpResponse(status=204) if ticket is None else hot_json(ticket_out(ticket))
-
-
-# The query strings a terminal sends, compared as they are (parsing them was about 3 % of the
-# request's Python); any other spelling goes on to the API operation, which reads it as usual.
-QUERIES = {"": False, "finish_current=false": False, "finish_current=true": True}
-
-
-def direct_call(request) -> tuple[object, bool] | None:
-    """(user, finish_current) when the request is the plain form a window terminal sends: a
-    POST with a valid bearer key and at most `finish_current=true|false`. None for anything
-    else, which the API operation then answers (sessions with their CSRF check, other
-    spellings of the flag, wrong methods, bad keys) with its usual messages."""
-    finish = QUERIES.get(request.META.get("QUERY_STRING", ""))
-    if request.method != "POST" or finish is None:
-        return None
-    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")  # as ninja's HttpBearer reads it
-    if scheme.lower() != "bearer":
-        return None
-    user = api_key_user(key)
-    return None if user is None else (user, finish)
 
 
 class CallIn(Schema):
     ticket: int
 
 
-@router.post("/windows/{window_id}/call", response={200: TicketOut, **errors(400, 401, 403, 404, 409)}, summary="指定呼叫")
+@router.post("/windows/{window_id}/call", response={200: TicketOut, **errors(400, 401, 403, 404, 409)},
+             summary="指定呼叫")
 def window_call(request, window_id: int, payload: CallIn):
     window = operable_window(request.user, window_id)
     ticket = Ticket.objects.filter(pk=payload.ticket, center_id=window.center_id).first()
@@ -204,7 +181,8 @@ class PauseOut(Schema):
     paused: bool
 
 
-@router.post("/windows/{window_id}/pause", response={200: PauseOut, **errors(400, 401, 403, 404)}, summary="暂停或恢复窗口")
+@router.post("/windows/{window_id}/pause", response={200: PauseOut, **errors(400, 401, 403, 404)},
+             summary="暂停或恢复窗口")
 def window_pause(request, window_id: int, payload: PauseIn):
     window = operable_window(request.user, window_id)
     state = services.window_pause(actor=request.user, window=window, paused=payload.paused)
@@ -225,7 +203,8 @@ def ticket_transfer(request, ticket_id: int, payload: TransferIn):
     ticket = ticket_for_operator(request.user, ticket_id)
     category = window = None
     if payload.category:
-        category = TicketCategory.objects.filter(center_id=ticket.center_id, prefix=payload.category.strip().upper()).first()
+        category = TicketCategory.objects.filter(center_id=ticket.center_id,
+                                                 prefix=payload.category.strip().upper()).first()
         if category is None:
             raise Invalid("业务类别：本中心没有该类别", field="category")
     if payload.window is not None:
