@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 VENDOR := var/vendor/echarts.min.js var/vendor/htmx.min.js
 
-.PHONY: run test bench setup browser clean
+.PHONY: run test lint bench setup browser clean
 
 setup: $(PY_STAMP) $(VENDOR)
 
@@ -33,8 +33,11 @@ run: setup
 browser:
 	./scripts/ensure-browser
 
-test: setup browser
+test: setup browser lint
 	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check servicehall bench e2e conftest.py manage.py
 
 bench: setup
 	$(PY) bench/run.py

@@ -45,7 +45,8 @@ def run() -> None:
     write_rate = written / elapsed
     print(f"## audit_record: {THREADS} threads × {PER_THREAD} rows")
     print(f"writes: {write_rate:,.0f} rows/s ({elapsed:.2f} s)   limit ≥ {WRITE_LIMIT:.0f} rows/s   "
-          f"{'ok' if write_rate >= WRITE_LIMIT and not errors else 'OVER'}" + (f"   errors: {errors[:1]}" if errors else ""))
+          f"{'ok' if write_rate >= WRITE_LIMIT and not errors else 'OVER'}"
+          + (f"   errors: {errors[:1]}" if errors else ""))
     began = time.perf_counter()
     sealed = 0
     while True:

@@ -41,7 +41,8 @@ def run() -> None:
     elapsed = time.perf_counter() - began
     print("## catalogue")
     print(f"Excel import of 300 new items (bureau, approved at once): {elapsed:.2f} s   limit {IMPORT_LIMIT:.0f} s   "
-          f"{'ok' if elapsed <= IMPORT_LIMIT and report.ok else 'OVER'}" + ("" if report.ok else f"   refused: {report.problems[:1]}"))
+          f"{'ok' if elapsed <= IMPORT_LIMIT and report.ok else 'OVER'}"
+          + ("" if report.ok else f"   refused: {report.problems[:1]}"))
     for query in ("flyz", "许可", "基准测试事项29"):
         began = time.perf_counter()
         for _ in range(20):

@@ -23,4 +23,5 @@ def run() -> None:
         print(f"days={days:>5}: {micro:6.2f} µs/call   limit {LIMIT_MICROSECONDS:.0f} µs   {verdict}")
     began = time.perf_counter()
     build_calendar()
-    print(f"rebuild from the table after an edit: {(time.perf_counter() - began) * 1000:.1f} ms (once per edit per process)")
+    print(f"rebuild from the table after an edit: {(time.perf_counter() - began) * 1000:.1f} ms "
+          "(once per edit per process)")

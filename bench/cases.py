@@ -236,8 +236,8 @@ def check_accepted(data, answered: int) -> dict:
         cases, not_accepted, distinct, last, highest = (int(v) for v in cursor.fetchone())
     seen_twice = len(data.numbers) - len(set(data.numbers))
     gaps = (last - distinct) + (highest - last if highest > last else 0)
-    return {"cases": cases, "answered": answered, "not_accepted": not_accepted, "duplicates": seen_twice + (cases - distinct),
-            "gaps": gaps, "missing": abs(cases - answered)}
+    return {"cases": cases, "answered": answered, "not_accepted": not_accepted,
+            "duplicates": seen_twice + (cases - distinct), "gaps": gaps, "missing": abs(cases - answered)}
 
 
 def generate(data, today) -> dict:
@@ -280,13 +280,15 @@ def generate(data, today) -> dict:
                 SELECT *, CASE
                     WHEN status IN ('accepted', 'suspended') THEN %(today)s::date - 1 - floor(r1 * cd * 1.15)::int
                     WHEN status = 'received' THEN %(today)s::date - 1 - floor(r1 * 4)::int
-                    WHEN status IN ('awaiting_materials', 'approved', 'denied') THEN %(today)s::date - 1 - floor(r1 * 30)::int
+                    WHEN status IN ('awaiting_materials', 'approved', 'denied')
+                        THEN %(today)s::date - 1 - floor(r1 * 30)::int
                     ELSE %(today)s::date - 30 - floor(r1 * %(history)s)::int END AS received_on
                 FROM typed
             ), dated AS (
                 SELECT *, CASE
                     WHEN status = 'refused' THEN received_on + 1
-                    WHEN status IN ('approved', 'denied') THEN received_on + floor(r2 * (%(today)s::date - received_on))::int
+                    WHEN status IN ('approved', 'denied')
+                        THEN received_on + floor(r2 * (%(today)s::date - received_on))::int
                     WHEN status IN ('completed', 'delivered') THEN received_on + floor(r2 * cd)::int
                     END AS decided_on,
                     (received_on + time '08:30' + r3 * interval '8 hours') AT TIME ZONE 'Asia/Shanghai' AS created_at
@@ -299,9 +301,11 @@ def generate(data, today) -> dict:
                    '11010519491231002X', '13800138000', false, false, p, '[]'::jsonb, received_on,
                    CASE WHEN status IN ('received', 'awaiting_materials', 'refused') THEN NULL ELSE received_on END,
                    false,
-                   CASE WHEN status IN ('received', 'awaiting_materials', 'refused') THEN NULL ELSE received_on + cd END,
+                   CASE WHEN status IN ('received', 'awaiting_materials', 'refused') THEN NULL
+                        ELSE received_on + cd END,
                    true,
-                   CASE WHEN status = 'suspended' THEN received_on + floor(r2 * (%(today)s::date - received_on))::int END,
+                   CASE WHEN status = 'suspended'
+                        THEN received_on + floor(r2 * (%(today)s::date - received_on))::int END,
                    0, 0, 0, decided_on,
                    CASE WHEN status IN ('completed', 'delivered') THEN decided_on END,
                    CASE WHEN status IN ('approved', 'denied', 'completed', 'delivered') THEN decided_on + 14 END,
@@ -427,7 +431,8 @@ def measure_reads(data, now) -> dict:
     out["open"] = read(mine) | {"clerk": clerk.username, "clerk_open": clerk_open}
 
     manager = data.manager
-    filters = {"status": "accepted", "light": "yellow", "date_from": today - timedelta(days=LIST_DAYS), "date_to": today}
+    filters = {"status": "accepted", "light": "yellow", "date_from": today - timedelta(days=LIST_DAYS),
+               "date_to": today}
 
     def listing():
         manager.__dict__.pop("_visible_center_ids", None)
@@ -455,7 +460,8 @@ def measure_reads(data, now) -> dict:
     out["page_list"] = read(page(manager, {k: str(v) for k, v in filters.items()}))
 
     calendar = get_calendar()
-    open_rows = Case.objects.filter(status__in=OPEN_STATUSES).order_by().values_list("status", "due_date", "promised_days")
+    open_rows = Case.objects.filter(status__in=OPEN_STATUSES).order_by().values_list("status", "due_date",
+                                                                                      "promised_days")
     fetch, compute, counts = [], [], None
     for _ in range(LIGHT_RUNS):
         began = time.perf_counter()
@@ -502,21 +508,23 @@ def report(result: dict, checks: dict, made: dict, reads: dict, server: str, bus
     print(f"# client: one asyncio loop, keep-alive HTTP/1.1 connections; CPUs busy with other work before / after "
           f"the run: {shown}" + ("  (other work shares the machine: every figure is lower, and the ratios noisier)"
                                  if any(b is not None and b > BUSY_WARNING for b in busy) else ""))
-    print(f"limit    {CLIENTS} clients, POST /bench/limit (1 INSERT, JSON)   {limit_per_s:7.1f} req/s     {lat(lim_lat, 'limit')}"
-          f"   (first {limit_rates[0]:.0f}/s, last {limit_rates[1]:.0f}/s)")
+    print(f"limit    {CLIENTS} clients, POST /bench/limit (1 INSERT, JSON)   {limit_per_s:7.1f} req/s     "
+          f"{lat(lim_lat, 'limit')}   (first {limit_rates[0]:.0f}/s, last {limit_rates[1]:.0f}/s)")
     print(f"accept   {CLIENTS} clients ({CLERKS} clerks' keys), POST /api/v1/cases "
-          f"{accept_per_s:7.1f} cases/s   {lat(acc, 'accept')}   {ratio:.2f} of the limit (target ≥ {RATIO_TARGET:.2f}, "
-          f"≥ {want:.0f}/s) {mark(ratio >= RATIO_TARGET)}")
+          f"{accept_per_s:7.1f} cases/s   {lat(acc, 'accept')}   {ratio:.2f} of the limit "
+          f"(target ≥ {RATIO_TARGET:.2f}, ≥ {want:.0f}/s) {mark(ratio >= RATIO_TARGET)}")
     print(f"checks   {checks['cases']} cases of the accepting centre, {answered} answered 201: not accepted "
           f"{checks['not_accepted']}, duplicates {checks['duplicates']}, gaps {checks['gaps']}, unanswered or missing "
           f"{checks['missing']} (targets 0) {'FAILED' if failed else 'ok'}")
     print(f"data     {made['cases_total']:,} cases ({made['open_total']:,} open) in {made['generate_s']:.1f} s: insert "
-          f"{made['insert_cases_s']:.1f} s, case items {made['insert_items_s']:.1f} s, VACUUM ANALYZE {made['vacuum_s']:.1f} s; "
+          f"{made['insert_cases_s']:.1f} s, case items {made['insert_items_s']:.1f} s, "
+          f"VACUUM ANALYZE {made['vacuum_s']:.1f} s; "
           f"{made['size_mb']:.0f} MB with indexes" + ("" if made["triggers_off"] else
                                                       " (foreign-key triggers on: not a superuser)"))
     f = listed["filters"]
     for label, what, figures, p50, p99 in (
-            ("mine", f"open_cases_for_clerk ({opened['clerk']}: {opened['clerk_open']:,} open)", opened, open_p50, open_p99),
+            ("mine", f"open_cases_for_clerk ({opened['clerk']}: {opened['clerk_open']:,} open)",
+             opened, open_p50, open_p99),
             ("list", f"case_list, manager: accepted + yellow + received {f['date_from']}..{f['date_to']}, first 50",
              listed, list_p50, list_p99)):
         if figures["error"] is None:
@@ -555,7 +563,8 @@ def report(result: dict, checks: dict, made: dict, reads: dict, server: str, bus
         "accepted": answered, "errors": errors, "checks_failed": bool(failed),
         "open_cases_p50_ms": r1(open_p50), "open_cases_p99_ms": r1(open_p99), "open_cases_rows": opened["rows"],
         "open_cases_error": opened["error"],
-        "list_p50_ms": r1(list_p50), "list_p99_ms": r1(list_p99), "list_rows": listed["rows"], "list_error": listed["error"],
+        "list_p50_ms": r1(list_p50), "list_p99_ms": r1(list_p99), "list_rows": listed["rows"],
+        "list_error": listed["error"],
         **{f"{name}_{q}_ms": r1(pct(reads[name]["times"], v)) if reads[name]["times"] else None
            for name in ("page_mine", "page_list") for q, v in (("p50", .5), ("p99", .99))},
         "lights_s": round(lights_s, 3), "lights_fetch_s": round(fetch_s, 3), "lights_cases": lights["cases"],

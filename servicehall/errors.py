@@ -19,10 +19,12 @@ def forbidden(request, exception=None):
 def not_found(request, exception=None):
     if _api(request):
         return error_json(404, "not_found", "未找到")
-    return render(request, "errors/error.html", {"title": "页面不存在", "message": "未找到您要访问的内容，或您无权查看。"}, status=404)
+    return render(request, "errors/error.html", {"title": "页面不存在",
+                                                 "message": "未找到您要访问的内容，或您无权查看。"}, status=404)
 
 
 def server_error(request):
     if _api(request):
         return error_json(500, "server_error", "服务器内部错误，请稍后重试")
-    return render(request, "errors/error.html", {"title": "系统繁忙", "message": "系统暂时无法处理您的请求，请稍后重试。"}, status=500)
+    return render(request, "errors/error.html", {"title": "系统繁忙",
+                                                 "message": "系统暂时无法处理您的请求，请稍后重试。"}, status=500)

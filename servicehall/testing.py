@@ -84,7 +84,8 @@ class Personas:
         windows, people = [], []
         for center, login in ((center_a, staff_a), (center_b, staff_b)):
             window = Window.objects.create(center=center, number=1, name="综合受理", kind=WindowKind.ACCEPTANCE)
-            holder = Staff.objects.create(center=center, user=login, name="李娜", employee_no="001", phone="13812345678")
+            holder = Staff.objects.create(center=center, user=login, name="李娜", employee_no="001",
+                                          phone="13812345678")
             backup = Staff.objects.create(center=center, name="王强", employee_no="002")
             BackupPost.objects.create(center=center, window=window, holder=holder, backup_staff=backup)
             windows.append(window)

@@ -111,7 +111,7 @@ def _has_nul(request) -> bool:
             return b"\x00" in request.body or b"\\u0000" in request.body
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             if request.path.startswith("/api/"):
-                request.body  # keep the raw body readable for the API's own parser (it takes no uploads)
+                _ = request.body  # keep the raw body readable for the API's own parser (it takes no uploads)
             return any("\x00" in value for _, values in request.POST.lists() for value in values)
     return False
 

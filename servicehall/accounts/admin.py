@@ -17,7 +17,8 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
     fieldsets = (
         (None, {"fields": ["username", "password"]}),
         ("个人信息", {"fields": ["full_name", "phone", "email"]}),
-        ("角色与状态", {"fields": ["role", "is_active", "locked_until", "password_changed_at", "last_login", "date_joined"]}),
+        ("角色与状态", {"fields": ["role", "is_active", "locked_until", "password_changed_at", "last_login",
+                                   "date_joined"]}),
     )
     readonly_fields = ["last_login", "date_joined", "password_changed_at"]
 
@@ -40,7 +41,8 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
         if obj is not None and obj.pk == request.user.pk:
             fields += ["role", "is_active"]
         return fields
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "full_name", "password1", "password2")}),)
+    add_fieldsets = ((None, {"classes": ("wide",),
+                             "fields": ("username", "role", "full_name", "password1", "password2")}),)
 
     def log_change(self, request, obj, message):
         """The password page (/admin/accounts/user/<id>/password/) saves through its own form,

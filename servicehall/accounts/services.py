@@ -69,7 +69,8 @@ def _claim_attempt(user: User, policy: SecurityPolicy, now: datetime) -> bool:
 def _locked_message(user: User, policy: SecurityPolicy, now: datetime) -> str:
     user.refresh_from_db(fields=["failed_logins", "locked_until"])
     until = user.locked_until or now + timedelta(minutes=policy.login_lock_minutes)
-    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED, after={"reason": "locked"}, now=now)
+    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED, after={"reason": "locked"},
+                 now=now)
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁"
 
@@ -85,7 +86,8 @@ def _record_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
     until = now + timedelta(minutes=policy.login_lock_minutes)
     if User.objects.filter(pk=user.pk, locked_until__isnull=True).update(locked_until=until):
         BEARER_KEYS.clear()
-        audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until}, now=now)
+        audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until},
+                     now=now)
     return True
 
 
@@ -147,7 +149,8 @@ def account_create(*, actor, username: str, password: str, role: str, full_name:
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    audit_record(actor=actor, action="account.create", obj=user, after=snapshot(user, ["username", "role", "full_name"]), now=now)
+    audit_record(actor=actor, action="account.create", obj=user,
+                 after=snapshot(user, ["username", "role", "full_name"]), now=now)
     return user
 
 
@@ -188,7 +191,8 @@ def api_key_create(*, actor, user: User, name: str = "", now: datetime | None = 
     now = now or timezone.now()
     raw = ApiKey.generate()
     key = ApiKey.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_api_key(raw), created_at=now)
-    audit_record(actor=actor, action="api_key.create", obj=key, after={"user": user.username, "prefix": key.prefix}, now=now)
+    audit_record(actor=actor, action="api_key.create", obj=key, after={"user": user.username, "prefix": key.prefix},
+                 now=now)
     return key, raw
 
 

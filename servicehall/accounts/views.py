@@ -19,7 +19,8 @@ def login_view(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         try:
-            user = login_attempt(username=form.cleaned_data["username"], password=form.cleaned_data["password"], request=request)
+            user = login_attempt(username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+                                 request=request)
         except LoginRefused as exc:
             form.add_error(None, exc.message)
         else:

@@ -63,7 +63,8 @@ class AuditFilter(Schema):
 @router.get("/events", response={200: list[AuditEventOut], **errors(400, 401, 403)}, summary="审计记录查询")
 @audit_reader
 def events_list(request, filters: Query[AuditFilter]):
-    rows = events_filtered(request.user, actor=filters.actor, center=filters.center, action=filters.action, day=filters.day)
+    rows = events_filtered(request.user, actor=filters.actor, center=filters.center, action=filters.action,
+                           day=filters.day)
     return [event_out(e) for e in rows[: max(1, min(filters.limit, 1000))]]
 
 

@@ -58,16 +58,22 @@ def verify_rows(rows, head_seq: int, head_hash: str, unsealed: int) -> VerifyRes
     checked = 0
     for row in rows:
         if row.seq > expected_seq:
-            return VerifyResult(False, checked, unsealed, f"缺少链序号 {expected_seq}–{row.seq - 1} 的记录（已被删除），其后第一条为记录 #{row.id}", row.id, row.seq)
+            return VerifyResult(False, checked, unsealed,
+                                f"缺少链序号 {expected_seq}–{row.seq - 1} 的记录（已被删除），"
+                                f"其后第一条为记录 #{row.id}", row.id, row.seq)
         if row.prev_hash != prev:
-            return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）的前序哈希不符：其前有记录被删除、插入或篡改", row.id, row.seq)
+            return VerifyResult(False, checked, unsealed,
+                                f"记录 #{row.id}（链序号 {row.seq}）的前序哈希不符：其前有记录被删除、插入或篡改",
+                                row.id, row.seq)
         if not hmac.compare_digest(row_digest(row), row.hash):
-            return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）的内容已被篡改", row.id, row.seq)
+            return VerifyResult(False, checked, unsealed, f"记录 #{row.id}（链序号 {row.seq}）的内容已被篡改",
+                                row.id, row.seq)
         prev = row.hash
         expected_seq = row.seq + 1
         checked += 1
     if expected_seq - 1 != head_seq:
-        return VerifyResult(False, checked, unsealed, f"链尾记录缺失：应有 {head_seq} 条，仅找到 {expected_seq - 1} 条", None, expected_seq)
+        return VerifyResult(False, checked, unsealed, f"链尾记录缺失：应有 {head_seq} 条，仅找到 {expected_seq - 1} 条",
+                            None, expected_seq)
     if head_seq and prev != head_hash:
         return VerifyResult(False, checked, unsealed, "链尾哈希与记录不符", None, head_seq)
     return VerifyResult(True, checked, unsealed)

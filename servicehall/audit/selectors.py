@@ -88,7 +88,8 @@ def audit_chain_verify(anchor: tuple[int, str] | None = None) -> VerifyResult:
         for event_id, seq in beyond:
             if seq > latest_seq:
                 return VerifyResult(False, result.checked, unsealed,
-                                    f"记录 #{event_id}（链序号 {seq}）超出链尾 {latest_seq}：系插入的记录", event_id, seq)
+                                    f"记录 #{event_id}（链序号 {seq}）超出链尾 {latest_seq}：系插入的记录",
+                                    event_id, seq)
     return result
 
 

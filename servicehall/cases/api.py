@@ -109,14 +109,15 @@ def case_create(request, payload: CaseIn):
             raise Invalid("窗口：本中心没有该窗口", field="window")
     case = services.case_submit(actor=request.user, center=center, items=payload.items,
                                 applicant=payload.applicant.dict(), materials=payload.materials,
-                                faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket, window=window)
+                                faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket,
+                                window=window)
     # An accepted case had every required material (case_submit); only a notice lists some.
     missing = [] if case.status == CaseStatus.ACCEPTED else [
         {"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
         for m in services.missing_materials(case)]
     return hot_json({"number": case.number, "status": case.status, "status_label": case.get_status_display(),
-                     "missing_materials": missing, "due_date": case.due_date, "calendar_confirmed": case.calendar_confirmed},
-                    status=201)
+                     "missing_materials": missing, "due_date": case.due_date,
+                     "calendar_confirmed": case.calendar_confirmed}, status=201)
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **errors(401, 403, 404)}, summary="办件详情")
@@ -132,8 +133,10 @@ class ActionIn(Schema):
     fees: dict[str, Decimal] = {}
 
 
-@router.post("/cases/{number}/{action}", auth=permitted("case.act"), response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
-             summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 审核 / 批准 / 不予许可 / 办结 / 送达 / 缴费 / 减免")
+@router.post("/cases/{number}/{action}", auth=permitted("case.act"),
+             response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
+             summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 审核 / 批准 / "
+                     "不予许可 / 办结 / 送达 / 缴费 / 减免")
 def case_action(request, number: str, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
     payload = payload or ActionIn()
     # Not in one transaction: each service is atomic and compares-and-sets the state it read,

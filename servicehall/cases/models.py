@@ -57,8 +57,8 @@ PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStat
 ACTION_LABELS = {
     "receive": "收件", "notify": "出具一次性告知书", "notify_refused": "再次告知被拒（未经营商局批准）",
     "review": "审核", "redate": "日历调整重算期限", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
-    "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可", "complete": "办结",
-    "deliver": "送达", "pay": "缴费", "waive": "减免收费",
+    "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可",
+    "complete": "办结", "deliver": "送达", "pay": "缴费", "waive": "减免收费",
 }
 
 
@@ -164,7 +164,8 @@ class Case(models.Model):
 
     def step_name(self, role: str, default: str) -> str:
         """The name the item's process gives the step of `role` (the first, if several)."""
-        return next((step["name"] for step, r in zip(self.steps, step_roles(self.steps)) if r == role), default)
+        return next((step["name"] for step, r in zip(self.steps, step_roles(self.steps), strict=True) if r == role),
+                    default)
 
     @property
     def acceptance_step(self) -> str:
@@ -172,7 +173,8 @@ class Case(models.Model):
 
     @property
     def review_steps(self) -> list[str]:
-        return [step["name"] for step, role in zip(self.steps, step_roles(self.steps)) if role == StepRole.REVIEW]
+        return [step["name"] for step, role in zip(self.steps, step_roles(self.steps), strict=True)
+                if role == StepRole.REVIEW]
 
     def light(self, today: date, calendar: WorkCalendar) -> str | None:
         """Green, yellow (`yellow_rule`: few working days, or a small share of the promised time,
@@ -197,7 +199,8 @@ class LightRules(models.Model):
     """When an open case's light turns yellow (RULES.md, supervision: configurable, the bureau
     edits it): one row, made by the migration with the defaults below."""
     yellow_days = models.PositiveSmallIntegerField("剩余工作日不超过", validators=[MaxValueValidator(30)])
-    yellow_percent = models.PositiveSmallIntegerField("或剩余不超过承诺时限的百分比", validators=[MaxValueValidator(100)])
+    yellow_percent = models.PositiveSmallIntegerField("或剩余不超过承诺时限的百分比",
+                                                      validators=[MaxValueValidator(100)])
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     updated_at = models.DateTimeField(null=True, blank=True)
@@ -293,8 +296,8 @@ class CaseTransition(models.Model):
     step = models.CharField("环节", max_length=20, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                              db_constraint=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", db_constraint=False)
     at = models.DateTimeField()
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)

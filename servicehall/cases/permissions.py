@@ -14,6 +14,6 @@ ACTIONS = {
     # Any of the three above: who may press an action button of a case at all.
     "case.act": Rule(OPERATORS | SUPERVISORS, "办理或审批办件"),
     # The lights' thresholds and credit-code exceptions hold for every centre.
-    "case.set_rules": Rule(SUPERVISORS, "设置全部中心的办件规则", "只有主管全部中心的营商局可以设置亮灯规则和信用代码例外",
-                           scope=EVERY_CENTRE),
+    "case.set_rules": Rule(SUPERVISORS, "设置全部中心的办件规则",
+                           "只有主管全部中心的营商局可以设置亮灯规则和信用代码例外", scope=EVERY_CENTRE),
 }

@@ -19,8 +19,8 @@ from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, StepR
 
 def case_for_user(user, number: str) -> Case:
     """A case by number, if the user may see its centre; 404 otherwise (never 403)."""
-    case = (Case.objects.for_user(user).select_related("center", "clerk", "window").filter(number=(number or "").strip())
-            .first())
+    case = (Case.objects.for_user(user).select_related("center", "clerk", "window")
+            .filter(number=(number or "").strip()).first())
     if case is None:
         raise NotFound("未找到该办件")
     return case
@@ -48,7 +48,8 @@ def case_document(case: Case, now=None) -> dict:
         "suspended_days": case.suspended_days, "extended_days": case.extended_days, "decided_on": case.decided_on,
         "completed_on": case.completed_on, "delivery_due": case.delivery_due, "delivered_on": case.delivered_on,
         "missing_materials": [{"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
-                              for m in case.materials.all() if m.state != "received" and (m.required or m.state == "faulty")],
+                              for m in case.materials.all()
+                              if m.state != "received" and (m.required or m.state == "faulty")],
         "bill": None if bill is None else {
             "status": bill.status, "status_label": bill.get_status_display(), "total": bill.total,
             "lines": [{"name": line.name, "amount": line.amount} for line in bill.lines.all()]},
@@ -88,7 +89,7 @@ def case_steps(case: Case, history: list, today: date, calendar: WorkCalendar) -
     resumes = [(timezone.localdate(t.at), t.data.get("suspended_workdays", 0)) for t in history if t.action == "resume"]
     closed = case.status == CaseStatus.REFUSED
     rows, start, current_found = [], None, False
-    for i, (step, role, t) in enumerate(zip(case.steps, roles, done)):
+    for i, (step, role, t) in enumerate(zip(case.steps, roles, done, strict=True)):
         days = step.get("days", 0)
         done_on = timezone.localdate(t.at) if t else None
         if t is not None:

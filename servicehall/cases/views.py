@@ -106,8 +106,8 @@ def _export(kind: str, rows, today, calendar) -> HttpResponse:
     applicant's number is masked as on screen."""
     rows = rows.prefetch_related("items__version")
     table = [[c.number, c.center.name, "、".join(ci.version.name for ci in c.items.all()), c.applicant_name,
-              mask_identity(c.applicant_id), c.get_status_display(), c.received_on, c.accepted_on or "", c.due_date or "",
-              dict(Light.choices).get(c.light(today, calendar), ""),
+              mask_identity(c.applicant_id), c.get_status_display(), c.received_on, c.accepted_on or "",
+              c.due_date or "", dict(Light.choices).get(c.light(today, calendar), ""),
               c.clerk.display_name] for c in rows]
     if kind == "csv":
         return download(csv_text([EXPORT_COLUMNS, *table]), f"cases-{today:%Y%m%d}.csv")
@@ -143,7 +143,8 @@ def new_view(request):
         materials = source.getlist("materials")
         faulty = [{"material": key.removeprefix("problem_"), "problem": value}
                   for key, value in source.items() if key.startswith("problem_") and value.strip()]
-        fees = {key.removeprefix("fee_"): value for key, value in source.items() if key.startswith("fee_") and value.strip()}
+        fees = {key.removeprefix("fee_"): value for key, value in source.items()
+                if key.startswith("fee_") and value.strip()}
         received = apply_service(request, lambda: services.case_submit(
             actor=request.user, center=center, items=chosen_codes, applicant=data, materials=materials, faulty=faulty,
             fees=fees, ticket=ticket, window=window), flash=False)
@@ -163,7 +164,8 @@ def new_view(request):
     versions = [i.current_version for i in chosen]
     materials = list(VersionMaterial.objects.filter(version__in=versions).select_related("version")
                      .order_by("version_id", "position"))
-    variable_fees = list(VersionFee.objects.filter(version__in=versions, amount__isnull=True).order_by("version_id", "position"))
+    variable_fees = list(VersionFee.objects.filter(version__in=versions, amount__isnull=True)
+                         .order_by("version_id", "position"))
     checked = set(source.getlist("materials"))
     for material in materials:  # what the clerk entered comes back after an error
         material.checked = str(material.pk) in checked
@@ -221,7 +223,8 @@ def act_view(request, number: str):
         days=data.get("days"), materials=data.getlist("materials"),
         faulty=[{"material": k.removeprefix("problem_"), "problem": v} for k, v in data.items()
                 if k.startswith("problem_") and v.strip()],
-        fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()}), done="已办理。")
+        fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()}),
+                  done="已办理。")
     return redirect("cases:detail", number=case.number)
 
 

@@ -175,7 +175,8 @@ def proposals_list(request, filters: Query[ProposalFilters]):
     return [proposal_out(c) for c in changes[:500]]
 
 
-@router.post("/proposals", auth=permitted("catalog.propose"), response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提出新增或变更事项")
+@router.post("/proposals", auth=permitted("catalog.propose"),
+             response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提出新增或变更事项")
 def proposals_create(request, payload: ProposalIn):
     center = center_for_user(request.user, payload.center)
     item = None
@@ -194,23 +195,26 @@ def proposals_detail(request, change_id: int):
     return proposal_out(_proposal(request, change_id))
 
 
-@router.post("/proposals/{change_id}/approve", auth=permitted("catalog.decide"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
-             summary="批准（营商局）")
+@router.post("/proposals/{change_id}/approve", auth=permitted("catalog.decide"),
+             response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="批准（营商局）")
 def proposals_approve(request, change_id: int, payload: DecisionIn):
-    return proposal_out(item_change_approve(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
+    return proposal_out(item_change_approve(actor=request.user, change=_proposal(request, change_id),
+                                            reason=payload.reason))
 
 
-@router.post("/proposals/{change_id}/return", auth=permitted("catalog.decide"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
-             summary="退回（营商局，须写明理由）")
+@router.post("/proposals/{change_id}/return", auth=permitted("catalog.decide"),
+             response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="退回（营商局，须写明理由）")
 def proposals_return(request, change_id: int, payload: DecisionIn):
-    return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id), reason=payload.reason))
+    return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id),
+                                           reason=payload.reason))
 
 
 class RevisionIn(ItemData):
     submit: bool = Field(True, description="false 时仅保存草稿")
 
 
-@router.put("/proposals/{change_id}", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
+@router.put("/proposals/{change_id}", auth=permitted("catalog.propose"),
+            response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
             summary="修改草稿或被退回的申请（新版本），默认同时提交")
 def proposals_revise(request, change_id: int, payload: RevisionIn):
     data = ItemData.model_validate(payload.model_dump(include=set(ItemData.model_fields)))
@@ -218,14 +222,14 @@ def proposals_revise(request, change_id: int, payload: RevisionIn):
                                            submit=payload.submit))
 
 
-@router.post("/proposals/{change_id}/submit", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
-             summary="提交草稿")
+@router.post("/proposals/{change_id}/submit", auth=permitted("catalog.propose"),
+             response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提交草稿")
 def proposals_submit(request, change_id: int):
     return proposal_out(item_change_submit(actor=request.user, change=_proposal(request, change_id)))
 
 
-@router.post("/proposals/{change_id}/cancel", auth=permitted("catalog.propose"), response={200: ProposalOut, **errors(401, 403, 404, 409)},
-             summary="撤销本中心的申请")
+@router.post("/proposals/{change_id}/cancel", auth=permitted("catalog.propose"),
+             response={200: ProposalOut, **errors(401, 403, 404, 409)}, summary="撤销本中心的申请")
 def proposals_cancel(request, change_id: int):
     return proposal_out(item_change_cancel(actor=request.user, change=_proposal(request, change_id)))
 
@@ -234,8 +238,8 @@ class WithdrawIn(Schema):
     reason: str
 
 
-@router.post("/items/{code}/withdraw", auth=permitted("catalog.propose"), response={201: ProposalOut, **errors(400, 401, 403, 404, 409)},
-             summary="申请取消事项")
+@router.post("/items/{code}/withdraw", auth=permitted("catalog.propose"),
+             response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="申请取消事项")
 def items_withdraw(request, code: str, payload: WithdrawIn):
     item = ServiceItem.objects.for_user(request.user).filter(code=code).first()
     if item is None:

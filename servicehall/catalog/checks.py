@@ -61,7 +61,8 @@ def check_item(data: ItemData) -> list[Problem]:
         names = {step.name for step in data.steps}
         missing = [step for step in BASIC_STEPS if step not in names]
         if missing:
-            add(Problem("licensing_steps", "steps", f"行政许可事项须包含受理、审核、审批、办结、送达五个环节，缺少：{'、'.join(missing)}"))
+            add(Problem("licensing_steps", "steps",
+                        f"行政许可事项须包含受理、审核、审批、办结、送达五个环节，缺少：{'、'.join(missing)}"))
         if not data.faqs:
             add(Problem("licensing_faq", "faqs", "行政许可事项须至少填写一条常见问题"))
     if data.consult_phone and data.consult_phone == data.complaint_phone:
@@ -70,10 +71,13 @@ def check_item(data: ItemData) -> list[Problem]:
         add(Problem("result_without_sample", "result_sample", f"审批结果“{data.result_name}”须提供样本"))
     step_days = sum(step.days for step in data.steps)
     if data.case_type == "promised" and data.steps and step_days > data.promised_days:
-        add(Problem("steps_over_promise", "steps", f"各环节时限之和（{step_days}个工作日）超过承诺办结时限（{data.promised_days}个工作日）"))
+        add(Problem("steps_over_promise", "steps",
+                    f"各环节时限之和（{step_days}个工作日）超过承诺办结时限（{data.promised_days}个工作日）"))
     for index, material in enumerate(data.materials, start=1):
-        _choice(material.source, MATERIAL_SOURCES, f"materials.{index}.source", f"材料“{material.name}”的来源", problems)
+        _choice(material.source, MATERIAL_SOURCES, f"materials.{index}.source", f"材料“{material.name}”的来源",
+                problems)
         _choice(material.form, MATERIAL_FORMS, f"materials.{index}.form", f"材料“{material.name}”的形式", problems)
         if material.originals == 0 and material.copies == 0:
-            add(Problem("material_without_count", f"materials.{index}.originals", f"材料“{material.name}”的原件和复印件份数不能都为0"))
+            add(Problem("material_without_count", f"materials.{index}.originals",
+                        f"材料“{material.name}”的原件和复印件份数不能都为0"))
     return problems

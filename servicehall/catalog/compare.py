@@ -7,8 +7,10 @@ CHOICE_LABELS = {"item_type": ItemType.LABELS, "case_type": dict(CASE_TYPES), "l
 
 LIST_FIELDS = {
     "steps": lambda s: f"{s['name']}（{s['days']}个工作日）",
-    "materials": lambda m: f"{m['name']}（原件{m['originals']}份，复印件{m['copies']}份{'，必需' if m['required'] else '，非必需'}）",
-    "fees": lambda f: f"{f['name']}：{f['amount'] if f['amount'] is not None else f['standard']}（依据：{f['legal_basis'] or '无'}）",
+    "materials": lambda m: (f"{m['name']}（原件{m['originals']}份，复印件{m['copies']}份"
+                            f"{'，必需' if m['required'] else '，非必需'}）"),
+    "fees": lambda f: (f"{f['name']}：{f['amount'] if f['amount'] is not None else f['standard']}"
+                       f"（依据：{f['legal_basis'] or '无'}）"),
     "faqs": lambda q: f"问：{q['question']} 答：{q['answer']}",
 }
 

@@ -134,7 +134,8 @@ TRANSITIONS = {
 class ItemChange(models.Model):
     """A branch centre's proposal (new item, change, withdrawal) that the bureau decides."""
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="item_changes", verbose_name="中心")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="item_changes",
+                               verbose_name="中心")
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="changes", verbose_name="事项")
     kind = models.CharField("类型", max_length=10, choices=ChangeKind.choices)
     status = models.CharField("状态", max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT)
@@ -143,7 +144,8 @@ class ItemChange(models.Model):
     version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="changes",
                                 verbose_name="拟发布版本")
     reason = models.TextField("变更理由", blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="提出人")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="提出人")
     created_at = models.DateTimeField("提出时间")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name="审核人")

@@ -49,8 +49,8 @@ OPEN_WINDOWS = HotCache("open_windows", invalidated_by=("queueing.CategoryWindow
 """Category id → how many open windows serve it: every slip and status page estimates the wait
 from it (a count over three tables saved)."""
 
-HALL_VERSIONS = HotCache("hall_versions", invalidated_by=("queueing.QueueSettings", "queueing.WindowState", "org.Window",
-                                                          "queueing.TicketCategory"),
+HALL_VERSIONS = HotCache("hall_versions", invalidated_by=("queueing.QueueSettings", "queueing.WindowState",
+                                                          "org.Window", "queueing.TicketCategory"),
                          seconds_setting="SH_HALL_VERSION_SECONDS")
 """Display key → the ETag last sent: a display's unchanged poll is answered 304 from it before
 sessions, auth and URL resolving (`queueing/middleware.py`). Every ticket event empties it in

@@ -145,7 +145,8 @@ def waiting_counts_sql() -> str:
 def lock_clause(lock: bool, alias: str) -> str:
     """SKIP LOCKED with LIMIT 1: each window locks only the ticket it claims, so the others
     take the next ones in order instead of waiting or skipping a batch."""
-    return f" FOR UPDATE OF {alias} SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
+    return (f" FOR UPDATE OF {alias} SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked
+            else "")
 
 
 # What the head of the queue is chosen by (QUEUE_ORDER), and nothing more: the claim reads the rest.
@@ -209,8 +210,8 @@ def call_next_statement(levels: tuple[tuple[int, tuple[int, ...]], ...]) -> str:
     event_columns = "ticket_id, center_id, action, from_status, to_status, window_id, actor_id, at, note"
     return (
         f"WITH ws AS (SELECT COALESCE((SELECT paused FROM {state} WHERE window_id = %(window)s), false) AS paused), "
-        f"cur AS (SELECT {columns} FROM {ticket} t WHERE t.window_id = %(window)s AND t.status IN ('called', 'serving') "
-        f"FOR UPDATE), "
+        f"cur AS (SELECT {columns} FROM {ticket} t WHERE t.window_id = %(window)s "
+        f"AND t.status IN ('called', 'serving') FOR UPDATE), "
         f"gate AS (SELECT NOT ws.paused AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.status = 'called' "
         f"AND cur.day = %(day)s AND NOT %(finish_current)s) AS ok FROM ws), "
         f"fin AS (UPDATE {ticket} t SET status = CASE WHEN cur.status = 'called' AND cur.day <> %(day)s "

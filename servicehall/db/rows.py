@@ -85,7 +85,8 @@ def _insert_shape(model: type[Model], computed: tuple[tuple[str, str], ...]) -> 
     quote = db.ops.quote_name
     named = dict(computed)
     expressions = [named.get(f.name, "%s") for f in fields]
-    valued = tuple((f, _wrapper(f, db.vendor)) for f, expression in zip(fields, expressions) if "%s" in expression)
+    valued = tuple((f, _wrapper(f, db.vendor)) for f, expression in zip(fields, expressions, strict=True)
+                   if "%s" in expression)
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     return head, f"({', '.join(expressions)})", valued
 
@@ -106,7 +107,8 @@ def _update_sql(model: type[Model], where: dict, values: dict) -> tuple[str, lis
 
     set_columns, set_params = prepared(values)
     where_columns, where_params = prepared(where)
-    conditions = [f"{c} IS NULL" if p is None else f"{c} = %s" for c, p in zip(where_columns, where_params)]
+    conditions = [f"{c} IS NULL" if p is None else f"{c} = %s"
+                  for c, p in zip(where_columns, where_params, strict=True)]
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(c + ' = %s' for c in set_columns)} "
            f"WHERE {' AND '.join(conditions)}")
     return sql, set_params + [p for p in where_params if p is not None]
@@ -177,7 +179,7 @@ def fetch_models(model: type[Model], sql: str, params, extra: tuple[str, ...] = 
             for convert in chain:
                 values[i] = convert(values[i], columns[i], connection)
         obj = model.from_db(connection.alias, None, values)
-        for name, value in zip(extra, row[len(columns):]):
+        for name, value in zip(extra, row[len(columns):], strict=True):
             setattr(obj, name, value)
         found.append(obj)
     return found

@@ -11,13 +11,16 @@ class InquiryLogForm(forms.Form):
                                 help_text="可输入事项名称、名称中的几个字或拼音首字母查找",
                                 widget=forms.TextInput(attrs={"list": "item-names", "autocomplete": "off"}))
     item_code = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-    detail = forms.CharField(label="问题详情", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    detail = forms.CharField(label="问题详情", max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
     asker_name = forms.CharField(label="来访人姓名", max_length=50, required=False, help_text="选填；列表中只显示姓氏")
-    asker_phone = forms.CharField(label="联系电话", max_length=20, required=False, help_text="选填；用于回访答复，11位手机号码")
+    asker_phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                                  help_text="选填；用于回访答复，11位手机号码")
     asker_description = forms.CharField(label="来访人情况", max_length=100, required=False,
                                         help_text="选填，如：企业经办人、老年人、外地来访")
     asked_at = forms.DateTimeField(label="咨询时间", required=False, help_text="留空为现在；可补登30天内的咨询",
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                              format="%Y-%m-%dT%H:%M"))
 
     def __init__(self, *args, windows, **kwargs):
         super().__init__(*args, **kwargs)

@@ -107,7 +107,8 @@ class InquiryEvent(models.Model):
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", verbose_name="中心")
     from_status = models.CharField("原状态", max_length=12, choices=InquiryStatus.choices, blank=True)
     to_status = models.CharField("新状态", max_length=12, choices=InquiryStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name="操作人")
     to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name="接收人")
     at = models.DateTimeField("时间")

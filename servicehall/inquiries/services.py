@@ -31,7 +31,8 @@ def _summary(inquiry: FirstInquiry) -> dict:
     return {
         "status": inquiry.status, "owner_id": inquiry.owner_id, "window_id": inquiry.window_id,
         "item_id": inquiry.item_id, "topic": inquiry.topic, "asked_at": inquiry.asked_at,
-        "asker_name": mask_name(inquiry.asker_name), "asker_phone": mask_phone(inquiry.asker_phone) if inquiry.asker_phone else "",
+        "asker_name": mask_name(inquiry.asker_name),
+        "asker_phone": mask_phone(inquiry.asker_phone) if inquiry.asker_phone else "",
     }
 
 
@@ -102,7 +103,8 @@ def _transition(*, actor, inquiry: FirstInquiry, to: str, now: datetime, note: s
     """Compare-and-set on status and owner; one history row and one audit row."""
     old_status, old_owner = inquiry.status, inquiry.owner_id
     require_transition(inquiry, to)
-    updated = FirstInquiry.objects.filter(pk=inquiry.pk, status=old_status, owner_id=old_owner).update(status=to, **fields)
+    updated = (FirstInquiry.objects.filter(pk=inquiry.pk, status=old_status, owner_id=old_owner)
+               .update(status=to, **fields))
     if updated != 1:
         raise Conflict("该首问刚被他人处理，请刷新后重试")
     before = _summary(inquiry)

@@ -97,7 +97,8 @@ def new_view(request):
     asked_about = items_for(user).filter(code=request.GET.get("item", "")).first()  # from the information desk
     form = InquiryLogForm(request.POST or None, windows=windows, initial={
         "window": own.pk if own else None, "item_name": asked_about.name if asked_about else "",
-        "item_code": asked_about.code if asked_about else "", "topic": f"咨询{asked_about.name}" if asked_about else ""})
+        "item_code": asked_about.code if asked_about else "",
+        "topic": f"咨询{asked_about.name}" if asked_about else ""})
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -113,7 +114,8 @@ def new_view(request):
             messages.success(request, f"已登记首问，您是首问责任人。编号 {inquiry.pk}。")
             return redirect("inquiries:detail", inquiry.pk)
     return render(request, "inquiries/new.html", {
-        "form": form, "center": center, "centers": centers, "item_names": items_for(user).values_list("name", flat=True)[:500],
+        "form": form, "center": center, "centers": centers,
+        "item_names": items_for(user).values_list("name", flat=True)[:500],
     }, status=status)
 
 
@@ -140,7 +142,8 @@ def _detail(request, inquiry, *, status=200, **bound):
     return render(request, "inquiries/detail.html", {
         "inquiry": inquiry, "events": inquiry_history(inquiry), "can_handle": handler, "stray_errors": stray_errors,
         "asker_name": inquiry.asker_name if show_personal else mask_name(inquiry.asker_name),
-        "asker_phone": inquiry.asker_phone if show_personal else mask_phone(inquiry.asker_phone) if inquiry.asker_phone else "",
+        "asker_phone": (inquiry.asker_phone if show_personal
+                        else mask_phone(inquiry.asker_phone) if inquiry.asker_phone else ""),
         "overdue": inquiry.is_overdue(now, calendar), "days_open": inquiry.working_days_open(now, calendar),
         **forms,
     }, status=status)
@@ -183,7 +186,8 @@ def hand_over_view(request, inquiry_id):
     return _act(request, inquiry_id, to=InquiryStatus.HANDED_OVER, form_name="handover_form",
                 make_form=lambda i: HandOverForm(request.POST, prefix="handover",
                                                  candidates=handover_candidates(request.user, i)),
-                call=lambda i, d: inquiry_hand_over(actor=request.user, inquiry=i, to_user=d["to_user"], note=d["note"]),
+                call=lambda i, d: inquiry_hand_over(actor=request.user, inquiry=i, to_user=d["to_user"],
+                                                    note=d["note"]),
                 done=lambda i: f"已移交给 {i.owner.display_name}，由其继续负责。")
 
 

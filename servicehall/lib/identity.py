@@ -64,7 +64,7 @@ def citizen_id_check_char(first17: str) -> str:
     """The check character (0-9 or X) for the first 17 digits of a citizen ID."""
     if not isinstance(first17, str) or not _DIGITS_17.fullmatch(first17):
         raise IdentityError("身份证号码前17位应为数字")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _CITIZEN_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _CITIZEN_WEIGHTS, strict=True))
     return _CITIZEN_CHECK_CHARS[total % 11]
 
 
@@ -134,7 +134,7 @@ def credit_code_check_char(first17: str) -> str:
     first17 = first17.upper()
     if any(char not in _CREDIT_VALUES for char in first17):
         raise IdentityError(_CREDIT_BAD_CHARS)
-    total = sum(_CREDIT_VALUES[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_VALUES[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=False))
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 

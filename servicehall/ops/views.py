@@ -44,7 +44,8 @@ def _my_cases(user, today):
 
 def _case_lights(user, today) -> dict:
     """How many open cases of the user's centres show each light."""
-    rows = Case.objects.for_user(user).filter(status__in=OPEN_STATUSES).values_list("status", "due_date", "promised_days")
+    rows = (Case.objects.for_user(user).filter(status__in=OPEN_STATUSES)
+            .values_list("status", "due_date", "promised_days"))
     return light_counts(rows, today, get_calendar())
 
 

@@ -34,7 +34,8 @@ class District(models.Model):
 class Department(models.Model):
     """主管部门: the department that owns (and co-manages) branch centres."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="departments", verbose_name="行政区划")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="departments",
+                                 verbose_name="行政区划")
     name = models.CharField("部门名称", max_length=60)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     item_total = models.PositiveIntegerField("部门政务服务事项总数", null=True, blank=True,
@@ -232,10 +233,12 @@ class Staff(models.Model):
 class BackupPost(models.Model):
     """AB岗: every window post has a holder (A) and a named stand-in (B)."""
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="backup_posts", verbose_name="所属中心")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="backup_posts",
+                               verbose_name="所属中心")
     window = models.OneToOneField(Window, on_delete=models.CASCADE, related_name="post", verbose_name="窗口")
     holder = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="held_posts", verbose_name="A岗（主办）")
-    backup_staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="backup_posts", verbose_name="B岗（替岗）")
+    backup_staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="backup_posts",
+                                     verbose_name="B岗（替岗）")
 
     objects = CenterOwnedQuerySet.as_manager()
 
@@ -271,7 +274,8 @@ class BackupPost(models.Model):
 class Membership(models.Model):
     """A user's place: a centre, or a department (its managers co-manage its branch centres)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="用户")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name="用户")
     center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, null=True, blank=True,
                                related_name="memberships", verbose_name="中心")
     department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True,

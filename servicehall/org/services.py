@@ -77,7 +77,8 @@ def center_update(*, actor, center: ServiceCenter, now: datetime | None = None, 
     _apply(center, changes, CENTER_EDITABLE)
     full_clean_or_invalid(center)
     center.save()
-    audit_record(actor=actor, action="center.update", obj=center, center=center, before=before, after=snapshot(center), now=now)
+    audit_record(actor=actor, action="center.update", obj=center, center=center, before=before,
+                 after=snapshot(center), now=now)
     return center
 
 
@@ -142,12 +143,14 @@ def staff_create(*, actor, center: ServiceCenter, now: datetime | None = None, *
 
 @transaction.atomic
 def staff_update(*, actor, staff: Staff, now: datetime | None = None, **changes) -> Staff:
-    return _save_owned(actor=actor, instance=staff, changes=changes, editable=STAFF_EDITABLE, unique_field="employee_no",
-                       conflict_message="本中心已有该工号", action="staff", now=now, check=_check_staff)
+    return _save_owned(actor=actor, instance=staff, changes=changes, editable=STAFF_EDITABLE,
+                       unique_field="employee_no", conflict_message="本中心已有该工号", action="staff", now=now,
+                       check=_check_staff)
 
 
 @transaction.atomic
-def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff, now: datetime | None = None) -> BackupPost:
+def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff,
+                    now: datetime | None = None) -> BackupPost:
     """Name the A (holder) and B (stand-in) of a window post, replacing any earlier pair."""
     _require_manage(actor, window.center)
     Window.objects.select_for_update().get(pk=window.pk)  # one AB-post change per window at a time
@@ -158,12 +161,14 @@ def backup_post_set(*, actor, window: Window, holder: Staff, backup_staff: Staff
     post.holder, post.backup_staff = holder, backup_staff
     full_clean_or_invalid(post)
     post.save()
-    audit_record(actor=actor, action="backup_post.set", obj=post, center=window.center, before=before, after=snapshot(post), now=now)
+    audit_record(actor=actor, action="backup_post.set", obj=post, center=window.center, before=before,
+                 after=snapshot(post), now=now)
     return post
 
 
 @transaction.atomic
-def department_item_total_set(*, actor, department: Department, total: int | None, now: datetime | None = None) -> Department:
+def department_item_total_set(*, actor, department: Department, total: int | None,
+                              now: datetime | None = None) -> Department:
     """The bureau records how many service items a department holds (the 应进必进 base)."""
     require(actor, "department.item_total")
     if not department.district.centers.filter(pk__in=visible_center_ids(actor)).exists():

@@ -54,7 +54,8 @@ def center_create_view(request):
 @requires("center.view")
 def center_detail_view(request, code):
     center = center_for_user(request.user, code)
-    windows = Window.objects.for_user(request.user).filter(center=center).select_related("post__holder", "post__backup_staff")
+    windows = (Window.objects.for_user(request.user).filter(center=center)
+               .select_related("post__holder", "post__backup_staff"))
     return render(request, "org/center_detail.html", {
         "center": center, "windows": windows,
         "staff": Staff.objects.for_user(request.user).filter(center=center).select_related("department"),
@@ -92,7 +93,8 @@ def window_form_view(request, code=None, window_id=None):
     window = get_visible(Window, request.user, window_id, label="窗口") if window_id else None
     center = window.center if window else center_for_user(request.user, code)
     require(request.user, "center.manage", center)
-    form = WindowForm(request.POST or None, instance=Window.objects.for_user(request.user).get(pk=window.pk) if window else None)
+    form = WindowForm(request.POST or None,
+                      instance=Window.objects.for_user(request.user).get(pk=window.pk) if window else None)
     if window:
         save = partial(window_update, actor=request.user, window=window)
     else:
@@ -104,7 +106,8 @@ def window_form_view(request, code=None, window_id=None):
 @requires("center.view")
 def staff_detail_view(request, staff_id):
     staff = get_visible(Staff, request.user, staff_id, label="人员")
-    posts = BackupPost.objects.for_user(request.user).filter(center=staff.center).select_related("window", "holder", "backup_staff")
+    posts = (BackupPost.objects.for_user(request.user).filter(center=staff.center)
+             .select_related("window", "holder", "backup_staff"))
     return render(request, "org/staff_detail.html", {
         "staff": staff, "held": [p for p in posts if p.holder_id == staff.pk],
         "backing": [p for p in posts if p.backup_staff_id == staff.pk],
@@ -119,7 +122,8 @@ def staff_form_view(request, code=None, staff_id=None):
     require(request.user, "center.manage", center)
     if staff and request.method == "GET":
         staff_personal_view(actor=request.user, staff=staff)
-    form = StaffForm(request.POST or None, instance=Staff.objects.for_user(request.user).get(pk=staff.pk) if staff else None,
+    form = StaffForm(request.POST or None,
+                     instance=Staff.objects.for_user(request.user).get(pk=staff.pk) if staff else None,
                      departments=Department.objects.filter(district=center.district))
     if staff:
         save = partial(staff_update, actor=request.user, staff=staff)

@@ -46,7 +46,8 @@ class QueueSettings(models.Model):
                                                      validators=[MinValueValidator(0), MaxValueValidator(30)])
     book_max_days = models.PositiveSmallIntegerField("最晚提前预约（工作日）", default=5,
                                                      validators=[MinValueValidator(1), MaxValueValidator(30)])
-    cancel_hours = models.PositiveSmallIntegerField("取消预约须提前（小时）", default=2, validators=[MaxValueValidator(72)])
+    cancel_hours = models.PositiveSmallIntegerField("取消预约须提前（小时）", default=2,
+                                                    validators=[MaxValueValidator(72)])
     slot_minutes = models.PositiveSmallIntegerField("预约时段（分钟）", default=60,
                                                     validators=[MinValueValidator(15), MaxValueValidator(240)])
     no_show_limit = models.PositiveSmallIntegerField("爽约次数上限", default=3,
@@ -74,7 +75,8 @@ class QueueSettings(models.Model):
 
 
 class TicketCategory(models.Model):
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="ticket_categories", verbose_name="中心")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="ticket_categories",
+                               verbose_name="中心")
     prefix = models.CharField("字母", max_length=1, validators=[RegexValidator(r"^[A-Z]$", "字母应为一个大写英文字母")])
     name = models.CharField("业务类别", max_length=60)
     daily_capacity = models.PositiveIntegerField("每日号源", default=300, validators=[MaxValueValidator(999)])
@@ -82,7 +84,8 @@ class TicketCategory(models.Model):
     avg_minutes = models.PositiveSmallIntegerField("预计每人办理（分钟）", default=8,
                                                    validators=[MinValueValidator(1), MaxValueValidator(120)])
     is_active = models.BooleanField("启用", default=True)
-    windows = models.ManyToManyField(Window, through="CategoryWindow", related_name="ticket_categories", verbose_name="办理窗口")
+    windows = models.ManyToManyField(Window, through="CategoryWindow", related_name="ticket_categories",
+                                     verbose_name="办理窗口")
 
     objects = CenterOwnedQuerySet.as_manager()
 
@@ -146,7 +149,8 @@ class TicketStatus(models.TextChoices):
 
 TRANSITIONS = {
     TicketStatus.WAITING: {TicketStatus.CALLED, TicketStatus.CANCELLED, TicketStatus.EXPIRED},
-    TicketStatus.CALLED: {TicketStatus.SERVING, TicketStatus.DONE, TicketStatus.SKIPPED, TicketStatus.WAITING, TicketStatus.CANCELLED},
+    TicketStatus.CALLED: {TicketStatus.SERVING, TicketStatus.DONE, TicketStatus.SKIPPED, TicketStatus.WAITING,
+                          TicketStatus.CANCELLED},
     TicketStatus.SERVING: {TicketStatus.DONE, TicketStatus.WAITING},
     TicketStatus.DONE: set(),
     TicketStatus.SKIPPED: set(),
@@ -163,8 +167,8 @@ class Ticket(models.Model):
     # (ticket_one_current_per_window); staff and target window are never searched by.
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="tickets", verbose_name="中心",
                                db_index=False)
-    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets", verbose_name="业务类别",
-                                 db_index=False)
+    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets",
+                                 verbose_name="业务类别", db_index=False)
     day = models.DateField("日期")
     seq = models.PositiveIntegerField("序号")
     number = models.CharField("号码", max_length=8)
@@ -242,8 +246,8 @@ class TicketEvent(models.Model):
     to_status = models.CharField(max_length=10)
     window = models.ForeignKey(Window, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                db_constraint=False, db_index=False)  # see window_at_idx
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                              db_constraint=False, db_index=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", db_constraint=False, db_index=False)
     at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
 
@@ -275,7 +279,8 @@ ACTIVE_APPOINTMENT = Q(status__in=[AppointmentStatus.BOOKED, AppointmentStatus.C
 class Appointment(models.Model):
     """A booked slot. `holder` is the citizen ID or credit code (one booking per holder, centre and day)."""
 
-    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="appointments", verbose_name="中心")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="appointments",
+                               verbose_name="中心")
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="appointments",
                                  verbose_name="业务类别")
     day = models.DateField("预约日期")
@@ -284,7 +289,8 @@ class Appointment(models.Model):
     code = models.CharField("预约码", max_length=8, unique=True)
     holder = models.CharField("证件号码", max_length=18)
     phone = models.CharField("手机号码", max_length=20)
-    status = models.CharField("状态", max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    status = models.CharField("状态", max_length=12, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.BOOKED)
     created_at = models.DateTimeField("预约时间")
 
     objects = CenterOwnedQuerySet.as_manager()

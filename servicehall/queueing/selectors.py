@@ -32,7 +32,8 @@ RECENT_CALLS = 8
 
 def open_window_count(category: TicketCategory) -> int:
     """Windows that serve the category now: active and not paused."""
-    return OPEN_WINDOWS.get(category.pk, lambda: CategoryWindow.objects.filter(category=category, window__is_active=True)
+    return OPEN_WINDOWS.get(category.pk,
+                            lambda: CategoryWindow.objects.filter(category=category, window__is_active=True)
                             .exclude(window__queue_state__paused=True).count())
 
 
@@ -46,7 +47,8 @@ def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
         ahead = 0
     elif ahead is None:
         ahead = queue_sql.waiting_ahead(ticket)
-    minutes = math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category))) if ahead else 0
+    minutes = (math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category)))
+               if ahead else 0)
     return {"waiting_ahead": ahead, "estimate_minutes": minutes}
 
 
@@ -121,7 +123,8 @@ def window_panel(window: Window, now: datetime) -> dict:
     queue = window_queue(window, now, limit=30)  # the head of the queue, to call a chosen ticket
     prefetch_related_objects(queue, "category")
     counts = window_waiting_counts(window, now)
-    tally = dict(TicketEvent.objects.filter(window=window, at__gte=_day_start(day), at__lt=_day_start(day + timedelta(days=1)),
+    tally = dict(TicketEvent.objects.filter(window=window, at__gte=_day_start(day),
+                                            at__lt=_day_start(day + timedelta(days=1)),
                                             action__in=["call", "finish", "skip", "transfer"])
                  .values_list("action").annotate(n=Count("id")))
     paused = WindowState.objects.filter(window=window, paused=True).exists()

@@ -160,7 +160,8 @@ def terminal_act(request, window_id: int):
         if action == "transfer":
             category = TicketCategory.objects.filter(center=window.center, prefix=data.get("category", "")).first()
             target = Window.objects.filter(center=window.center, pk=data.get("to_window") or 0).first()
-            return services.ticket_transfer(actor=request.user, ticket=chosen_ticket(), category=category, window=target)
+            return services.ticket_transfer(actor=request.user, ticket=chosen_ticket(), category=category,
+                                            window=target)
         return services.ticket_act(actor=request.user, ticket=chosen_ticket(), action=action)
 
     pressed = apply_service(request, press)
@@ -173,7 +174,8 @@ def terminal_act(request, window_id: int):
 @require_GET
 def booking_centers(request):
     """The public booking start page: which centre."""
-    centers = ServiceCenter.objects.filter(is_active=True, ticket_categories__is_active=True).distinct().order_by("code")
+    centers = (ServiceCenter.objects.filter(is_active=True, ticket_categories__is_active=True).distinct()
+               .order_by("code"))
     return render(request, "queueing/book_centers.html", {"centers": centers})
 
 
@@ -264,7 +266,8 @@ def setup(request, code: str):
         settings_form = QueueSettingsForm(request.POST, instance=services.settings_for(center), prefix="s")
         if settings_form.is_valid():
             data = {f: settings_form.cleaned_data[f] for f in QueueSettingsForm.Meta.fields + ["regenerate_keys"]}
-            if apply_service(request, lambda: services.queue_settings_update(actor=request.user, center=center, data=data),
+            if apply_service(request,
+                             lambda: services.queue_settings_update(actor=request.user, center=center, data=data),
                              form=settings_form, done="叫号设置已保存"):
                 return redirect("queueing:setup", code=center.code)
     links = {c.pk: {link.window_id: link.priority for link in c.window_links.all()} for c in categories}

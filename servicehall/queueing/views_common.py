@@ -46,7 +46,8 @@ def hall_response(request, center: ServiceCenter) -> HttpResponse:
 def operable_window(user, window_id) -> Window:
     """The window, if the user may see its centre (else 404) and operate there (else 403)."""
     try:
-        window = WINDOWS.get(int(window_id), lambda: Window.objects.select_related("center").filter(pk=window_id).first())
+        window = WINDOWS.get(int(window_id),
+                             lambda: Window.objects.select_related("center").filter(pk=window_id).first())
     except (TypeError, ValueError):
         window = None
     if window is None or window.center_id not in visible_center_ids(user):

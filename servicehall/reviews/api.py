@@ -99,8 +99,8 @@ class RectificationOut(Schema):
     created_at: datetime
 
 
-@router.get("/rectifications", auth=permitted("review.view"), response={200: list[RectificationOut], **errors(400, 401, 403)},
-            summary="差评整改列表")
+@router.get("/rectifications", auth=permitted("review.view"),
+            response={200: list[RectificationOut], **errors(400, 401, 403)}, summary="差评整改列表")
 def rectification_list(request, center: str = "", state: str = "", overdue: bool = False):
     if state and state not in RectificationStatus.values:
         raise Invalid("状态：不支持的整改状态", field="state")
@@ -130,8 +130,8 @@ class ExchangeOut(Schema):
     handler: str
 
 
-@router.get("/reviews/export", auth=permitted("review.export"), response={200: list[ExchangeOut], **errors(400, 401, 403)},
-            summary="好差评数据交换（国家交换格式）")
+@router.get("/reviews/export", auth=permitted("review.export"),
+            response={200: list[ExchangeOut], **errors(400, 401, 403)}, summary="好差评数据交换（国家交换格式）")
 def review_export(request, since: datetime | None = None):
     """Reviews in the national exchange layout: `satisfaction` 5 = 非常满意 (the exchange's
     coding) and `satisfaction_gbt39046` 1 = 非常满意, both from explicit tables."""

@@ -83,7 +83,8 @@ class Review(models.Model):
         verbose_name_plural = "好差评"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(case__isnull=False), name="review_has_service"),
+            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(case__isnull=False),
+                                   name="review_has_service"),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="review_level_range"),
         ]
         indexes = [models.Index(fields=["center", "created_at"], name="review_center_time_idx")]
@@ -121,7 +122,8 @@ class Rectification(models.Model):
     review = models.OneToOneField(Review, on_delete=models.PROTECT, related_name="rectification")
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="rectifications",
                                verbose_name="责任单位")
-    status = models.CharField("状态", max_length=12, choices=RectificationStatus.choices, default=RectificationStatus.OPEN)
+    status = models.CharField("状态", max_length=12, choices=RectificationStatus.choices,
+                              default=RectificationStatus.OPEN)
     deadline = models.DateField("整改期限")
     callback_outcome = models.TextField("回访情况", blank=True)
     called_back_at = models.DateTimeField("回访时间", null=True, blank=True)
@@ -151,7 +153,8 @@ class RectificationEvent(models.Model):
     center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField(max_length=12, choices=RectificationStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=RectificationStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
     at = models.DateTimeField()
     note = models.TextField(blank=True)
 

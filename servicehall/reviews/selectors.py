@@ -23,7 +23,8 @@ from .models import (
 
 
 def pad_by_key(key: str) -> EvaluationPad | None:
-    return EvaluationPad.objects.select_related("window__center").filter(key=key, window__is_active=True).first() if key else None
+    return (EvaluationPad.objects.select_related("window__center").filter(key=key, window__is_active=True).first()
+            if key else None)
 
 
 def pending_service(pad: EvaluationPad, now: datetime) -> dict | None:

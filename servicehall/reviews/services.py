@@ -44,8 +44,8 @@ def _service(ticket: Ticket | None, case: Case | None) -> dict:
     if ticket is not None:
         if ticket.status != TicketStatus.DONE:
             raise Conflict("该服务尚未办结，办结后才能评价", code="not_finished")
-        finished = (TicketEvent.objects.filter(ticket=ticket, action="finish").order_by("-at").values_list("at", flat=True)
-                    .first() or ticket.called_at or ticket.issued_at)
+        finished = (TicketEvent.objects.filter(ticket=ticket, action="finish").order_by("-at")
+                    .values_list("at", flat=True).first() or ticket.called_at or ticket.issued_at)
         return {"center_id": ticket.center_id, "window_id": ticket.window_id, "staff_id": ticket.staff_id,
                 "ticket": ticket, "finished": finished, "rater_phone": ticket.phone}
     if case.status not in (CaseStatus.COMPLETED, CaseStatus.DELIVERED):
@@ -69,8 +69,9 @@ def _level(value, field: str, label: str, required: bool = True) -> int | None:
     return level
 
 
-def review_submit(*, ticket: Ticket | None = None, case: Case | None = None, level, channel, indicators: dict | None = None,
-                  comment: str = "", reasons=None, now: datetime | None = None) -> Review:
+def review_submit(*, ticket: Ticket | None = None, case: Case | None = None, level, channel,
+                  indicators: dict | None = None, comment: str = "", reasons=None,
+                  now: datetime | None = None) -> Review:
     """Store the citizen's review. Nobody but the citizen submits it: the pad, the QR page and
     the SMS link call this; the window terminal cannot."""
     now = now or timezone.now()
@@ -234,7 +235,8 @@ def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: date
 def invite_by_sms(ticket: Ticket) -> None:
     """After a finished ticket with a phone number: the SMS link to rate it later (channel 7)."""
     if ticket.phone:  # most tickets have none: no query for the centre's name then
-        _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结", f"/reviews/t/{ticket.token}/")
+        _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结",
+                f"/reviews/t/{ticket.token}/")
 
 
 def invite_case_by_sms(case: Case) -> None:

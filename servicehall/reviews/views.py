@@ -117,7 +117,8 @@ def rectification_detail(request, pk: int):
     review = rectification.review
     return render(request, "reviews/rectification.html", {
         "r": rectification, "review": review, "rater": selectors.rater_display(review),
-        "next": NEXT_STEP.get(RectificationStatus(rectification.status)), "is_overdue": rectification.overdue(timezone.localdate()),
+        "next": NEXT_STEP.get(RectificationStatus(rectification.status)),
+        "is_overdue": rectification.overdue(timezone.localdate()),
         "events": rectification.events.select_related("actor"),
         "can_act": can(request.user, "review.rectify", rectification.center_id),
         "can_contact": can(request.user, "review.contact", rectification.center_id),
@@ -205,7 +206,8 @@ def appeals(request):
             reason=request.POST.get("reason", "")), done="已复核。")
         return redirect("reviews:appeals")
     rows = Appeal.objects.for_user(request.user).select_related("review__window", "center", "filed_by")[:300]
-    return render(request, "reviews/appeals.html", {"rows": rows, "can_decide": can(request.user, "review.decide_appeal")})
+    return render(request, "reviews/appeals.html",
+                  {"rows": rows, "can_decide": can(request.user, "review.decide_appeal")})
 
 
 @requires("review.mine")

@@ -46,7 +46,8 @@ class AdminSiteTests(PersonaTestCase):
         for target in (self.p.secadmin, self.p.auditadmin):
             with self.subTest(target=target.username):
                 client.post(f"/admin/accounts/user/{target.pk}/change/", {"username": target.username, "role": "staff"})
-                client.post(f"/admin/accounts/user/{target.pk}/password/", {"password1": "Taken#Over2026", "password2": "Taken#Over2026"})
+                client.post(f"/admin/accounts/user/{target.pk}/password/",
+                            {"password1": "Taken#Over2026", "password2": "Taken#Over2026"})
                 target.refresh_from_db()
                 self.assertIn(target.role, {"secadmin", "auditadmin"})
                 self.assertFalse(target.check_password("Taken#Over2026"))

@@ -72,7 +72,8 @@ def declared_in_code() -> set[str]:
                 args = node.args[1:2] if name in {"can", "require"} else node.args[:1]
                 if name in CHECKS:
                     found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
-            elif isinstance(node, ast.Assign) and any(getattr(t, "attr", None) == "required_action" for t in node.targets):
+            elif isinstance(node, ast.Assign) and any(getattr(t, "attr", None) == "required_action"
+                                                      for t in node.targets):
                 if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                     found.add(node.value.value)
             elif isinstance(node, ast.Tuple) and len(node.elts) == 3 and path.name == "context.py":
@@ -342,7 +343,8 @@ POST_ONLY = {"accounts:unlock", "workcalendar:day_delete", "workcalendar:year_co
              "cases:act"}
 # The bodies of operations that need one to reach their objects (a name of `objects` stands for
 # the centre's object).
-PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"}, "/api/v1/windows/{window_id}/pause": {"paused": True}}
+PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"},
+            "/api/v1/windows/{window_id}/pause": {"paused": True}}
 # Operations anyone may call: devices and citizens (their key or token is checked inside), the
 # public catalogue and calendar, and the API's own description.
 PUBLIC_OPERATIONS = {

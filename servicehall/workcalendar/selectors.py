@@ -31,7 +31,8 @@ def current_revision() -> int:
 def _read_revision() -> int:
     # Plain SQL: building the ORM query cost more than running it.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT revision FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} WHERE id = 1")
+        cursor.execute(f"SELECT revision FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} "
+                       "WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else 0
 

@@ -46,7 +46,8 @@ def calendar_day_set(*, actor, day: date, is_workday: bool, name: str, now: date
     before = {"date": day, "is_workday": record.is_workday, "name": record.name} if record else None
     try:
         with transaction.atomic():
-            record, _ = CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name[:30]})
+            record, _ = CalendarDay.objects.update_or_create(date=day,
+                                                             defaults={"is_workday": is_workday, "name": name[:30]})
     except IntegrityError as exc:
         raise Conflict("该日期刚被他人修改，请刷新后重试", field="date") from exc
     _bump(actor, day.year, now)
@@ -79,5 +80,6 @@ def calendar_year_confirm(*, actor, year: int, confirmed: bool, now: datetime | 
     CalendarYear.objects.filter(pk=record.pk).update(confirmed=confirmed)
     record.refresh_from_db()
     _bump(actor, year, now)
-    audit_record(actor=actor, action="calendar.year_confirm", obj=record, before=before, after={"confirmed": confirmed}, now=now)
+    audit_record(actor=actor, action="calendar.year_confirm", obj=record, before=before,
+                 after={"confirmed": confirmed}, now=now)
     return record

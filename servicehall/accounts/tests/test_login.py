@@ -158,7 +158,7 @@ class LoginPageTests(PersonaTestCase):
         self.assertEqual((event.actor_id, event.source_ip), (self.p.staff_a.pk, self.IP))
 
     def test_it_locks_the_account_after_five_wrong_passwords_on_the_page(self):
-        for i in range(4):
+        for _ in range(4):
             self.assertIn("用户名或密码错误", self.page_error(self.post("staff_a", WRONG)))
         self.assertIn("锁定", self.page_error(self.post("staff_a", WRONG)))
         message = self.page_error(self.post("staff_a", PASSWORD))

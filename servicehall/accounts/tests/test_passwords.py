@@ -149,7 +149,8 @@ class AdminPasswordResetTests(PersonaTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertTrue(User.objects.get(pk=self.p.staff_b.pk).check_password(GOOD))
         event = AuditEvent.objects.get(action="admin.change", object_id=str(self.p.staff_b.pk))
-        self.assertEqual((event.actor_id, event.source_ip, event.after), (self.p.sysadmin.pk, "10.3.3.3", {"password": "已重置"}))
+        self.assertEqual((event.actor_id, event.source_ip, event.after),
+                         (self.p.sysadmin.pk, "10.3.3.3", {"password": "已重置"}))
 
     def test_it_does_not_audit_a_refused_reset(self):
         self.login(self.p.sysadmin)
@@ -164,8 +165,9 @@ class OldPasswordGuessTests(PersonaTestCase):
     def test_it_locks_the_account_and_signs_out_after_too_many_wrong_old_passwords(self):
         client = self.login(self.p.staff_a)
         for attempt in range(5):
-            response = client.post("/accounts/password/", {"old_password": f"Wrong#{attempt}x", "new_password": "Brand#New2026",
-                                                           "new_password2": "Brand#New2026"})
+            response = client.post("/accounts/password/",
+                                   {"old_password": f"Wrong#{attempt}x", "new_password": "Brand#New2026",
+                                    "new_password2": "Brand#New2026"})
             self.assertContains(response, 'data-field="old_password"')
         self.assertContains(response, "账号已锁定")
         self.p.staff_a.refresh_from_db()

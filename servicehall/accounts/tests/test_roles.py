@@ -13,16 +13,16 @@ PAGES = ["/", "/org/centers/", "/org/centers/new/", "/calendar/", "/audit/", "/a
 SUB_PAGES = {"/org/centers/new/", "/cases/new/"}  # reached from a page's button, not from the navigation
 ADMIN_LOGIN = 302  # the admin site sends everyone but the system admin to its own login
 
-# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures
+# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures  # noqa: E501
 TABLE = [
-    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403),
-    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),
-    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),
-    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200),
+    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403),  # noqa: E501
+    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),  # noqa: E501
+    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200),  # noqa: E501
+    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200),  # noqa: E501
     ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),
-    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
 ]
 ADMIN_INDEX_MARK = 'href="/admin/accounts/user/"'  # the index lists the user model; the login page does not
 
@@ -62,7 +62,7 @@ class RolePageTests(PersonaTestCase):
                 self.login(getattr(self.p, persona))
                 nav = [item["url"] for item in self.client.get("/").context["nav"]]
                 self.assertEqual(len(nav), len(set(nav)))
-                openable = {page for page, status in zip(PAGES, statuses) if status == 200} - SUB_PAGES
+                openable = {page for page, status in zip(PAGES, statuses, strict=True) if status == 200} - SUB_PAGES
                 self.assertEqual(set(nav), openable)
                 for url in nav:
                     self.assertEqual(self.client.get(url).status_code, 200, url)
@@ -180,7 +180,8 @@ class AuditAdminReadOnlyTests(PersonaTestCase):
             ("/admin/org/district/add/", district),
             ("/admin/accounts/user/add/", new_user),
             (f"/admin/accounts/user/{self.p.auditadmin.pk}/change/", {"username": "auditadmin", "role": "sysadmin"}),
-            (f"/admin/accounts/user/{self.p.staff_a.pk}/password/", {"password1": "Plant#2026x", "password2": "Plant#2026x"}),
+            (f"/admin/accounts/user/{self.p.staff_a.pk}/password/",
+             {"password1": "Plant#2026x", "password2": "Plant#2026x"}),
         ]
         for url, data in attempts:
             with self.subTest(url=url):

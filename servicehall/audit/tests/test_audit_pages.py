@@ -118,8 +118,10 @@ class AuditApiTests(AuditPageTestCase):
         self.assertEqual(set(ids), self.ids(self.a_staff_morning, self.a_staff_view, self.a_staff_signin))
 
     def test_it_filters_by_centre_and_action(self):
-        self.assertEqual(set(self.api_ids(self.p.auditadmin, center="21140302")), self.ids(self.b_staff, self.b_manager))
-        self.assertEqual(self.api_ids(self.p.auditadmin, action="center.update", center="21140301"), [self.a_manager.pk])
+        self.assertEqual(set(self.api_ids(self.p.auditadmin, center="21140302")),
+                         self.ids(self.b_staff, self.b_manager))
+        self.assertEqual(self.api_ids(self.p.auditadmin, action="center.update", center="21140301"),
+                         [self.a_manager.pk])
 
     def test_it_returns_one_row_with_its_chain_place(self):
         response = self.login(self.p.auditadmin).get(f"/api/v1/audit/events/{self.b_staff.pk}")

@@ -73,7 +73,7 @@ class SealingTests(ChainTestCase):
         rows = [sealed(r) for r in rows]
         self.assertEqual([r.seq for r in rows], [1, 2, 3, 4, 5])
         self.assertEqual(rows[0].prev_hash, "")
-        for before, after in zip(rows, rows[1:]):
+        for before, after in zip(rows, rows[1:], strict=False):
             self.assertEqual(after.prev_hash, before.hash)
         for r in rows:
             self.assertRegex(r.hash, r"^[0-9a-f]{64}$")
@@ -142,7 +142,8 @@ class SealingTests(ChainTestCase):
                            before={"name": "综合受理"}, after={"name": "综合受理（一）"}, source_ip="10.0.0.9")
         audit_seal()
         row = sealed(row)
-        self.assertEqual((row.actor_id, row.actor_username, row.actor_role), (self.p.manager_a.pk, "manager_a", "manager"))
+        self.assertEqual((row.actor_id, row.actor_username, row.actor_role),
+                         (self.p.manager_a.pk, "manager_a", "manager"))
         self.assertEqual((row.center_id, row.center_code), (self.p.center_a.pk, "21140301"))
         self.assertEqual((row.object_type, row.object_id), ("org.window", str(self.p.window_a.pk)))
         self.assertEqual(row.after, {"name": "综合受理（一）"})

@@ -31,15 +31,15 @@ logger = logging.getLogger("servicehall.cases")
 
 
 def notify(case: Case, *, actor, now: datetime, override_reason: str = "") -> Case:
-    entries = [{"material": m.name, "state": m.state, "problem": m.problem or ("请提交" if m.state == MaterialState.MISSING
-                                                                              else "请按要求补正")}
+    entries = [{"material": m.name, "state": m.state,
+                "problem": m.problem or ("请提交" if m.state == MaterialState.MISSING else "请按要求补正")}
                for m in missing_materials(case)]
     count = case.notices.count()
     OneTimeNotice.objects.create(case=case, center_id=case.center_id, number=f"{case.number}-G{count + 1}",
                                  entries=entries, issued_at=now, issued_by=actor, override_reason=override_reason,
                                  override_by=actor if override_reason else None)
-    return transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step=case.acceptance_step, now=now,
-                       reason=override_reason, data={"entries": entries, "repeat": count > 0})
+    return transition(case, CaseStatus.AWAITING_MATERIALS, actor=actor, action="notify", step=case.acceptance_step,
+                      now=now, reason=override_reason, data={"entries": entries, "repeat": count > 0})
 
 
 def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = None) -> Case:
@@ -61,9 +61,9 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
 
 @transaction.atomic
 def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
-    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused", step=case.acceptance_step,
-                                  from_status=case.status, to_status=case.status, actor=actor, at=now, reason=reason,
-                                  data={"repeat": True, "refused": True})
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused",
+                                  step=case.acceptance_step, from_status=case.status, to_status=case.status,
+                                  actor=actor, at=now, reason=reason, data={"repeat": True, "refused": True})
     audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center,
                  after={"status": case.status, "reason": reason}, now=now)
 
@@ -134,8 +134,8 @@ def case_refuse(*, actor, case: Case, reason: str, now: datetime | None = None) 
     now = now or timezone.now()
     require_operator(actor, case.center_id)
     reason = required_text(reason, field="reason", label="不予受理的理由")
-    return transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step=case.acceptance_step, now=now, reason=reason,
-                       decided_on=day_of(now))
+    return transition(case, CaseStatus.REFUSED, actor=actor, action="refuse", step=case.acceptance_step, now=now,
+                      reason=reason, decided_on=day_of(now))
 
 
 def cases_deem_accepted(now: datetime | None = None) -> int:

@@ -41,7 +41,8 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
         lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
     if not lines:
         return None
-    bill = ConsolidatedBill.objects.create(case=case, center_id=case.center_id, total=sum(line.amount for line in lines))
+    bill = ConsolidatedBill.objects.create(case=case, center_id=case.center_id,
+                                           total=sum(line.amount for line in lines))
     for line in lines:
         line.bill = bill
     BillLine.objects.bulk_create(lines)
@@ -66,7 +67,8 @@ def bill_pay(*, actor, case: Case, now: datetime | None = None) -> ConsolidatedB
     bill.refresh_from_db()
     CaseTransition.objects.create(case=case, center_id=case.center_id, action="pay", from_status=case.status,
                                   to_status=case.status, actor=actor, at=now, data={"total": str(bill.total)})
-    audit_record(actor=actor, action="case.pay", obj=case, center=case.center, after={"total": str(bill.total)}, now=now)
+    audit_record(actor=actor, action="case.pay", obj=case, center=case.center, after={"total": str(bill.total)},
+                 now=now)
     return bill
 
 

@@ -79,7 +79,8 @@ def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = 
     CaseTransition.objects.create(case=case, center_id=case.center_id, action="extend", from_status=case.status,
                                   to_status=case.status, actor=actor, at=now, reason=reason,
                                   data={"days": days, "from": old_due.isoformat(), "to": due.due.isoformat()})
-    audit_record(actor=actor, action="case.extend", obj=case, center=case.center, before={"due_date": old_due.isoformat()},
+    audit_record(actor=actor, action="case.extend", obj=case, center=case.center,
+                 before={"due_date": old_due.isoformat()},
                  after={"due_date": due.due.isoformat(), "days": days, "reason": reason}, now=now)
     return case
 

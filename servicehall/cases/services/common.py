@@ -48,7 +48,8 @@ def due_after(start: date, days: int) -> DueDate:
 
 
 def case_snapshot(case: Case) -> dict:
-    return {"number": case.number, "status": case.status, "due_date": case.due_date.isoformat() if case.due_date else None}
+    return {"number": case.number, "status": case.status,
+            "due_date": case.due_date.isoformat() if case.due_date else None}
 
 
 def transition(case: Case, to: str, *, actor, action: str, now: datetime, reason: str = "", step: str = "",
@@ -98,7 +99,8 @@ def missing_materials(case: Case) -> list[CaseMaterial]:
 
 
 def materials_missing(materials) -> list[CaseMaterial]:
-    return [m for m in materials if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
+    return [m for m in materials
+            if m.state != MaterialState.RECEIVED and (m.required or m.state == MaterialState.FAULTY)]
 
 
 def material_ids(values, *, field: str, label: str) -> set[int]:

@@ -142,7 +142,8 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         for name, value in acceptance_fields(case, today).items():
             setattr(case, name, value)
         history.append(CaseTransition(case=case, center=center, action="accept", step=case.acceptance_step,
-                                      from_status=CaseStatus.RECEIVED, to_status=CaseStatus.ACCEPTED, actor=actor, at=now))
+                                      from_status=CaseStatus.RECEIVED, to_status=CaseStatus.ACCEPTED, actor=actor,
+                                      at=now))
         if connection.vendor == "postgresql" and not any(facts.fees for _, _, facts in chosen):
             # Not kept as prefetched relations (`_remember`): building the two related
             # querysets cost about 5 % of a receipt's CPU, and nothing reads them after acceptance.
@@ -157,7 +158,8 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         if not complete:
             history[0].save(force_insert=True)
             sql.number_case(case, today)
-            audit_record(actor=actor, action="case.receive", obj=case, center=center, after=case_snapshot(case), now=now)
+            audit_record(actor=actor, action="case.receive", obj=case, center=center, after=case_snapshot(case),
+                         now=now)
             return notify(case, actor=actor, now=now)
         make_bill(case, fees or {})
         CaseTransition.objects.bulk_create(history)

@@ -48,7 +48,8 @@ def publish(p, data: ItemData, center=None) -> ServiceItem:
 def fee_data(name: str = "公证书出具", **changes) -> ItemData:
     """A 3-day item with a fixed fee and a fee charged by a standard."""
     steps = [{"name": "受理", "days": 0}, {"name": "审查", "days": 2}, {"name": "决定", "days": 1}]
-    return item_data(name, promised_days=3, steps=steps, materials=[{"name": "身份证明", "originals": 1, "copies": 1}], fees=[
+    return item_data(name, promised_days=3, steps=steps,
+                     materials=[{"name": "身份证明", "originals": 1, "copies": 1}], fees=[
         {"name": "公证费", "amount": Decimal("80.00"), "legal_basis": "辽价发〔2017〕1号"},
         {"name": "副本费", "amount": None, "standard": "每份10元", "legal_basis": "辽价发〔2017〕1号"},
     ], **changes)

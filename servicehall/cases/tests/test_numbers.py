@@ -60,7 +60,8 @@ class ConcurrentNumberTests(TransactionTestCase):
         self.assertEqual([int(number.rsplit("-", 1)[1]) for number in stored], list(range(1, len(stored) + 1)))
         self.assertEqual(CaseCounter.objects.get().last, len(stored))
         for case in Case.objects.all():
-            self.assertEqual(list(CaseTransition.objects.filter(case=case).order_by("id").values_list("action", flat=True)),
+            self.assertEqual(list(CaseTransition.objects.filter(case=case).order_by("id")
+                                  .values_list("action", flat=True)),
                              ["receive", "accept"])
             self.assertEqual(list(AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
                                   .order_by("id").values_list("action", "object_repr")),

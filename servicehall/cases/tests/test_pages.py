@@ -111,7 +111,8 @@ class CasePageTests(CaseTestCase):
         wrong = self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "150"})
         self.assertContains(wrong, "小于或等于100")
         self.assertEqual(LightRules.objects.get().yellow_days, 2)
-        self.assertContains(self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "25"}, follow=True),
+        self.assertContains(self.client.post("/cases/rules/", {"yellow_days": "3", "yellow_percent": "25"},
+                                             follow=True),
                             "亮灯规则已保存")
         self.assertEqual((LightRules.objects.get().yellow_days, LightRules.objects.get().yellow_percent), (3, 25))
 

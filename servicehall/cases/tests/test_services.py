@@ -62,7 +62,8 @@ class AcceptanceTests(CaseTestCase):
         case = self.submit(at(2026, 9, 30))
         self.assertEqual(case.status, CaseStatus.ACCEPTED)
         self.assertEqual(case.number, f"{self.p.center_a.code}-20260930-0001")
-        self.assertEqual((case.accepted_on, case.due_date, case.calendar_confirmed), (date(2026, 9, 30), date(2026, 10, 13), True))
+        self.assertEqual((case.accepted_on, case.due_date, case.calendar_confirmed),
+                         (date(2026, 9, 30), date(2026, 10, 13), True))
         self.assertEqual(self.submit(at(2026, 9, 30)).number, f"{self.p.center_a.code}-20260930-0002")
         self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
         self.assertTrue(AuditEvent.objects.filter(action="case.accept", object_id=str(case.pk)).exists())
@@ -94,7 +95,8 @@ class AcceptanceTests(CaseTestCase):
         with self.assertRaises(Forbidden):  # a second notice needs the bureau
             case_notify_again(actor=self.p.staff_a, case=case, reason="漏告", now=at(2026, 9, 29))
         refused = case.transitions.get(action="notify_refused")  # a supervision event even so
-        self.assertEqual((refused.actor, refused.reason, refused.to_status), (self.p.staff_a, "漏告", CaseStatus.RECEIVED))
+        self.assertEqual((refused.actor, refused.reason, refused.to_status),
+                         (self.p.staff_a, "漏告", CaseStatus.RECEIVED))
         self.assertTrue(AuditEvent.objects.filter(action="case.notify_refused", object_id=str(case.pk)).exists())
         self.assertEqual(OneTimeNotice.objects.filter(case=case).count(), 1)
         with self.assertRaises(Forbidden):  # another centre's staff leave no trace on this case
@@ -120,7 +122,8 @@ class AcceptanceTests(CaseTestCase):
         self.assertEqual(cases_deem_accepted(now=at(2026, 10, 12)), 0)
         self.assertEqual(cases_deem_accepted(now=at(2026, 10, 13)), 1)
         case.refresh_from_db()
-        self.assertEqual((case.status, case.accepted_on, case.deemed_accepted), (CaseStatus.ACCEPTED, date(2026, 9, 29), True))
+        self.assertEqual((case.status, case.accepted_on, case.deemed_accepted),
+                         (CaseStatus.ACCEPTED, date(2026, 9, 29), True))
         self.assertEqual(case.due_date, get_calendar().add_workdays(date(2026, 9, 29), 5).due)
         self.assertIn("即为受理", case.transitions.get(action="accept").reason)
         self.assertEqual(cases_deem_accepted(now=at(2026, 10, 14)), 0)
@@ -161,8 +164,8 @@ class AcceptanceTests(CaseTestCase):
                         now=at(2026, 11, 26))
         self.assertEqual(raised.exception.field, "items")
         self.assertFalse(Case.objects.exists())
-        org = self.submit(at(2026, 11, 26), applicant={"kind": "org", "name": "某运输公司", "credit_code": COMPANY.lower(),
-                                                       "phone": "13800138000"})
+        org = self.submit(at(2026, 11, 26), applicant={"kind": "org", "name": "某运输公司",
+                                                       "credit_code": COMPANY.lower(), "phone": "13800138000"})
         self.assertEqual(org.applicant_id, COMPANY)
 
     def test_the_history_is_append_only_in_the_database(self):
@@ -285,8 +288,8 @@ class ClockTests(CaseTestCase):
 
     def test_a_joint_case_takes_the_longest_promise_and_may_extend_by_fifteen(self):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
-        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
-                           fees={copy_fee.pk: "10"})
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary],
+                           present=("申请表", "收入状况证明", "身份证明"), fees={copy_fee.pk: "10"})
         self.assertEqual((case.joint, case.promised_days), (True, 5))
         self.assertEqual(case.steps[0]["name"], "受理")
         case_extend(actor=self.p.bureau, case=case, days=15, reason="多部门联合审查", now=at(2026, 11, 3))
@@ -305,7 +308,8 @@ class ClockTests(CaseTestCase):
         self.assertEqual(case.due_date, date(2027, 1, 7))  # 01-05 with 元旦 off, + 2 working days
 
     def test_a_due_date_in_an_unconfirmed_year_is_flagged(self):
-        case = self.submit(at(2026, 12, 28), items=[publish(self.p, item_data("公证复查", statutory_days=20, promised_days=20))])
+        case = self.submit(at(2026, 12, 28),
+                           items=[publish(self.p, item_data("公证复查", statutory_days=20, promised_days=20))])
         self.assertEqual(case.due_date.year, 2027)
         self.assertFalse(case.calendar_confirmed)
         self.assertTrue(self.submit(at(2026, 12, 1)).calendar_confirmed)
@@ -326,7 +330,8 @@ class ClockTests(CaseTestCase):
         self.assertEqual((case.due_date, case.calendar_confirmed, decided.delivery_due),
                          (date(2027, 1, 5), False, date(2027, 1, 12)))
         moved = case.transitions.get(action="redate")
-        self.assertEqual((moved.actor, moved.data["from"], moved.data["to"]), (self.p.bureau, "2027-01-04", "2027-01-05"))
+        self.assertEqual((moved.actor, moved.data["from"], moved.data["to"]),
+                         (self.p.bureau, "2027-01-04", "2027-01-05"))
         calendar_year_confirm(actor=self.p.bureau, year=2027, confirmed=True, now=at(2026, 12, 31))
         case.refresh_from_db()
         self.assertEqual((case.due_date, case.calendar_confirmed), (date(2027, 1, 5), True))
@@ -419,8 +424,8 @@ class StepTests(CaseTestCase):
 
     def test_a_joint_case_follows_the_default_process(self):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
-        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
-                           fees={copy_fee.pk: "10"})
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary],
+                           present=("申请表", "收入状况证明", "身份证明"), fees={copy_fee.pk: "10"})
         self.assertEqual(case.review_steps, ["审核"])
         # 审核 has no days of its own: it runs within the case's promise, never red on its own.
         self.assertEqual(self.steps(case, date(2026, 11, 20))[1], ("审核", "current", None, None, None))
@@ -430,7 +435,8 @@ class StepTests(CaseTestCase):
         self.assertEqual(raised.exception.code, "no_review_step")
         bill_pay(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
         case = case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 4))
-        case = case_deliver(actor=self.p.staff_a, case=case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 4)),
+        case = case_deliver(actor=self.p.staff_a,
+                            case=case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 4)),
                             now=at(2026, 11, 5))
         self.assertEqual([row[:2] for row in self.steps(case, date(2026, 11, 5))],
                          [("受理", "done"), ("审核", "done"), ("审批", "done"), ("办结", "done"), ("送达", "done")])
@@ -443,8 +449,8 @@ class DecisionAndBillTests(CaseTestCase):
             self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"))
         self.assertEqual(raised.exception.field, "fees")
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
-        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary], present=("申请表", "收入状况证明", "身份证明"),
-                           fees={str(copy_fee.pk): "20"})
+        case = self.submit(at(2026, 11, 2), items=[self.aid, self.notary],
+                           present=("申请表", "收入状况证明", "身份证明"), fees={str(copy_fee.pk): "20"})
         bill = ConsolidatedBill.objects.get(case=case)
         self.assertEqual((bill.total, [(line.name, line.amount) for line in bill.lines.all()]),
                          (Decimal("100.00"), [("公证费", Decimal("80.00")), ("副本费", Decimal("20.00"))]))
@@ -484,7 +490,8 @@ class DecisionAndBillTests(CaseTestCase):
             bill_waive(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 3))
         self.assertEqual(raised.exception.field, "reason")
         bill_waive(actor=self.p.staff_a, case=case, reason="不予许可，依规退费", now=at(2026, 11, 3))
-        self.assertEqual(case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 3)).status, CaseStatus.COMPLETED)
+        self.assertEqual(case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 3)).status,
+                         CaseStatus.COMPLETED)
 
     def test_an_instant_item_is_completed_on_the_spot(self):
         instant = publish(self.p, item_data("证明补开", case_type="instant", promised_days=0,

@@ -48,7 +48,8 @@ class QualityRuleTests(SimpleTestCase):
             "licensing_faq": good(faqs=[]),
             "same_phones": good(complaint_phone="0429-3030011"),
             "result_without_sample": good(result_sample=""),
-            "steps_over_promise": good(steps=[{"name": n, "days": 3} for n in ("受理", "审核", "审批", "办结", "送达")]),
+            "steps_over_promise": good(steps=[{"name": n, "days": 3}
+                                              for n in ("受理", "审核", "审批", "办结", "送达")]),
             "material_without_count": good(materials=[{"name": "照片", "originals": 0, "copies": 0}]),
             "legal_basis": good(legal_basis=""),
             "choice": good(case_type="soon"),
@@ -71,7 +72,8 @@ class QualityRuleTests(SimpleTestCase):
             good(result_name="", result_sample=""),
             good(body_credit_code="11320000MB151840XJ"),
         ):
-            with self.subTest(data=data.model_dump(include={"case_type", "promised_days", "fees", "visits", "item_type"})):
+            with self.subTest(data=data.model_dump(include={"case_type", "promised_days", "fees", "visits",
+                                                            "item_type"})):
                 self.assertEqual(check_item(data), [])
 
     def test_it_names_the_field_and_speaks_chinese(self):

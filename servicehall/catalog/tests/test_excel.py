@@ -102,7 +102,7 @@ def edit(content: bytes, sheet_title: str, row: int, header: str, value) -> byte
 def rows_of(content: bytes, title: str) -> list[dict]:
     sheet = load_workbook(io.BytesIO(content), read_only=True)[title]
     values = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(values[0], row)) for row in values[1:]]
+    return [dict(zip(values[0], row, strict=False)) for row in values[1:]]
 
 
 class ExcelTestCase(PersonaTestCase):
@@ -197,7 +197,8 @@ class CatalogImportTests(ExcelTestCase):
         content = catalog_export(ServiceItem.objects.all())
         content = edit(content, SHEET_ITEMS, 3, "办理时间", "周一至周五 9:00—17:00")
         content = workbook(items=[new_row(3, "法律援助咨询")],
-                           materials=[{"事项序号": 3, "事项名称": "法律援助咨询", "材料名称": "身份证", "复印件份数": 1}],
+                           materials=[{"事项序号": 3, "事项名称": "法律援助咨询", "材料名称": "身份证",
+                                       "复印件份数": 1}],
                            base=content)
         report = catalog_import(actor=self.p.manager_a, file=content)
         self.assertTrue(report.ok, [str(p) for p in report.problems])
@@ -211,7 +212,8 @@ class CatalogImportTests(ExcelTestCase):
         self.assertEqual(change.version.content.materials[0].copies, 1)
         advice.refresh_from_db()
         self.assertEqual(advice.current_version.content.hours, "")  # waits for the bureau
-        self.assertEqual(advice.changes.get(status=ChangeStatus.SUBMITTED).version.content.hours, "周一至周五 9:00—17:00")
+        self.assertEqual(advice.changes.get(status=ChangeStatus.SUBMITTED).version.content.hours,
+                         "周一至周五 9:00—17:00")
 
     def test_it_approves_at_once_when_the_bureau_imports(self):
         advice = self.publish(self.p.center_a, public_service())
@@ -242,8 +244,10 @@ class CatalogImportTests(ExcelTestCase):
     def test_it_refuses_a_missing_sheet_or_column(self):
         rows = [new_row(1, "法律援助咨询")]
         report = catalog_import(actor=self.p.manager_a, file=workbook(items=rows, drop_sheet=SHEET_FEES))
-        self.assertEqual([str(p) for p in report.problems], ["「收费项目」：缺少工作表「收费项目」（可先导出一份作为模板）"])
-        report = catalog_import(actor=self.p.manager_a, file=workbook(items=rows, drop_column=(SHEET_ITEMS, "办件类型")))
+        self.assertEqual([str(p) for p in report.problems],
+                         ["「收费项目」：缺少工作表「收费项目」（可先导出一份作为模板）"])
+        report = catalog_import(actor=self.p.manager_a,
+                                file=workbook(items=rows, drop_column=(SHEET_ITEMS, "办件类型")))
         self.assertEqual([(p.sheet, p.row, p.column) for p in report.problems], [(SHEET_ITEMS, 1, "办件类型")])
         self.assertIn("缺少列：办件类型", report.problems[0].message)
         self.assertFalse(ServiceItem.objects.exists())
@@ -258,38 +262,43 @@ class CatalogImportTests(ExcelTestCase):
         report = catalog_import(actor=self.p.manager_a, file=workbook(items=[new_row(1, "车辆年审", center="")]),
                                 center=self.p.center_b)
         self.assertEqual([(p.row, p.column) for p in report.problems], [(2, "中心编码")])
-        self.assertTrue(catalog_import(actor=self.p.manager_a, file=workbook(items=[new_row(1, "法律援助咨询", center="")]),
+        self.assertTrue(catalog_import(actor=self.p.manager_a,
+                                       file=workbook(items=[new_row(1, "法律援助咨询", center="")]),
                                        center=self.p.center_a).ok)
 
     def test_it_names_the_sheet_row_and_column_in_chinese(self):
         content = workbook(
             items=[new_row(1, "", 办理窗口="1、9"), new_row(2, "公证咨询", 事项类型="许可", 支持预约="可以"),
-                   new_row(3, "调解申请", 办理流程="受理：0\n办结：两天"), new_row(4, "法律援助咨询", 承诺办结时限=4000)],
+                   new_row(3, "调解申请", 办理流程="受理：0\n办结：两天"),
+                   new_row(4, "法律援助咨询", 承诺办结时限=4000)],
             materials=[{"事项序号": 4, "材料名称": "申" * 201}, {"事项序号": 7, "材料名称": "身份证"},
                        {"事项序号": 4, "事项名称": "调解申请", "材料名称": "申请书"}],
         )
         report = catalog_import(actor=self.p.manager_a, file=content)
         self.assertEqual([str(p) for p in report.problems], [
             "「事项」第2行 事项名称：事项名称不能为空",
-            "「事项」第3行 事项类型：事项类型“许可”无效，可填：行政许可、行政处罚、行政强制、行政征收、行政给付、行政检查、"
-            "行政确认、行政奖励、行政裁决、其他行政权力、公共服务",
+            "「事项」第3行 事项类型：事项类型“许可”无效，可填：行政许可、行政处罚、行政强制、行政征收、行政给付、"
+            "行政检查、行政确认、行政奖励、行政裁决、其他行政权力、公共服务",
             "「事项」第3行 支持预约：支持预约须填“是”或“否”，不能是“可以”",
             "「事项」第4行 办理流程：办理流程第2行“办结：两天”的时限须为工作日数（格式：环节名称：工作日数）",
             "「事项」第5行 承诺办结时限：承诺办结时限不能大于3650",
             "「申请材料」第2行 材料名称：材料名称不能超过200个字",
             "「申请材料」第3行 事项序号：事项序号“7”在「事项」表中不存在",
-            "「申请材料」第4行 事项名称：事项名称“调解申请”与「事项」表序号4的事项名称“法律援助咨询”不一致，请核对事项序号",
+            "「申请材料」第4行 事项名称：事项名称“调解申请”与「事项」表序号4的事项名称“法律援助咨询”不一致，"
+            "请核对事项序号",
         ])
         content = workbook(items=[new_row(1, "法律援助咨询", 办理窗口="1、9")],
                            materials=[{"事项序号": 1, "材料名称": "申" * 201}])
         report = catalog_import(actor=self.p.manager_a, file=content)
         self.assertEqual([str(p) for p in report.problems], ["「申请材料」第2行 材料名称：材料名称不能超过200个字"])
-        report = catalog_import(actor=self.p.manager_a, file=workbook(items=[new_row(1, "法律援助咨询", 办理窗口="1、9")]))
+        report = catalog_import(actor=self.p.manager_a,
+                                file=workbook(items=[new_row(1, "法律援助咨询", 办理窗口="1、9")]))
         self.assertEqual([str(p) for p in report.problems], ["「事项」第2行 办理窗口：办理窗口：该中心没有9号窗口"])
 
     def test_it_reports_absurdly_long_numbers_instead_of_failing(self):
         huge = "9" * 5000
-        content = workbook(items=[new_row(1, "法律援助咨询", 承诺办结时限=huge, 办理窗口=huge, 办理流程=f"受理：{huge}")])
+        content = workbook(items=[new_row(1, "法律援助咨询", 承诺办结时限=huge, 办理窗口=huge,
+                                          办理流程=f"受理：{huge}")])
         report = catalog_import(actor=self.p.manager_a, file=content)
         self.assertEqual({p.column for p in report.problems}, {"承诺办结时限", "办理窗口", "办理流程"})
         self.assertEqual(ServiceItem.objects.count(), 0)
@@ -316,7 +325,8 @@ class CatalogImportTests(ExcelTestCase):
         report = catalog_import(actor=self.p.manager_a, file=content)
         self.assertEqual((report.ok, report.unchanged), (True, [advice.code]))
         report = catalog_import(actor=self.p.manager_a, file=edit(content, SHEET_ITEMS, 2, "办理时间", "全天"))
-        self.assertEqual([str(p) for p in report.problems], ["「事项」第2行 承诺办结时限：即办件应当场办结，承诺办结时限应为0"])
+        self.assertEqual([str(p) for p in report.problems],
+                         ["「事项」第2行 承诺办结时限：即办件应当场办结，承诺办结时限应为0"])
 
     def test_it_reports_progress_once_per_row(self):
         calls = []
@@ -335,7 +345,8 @@ class CatalogImportPageTests(ExcelTestCase):
         response = self.login(self.p.manager_a).get("/catalog/import/")
         self.assertContains(response, 'enctype="multipart/form-data"')
         self.assertContains(response, "/catalog/export.xlsx?center=21140301")
-        response = self.upload(self.p.manager_a, workbook(items=[new_row(1, "法律援助咨询", center="")]), center="21140301")
+        response = self.upload(self.p.manager_a, workbook(items=[new_row(1, "法律援助咨询", center="")]),
+                               center="21140301")
         self.assertTrue(response.streaming)  # progress is sent while the import runs
         page = b"".join(response.streaming_content).decode()
         self.assertIn('<p class="progress-line" data-done="1">已处理 1/1 行</p>', page)

@@ -8,10 +8,11 @@ from servicehall.testing import PersonaTestCase
 
 def form_post(**item):
     """A POST for the item form: main fields, one step set, one material, one fee."""
-    data = {"item-name": "道路货物运输经营许可", "item-item_type": "20", "item-legal_basis": "《道路运输条例》第二十四条",
-            "item-level": "county", "item-case_type": "promised", "item-statutory_days": "20", "item-promised_days": "5",
-            "item-visits": "1", "item-visits_reason": "核验原件", "item-online_depth": "3", "item-windows": ["1"],
-            "center": "21140301", "action": "submit"}
+    data = {"item-name": "道路货物运输经营许可", "item-item_type": "20",
+            "item-legal_basis": "《道路运输条例》第二十四条", "item-level": "county", "item-case_type": "promised",
+            "item-statutory_days": "20", "item-promised_days": "5", "item-visits": "1",
+            "item-visits_reason": "核验原件", "item-online_depth": "3", "item-windows": ["1"], "center": "21140301",
+            "action": "submit"}
     for name, rows in (("steps", [{"name": "受理", "days": "0"}, {"name": "办结", "days": "5"}]),
                        ("materials", [{"name": "申请表", "source": "applicant", "originals": "1", "copies": "0",
                                        "required": "on", "form": "paper"}]),
@@ -101,8 +102,8 @@ class OversightPageTests(PersonaTestCase):
         raw = {"name": "巡游出租汽车经营许可", "type": "行政许可", "legal_basis": "《巡游出租汽车经营服务管理规定》",
                "case_type": "即办件", "statutory_days": 20, "promised_days": 1, "materials": [], "fees": [],
                "visits": 1, "online": True, "result": "经营许可证"}
-        item = ServiceItem.objects.create(center=self.p.center_a, code="21140301-01-0009", created_at="2026-11-01T00:00Z",
-                                          status="active", name=raw["name"])
+        item = ServiceItem.objects.create(center=self.p.center_a, code="21140301-01-0009",
+                                          created_at="2026-11-01T00:00Z", status="active", name=raw["name"])
         version = _new_version(actor=None, item=item, data=item_data(raw, self.p.center_a), now=item.created_at)
         ItemVersion.objects.filter(pk=version.pk).update(approved_at=item.created_at)
         ServiceItem.objects.filter(pk=item.pk).update(current_version=version)
@@ -127,4 +128,5 @@ class OversightPageTests(PersonaTestCase):
 
 class OddInputTests(PersonaTestCase):
     def test_it_answers_404_not_500_for_a_malformed_department(self):
-        self.assertEqual(self.login(self.p.bureau).post("/catalog/figures/", {"department": "abc", "item_total": "3"}).status_code, 404)
+        self.assertEqual(self.login(self.p.bureau).post("/catalog/figures/", {"department": "abc", "item_total": "3"})
+                         .status_code, 404)

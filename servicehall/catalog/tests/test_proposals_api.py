@@ -64,14 +64,15 @@ class ProposalApiTests(PersonaTestCase):
         draft = self.post(self.p.manager_a, "/api/v1/proposals", {**payload(faqs=[]), "submit": False}).json()
         response = self.post(self.p.manager_a, f"/api/v1/proposals/{draft['id']}/submit", {})
         self.assertEqual((response.status_code, response.json()["field"]), (400, "faqs"))
-        response = self.login(self.p.manager_a).put(f"/api/v1/proposals/{draft['id']}", payload(), content_type="application/json")
+        response = self.login(self.p.manager_a).put(f"/api/v1/proposals/{draft['id']}", payload(),
+                                                    content_type="application/json")
         self.assertEqual((response.json()["status"], response.json()["version"]), ("submitted", 2))
         self.assertEqual(self.post(self.p.bureau, f"/api/v1/proposals/{draft['id']}/cancel", {}).status_code, 403)
         self.post(self.p.bureau, f"/api/v1/proposals/{draft['id']}/approve", {})
         withdrawal = self.post(self.p.manager_a, f"/api/v1/items/{draft['item']}/withdraw", {"reason": "职能划转"})
         self.assertEqual((withdrawal.status_code, withdrawal.json()["kind"]), (201, "withdraw"))
-        self.assertEqual(self.post(self.p.manager_a, f"/api/v1/proposals/{withdrawal.json()['id']}/cancel", {}).json()["status"],
-                         "cancelled")
+        self.assertEqual(self.post(self.p.manager_a, f"/api/v1/proposals/{withdrawal.json()['id']}/cancel", {})
+                         .json()["status"], "cancelled")
 
     def test_it_refuses_codes_outside_the_tables_even_for_a_draft(self):
         response = self.post(self.p.manager_a, "/api/v1/proposals", {**payload(item_type="99"), "submit": False})
@@ -82,6 +83,7 @@ class ProposalApiTests(PersonaTestCase):
         self.post(self.p.manager_a, "/api/v1/proposals", payload())
         response = self.post(self.p.manager_a, "/api/v1/proposals", payload())
         self.assertEqual((response.status_code, response.json()["field"]), (409, "name"))
-        response = self.post(self.p.manager_a, "/api/v1/proposals", payload(name="另一事项") | {"steps": [{"name": "受理"}] * 31})
+        response = self.post(self.p.manager_a, "/api/v1/proposals",
+                             payload(name="另一事项") | {"steps": [{"name": "受理"}] * 31})
         self.assertEqual((response.status_code, response.json()["field"]), (400, "steps"))
         self.assertTrue(response.json()["message"].startswith("办理流程"))

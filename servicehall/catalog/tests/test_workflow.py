@@ -28,10 +28,12 @@ class ProposalTests(PersonaTestCase):
     def test_it_publishes_a_new_item_only_when_the_bureau_approves(self):
         change = item_propose(actor=self.p.manager_a, center=self.p.center_a, data=good(windows=[1]))
         item = change.item
-        self.assertEqual((change.status, item.status, item.current_version), (ChangeStatus.SUBMITTED, ItemStatus.DRAFT, None))
+        self.assertEqual((change.status, item.status, item.current_version),
+                         (ChangeStatus.SUBMITTED, ItemStatus.DRAFT, None))
         item_change_approve(actor=self.p.bureau, change=change)
         item.refresh_from_db()
-        self.assertEqual((item.status, item.current_version, item.name), (ItemStatus.ACTIVE, change.version, "食品经营许可"))
+        self.assertEqual((item.status, item.current_version, item.name),
+                         (ItemStatus.ACTIVE, change.version, "食品经营许可"))
         self.assertEqual(item.initials, "spjyxk")
         self.assertTrue(item.code.startswith("21140301-01-"))
         statuses = list(ItemChangeEvent.objects.filter(change=change).values_list("to_status", flat=True))
@@ -94,7 +96,8 @@ class ProposalTests(PersonaTestCase):
         self.assertEqual((change.status, change.decision_reason), (ChangeStatus.RETURNED, "设定依据请写明条款"))
         with self.assertRaises(Conflict):
             item_change_approve(actor=self.p.bureau, change=change)
-        change = item_change_revise(actor=self.p.manager_a, change=change, data=good(legal_basis="《食品安全法》第三十五条第一款"))
+        change = item_change_revise(actor=self.p.manager_a, change=change,
+                                    data=good(legal_basis="《食品安全法》第三十五条第一款"))
         self.assertEqual((change.status, change.version.number), (ChangeStatus.SUBMITTED, 2))
         item_change_approve(actor=self.p.bureau, change=change)
         self.assertEqual(ServiceItem.objects.get(pk=change.item_id).current_version.number, 2)
@@ -131,6 +134,7 @@ class ProposalTests(PersonaTestCase):
 class ItemDataTests(PersonaTestCase):
     def test_it_round_trips_through_the_version_json(self):
         item = public_item(self.p, fees=[{"name": "工本费", "amount": "10.50", "legal_basis": "依据"}])
-        self.assertEqual(item.current_version.content, good(windows=[1], fees=[{"name": "工本费", "amount": "10.50", "legal_basis": "依据"}]))
+        self.assertEqual(item.current_version.content,
+                         good(windows=[1], fees=[{"name": "工本费", "amount": "10.50", "legal_basis": "依据"}]))
         self.assertEqual(str(item.current_version.fee_rows.get().amount), "10.50")
         self.assertEqual(ItemData.model_validate(item.current_version.data).fees[0].name, "工本费")

@@ -35,7 +35,8 @@ proposers = requires("catalog.propose")
 
 
 def _item(request, code: str) -> ServiceItem:
-    item = ServiceItem.objects.for_user(request.user).select_related("center", "current_version").filter(code=code).first()
+    item = (ServiceItem.objects.for_user(request.user).select_related("center", "current_version")
+            .filter(code=code).first())
     if item is None:
         raise NotFound("未找到该事项")
     return item
@@ -112,7 +113,8 @@ def _form_page(request, *, center, bundle, title, submit, back):
                 bundle.add_error(saved.refusal.field, saved.refusal.message)
             else:
                 change = saved.result
-                messages.success(request, "已保存为草稿。" if change.status == ChangeStatus.DRAFT else "已提交营商局审核。")
+                messages.success(request,
+                                 "已保存为草稿。" if change.status == ChangeStatus.DRAFT else "已提交营商局审核。")
                 return redirect("catalog:change", change_id=change.pk)
     return render(request, "catalog/item_form.html", {"bundle": bundle, "title": title, "center": center, "back": back})
 
@@ -145,7 +147,8 @@ def propose_change_view(request, code):
     bundle = ItemFormBundle(request.POST or None, initial=item.current_version.content, windows=_windows(item.center))
 
     def submit(data, reason, draft):
-        return item_propose(actor=request.user, center=item.center, item=item, data=data, reason=reason, submit=not draft)
+        return item_propose(actor=request.user, center=item.center, item=item, data=data, reason=reason,
+                            submit=not draft)
 
     return _form_page(request, center=item.center, bundle=bundle, title=f"变更事项 · {item.name}", submit=submit,
                       back="catalog:items")
@@ -212,7 +215,8 @@ def decide_view(request, change_id):
     decision = request.POST.get("decision")
     reason = request.POST.get("reason", "")
     actions = {
-        "approve": (lambda: item_change_approve(actor=request.user, change=change, reason=reason), "已批准，事项已按新版本公布。"),
+        "approve": (lambda: item_change_approve(actor=request.user, change=change, reason=reason),
+                    "已批准，事项已按新版本公布。"),
         "return": (lambda: item_change_return(actor=request.user, change=change, reason=reason), "已退回。"),
         "cancel": (lambda: item_change_cancel(actor=request.user, change=change), "申请已撤销。"),
     }
@@ -258,7 +262,8 @@ def figures_view(request):
         "items": [r.items for r in rows], "entry": [r.entry_rate for r in rows],
         "promised": [r.promised_avg for r in rows], "statutory": [r.statutory_avg for r in rows],
     }
-    departments = Department.objects.filter(district__in=user_districts(request.user), centers__kind="branch").distinct()
+    departments = Department.objects.filter(district__in=user_districts(request.user),
+                                            centers__kind="branch").distinct()
     return render(request, "catalog/figures.html", {"rows": rows, "total": total, "chart": chart,
                                                     "departments": departments,
                                                     "can_edit": can(request.user, "department.item_total")})

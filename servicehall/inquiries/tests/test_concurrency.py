@@ -38,7 +38,7 @@ class ParallelTransitionTests(TransactionTestCase):
             except Conflict:
                 conflicts.append(1)
 
-        self.assertEqual(run_together(*[lambda a=a, c=c: act(a, c) for a, c in zip(actions, copies)]), [])
+        self.assertEqual(run_together(*[lambda a=a, c=c: act(a, c) for a, c in zip(actions, copies, strict=True)]), [])
         self.assertEqual((len(wins), len(conflicts)), (1, len(actions) - 1))
         self.assertEqual(InquiryEvent.objects.filter(inquiry=inquiry).count(), 2)
         self.assertEqual(FirstInquiry.objects.get().status, wins[0])

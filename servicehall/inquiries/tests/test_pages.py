@@ -28,7 +28,8 @@ class ListPageTests(InquiryTestCase):
         inquiry_close(actor=self.p.staff_a, inquiry=closed, note="无需答复")
         self.log(self.p.manager_a, topic="问题三")
         client = self.login(self.p.staff_a)
-        for query, shown, hidden in (({}, ["问题一", "问题三"], ["问题二"]), ({"state": "closed"}, ["问题二"], ["问题一"]),
+        for query, shown, hidden in (({}, ["问题一", "问题三"], ["问题二"]),
+                                     ({"state": "closed"}, ["问题二"], ["问题一"]),
                                      ({"state": "all"}, ["问题一", "问题二", "问题三"], []),
                                      ({"state": "open", "mine": "on"}, ["问题一"], ["问题二", "问题三"])):
             with self.subTest(query=query):
@@ -63,7 +64,8 @@ class NewPageTests(InquiryTestCase):
         response = client.post("/inquiries/new/", {**NEW, "window": self.p.window_a.pk})
         inquiry = FirstInquiry.objects.get()
         self.assertRedirects(response, f"/inquiries/{inquiry.pk}/")
-        self.assertEqual((inquiry.owner, inquiry.window, inquiry.center), (self.p.staff_a, self.p.window_a, self.p.center_a))
+        self.assertEqual((inquiry.owner, inquiry.window, inquiry.center),
+                         (self.p.staff_a, self.p.window_a, self.p.center_a))
         self.assertTrue(AuditEvent.objects.filter(action="inquiry.log", object_id=str(inquiry.pk)).exists())
 
     def test_it_finds_the_item_by_name_or_pinyin_initials(self):
@@ -96,7 +98,8 @@ class NewPageTests(InquiryTestCase):
         for user in (self.p.bureau, self.p.leader, self.p.sysadmin):
             with self.subTest(user=user.username):
                 self.assertEqual(self.login(user).post("/inquiries/new/", NEW).status_code, 403)
-        self.assertEqual(self.login(self.p.staff_a).get("/inquiries/new/", {"center": self.p.center_b.code}).status_code, 404)
+        self.assertEqual(self.login(self.p.staff_a).get("/inquiries/new/", {"center": self.p.center_b.code})
+                         .status_code, 404)
         self.assertFalse(FirstInquiry.objects.exists())
 
 
@@ -105,8 +108,8 @@ class DetailPageTests(InquiryTestCase):
         inquiry = self.log(asker_phone="13812345678")
         client = self.login(self.p.staff_b)
         self.assertEqual(client.get(f"/inquiries/{inquiry.pk}/").status_code, 404)
-        for action, data in (("answer", {"answer-answer": "答复"}), ("hand-over", {"handover-to_user": self.p.staff_b.pk,
-                                                                                 "handover-note": "移交"}),
+        for action, data in (("answer", {"answer-answer": "答复"}),
+                             ("hand-over", {"handover-to_user": self.p.staff_b.pk, "handover-note": "移交"}),
                              ("close", {"close-note": "办结"})):
             with self.subTest(action=action):
                 self.assertEqual(client.post(f"/inquiries/{inquiry.pk}/{action}/", data).status_code, 404)

@@ -17,12 +17,14 @@ class LogTests(InquiryTestCase):
         self.assertEqual(inquiry.asker_phone, "13812345678")
         self.assertEqual(inquiry.asked_at, MONDAY)
         event = InquiryEvent.objects.get(inquiry=inquiry)
-        self.assertEqual((event.from_status, event.to_status, event.actor, event.at), ("", "open", self.p.staff_a, MONDAY))
+        self.assertEqual((event.from_status, event.to_status, event.actor, event.at),
+                         ("", "open", self.p.staff_a, MONDAY))
 
     def test_it_writes_an_audit_row_without_the_full_phone(self):
         inquiry = self.log(at=MONDAY, asker_name="张三丰", asker_phone="13812345678")
         row = AuditEvent.objects.get(action="inquiry.log")
-        self.assertEqual((row.object_id, row.center_id, row.actor_id), (str(inquiry.pk), self.p.center_a.pk, self.p.staff_a.pk))
+        self.assertEqual((row.object_id, row.center_id, row.actor_id),
+                         (str(inquiry.pk), self.p.center_a.pk, self.p.staff_a.pk))
         self.assertEqual(row.after["asker_phone"], "138****5678")
         self.assertEqual(row.after["asker_name"], "张*丰")
         self.assertNotIn("13812345678", str(row.after))
@@ -62,7 +64,8 @@ class AnswerTests(InquiryTestCase):
         inquiry = self.log(at=MONDAY)
         later = local(2026, 3, 16, 9, 40)
         inquiry = inquiry_answer(actor=self.p.staff_a, inquiry=inquiry, answer="带身份证和申请表即可。", now=later)
-        self.assertEqual((inquiry.status, inquiry.answer, inquiry.answered_at), ("answered", "带身份证和申请表即可。", later))
+        self.assertEqual((inquiry.status, inquiry.answer, inquiry.answered_at),
+                         ("answered", "带身份证和申请表即可。", later))
         event = inquiry.events.last()
         self.assertEqual((event.from_status, event.to_status, event.at), ("open", "answered", later))
         row = AuditEvent.objects.get(action="inquiry.answer")
@@ -92,10 +95,13 @@ class HandOverTests(InquiryTestCase):
         inquiry = self.log(at=MONDAY)
         inquiry = inquiry_hand_over(actor=self.p.staff_a, inquiry=inquiry, to_user=self.colleague,
                                     note="涉及公证，移交公证窗口张伟", now=MONDAY)
-        self.assertEqual((inquiry.status, inquiry.owner, inquiry.taken_by), ("handed_over", self.colleague, self.p.staff_a))
-        self.assertEqual((inquiry.handed_over_by, inquiry.handover_note), (self.p.staff_a, "涉及公证，移交公证窗口张伟"))
+        self.assertEqual((inquiry.status, inquiry.owner, inquiry.taken_by),
+                         ("handed_over", self.colleague, self.p.staff_a))
+        self.assertEqual((inquiry.handed_over_by, inquiry.handover_note),
+                         (self.p.staff_a, "涉及公证，移交公证窗口张伟"))
         event = inquiry.events.last()
-        self.assertEqual((event.to_status, event.to_owner, event.actor), ("handed_over", self.colleague, self.p.staff_a))
+        self.assertEqual((event.to_status, event.to_owner, event.actor),
+                         ("handed_over", self.colleague, self.p.staff_a))
         row = AuditEvent.objects.get(action="inquiry.hand_over")
         self.assertEqual((row.before["owner_id"], row.after["owner_id"]), (self.p.staff_a.pk, self.colleague.pk))
 
@@ -110,8 +116,8 @@ class HandOverTests(InquiryTestCase):
     def test_it_lets_the_receiver_hand_it_on_again(self):
         inquiry = inquiry_hand_over(actor=self.p.staff_a, inquiry=self.log(at=MONDAY), to_user=self.colleague,
                                     note="移交", now=MONDAY)
-        inquiry = inquiry_hand_over(actor=self.colleague, inquiry=inquiry, to_user=self.p.manager_a, note="请负责人协调",
-                                    now=MONDAY)
+        inquiry = inquiry_hand_over(actor=self.colleague, inquiry=inquiry, to_user=self.p.manager_a,
+                                    note="请负责人协调", now=MONDAY)
         self.assertEqual((inquiry.status, inquiry.owner), ("handed_over", self.p.manager_a))
         self.assertEqual(inquiry.events.count(), 3)
 
@@ -159,10 +165,12 @@ class TransitionTests(InquiryTestCase):
         answered = inquiry_answer(actor=self.p.staff_a, inquiry=self.log(at=MONDAY), answer="答复", now=MONDAY)
         calls = (
             lambda: inquiry_answer(actor=self.p.staff_a, inquiry=closed, answer="再答复", now=MONDAY),
-            lambda: inquiry_hand_over(actor=self.p.staff_a, inquiry=closed, to_user=self.colleague, note="移交", now=MONDAY),
+            lambda: inquiry_hand_over(actor=self.p.staff_a, inquiry=closed, to_user=self.colleague, note="移交",
+                                      now=MONDAY),
             lambda: inquiry_close(actor=self.p.staff_a, inquiry=closed, note="再办结", now=MONDAY),
             lambda: inquiry_answer(actor=self.p.staff_a, inquiry=answered, answer="再答复", now=MONDAY),
-            lambda: inquiry_hand_over(actor=self.p.staff_a, inquiry=answered, to_user=self.colleague, note="移交", now=MONDAY),
+            lambda: inquiry_hand_over(actor=self.p.staff_a, inquiry=answered, to_user=self.colleague, note="移交",
+                                      now=MONDAY),
         )
         for n, call in enumerate(calls):
             with self.subTest(n=n), self.assertRaises(Conflict) as caught:

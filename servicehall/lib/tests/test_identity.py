@@ -336,7 +336,8 @@ class ValidateMobileTests:
                 validate_mobile(digits)
 
     @PROPERTY
-    @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "+86", "86", "+86 "]), st.sampled_from(["", " ", "-"]))
+    @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "+86", "86", "+86 "]),
+           st.sampled_from(["", " ", "-"]))
     def test_it_ignores_the_country_code_and_separators(self, number, prefix, separator):
         formatted = prefix + separator.join([number[:3], number[3:7], number[7:]])
         assert validate_mobile(formatted) == number

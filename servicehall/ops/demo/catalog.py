@@ -47,8 +47,9 @@ def _steps(item_type: str, promised: int) -> list[dict]:
     if item_type != ItemType.LICENSING:
         return [{"name": "受理", "days": 0}, {"name": "办结", "days": promised}]
     review = max(promised - 1, 0)
-    return [{"name": "受理", "days": 0}, {"name": "审核", "days": review // 2}, {"name": "审批", "days": review - review // 2},
-            {"name": "办结", "days": min(promised, 1)}, {"name": "送达", "days": 0}][: len(BASIC_STEPS)]
+    return [{"name": "受理", "days": 0}, {"name": "审核", "days": review // 2},
+            {"name": "审批", "days": review - review // 2}, {"name": "办结", "days": min(promised, 1)},
+            {"name": "送达", "days": 0}][: len(BASIC_STEPS)]
 
 
 def item_data(raw: dict, center: ServiceCenter) -> ItemData:
@@ -95,7 +96,8 @@ def load_demo_catalog(district) -> int:
                 if ServiceItem.objects.filter(center=center, name=raw["name"]).exists():
                     continue
                 data = item_data(raw, center)
-                item = ServiceItem.objects.create(center=center, code=_next_code(center, data.item_type), created_at=now)
+                item = ServiceItem.objects.create(center=center, code=_next_code(center, data.item_type),
+                                                  created_at=now)
                 version = _new_version(actor=None, item=item, data=data, now=now)
                 publish_version(item=item, version=version, now=now)
                 created += 1
@@ -108,7 +110,8 @@ def _demo_item_totals(district) -> None:
     应进必进 figures show work left to do (the real totals come from the departments)."""
     from servicehall.org.models import Department
 
-    for department in Department.objects.filter(district=district, item_total__isnull=True, centers__kind="branch").distinct():
+    for department in Department.objects.filter(district=district, item_total__isnull=True,
+                                                centers__kind="branch").distinct():
         entered = ServiceItem.objects.filter(center__department=department).values("name").distinct().count()
         if entered:
             Department.objects.filter(pk=department.pk).update(item_total=entered + (department.pk % 3))

@@ -30,23 +30,33 @@ MAIN_CENTER_CODE = "21140300"
 # (short, code, name part, department, address, windows: list of (kind, name))
 BRANCHES = [
     ("gf", "21140301", "公共法律服务", "区司法局", "龙港区龙湾大街98号",
-     [(WindowKind.ACCEPTANCE, "法律援助受理"), (WindowKind.ACCEPTANCE, "公证与人民调解"), (WindowKind.COMPLAINT, "投诉"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "法律援助受理"), (WindowKind.ACCEPTANCE, "公证与人民调解"),
+      (WindowKind.COMPLAINT, "投诉"), (WindowKind.INQUIRY, "综合资讯台")]),
     ("ys", "21140302", "运输管理", "区交通局", "龙港区海辰路36号",
-     [(WindowKind.ACCEPTANCE, "道路运输经营许可"), (WindowKind.ACCEPTANCE, "从业资格与车辆年审"), (WindowKind.CASHIER, "收费"), (WindowKind.COMPLAINT, "投诉"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "道路运输经营许可"), (WindowKind.ACCEPTANCE, "从业资格与车辆年审"),
+      (WindowKind.CASHIER, "收费"), (WindowKind.COMPLAINT, "投诉"), (WindowKind.INQUIRY, "综合资讯台")]),
     ("lw", "21140303", "市场监管龙湾", "区市场监管局", "龙港区龙湾大街210号",
-     [(WindowKind.ACCEPTANCE, "企业登记"), (WindowKind.ACCEPTANCE, "食品经营许可"), (WindowKind.ACCEPTANCE, "个体工商户登记"), (WindowKind.COMPLAINT, "投诉举报"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "企业登记"), (WindowKind.ACCEPTANCE, "食品经营许可"),
+      (WindowKind.ACCEPTANCE, "个体工商户登记"), (WindowKind.COMPLAINT, "投诉举报"),
+      (WindowKind.INQUIRY, "综合资讯台")]),
     ("bg", "21140304", "市场监管北港", "区市场监管局", "龙港区北港镇中心街12号",
-     [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.ACCEPTANCE, "食品经营许可"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.ACCEPTANCE, "食品经营许可"),
+      (WindowKind.INQUIRY, "综合资讯台")]),
     ("fy", "21140305", "妇幼保健", "区卫健局", "龙港区文化路55号",
-     [(WindowKind.ACCEPTANCE, "出生医学证明"), (WindowKind.ACCEPTANCE, "生育服务登记"), (WindowKind.CASHIER, "收费"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "出生医学证明"), (WindowKind.ACCEPTANCE, "生育服务登记"), (WindowKind.CASHIER, "收费"),
+      (WindowKind.INQUIRY, "综合资讯台")]),
     ("jz", "21140306", "救助", "区民政局", "龙港区滨海路8号",
-     [(WindowKind.ACCEPTANCE, "救助申请受理"), (WindowKind.ACCEPTANCE, "寻亲与返乡"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "救助申请受理"), (WindowKind.ACCEPTANCE, "寻亲与返乡"),
+      (WindowKind.INQUIRY, "综合资讯台")]),
     ("xf", "21140307", "信访接待", "区信访局", "龙港区龙湾大街2号",
-     [(WindowKind.ACCEPTANCE, "来访接待"), (WindowKind.ACCEPTANCE, "来信与网上信访"), (WindowKind.COMPLAINT, "复查复核"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "来访接待"), (WindowKind.ACCEPTANCE, "来信与网上信访"),
+      (WindowKind.COMPLAINT, "复查复核"), (WindowKind.INQUIRY, "综合资讯台")]),
     ("da", "21140308", "档案", "区档案局", "龙港区文化路120号",
-     [(WindowKind.ACCEPTANCE, "档案查阅利用"), (WindowKind.ACCEPTANCE, "档案证明出具"), (WindowKind.INQUIRY, "综合资讯台")]),
+     [(WindowKind.ACCEPTANCE, "档案查阅利用"), (WindowKind.ACCEPTANCE, "档案证明出具"),
+      (WindowKind.INQUIRY, "综合资讯台")]),
 ]
-MAIN_WINDOWS = [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.CASHIER, "统一收费"), (WindowKind.COMPLAINT, "投诉受理"), (WindowKind.INQUIRY, "综合资讯台")]
+MAIN_WINDOWS = [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.CASHIER, "统一收费"),
+                (WindowKind.COMPLAINT, "投诉受理"), (WindowKind.INQUIRY, "综合资讯台")]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = ["丽", "伟", "静", "敏", "强", "磊", "洋", "艳", "军", "杰", "娟", "涛", "明", "超", "秀英", "海燕",
@@ -148,14 +158,17 @@ def load_demo_organisation() -> tuple[District, list[DemoAccount]]:
             if person.user_id is None:
                 Staff.objects.filter(pk=person.pk).update(user=user)
             member(user, center=center)
-            accounts.append(DemoAccount(user.username, Role.STAFF, person.name, [code], Window.objects.get(center=center, number=n).pk))
+            accounts.append(DemoAccount(user.username, Role.STAFF, person.name, [code],
+                                        Window.objects.get(center=center, number=n).pk))
 
     dept_manager = _account("scjg_dept", Role.MANAGER, "周志强")
     member(dept_manager, department=departments["区市场监管局"])
     accounts.append(DemoAccount("scjg_dept", Role.MANAGER, "周志强",
-                                list(ServiceCenter.objects.filter(department=departments["区市场监管局"]).values_list("code", flat=True))))
+                                list(ServiceCenter.objects.filter(department=departments["区市场监管局"])
+                                     .values_list("code", flat=True))))
     for username, role, full_name in [
-        ("sysadmin", Role.SYSADMIN, "系统管理员"), ("secadmin", Role.SECADMIN, "安全管理员"), ("auditadmin", Role.AUDITADMIN, "审计管理员"),
+        ("sysadmin", Role.SYSADMIN, "系统管理员"), ("secadmin", Role.SECADMIN, "安全管理员"),
+        ("auditadmin", Role.AUDITADMIN, "审计管理员"),
     ]:
         _account(username, role, full_name)
         accounts.append(DemoAccount(username, role, full_name, []))

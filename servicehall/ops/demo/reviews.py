@@ -15,8 +15,8 @@ from servicehall.reviews.services import rectification_advance, review_submit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SEED = 6
-COMMENTS = {5: ["窗口人员很耐心，一次就办好了", "办事效率高，点赞", ""], 4: ["整体不错", ""], 3: ["还可以，等候稍久", ""],
-            2: ["材料说明不够清楚，跑了两趟"], 1: ["排队时间太长，窗口开得少"]}
+COMMENTS = {5: ["窗口人员很耐心，一次就办好了", "办事效率高，点赞", ""], 4: ["整体不错", ""],
+            3: ["还可以，等候稍久", ""], 2: ["材料说明不够清楚，跑了两趟"], 1: ["排队时间太长，窗口开得少"]}
 FOLLOW_UP = [(RectificationStatus.CALLED_BACK, "已电话回访评价人，了解具体情况"),
              (RectificationStatus.VERIFIED, "调取叫号和办件记录，情况属实"),
              (RectificationStatus.RECTIFIED, "已在窗口公示材料清单并在高峰时段增开窗口"),
@@ -40,7 +40,8 @@ def load_demo_reviews(district, now: datetime | None = None) -> int:
             continue
         level = rng.choices([5, 4, 3, 2, 1], weights=[62, 20, 10, 5, 3])[0]
         review = review_submit(
-            case=case, level=level, channel=rng.choice([Channel.PAD, Channel.PAD, Channel.PAD, Channel.QR, Channel.SMS]),
+            case=case, level=level,
+            channel=rng.choice([Channel.PAD, Channel.PAD, Channel.PAD, Channel.QR, Channel.SMS]),
             indicators={"efficiency": level, "competence": min(5, level + rng.choice([0, 1])), "attitude": level},
             comment=rng.choice(COMMENTS[level]), reasons=[rng.choice(BAD_REASONS[:-1])] if level in BAD_LEVELS else [],
             now=when)

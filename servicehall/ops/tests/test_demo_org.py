@@ -31,10 +31,12 @@ class LoadDemoTests(TestCase):
         self.assertFalse(BackupPost.objects.filter(holder=F("backup_staff")).exists())
 
     def test_it_is_idempotent(self):
-        counts = (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(), BackupPost.objects.count())
+        counts = (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
+                  BackupPost.objects.count())
         out = StringIO()
         call_command("load_demo", stdout=out)
-        self.assertEqual(counts, (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(), BackupPost.objects.count()))
+        self.assertEqual(counts, (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
+                                  BackupPost.objects.count()))
         self.assertIn("bureau", out.getvalue())
         self.assertIn("Longgang@2026", out.getvalue())
 
@@ -65,7 +67,8 @@ class LoadDemoTests(TestCase):
         from servicehall.queueing.services import ticket_call_next, ticket_issue
 
         for center in ServiceCenter.objects.all():
-            self.assertEqual(list(TicketCategory.objects.filter(center=center).values_list("prefix", flat=True)), ["A", "B"])
+            self.assertEqual(list(TicketCategory.objects.filter(center=center).values_list("prefix", flat=True)),
+                             ["A", "B"])
         center = ServiceCenter.objects.get(code="21140300")
         ticket = ticket_issue(center=center, prefix="A")
         window = Window.objects.filter(center=center).first()

@@ -54,7 +54,8 @@ class CenterCreateTests(PersonaTestCase):
         center_update(actor=self.p.manager_a, center=self.p.center_a, address="龙湾大街1号")
         center_update(actor=self.p.bureau, center=self.p.center_a, name="龙港区行政服务中心法律分中心")
         self.p.center_a.refresh_from_db()
-        self.assertEqual((self.p.center_a.name, self.p.center_a.address), ("龙港区行政服务中心法律分中心", "龙湾大街1号"))
+        self.assertEqual((self.p.center_a.name, self.p.center_a.address),
+                         ("龙港区行政服务中心法律分中心", "龙湾大街1号"))
 
     def test_it_leaves_switching_off_and_reassigning_a_centre_to_the_bureau(self):
         for changes in ({"is_active": False}, {"department": self.p.dept_b}):
@@ -111,7 +112,8 @@ class CenterApiTests(PersonaTestCase):
 class CenterPagesTests(PersonaTestCase):
     def test_it_shows_the_pattern_on_the_form_and_keeps_the_input(self):
         client = self.login(self.p.bureau)
-        response = client.post("/org/centers/new/", {"name": "档案分中心", "code": "21140309", "department": self.p.dept_a.pk})
+        response = client.post("/org/centers/new/",
+                               {"name": "档案分中心", "code": "21140309", "department": self.p.dept_a.pk})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "龙港区行政服务中心XX分中心")
         self.assertContains(response, 'value="档案分中心"')

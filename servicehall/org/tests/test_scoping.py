@@ -40,8 +40,10 @@ class CenterScopeTests(PersonaTestCase):
 
 class CrossCentrePagesTests(PersonaTestCase):
     def setUp(self):
-        self.row_b = audit_record(actor=self.p.manager_b, action="window.update", obj=self.p.window_b, center=self.p.center_b)
-        self.row_a = audit_record(actor=self.p.manager_a, action="window.update", obj=self.p.window_a, center=self.p.center_a)
+        self.row_b = audit_record(actor=self.p.manager_b, action="window.update", obj=self.p.window_b,
+                                  center=self.p.center_b)
+        self.row_a = audit_record(actor=self.p.manager_a, action="window.update", obj=self.p.window_a,
+                                  center=self.p.center_a)
 
     def test_it_answers_404_for_another_centres_pages(self):
         for user in (self.p.staff_a, self.p.manager_a):
@@ -94,7 +96,8 @@ class CrossCentrePagesTests(PersonaTestCase):
     def test_it_refuses_writes_to_another_centre_and_changes_nothing(self):
         client = self.login(self.p.manager_a)
         response = client.post(f"/org/windows/{self.p.window_b.pk}/edit/", {
-            "number": 9, "name": "改名", "kind": "acceptance", "opens_at": "08:30", "closes_at": "17:00", "is_active": "on"})
+            "number": 9, "name": "改名", "kind": "acceptance", "opens_at": "08:30", "closes_at": "17:00",
+            "is_active": "on"})
         self.assertEqual(response.status_code, 404)
         self.p.window_b.refresh_from_db()
         self.assertEqual(self.p.window_b.name, "综合受理")

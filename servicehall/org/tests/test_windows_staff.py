@@ -4,7 +4,8 @@ from servicehall.audit.models import AuditEvent
 from servicehall.org.models import BackupPost, Staff, Window
 from servicehall.testing import PersonaTestCase
 
-WINDOW = {"number": 2, "name": "公证受理", "kind": "acceptance", "opens_at": "08:30", "closes_at": "17:00", "is_active": "on"}
+WINDOW = {"number": 2, "name": "公证受理", "kind": "acceptance", "opens_at": "08:30", "closes_at": "17:00",
+          "is_active": "on"}
 
 
 class WindowFormTests(PersonaTestCase):
@@ -14,7 +15,8 @@ class WindowFormTests(PersonaTestCase):
         self.assertRedirects(response, f"/org/centers/{self.p.center_a.code}/")
         window = Window.objects.get(center=self.p.center_a, number=2)
         self.assertEqual(window.name, "公证受理")
-        self.assertTrue(AuditEvent.objects.filter(action="window.create", object_id=str(window.pk), center_id=self.p.center_a.pk).exists())
+        self.assertTrue(AuditEvent.objects.filter(action="window.create", object_id=str(window.pk),
+                                                  center_id=self.p.center_a.pk).exists())
 
     def test_it_refuses_a_duplicate_number_naming_the_field(self):
         client = self.login(self.p.manager_a)
@@ -31,7 +33,8 @@ class WindowFormTests(PersonaTestCase):
         self.assertFalse(Window.objects.filter(center=self.p.center_a, number=2).exists())
 
     def test_it_lets_the_bureau_edit_and_records_before_and_after(self):
-        response = self.login(self.p.bureau).post(f"/org/windows/{self.p.window_a.pk}/edit/", {**WINDOW, "number": 1, "name": "法律援助"})
+        response = self.login(self.p.bureau).post(f"/org/windows/{self.p.window_a.pk}/edit/",
+                                                  {**WINDOW, "number": 1, "name": "法律援助"})
         self.assertEqual(response.status_code, 302)
         event = AuditEvent.objects.get(action="window.update")
         self.assertEqual((event.before["name"], event.after["name"]), ("综合受理", "法律援助"))
@@ -57,7 +60,8 @@ class StaffFormTests(PersonaTestCase):
 
     def test_it_refuses_a_duplicate_employee_number_in_the_centre_only(self):
         client = self.login(self.p.manager_a)
-        response = client.post(f"/org/centers/{self.p.center_a.code}/staff/new/", {"name": "赵敏", "employee_no": "001"})
+        response = client.post(f"/org/centers/{self.p.center_a.code}/staff/new/",
+                               {"name": "赵敏", "employee_no": "001"})
         self.assertContains(response, "本中心已有该工号")
 
     def test_it_keeps_staff_on_a_post_from_being_set_inactive(self):
@@ -83,19 +87,22 @@ class BackupPostTests(PersonaTestCase):
 
     def test_it_names_a_holder_and_a_different_stand_in(self):
         zhao = Staff.objects.create(center=self.p.center_a, name="赵敏", employee_no="003")
-        response = self.login(self.p.manager_a).post(self.url(), {"holder": zhao.pk, "backup_staff": self.p.person_a.pk})
+        response = self.login(self.p.manager_a).post(self.url(),
+                                                     {"holder": zhao.pk, "backup_staff": self.p.person_a.pk})
         self.assertEqual(response.status_code, 302)
         post = BackupPost.objects.get(window=self.p.window_a)
         self.assertEqual((post.holder, post.backup_staff), (zhao, self.p.person_a))
         self.assertTrue(AuditEvent.objects.filter(action="backup_post.set").exists())
 
     def test_it_refuses_the_same_person_on_both_posts(self):
-        response = self.login(self.p.manager_a).post(self.url(), {"holder": self.p.person_a.pk, "backup_staff": self.p.person_a.pk})
+        response = self.login(self.p.manager_a).post(self.url(),
+                                                     {"holder": self.p.person_a.pk, "backup_staff": self.p.person_a.pk})
         self.assertContains(response, "B岗不能与A岗为同一人")
         self.assertNotEqual(BackupPost.objects.get(window=self.p.window_a).backup_staff, self.p.person_a)
 
     def test_it_offers_only_the_centres_own_staff(self):
-        response = self.login(self.p.manager_a).post(self.url(), {"holder": self.p.person_b.pk, "backup_staff": self.p.person_a.pk})
+        response = self.login(self.p.manager_a).post(self.url(),
+                                                     {"holder": self.p.person_b.pk, "backup_staff": self.p.person_a.pk})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'data-field="holder"')
         self.assertEqual(BackupPost.objects.get(window=self.p.window_a).holder, self.p.person_a)

@@ -81,9 +81,9 @@ def appointment_book(*, center: ServiceCenter, prefix: str, day: date, slot_star
     for _ in range(5):
         try:
             with transaction.atomic():
-                appointment = Appointment.objects.create(center=center, category=category, day=day, slot_start=slot["start"],
-                                                         slot_end=slot["end"], code=_new_code(), holder=holder, phone=phone,
-                                                         created_at=now)
+                appointment = Appointment.objects.create(center=center, category=category, day=day,
+                                                         slot_start=slot["start"], slot_end=slot["end"],
+                                                         code=_new_code(), holder=holder, phone=phone, created_at=now)
             break
         except IntegrityError:
             if Appointment.objects.filter(ACTIVE_APPOINTMENT, center=center, holder=holder, day=day).exists():
@@ -123,7 +123,8 @@ def appointment_cancel(*, code: str, holder: str, now: datetime | None = None) -
 def appointment_check_in(*, center: ServiceCenter, code: str, now: datetime | None = None) -> Ticket:
     """At the kiosk: the booking code becomes a ticket called before walk-ins of its slot."""
     now = now or timezone.now()
-    appointment = Appointment.objects.filter(code=(code or "").strip(), center=center).select_related("category").first()
+    appointment = (Appointment.objects.filter(code=(code or "").strip(), center=center)
+                   .select_related("category").first())
     if appointment is None:
         raise NotFound("预约码：未找到本中心的这条预约，请核对", field="code")
     if appointment.day != timezone.localdate(now):

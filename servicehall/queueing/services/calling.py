@@ -102,7 +102,8 @@ def _ready_to_call(window: Window, actor, now: datetime, *, finish_current: bool
                    note=FINISH_NOTE)
 
 
-def ticket_call_next(*, actor, window: Window, now: datetime | None = None, finish_current: bool = False) -> Ticket | None:
+def ticket_call_next(*, actor, window: Window, now: datetime | None = None,
+                     finish_current: bool = False) -> Ticket | None:
     """Claim the first ticket of the window's queue; two windows never get the same one.
 
     On PostgreSQL one statement does everything: a clerk presses this for every citizen, and

@@ -50,8 +50,8 @@ def window_pause(*, actor, window: Window, paused: bool, now: datetime | None = 
         state.paused, state.since, state.by = paused, now, actor
         state.save()
         bump_revision(window.center_id)
-        audit_record(actor=actor, action="window.pause" if paused else "window.resume", obj=window, center=window.center,
-                     after={"paused": paused}, now=now)
+        audit_record(actor=actor, action="window.pause" if paused else "window.resume", obj=window,
+                     center=window.center, after={"paused": paused}, now=now)
     return state
 
 

@@ -161,8 +161,9 @@ def ticket_act(*, actor, ticket: Ticket, action: str, now: datetime | None = Non
             raise Conflict(f"该号当前为“{ticket.get_status_display()}”，不能重呼", code="invalid_state")
         if not Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.CALLED).update(recalls=F("recalls") + 1):
             raise Conflict("该号状态刚发生变化，请刷新", code="invalid_state")
-        insert_row(TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action="recall", from_status=ticket.status,
-                               to_status=ticket.status, window_id=ticket.window_id, actor=actor, at=now))
+        insert_row(TicketEvent(ticket_id=ticket.pk, center_id=ticket.center_id, action="recall",
+                               from_status=ticket.status, to_status=ticket.status, window_id=ticket.window_id,
+                               actor=actor, at=now))
         hall_changed()
         ticket.refresh_from_db()
     else:

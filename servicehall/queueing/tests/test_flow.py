@@ -85,7 +85,8 @@ class WindowOperationTests(PersonaTestCase):
                           category=self.a, now=at(26, 9, 10))
         self.assertEqual((raised.exception.field, TicketCategory.objects.get(pk=self.a.pk).prefix), ("prefix", "A"))
         self.call()
-        ticket_transfer(actor=self.p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), category=self.b, now=at(26, 9, 31))
+        ticket_transfer(actor=self.p.staff_a, ticket=Ticket.objects.get(pk=ticket.pk), category=self.b,
+                        now=at(26, 9, 31))
         # A001 now waits in B; A has no ticket today and may take another letter, but nobody may take A today.
         category_save(actor=self.p.manager_a, center=self.p.center_a, data={"prefix": "C"}, windows={},
                       category=self.a, now=at(26, 9, 32))
@@ -150,7 +151,8 @@ class WindowOperationTests(PersonaTestCase):
 
     def test_calling_a_chosen_ticket_claims_it_once(self):
         wanted = self.issue("B", 3)
-        self.assertEqual(ticket_call(actor=self.p.staff_a, window=self.p.window_a, ticket=wanted, now=at(26, 9, 30)), wanted)
+        self.assertEqual(ticket_call(actor=self.p.staff_a, window=self.p.window_a, ticket=wanted, now=at(26, 9, 30)),
+                         wanted)
         with self.assertRaises(Conflict):
             ticket_call(actor=self.p.staff_b, window=self.window_2, ticket=Ticket.objects.get(pk=wanted.pk),
                         now=at(26, 9, 31))
@@ -194,9 +196,11 @@ class AppointmentTests(PersonaTestCase):
 
     def test_days_are_the_next_working_days_and_slots_follow_the_hours(self):
         self.assertEqual(bookable_days(self.p.center_a, self.now),
-                         [date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)])
+                         [date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2),
+                          date(2026, 12, 3)])
         slots = slots_for(self.a, date(2026, 11, 27), self.now)
-        self.assertEqual([(s["start"], s["end"]) for s in slots][:2], [(time(8, 30), time(9, 30)), (time(9, 30), time(10, 30))])
+        self.assertEqual([(s["start"], s["end"]) for s in slots][:2],
+                         [(time(8, 30), time(9, 30)), (time(9, 30), time(10, 30))])
         self.assertEqual(slots[-1]["end"], time(17, 0))
         self.assertEqual(slots_for(self.a, date(2026, 11, 28), self.now), [])  # Saturday
         self.assertEqual(slots_for(self.a, date(2026, 12, 4), self.now), [])  # sixth working day
@@ -299,11 +303,14 @@ class HallStateTests(PersonaTestCase):
             lambda: ticket_issue(center=self.p.center_a, prefix="A", now=now),
             lambda: ticket_issue(center=self.p.center_a, prefix="B", green_channel=True, now=now),
             lambda: ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=now),
-            lambda: ticket_act(actor=self.p.staff_a, ticket=Ticket.objects.get(number="B001"), action="recall", now=now),
+            lambda: ticket_act(actor=self.p.staff_a, ticket=Ticket.objects.get(number="B001"), action="recall",
+                               now=now),
             lambda: window_pause(actor=self.p.staff_a, window=self.p.window_a, paused=True, now=now),
             lambda: queue_settings_update(actor=self.p.manager_a, center=self.p.center_a,
-                                          data={"notice": "今日16:00后暂停受理公证业务", "voice_template": "请{号码}号到{窗口}号窗口"}),
-            lambda: ticket_act(actor=self.p.staff_a, ticket=Ticket.objects.get(number="B001"), action="finish", now=now),
+                                          data={"notice": "今日16:00后暂停受理公证业务",
+                                                "voice_template": "请{号码}号到{窗口}号窗口"}),
+            lambda: ticket_act(actor=self.p.staff_a, ticket=Ticket.objects.get(number="B001"), action="finish",
+                               now=now),
         ]
         for step in steps:
             step()

@@ -100,8 +100,8 @@ class SetupPageTests(PersonaTestCase):
         url = f"/queue/setup/{self.p.center_a.code}/"
         self.client.force_login(self.p.manager_a)
         self.assertContains(self.client.get(url), "新建业务类别")
-        form = {"form": "category", "c-prefix": "c", "c-name": "公证", "c-daily_capacity": "200", "c-slot_capacity": "4",
-                "c-avg_minutes": "10", "c-is_active": "on", f"window_{self.p.window_a.pk}": "1",
+        form = {"form": "category", "c-prefix": "c", "c-name": "公证", "c-daily_capacity": "200",
+                "c-slot_capacity": "4", "c-avg_minutes": "10", "c-is_active": "on", f"window_{self.p.window_a.pk}": "1",
                 f"priority_{self.p.window_a.pk}": "x"}
         bad = self.client.post(url, form)
         self.assertContains(bad, "优先级应为1至9", status_code=400)
@@ -111,13 +111,15 @@ class SetupPageTests(PersonaTestCase):
         self.assertEqual(CategoryWindow.objects.get(category=category).priority, 2)
         duplicate = self.client.post(url, form | {f"priority_{self.p.window_a.pk}": "1"})
         self.assertContains(duplicate, "已有“C”类别", status_code=400)
-        wrong = self.client.post(url, {"form": "settings", "s-voice_template": "请{名字}号", "s-recalls_before_skip": "2",
-                                       "s-book_min_days": "1", "s-book_max_days": "5", "s-cancel_hours": "2",
-                                       "s-slot_minutes": "60", "s-no_show_limit": "3", "s-no_show_block_days": "30"})
+        wrong = self.client.post(url, {"form": "settings", "s-voice_template": "请{名字}号",
+                                       "s-recalls_before_skip": "2", "s-book_min_days": "1", "s-book_max_days": "5",
+                                       "s-cancel_hours": "2", "s-slot_minutes": "60", "s-no_show_limit": "3",
+                                       "s-no_show_block_days": "30"})
         self.assertContains(wrong, "占位", status_code=400)
-        self.client.post(url, {"form": "settings", "s-voice_template": "请{号码}号到{窗口}号窗口", "s-recalls_before_skip": "1",
-                               "s-book_min_days": "1", "s-book_max_days": "3", "s-cancel_hours": "2", "s-slot_minutes": "30",
-                               "s-no_show_limit": "3", "s-no_show_block_days": "30"})
+        self.client.post(url, {"form": "settings", "s-voice_template": "请{号码}号到{窗口}号窗口",
+                               "s-recalls_before_skip": "1", "s-book_min_days": "1", "s-book_max_days": "3",
+                               "s-cancel_hours": "2", "s-slot_minutes": "30", "s-no_show_limit": "3",
+                               "s-no_show_block_days": "30"})
         settings = QueueSettings.objects.get(center=self.p.center_a)
         self.assertEqual((settings.book_max_days, settings.slot_minutes), (3, 30))
         self.assertTrue(AuditEvent.objects.filter(action="ticket_category.create").exists())

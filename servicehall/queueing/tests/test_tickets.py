@@ -85,7 +85,8 @@ class TicketTests(PersonaTestCase):
             ticket_act(actor=self.p.staff_a, ticket=order[-1], action="finish", now=at(26, 10))
         self.assertEqual(order, [green, first_b, first_a])
         self.assertIsNone(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(26, 10)))
-        self.assertEqual((order[0].status, order[0].window, order[0].staff), (TicketStatus.DONE, self.p.window_a, self.p.staff_a))
+        self.assertEqual((order[0].status, order[0].window, order[0].staff),
+                         (TicketStatus.DONE, self.p.window_a, self.p.staff_a))
 
     def test_it_follows_the_state_machine_and_answers_409_otherwise(self):
         ticket = self.issue()
@@ -168,7 +169,8 @@ class WaitingCountTests(PersonaTestCase):
                         ticket = ticket_issue(center=self.p.center_a, prefix=rng.choice("AB"),
                                               green_channel=rng.random() < 0.15, now=now)
                         if ticket.ahead_at_issue is not None:  # read by the issuing statement (PostgreSQL)
-                            self.assertEqual(ticket.ahead_at_issue, ticket_position(ticket)["waiting_ahead"], ticket.number)
+                            self.assertEqual(ticket.ahead_at_issue, ticket_position(ticket)["waiting_ahead"],
+                                             ticket.number)
                         issued.append(ticket)
                     elif move < 0.6:
                         ticket_call_next(actor=staff, window=rng.choice(windows), now=now, finish_current=True)
@@ -267,7 +269,7 @@ class ConcurrentQueueTests(TransactionTestCase):
         for ticket in Ticket.objects.filter(category=a):
             events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("action", "from_status",
                                                                                                 "to_status"))
-            for (_, _, before), (_, after_from, _) in zip(events, events[1:]):
+            for (_, _, before), (_, after_from, _) in zip(events, events[1:], strict=False):
                 self.assertEqual(after_from, before, f"{ticket.number}: {events}")
             self.assertLessEqual([e[0] for e in events].count("call"), 1, f"{ticket.number}: {events}")
             self.assertEqual(events[-1][2], ticket.status)
@@ -291,7 +293,7 @@ class DoublePressTests(TransactionTestCase):
         for attempt in range(5):
             barrier, answers = threading.Barrier(6), []
 
-            def press():
+            def press(barrier=barrier, answers=answers):
                 try:
                     barrier.wait()
                     answers.append(ticket_call_next(actor=p.staff_a, window=p.window_a, now=now, finish_current=True))

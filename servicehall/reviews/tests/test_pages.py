@@ -76,7 +76,8 @@ class ReviewPageTests(PersonaTestCase):
         shown = self.client.post(url, {"action": "contact"}, follow=True)
         self.assertContains(shown, "13800138000")
         self.assertTrue(AuditEvent.objects.filter(action="review.contact_view").exists())
-        for to, text in (("called_back", "已回访"), ("verified", "属实"), ("rectified", "增开窗口"), ("closed", "已反馈")):
+        for to, text in (("called_back", "已回访"), ("verified", "属实"), ("rectified", "增开窗口"),
+                         ("closed", "已反馈")):
             self.client.post(url, {"to": to, "text": text})
         rectification.refresh_from_db()
         self.assertEqual(rectification.status, RectificationStatus.CLOSED)
@@ -92,7 +93,8 @@ class ReviewPageTests(PersonaTestCase):
         _, mine = api_key_create(actor=None, user=self.p.manager_a)
         _, other = api_key_create(actor=None, user=self.p.manager_b)
         rows = self.client.get("/api/v1/rectifications?state=open", HTTP_AUTHORIZATION=f"Bearer {mine}").json()
-        self.assertEqual([(r["center"], r["status"], r["overdue"]) for r in rows], [(self.p.center_a.code, "open", False)])
+        self.assertEqual([(r["center"], r["status"], r["overdue"]) for r in rows],
+                         [(self.p.center_a.code, "open", False)])
         self.assertEqual(self.client.get("/api/v1/rectifications", HTTP_AUTHORIZATION=f"Bearer {other}").json(), [])
         bad = self.client.get("/api/v1/rectifications?state=nope", HTTP_AUTHORIZATION=f"Bearer {mine}")
         self.assertEqual((bad.status_code, bad.json()["field"]), (400, "state"))
@@ -112,17 +114,20 @@ class ReviewPageTests(PersonaTestCase):
         self.assertEqual((row["satisfaction"], row["satisfaction_gbt39046"], row["satisfaction_label"], row["pf"]),
                          (1, 5, "非常不满意", 4))
         self.assertRegex(row["time"], r"^\d{8}T\d{6}$")
-        self.assertEqual((row["region"], row["handler"], row["count"]), (self.p.district.code, self.p.staff_a.display_name, 1))
+        self.assertEqual((row["region"], row["handler"], row["count"]),
+                         (self.p.district.code, self.p.staff_a.display_name, 1))
         self.assertNotIn("13800138000", str(row))
         _, staff = api_key_create(actor=None, user=self.p.staff_a)
-        self.assertEqual(self.client.get("/api/v1/reviews/export", HTTP_AUTHORIZATION=f"Bearer {staff}").status_code, 403)
+        self.assertEqual(self.client.get("/api/v1/reviews/export", HTTP_AUTHORIZATION=f"Bearer {staff}").status_code,
+                         403)
         _, other = api_key_create(actor=None, user=self.p.manager_b)
         self.assertEqual(self.client.get("/api/v1/reviews/export", HTTP_AUTHORIZATION=f"Bearer {other}").json(), [])
         self.client.force_login(self.p.manager_a)
         sheet = load_workbook(io.BytesIO(self.client.get("/reviews/export.xlsx?since=2026-01-01").content)).active
         header = [c.value for c in sheet[1]]
-        values = dict(zip(header, [c.value for c in sheet[2]]))
-        self.assertEqual((values["满意度（交换接口）"], values["满意度（GB/T 39046）"], values["评价内容"]), (1, 5, "排队太久"))
+        values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+        self.assertEqual((values["满意度（交换接口）"], values["满意度（GB/T 39046）"], values["评价内容"]),
+                         (1, 5, "排队太久"))
         self.assertEqual(self.client.get("/reviews/export.xlsx?since=bad").status_code, 400)
 
     def test_a_finished_ticket_with_a_phone_gets_the_sms_link_and_rates_through_it(self):

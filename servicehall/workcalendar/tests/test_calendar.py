@@ -39,7 +39,8 @@ class DueDateApiTests(PersonaTestCase):
                          {"start": "2026-12-30", "days": 3, "due": "2027-01-04", "confirmed": False})
 
     def test_it_answers_400_naming_the_field(self):
-        for params, field in (({"start": "2026-13-01", "days": 3}, "start"), ({"start": "2026-09-30", "days": -1}, "days"),
+        for params, field in (({"start": "2026-13-01", "days": 3}, "start"),
+                              ({"start": "2026-09-30", "days": -1}, "days"),
                               ({"start": "2026-09-30", "days": "x"}, "days"), ({"days": 3}, "start")):
             with self.subTest(params=params):
                 response = self.client.get("/api/v1/calendar/due-date", params)
@@ -64,7 +65,8 @@ class CalendarEditTests(PersonaTestCase):
         self.assertContains(client.get("/calendar/?year=2027"), "春节")
 
     def test_it_refuses_a_weekday_marked_as_extra_working_day(self):
-        response = self.login(self.p.bureau).post("/calendar/", {"date": "2027-02-08", "is_workday": "1", "name": "调休"})
+        response = self.login(self.p.bureau).post("/calendar/",
+                                                  {"date": "2027-02-08", "is_workday": "1", "name": "调休"})
         self.assertContains(response, "调休上班日应为周六或周日")
         self.assertFalse(CalendarDay.objects.filter(date=date(2027, 2, 8)).exists())
 

@@ -18,11 +18,14 @@ class Command(BaseCommand):
         usernames = ["bureau", "leader", "scjg_dept", "sysadmin", "secadmin", "auditadmin"]
         usernames += [f"{b[0]}_{suffix}" for b in BRANCHES for suffix in ("manager", "staff1", "staff2")]
         rows = []
-        for user in User.objects.filter(username__in=usernames).prefetch_related("memberships__center", "memberships__department__centers"):
+        for user in (User.objects.filter(username__in=usernames)
+                     .prefetch_related("memberships__center", "memberships__department__centers")):
             centers = sorted({m.center.code for m in user.memberships.all() if m.center_id}
-                             | {c.code for m in user.memberships.all() if m.department_id for c in m.department.centers.all()})
+                             | {c.code for m in user.memberships.all() if m.department_id
+                                for c in m.department.centers.all()})
             post = BackupPost.objects.filter(holder__user=user).order_by("window__number").first()
-            rows.append({"username": user.username, "role": user.role, "centers": centers, "window": post.window_id if post else None})
+            rows.append({"username": user.username, "role": user.role, "centers": centers,
+                         "window": post.window_id if post else None})
         rows.sort(key=lambda r: usernames.index(r["username"]))
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False))
