@@ -66,7 +66,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "servicehall.queueing.middleware.HallPollMiddleware",  # a display's unchanged poll: 304 at once
-    "servicehall.api_lane.KeyedApiMiddleware",  # a keyed API request: only KEYED_API_MIDDLEWARE below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicehall.web.RejectNulMiddleware",
@@ -82,21 +81,6 @@ MIDDLEWARE = [
     "servicehall.accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-# What an API request with a valid key and no cookie (window terminals, kiosks, the district
-# platform) passes through, of MIDDLEWARE, in its order: sessions, CSRF, authentication,
-# messages and idle sign-out have nothing to do for it (servicehall/api_lane.py says why each).
-# Kept because it is measured to be worth it on the keyed hot paths (docs/decisions.md, "Keyed
-# API requests").
-KEYED_API_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "servicehall.web.RejectNulMiddleware",
-    "servicehall.web.ApiErrorShapeMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "servicehall.audit.context.SourceAddressMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
 ROOT_URLCONF = "servicehall.urls"
 
 # Rules a lower app asks of a higher one, named here so they are seen in one place (a lower app

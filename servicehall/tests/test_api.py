@@ -55,3 +55,14 @@ class ApiBaseTests(PersonaTestCase):
         response = self.client.get("/api/v1/calendar/due-date", {"start": "2026-09-30", "days": "x"})
         self.assertTrue(response.json()["message"].startswith("工作日数"))
         self.assertEqual(response.json()["field"], "days")
+
+
+class KeyedRequestTests(PersonaTestCase):
+    def test_a_view_that_takes_no_bearer_key_does_not_take_one(self):
+        """The hall document takes a display key or a signed-in user: a bearer key alone is
+        nobody there."""
+        from servicehall.accounts.services import api_key_create
+
+        key = api_key_create(actor=None, user=self.p.staff_a, name="叫号终端")[1]
+        response = self.client.get(f"/api/v1/centers/{self.p.center_a.code}/hall", HTTP_AUTHORIZATION=f"Bearer {key}")
+        self.assertEqual((response.status_code, response.json()["error"]), (401, "not_authenticated"))

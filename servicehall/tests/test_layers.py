@@ -21,7 +21,7 @@ ORDER = ["lib", "db", "audit", "accounts", "org", "workcalendar", "catalog", "qu
 # web, api_schemas and admin_site, so those stay at the level of the lowest app that does.
 TOP_LEVEL = {
     "web.py": "accounts", "errors.py": "lib", "api_schemas.py": "lib", "admin_site.py": "accounts",
-    "testing.py": "org", "api_lane.py": None, "api.py": None, "urls.py": None, "settings.py": None,
+    "testing.py": "org", "api.py": None, "urls.py": None, "settings.py": None,
     "wsgi.py": None, "asgi.py": None, "apps.py": None,
 }
 FOUNDATION = {"lib", "db"}  # import no app
