@@ -1,30 +1,16 @@
 """The audit trail over the API: read-only, scoped like the audit page."""
 
 from datetime import date, datetime
-from functools import wraps
 from typing import Any
 
 from ninja import Query, Router, Schema
 
 from servicehall.api_schemas import errors
-from servicehall.lib.errors import Forbidden, NotFound
+from servicehall.lib.errors import NotFound
 
-from .selectors import can_read_audit, events_filtered, events_for_user
+from .selectors import audit_reader, events_filtered, events_for_user
 
 router = Router(tags=["审计"])
-
-
-def audit_reader(operation):
-    """An operation on the trail, for a user whose role may read it ("audit.read", asked through
-    org's reader rule: selectors.reader_filter); the rows are then those of the user's scope."""
-    @wraps(operation)
-    def checked(request, *args, **kwargs):
-        if not can_read_audit(request.user):
-            raise Forbidden("没有查看审计日志的权限")
-        return operation(request, *args, **kwargs)
-
-    checked.required_action = "audit.read"
-    return checked
 
 
 class AuditEventOut(Schema):
