@@ -133,7 +133,7 @@ def review_figures(user, group: str, start: date, end: date, today: date) -> lis
         total, bad = row["total"], row["bad"]
         figures.append({
             "name": str(row[label]) if row[label] is not None else "（未关联）", "total": total, "bad": bad,
-            "levels": [row[f"l{level}"] for level in Level.values],
+            "levels": [row[f"l{level}"] for level in Level.values],  # in Level order, as Level.labels
             "shares": [_rate(row[f"l{level}"], total) for level in Level.values],
             "satisfaction_rate": _rate(total - bad, total), "bad_rate": _rate(bad, total),
             "on_time_rate": _rate(row["on_time"], row["due"]), "callback_rate": _rate(row["called_back"], bad),

@@ -159,8 +159,8 @@ def export_xlsx(request):
     return download(xlsx_table("好差评", rows), f"reviews-{timezone.localdate():%Y%m%d}.xlsx")
 
 
-FIGURE_COLUMNS = ["名称", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "满意率%", "差评率%",
-                  "整改按时率%", "回访率%"]
+# The level columns come from Level itself, in the order review_figures() counts them.
+FIGURE_COLUMNS = ["名称", "评价数", *Level.labels, "满意率%", "差评率%", "整改按时率%", "回访率%"]
 
 
 @requires("review.figures")
@@ -180,15 +180,15 @@ def figures(request):
         messages.error(request, "结束日期不能早于开始日期")
         start, end = end, start
     rows = selectors.review_figures(request.user, group, start, end, today)
-    table = [[r["name"], r["total"], *reversed(r["levels"]), r["satisfaction_rate"], r["bad_rate"], r["on_time_rate"],
+    table = [[r["name"], r["total"], *r["levels"], r["satisfaction_rate"], r["bad_rate"], r["on_time_rate"],
               r["callback_rate"]] for r in rows]
     if request.GET.get("export") == "xlsx":
         heading = [f"{start:%Y-%m-%d}至{end:%Y-%m-%d}，按{selectors.GROUPS[group][2]}"]
         return download(xlsx_table("好差评统计", [heading, FIGURE_COLUMNS, *table]),
                         f"review-figures-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
     chart = {"names": [r["name"] for r in rows], "satisfaction": [r["satisfaction_rate"] for r in rows],
-             "bad": [r["bad_rate"] for r in rows], "levels": [label for _, label in reversed(Level.choices)],
-             "counts": [list(reversed(r["levels"])) for r in rows]}
+             "bad": [r["bad_rate"] for r in rows], "levels": Level.labels,
+             "counts": [r["levels"] for r in rows]}
     return render(request, "reviews/figures.html", {
         "table": table, "columns": FIGURE_COLUMNS, "chart": chart, "group": group, "start": start, "end": end,
         "groups": [(k, v[2]) for k, v in selectors.GROUPS.items()]})

@@ -40,12 +40,13 @@ def at(day, hour=10):
     return datetime(2026, 11, day, hour, tzinfo=BEIJING)
 
 
-def finished_ticket(p, when):
-    category = TicketCategory.objects.get_or_create(center=p.center_a, prefix="A", defaults={"name": "综合"})[0]
-    CategoryWindow.objects.get_or_create(category=category, window=p.window_a)
-    ticket_issue(center=p.center_a, prefix="A", phone="13800138000", now=when)
-    ticket = ticket_call_next(actor=p.staff_a, window=p.window_a, now=when)
-    return ticket_act(actor=p.staff_a, ticket=ticket, action="finish", now=when)
+def finished_ticket(p, when, centre="a"):
+    center, window, staff = (p.center_a, p.window_a, p.staff_a) if centre == "a" else (p.center_b, p.window_b, p.staff_b)
+    category = TicketCategory.objects.get_or_create(center=center, prefix="A", defaults={"name": "综合"})[0]
+    CategoryWindow.objects.get_or_create(category=category, window=window)
+    ticket_issue(center=center, prefix="A", phone="13800138000", now=when)
+    ticket = ticket_call_next(actor=staff, window=window, now=when)
+    return ticket_act(actor=staff, ticket=ticket, action="finish", now=when)
 
 
 class CodingTests(unittest.TestCase):
@@ -225,6 +226,49 @@ class FigureTests(PersonaTestCase):
         sheet = book.active
         self.assertEqual([c.value for c in sheet[2]][:3], ["名称", "评价数", "非常满意"])
         self.assertEqual([c.value for c in sheet[3]][1:4], [5, 1, 1])
+
+
+class FigureLevelTests(PersonaTestCase):
+    """Each level's count under its own heading: unequal counts per level, two centres, compared
+    with the database in the table, the chart data and the Excel workbook."""
+
+    COUNTS = {"a": {5: 4, 4: 0, 3: 2, 2: 1, 1: 3}, "b": {5: 1, 4: 3, 3: 0, 2: 2, 1: 0}}
+
+    def test_every_level_is_counted_under_its_own_label(self):
+        import io
+        import json
+        import re
+
+        from django.db.models import Count
+        from openpyxl import load_workbook
+
+        hour = 8
+        for centre, counts in self.COUNTS.items():
+            for level, count in counts.items():
+                for _ in range(count):
+                    hour += 1
+                    when = datetime(2026, 11, 2 + hour // 10, 8 + hour % 10, tzinfo=BEIJING)
+                    review_submit(ticket=finished_ticket(self.p, when, centre), level=level, channel=4, now=when)
+        stored = {(r["center__name"], Level(r["level"]).label): r["n"]
+                  for r in Review.objects.values("center__name", "level").annotate(n=Count("id"))}
+        self.client.force_login(self.p.bureau)
+        query = {"group": "center", "start": "2026-11-01", "end": "2026-11-30"}
+        page = self.client.get("/reviews/figures/", query)
+        header, rows = page.context["columns"], page.context["table"]
+        self.assertEqual(len(rows), 2)
+        for row in rows:
+            for label in Level.labels:
+                self.assertEqual(row[header.index(label)], stored.get((row[0], label), 0), (row[0], label))
+        chart = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', page.content.decode()).group(1))
+        for name, counts in zip(chart["names"], chart["counts"], strict=True):
+            self.assertEqual(dict(zip(chart["levels"], counts, strict=True)),
+                             {label: stored.get((name, label), 0) for label in Level.labels})
+        sheet = load_workbook(io.BytesIO(self.client.get("/reviews/figures/", {**query, "export": "xlsx"}).content)).active
+        values = [[c.value for c in line] for line in sheet.iter_rows(min_row=2)]
+        for line in values[1:]:
+            for label in Level.labels:
+                self.assertEqual(line[values[0].index(label)], stored.get((line[0], label), 0), (line[0], label))
+        self.assertEqual(stored[(self.p.center_a.name, "非常不满意")], 3)
 
 
 class CaseReviewLinkTests(PersonaTestCase):
