@@ -7,7 +7,7 @@ import pytest
 from e2e.conftest import screenshot
 from e2e.test_bureau_creates_center import sign_in
 from servicehall.queueing.models import CategoryWindow, TicketCategory
-from servicehall.queueing.services import ticket_call_next, ticket_issue
+from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 from servicehall.reviews.models import EvaluationPad, Rectification, RectificationStatus, Review
 from servicehall.testing import Personas
 
@@ -37,13 +37,24 @@ def test_pad_bad_review_to_closed_rectification(live_server, browser):
 
     tablet.locator("#rate").wait_for(state="visible", timeout=10000)
     assert "B001" in tablet.locator("#service-label").inner_text()
+    screenshot(tablet, "review-pad-rate")
     tablet.get_by_role("button", name="非常不满意").click()
-    tablet.get_by_label("等候时间过长").check()
-    tablet.get_by_role("button", name="提交评价").click()
+    tablet.locator("#details").wait_for(state="visible")
+    review = Review.objects.get()  # kept at the tap: walking away now loses nothing
+    assert (review.level, review.channel, review.reasons) == (1, 4, [])
+    submit = tablet.get_by_role("button", name="提交", exact=True)
+    box = submit.bounding_box()
+    assert box["y"] + box["height"] <= 800, box  # submit visible without scrolling
+    assert tablet.evaluate("document.documentElement.scrollHeight") <= 800
+    tablet.get_by_role("button", name="等候时间过长").click()
+    assert tablet.get_by_role("button", name="等候时间过长").get_attribute("aria-pressed") == "true"
+    screenshot(tablet, "review-pad-reasons")
+    submit.click()
     tablet.locator("#thanks").wait_for(state="visible")
-    assert "回访并整改" in tablet.locator("#thanks-text").inner_text()
+    thanks = tablet.locator("#thanks-text").inner_text()
+    assert "月" in thanks and "回访并整改" in thanks, thanks
     screenshot(tablet, "review-pad-thanks")
-    review = Review.objects.get()
+    review.refresh_from_db()
     assert (review.level, review.channel, review.reasons) == (1, 4, ["等候时间过长"])
 
     manager_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
@@ -63,3 +74,25 @@ def test_pad_bad_review_to_closed_rectification(live_server, browser):
     assert Rectification.objects.get().status == RectificationStatus.CLOSED
     for ctx in (pad_ctx, clerk_ctx, manager_ctx):
         ctx.close()
+
+
+def test_pad_goes_idle_and_never_shows_the_previous_citizens_prompt(live_server, browser, settings):
+    settings.SH_PAD_IDLE_SECONDS = 2
+    p = Personas.build()
+    category = TicketCategory.objects.create(center=p.center_a, prefix="B", name="法律援助")
+    CategoryWindow.objects.create(category=category, window=p.window_a)
+    pad = EvaluationPad.objects.create(window=p.window_a)
+    ticket_issue(center=p.center_a, prefix="B")
+    ticket_act(actor=p.staff_a, ticket=ticket_call_next(actor=p.staff_a, window=p.window_a), action="finish")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    tablet = context.new_page()
+    tablet.goto(f"{live_server.url}/reviews/pad/{pad.key}/")
+    tablet.locator("#rate").wait_for(state="visible", timeout=10000)
+    tablet.locator("#idle").wait_for(state="visible", timeout=10000)  # nobody rated: back to idle by itself
+    tablet.wait_for_timeout(3000)  # several polls later the old prompt has not come back
+    assert tablet.locator("#idle").is_visible() and not tablet.locator("#rate").is_visible()
+    tablet.reload()
+    tablet.wait_for_timeout(2500)
+    assert tablet.locator("#idle").is_visible()
+    assert not Review.objects.exists()
+    context.close()

@@ -35,8 +35,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
 SH_AUDIT_CHAIN_KEY = os.environ.get("SH_AUDIT_CHAIN_KEY", "")
 if PRODUCTION and (SECRET_KEY == _DEV_SECRET or not SH_AUDIT_CHAIN_KEY):
     raise RuntimeError("SECRET_KEY and SH_AUDIT_CHAIN_KEY must be set in production (SH_PRODUCTION=1)")
-# The public address of the guide, for QR codes printed or shown to citizens ("" = the request's host).
-SH_PUBLIC_BASE_URL = os.environ.get("SH_PUBLIC_BASE_URL", "")
+# The public address citizens' phones open (QR codes, printed and SMS links): lib/links.py.
+SH_PUBLIC_BASE_URL = os.environ.get("SH_PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION and not SH_PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise RuntimeError("SH_PUBLIC_BASE_URL must be set in production (SH_PRODUCTION=1), e.g. https://zwfw.example.gov.cn")
 # Behind a reverse proxy, take the client address from the first X-Forwarded-For hop.
 SH_TRUST_PROXY = env_bool("SH_TRUST_PROXY", False)
 
@@ -171,6 +173,10 @@ SH_REVIEW_WINDOW_DAYS = env_int("SH_REVIEW_WINDOW_DAYS", 7)
 SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
 # How long after a ticket is finished the window's evaluation pad still offers it for rating.
 SH_PAD_PENDING_MINUTES = env_int("SH_PAD_PENDING_MINUTES", 10)
+# The pad stores the level at the tap; the reasons and comment on the next screen amend that
+# review for this long. The pad goes back to idle after SH_PAD_IDLE_SECONDS untouched (JOURNEYS).
+SH_REVIEW_AMEND_MINUTES = env_int("SH_REVIEW_AMEND_MINUTES", 5)
+SH_PAD_IDLE_SECONDS = env_int("SH_PAD_IDLE_SECONDS", 30)
 # How long another process may answer a hall display "unchanged" (304) after a call.
 SH_HALL_VERSION_SECONDS = float(os.environ.get("SH_HALL_VERSION_SECONDS") or 0.5)
 

@@ -4,7 +4,6 @@ on forms."""
 from functools import wraps
 from typing import NamedTuple
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -31,14 +30,6 @@ def requires(action: str):
         return wrapped
 
     return decorator
-
-
-def public_url(request, path: str) -> str:
-    """The address a citizen's phone can open for `path` (QR codes, printed links): behind a
-    proxy or on a kiosk's intranet address the request's host is not one a phone reaches, so
-    SH_PUBLIC_BASE_URL (e.g. https://zwfw.longgang.gov.cn) fixes it when set."""
-    base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
 
 
 def public(view):

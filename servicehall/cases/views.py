@@ -17,11 +17,12 @@ from servicehall.accounts.permissions import can, roles_for
 from servicehall.audit.context import client_ip
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.exports import csv_text, download, xlsx_table
+from servicehall.lib.links import public_url
 from servicehall.lib.masking import mask_identity
 from servicehall.lib.qr import qr_svg
 from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import visible_center_ids
-from servicehall.web import apply_service, public, public_url, requires
+from servicehall.web import apply_service, public, requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
@@ -245,7 +246,7 @@ def document_view(request, number: str, kind: str):
         raise Http404("该办件尚未受理")
     if kind == "receipt" and case.review_token:
         # The applicant scans it to follow up and, once completed, to rate the service (reviews app).
-        context["review_qr"] = qr_svg(public_url(request, f"/reviews/c/{case.review_token}/"))
+        context["review_qr"] = qr_svg(public_url(f"/reviews/c/{case.review_token}/"))
     if kind == "notice":
         notice = case.notices.order_by("-issued_at", "-id").first()
         if notice is None:

@@ -18,6 +18,7 @@ from servicehall.accounts.permissions import require
 from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound, error_body
+from servicehall.lib.links import public_url
 from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user, get_visible
@@ -122,7 +123,7 @@ def ticket_out(ticket: Ticket) -> dict:
         "appointment": ticket.appointment_id is not None, **position,
         "window": ticket.window.number if ticket.window_id else None, "window_id": ticket.window_id,
         "phone": mask_phone(ticket.phone) if ticket.phone else "", "issued_at": ticket.issued_at,
-        "called_at": ticket.called_at, "status_url": f"/queue/t/{ticket.token}/",
+        "called_at": ticket.called_at, "status_url": public_url(f"/queue/t/{ticket.token}/"),
     }
 
 

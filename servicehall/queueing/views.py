@@ -12,10 +12,11 @@ from servicehall.accounts.permissions import can, require
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS
 from servicehall.lib.errors import Invalid
+from servicehall.lib.links import public_url
 from servicehall.lib.qr import qr_svg
 from servicehall.org.models import ServiceCenter, Window
 from servicehall.org.selectors import center_for_user
-from servicehall.web import apply_service, public, public_url, requires
+from servicehall.web import apply_service, public, requires
 
 from . import selectors, services
 from .forms import CategoryForm, QueueSettingsForm
@@ -81,7 +82,7 @@ def kiosk_slip(request, key: str, token: str):
     """The printed slip: number, people ahead, estimate and a QR code of the status page."""
     settings = _settings_by("kiosk_key", key)
     ticket = get_object_or_404(Ticket.objects.select_related("category", "center"), token=token, center=settings.center)
-    status_url = public_url(request, reverse("queueing:ticket_status", args=[ticket.token]))
+    status_url = public_url(reverse("queueing:ticket_status", args=[ticket.token]))
     return render(request, "queueing/slip.html", {"ticket": ticket, "position": selectors.ticket_position(ticket),
                                                   "qr": qr_svg(status_url), "key": key})
 

@@ -15,13 +15,13 @@ from servicehall.lib.errors import Forbidden, Invalid, NotFound
 from servicehall.queueing.models import Ticket
 
 from . import selectors, services
-from .models import Channel, RectificationStatus
+from .models import Channel, RectificationStatus, Review
 
 router = Router(tags=["好差评"])
 
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"level": "评价", "channel": "评价渠道", "indicators": "分项评价", "comment": "评价内容",
-                       "verdict": "对整改的评价"}
+                "verdict": "对整改的评价", "reasons": "差评原因"}
 
 
 class Indicators(Schema):
@@ -80,10 +80,45 @@ def review_create(request, payload: ReviewIn):
         ticket=ticket, case=case, level=payload.level, channel=channel,
         indicators=payload.indicators.dict() if payload.indicators else None, comment=payload.comment or "",
         reasons=payload.reasons)
+    return Status(201, _review_out(review))
+
+
+def _review_out(review) -> dict:
     rectification = getattr(review, "rectification", None)
-    return Status(201, {"id": review.pk, "level": review.level, "level_label": review.get_level_display(),
-                        "channel": review.channel, "bad": review.is_bad, "created_at": review.created_at,
-                        "rectification_deadline": rectification.deadline if rectification else None})
+    return {"id": review.pk, "level": review.level, "level_label": review.get_level_display(),
+            "channel": review.channel, "bad": review.is_bad, "created_at": review.created_at,
+            "rectification_deadline": rectification.deadline if rectification else None}
+
+
+class ReviewAmendIn(Schema):
+    reasons: list[str] | None = None
+    comment: str | None = None
+
+
+def _pad(request):
+    pad = selectors.pad_by_key(request.headers.get("X-Pad-Key", ""))
+    if pad is None:
+        raise Forbidden("请在窗口评价器上操作")
+    return pad
+
+
+@router.patch("/reviews/{int:review_id}", auth=None, response={200: ReviewOut, **errors(400, 403, 404, 409)},
+              summary="补充差评原因或意见（评价器，点选等级后数分钟内）")
+def review_amend(request, review_id: int, payload: ReviewAmendIn):
+    """The pad stores the level at the tap (`POST /reviews`); the reasons and comment the
+    citizen adds on the next screen come here, from the same pad, within minutes."""
+    pad = _pad(request)
+    review = Review.objects.filter(pk=review_id, window_id=pad.window_id, channel=Channel.PAD).first()
+    if review is None:
+        raise NotFound("未找到本评价器的这条评价")
+    return _review_out(services.review_amend(review=review, reasons=payload.reasons, comment=payload.comment or ""))
+
+
+@router.post("/pads/idle", auth=None, response={204: None, **errors(403)}, summary="评价器回到待机")
+def pad_idle(request):
+    """The pad timed out without a rating: it will not offer the same service again."""
+    services.pad_idle(pad=_pad(request))
+    return Status(204, None)
 
 
 class RectificationOut(Schema):

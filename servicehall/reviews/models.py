@@ -73,6 +73,7 @@ class Review(models.Model):
     rater_name = models.CharField("评价人", max_length=100, blank=True)
     rater_phone = models.CharField("评价人电话", max_length=20, blank=True)
     created_at = models.DateTimeField("评价时间")
+    amended_at = models.DateTimeField("补充原因或意见的时间", null=True, blank=True)
     excluded = models.BooleanField("申诉核实后不计入统计", default=False)
     excluded_reason = models.TextField("不计入统计的理由", blank=True)
 
@@ -199,6 +200,9 @@ class EvaluationPad(models.Model):
     """评价器: the tablet in front of one window, bound to it by its key (no login)."""
     window = models.OneToOneField(Window, on_delete=models.CASCADE, related_name="evaluation_pad")
     key = models.CharField("评价器密钥", max_length=40, unique=True, default=new_pad_key)
+    # Services finished before this are not offered again: the pad went back to idle without a
+    # rating, so the next citizen never sees the previous one's prompt.
+    idle_since = models.DateTimeField("回到待机的时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "窗口评价器"

@@ -29,9 +29,13 @@ def pad_by_key(key: str) -> EvaluationPad | None:
 
 def pending_service(pad: EvaluationPad, now: datetime) -> dict | None:
     """The service the pad offers for rating: the latest ticket finished (or case completed)
-    at its window in the last SH_PAD_PENDING_MINUTES that has no review yet."""
+    at its window in the last SH_PAD_PENDING_MINUTES, since the pad last went idle, that has no
+    review yet. A ticket that led to a case is not offered: the visit is rated as its case."""
     since = now - timedelta(minutes=settings.SH_PAD_PENDING_MINUTES)
-    event = (TicketEvent.objects.filter(window=pad.window, action="finish", at__gte=since, ticket__review__isnull=True)
+    if pad.idle_since is not None:
+        since = max(since, pad.idle_since)
+    event = (TicketEvent.objects.filter(window=pad.window, action="finish", at__gte=since, ticket__review__isnull=True,
+                                        ticket__cases__isnull=True)
              .select_related("ticket__category").order_by("-at", "-id").first())
     case = (Case.objects.filter(window=pad.window, status__in=[CaseStatus.COMPLETED, CaseStatus.DELIVERED],
                                 completed_on=timezone.localdate(now), review__isnull=True,
@@ -44,6 +48,19 @@ def pending_service(pad: EvaluationPad, now: datetime) -> dict | None:
         ticket = event.ticket
         return {"kind": "ticket", "ticket": ticket.pk, "case": None, "label": f"{ticket.number} {ticket.category.name}"}
     return None
+
+
+def pad_clerk(pad: EvaluationPad, now: datetime) -> dict | None:
+    """Who serves at the pad's window today (the clerk of its latest call), for the idle
+    screen: name and 工号, as a pad shows them."""
+    day_start = datetime.combine(timezone.localdate(now), time.min, tzinfo=timezone.get_current_timezone())
+    event = (TicketEvent.objects.filter(window=pad.window, at__gte=day_start, actor__isnull=False)
+             .select_related("actor__staff_profile").order_by("-at", "-id").first())
+    if event is None:
+        return None
+    profile = getattr(event.actor, "staff_profile", None)
+    return {"name": profile.name if profile else event.actor.display_name,
+            "employee_no": profile.employee_no if profile else ""}
 
 
 def rectifications_for(user, *, state: str = "", overdue: bool = False, center: str = "", now=None):

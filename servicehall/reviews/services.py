@@ -17,6 +17,7 @@ from servicehall.accounts.permissions import can
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.lib.links import public_url
 from servicehall.lib.sms import send_sms
 from servicehall.queueing.models import Ticket, TicketEvent, TicketStatus
 from servicehall.workcalendar.selectors import get_calendar
@@ -28,6 +29,7 @@ from .models import (
     Appeal,
     AppealStatus,
     Channel,
+    EvaluationPad,
     Level,
     RaterVerdict,
     Rectification,
@@ -44,6 +46,8 @@ def _service(ticket: Ticket | None, case: Case | None) -> dict:
     if ticket is not None:
         if ticket.status != TicketStatus.DONE:
             raise Conflict("该服务尚未办结，办结后才能评价", code="not_finished")
+        if Case.objects.filter(ticket=ticket).exists():  # 一次一评: the visit is rated as its case
+            raise Conflict("本次办事已受理为办件，请在办件办结后对办件评价", code="rate_the_case")
         finished = (TicketEvent.objects.filter(ticket=ticket, action="finish").order_by("-at")
                     .values_list("at", flat=True).first() or ticket.called_at or ticket.issued_at)
         return {"center_id": ticket.center_id, "window_id": ticket.window_id, "staff_id": ticket.staff_id,
@@ -86,14 +90,7 @@ def review_submit(*, ticket: Ticket | None = None, case: Case | None = None, lev
     indicators = indicators or {}
     scores = {name: _level(indicators.get(name), f"indicators.{name}", label, required=False)
               for name, label in (("efficiency", "服务效率"), ("competence", "服务水平"), ("attitude", "服务态度"))}
-    reasons = list(reasons or [])
-    if any(r not in BAD_REASONS for r in reasons):
-        raise Invalid("差评原因：请从列出的原因中选择", field="reasons")
-    if reasons and level not in BAD_LEVELS:
-        reasons = []
-    comment = (comment or "").strip()
-    if len(comment) > 500:
-        raise Invalid("评价内容：不能超过500字", field="comment")
+    reasons, comment = _reasons(reasons, level), _comment(comment)
     if now - service["finished"] > timedelta(days=settings.SH_REVIEW_WINDOW_DAYS):
         raise Conflict(f"办结已超过{settings.SH_REVIEW_WINDOW_DAYS}天，评价期已过", code="review_closed")
     finished = service.pop("finished")
@@ -107,6 +104,43 @@ def review_submit(*, ticket: Ticket | None = None, case: Case | None = None, lev
         raise Conflict("该服务已经评价过，每次服务只能评价一次", code="already_reviewed") from None
     review.finished_at = finished
     return review
+
+
+def _reasons(reasons, level: int) -> list[str]:
+    reasons = list(reasons or [])
+    if any(r not in BAD_REASONS for r in reasons):
+        raise Invalid("差评原因：请从列出的原因中选择", field="reasons")
+    return reasons if level in BAD_LEVELS else []
+
+
+def _comment(comment) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise Invalid("评价内容：不能超过500字", field="comment")
+    return comment
+
+
+def review_amend(*, review: Review, reasons=None, comment: str = "", now: datetime | None = None) -> Review:
+    """The pad stores the level the moment it is tapped, so a citizen who walks away still
+    leaves the review (and its rectification); the reasons and comment chosen on the next
+    screen are added here, within SH_REVIEW_AMEND_MINUTES of the tap and only once."""
+    now = now or timezone.now()
+    reasons, comment = _reasons(reasons, review.level), _comment(comment)
+    if not (reasons or comment):
+        raise (Invalid("差评原因：请选择原因或填写意见", field="reasons") if review.is_bad
+               else Invalid("评价内容：请填写", field="comment"))
+    since = now - timedelta(minutes=settings.SH_REVIEW_AMEND_MINUTES)
+    if Review.objects.filter(pk=review.pk, created_at__gte=since, amended_at__isnull=True).update(
+            reasons=reasons, comment=comment, amended_at=now) != 1:
+        raise Conflict("评价已提交，不能再修改", code="review_closed")
+    review.reasons, review.comment, review.amended_at = reasons, comment, now
+    return review
+
+
+def pad_idle(*, pad: EvaluationPad, now: datetime | None = None) -> None:
+    """The pad went back to idle: what was finished at its window before now is no longer
+    offered, so the next citizen is not asked to rate the previous one's service."""
+    EvaluationPad.objects.filter(pk=pad.pk).update(idle_since=now or timezone.now())
 
 
 def _open_rectification(review: Review, now: datetime) -> Rectification:
@@ -233,8 +267,9 @@ def appeal_decide(*, actor, appeal: Appeal, accept: bool, reason: str, now: date
 
 
 def invite_by_sms(ticket: Ticket) -> None:
-    """After a finished ticket with a phone number: the SMS link to rate it later (channel 7)."""
-    if ticket.phone:  # most tickets have none: no query for the centre's name then
+    """After a finished ticket with a phone number: the SMS link to rate it later (channel 7).
+    A ticket that led to a case is invited once, for the case, when it is completed."""
+    if ticket.phone and not Case.objects.filter(ticket=ticket).exists():  # most tickets have no phone
         _invite(ticket.phone, f"您在{ticket.center.name}办理的{ticket.number}号业务已办结",
                 f"/reviews/t/{ticket.token}/")
 
@@ -247,5 +282,4 @@ def invite_case_by_sms(case: Case) -> None:
 
 def _invite(phone: str, what: str, path: str) -> None:
     if phone:
-        base = settings.SH_PUBLIC_BASE_URL.rstrip("/")
-        send_sms(phone, f"{what}，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{base}{path}?via=sms")
+        send_sms(phone, f"{what}，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{public_url(path)}?via=sms")

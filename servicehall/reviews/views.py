@@ -3,6 +3,7 @@ rectification pages of the responsible unit and the bureau."""
 
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,7 +35,8 @@ def pad(request, key: str):
     found = selectors.pad_by_key(key)
     if found is None:
         raise Http404("未找到该评价器")
-    return render(request, "reviews/pad.html", {"pad": found, "levels": Level.choices, "reasons": BAD_REASONS})
+    return render(request, "reviews/pad.html", {"pad": found, "levels": Level.choices, "reasons": BAD_REASONS,
+                                                "idle_seconds": settings.SH_PAD_IDLE_SECONDS})
 
 
 @public
@@ -43,7 +45,9 @@ def pad_state(request, key: str):
     found = selectors.pad_by_key(key)
     if found is None:
         return error_json(404, "not_found", "未找到该评价器")
-    return JsonResponse({"window": found.window.number, "service": selectors.pending_service(found, timezone.now())})
+    now = timezone.now()
+    return JsonResponse({"window": found.window.number, "clerk": selectors.pad_clerk(found, now),
+                         "service": selectors.pending_service(found, now)})
 
 
 @public
@@ -52,6 +56,9 @@ def ticket_review(request, token: str):
     """The QR code's page (and the SMS link, `?via=sms`): the citizen rates a finished ticket
     within the review window."""
     ticket = get_object_or_404(Ticket.objects.select_related("category", "window"), token=token)
+    case = Case.objects.filter(ticket=ticket).only("review_token").order_by("id").first()
+    if case is not None:  # 一次一评: a visit that became a case is rated as the case
+        return redirect("reviews:case", token=case.review_token)
     return _review_page(request, ticket=ticket, title=ticket.number, finished=ticket.status == "done",
                         rate_url=reverse("reviews:rate_rectification", args=[ticket.token]))
 

@@ -125,7 +125,8 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         joint=len(chosen) > 1, instant=all(v.case_type == "instant" for v in versions),
         promised_days=max(v.promised_days for v in versions),
         steps=[dict(step) for step in steps] if steps else DEFAULT_STEPS,
-        received_on=today, clerk=actor, window=window, ticket=ticket, created_at=now,
+        received_on=today, clerk=actor, ticket=ticket, created_at=now,
+        window_id=window.pk if window is not None else ticket.window_id if ticket is not None else None,
         review_token=secrets.token_urlsafe(12))
     case_items = [CaseItem(case=case, item_id=item_id, version=facts.version, position=n)
                   for n, (_, item_id, facts) in enumerate(chosen, 1)]

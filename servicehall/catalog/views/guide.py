@@ -16,8 +16,9 @@ from django.utils.safestring import mark_safe
 
 from servicehall.accounts.permissions import can
 from servicehall.lib.errors import NotFound
+from servicehall.lib.links import public_url
 from servicehall.lib.qr import qr_svg
-from servicehall.web import public, public_url, requires
+from servicehall.web import public, requires
 
 from ..selectors import (
     QUERY_MAX_LENGTH,
@@ -113,7 +114,7 @@ def item_view(request, code: str):
     # The code points at the item's plain address (not the kiosk's): a citizen scans it at
     # the kiosk or on a printout and reads it on a phone.
     path_ = reverse("guide:item", args=[guide.item.code])
-    url = public_url(request, path_)
+    url = public_url(path_)
     return _page(request, "guide/item.html", {"g": guide, "data": guide.data, "url": url, "qr": mark_safe(qr_svg(url))})
 
 

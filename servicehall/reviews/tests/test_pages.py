@@ -1,13 +1,27 @@
 """The pad, the QR evaluation, the review API's credentials and the rectification pages."""
 
+from datetime import timedelta
+
+from django.test import override_settings
 from django.utils import timezone
 
 from servicehall.accounts.services import api_key_create
 from servicehall.audit.models import AuditEvent
+from servicehall.lib.errors import Conflict
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 from servicehall.reviews.models import EvaluationPad, Rectification, RectificationStatus, Review
 from servicehall.testing import PersonaTestCase
+
+
+def finished(test, category, phone=""):
+    """A ticket of window A, finished, with its finish's after-commit work run."""
+    p = test.p
+    ticket_issue(center=p.center_a, prefix=category.prefix, phone=phone)
+    ticket = ticket_call_next(actor=p.staff_a, window=p.window_a)
+    with test.captureOnCommitCallbacks(execute=True):
+        ticket_act(actor=p.staff_a, ticket=ticket, action="finish")
+    return ticket
 
 
 class ReviewPageTests(PersonaTestCase):
@@ -139,7 +153,10 @@ class ReviewPageTests(PersonaTestCase):
         phone, text = LoggingBackend.sent[-1]
         link = f"/reviews/t/{self.ticket.token}/?via=sms"
         self.assertEqual(phone, "13800138000")
-        self.assertIn(link, text)
+        self.assertIn(f"http://127.0.0.1:8000{link}", text)  # absolute: a phone can open it
+        with override_settings(SH_PUBLIC_BASE_URL="https://zwfw.example.gov.cn"):
+            second = finished(self, self.ticket.category, "13900139000")
+        self.assertIn(f"https://zwfw.example.gov.cn/reviews/t/{second.token}/?via=sms", LoggingBackend.sent[-1][1])
         self.client.post(link, {"level": "5"})
         self.assertEqual(Review.objects.get().channel, 7)
 
@@ -180,3 +197,95 @@ class ReviewPageTests(PersonaTestCase):
         self.assertNotContains(page, "138****8000")
         self.client.force_login(self.p.staff_b)
         self.assertNotContains(self.client.get("/reviews/mine/"), "有点慢")
+
+
+class PadTests(PersonaTestCase):
+    """The pad stores the level at the tap; reasons amend it for a few minutes; going idle
+    retires the prompt; a visit that became a case is rated once, as the case."""
+
+    def setUp(self):
+        self.category = TicketCategory.objects.create(center=self.p.center_a, prefix="A", name="综合")
+        CategoryWindow.objects.create(category=self.category, window=self.p.window_a)
+        self.pad = EvaluationPad.objects.create(window=self.p.window_a)
+        self.state = f"/reviews/pad/{self.pad.key}/state"
+
+    def api(self, method, path, body=None, key=None):
+        return getattr(self.client, method)(path, body, content_type="application/json",
+                                            HTTP_X_PAD_KEY=key or self.pad.key)
+
+    def test_the_level_is_kept_at_the_tap_and_reasons_amend_it_within_minutes(self):
+        ticket = finished(self, self.category)
+        tapped = self.api("post", "/api/v1/reviews", {"ticket": ticket.pk, "level": 1, "channel": 4})
+        self.assertEqual(tapped.status_code, 201, tapped.content)
+        review = Review.objects.get()  # the citizen may walk away now: the review and its rectification exist
+        self.assertEqual((review.level, review.reasons), (1, []))
+        self.assertEqual(Rectification.objects.get().review, review)
+        amend = f"/api/v1/reviews/{review.pk}"
+        other = EvaluationPad.objects.create(window=self.p.window_b)
+        self.assertEqual(self.api("patch", amend, {"reasons": ["其他"]}, key=other.key).status_code, 404)
+        self.assertEqual(self.api("patch", amend, {"reasons": ["插队"]}).json()["field"], "reasons")
+        self.assertEqual(self.api("patch", amend, {}).json()["field"], "reasons")
+        done = self.api("patch", amend, {"reasons": ["等候时间过长", "服务态度不好"], "comment": " 排队一小时 "})
+        self.assertEqual(done.status_code, 200, done.content)
+        review.refresh_from_db()
+        self.assertEqual((review.reasons, review.comment), (["等候时间过长", "服务态度不好"], "排队一小时"))
+        again = self.api("patch", amend, {"reasons": ["其他"]})
+        self.assertEqual((again.status_code, again.json()["error"]), (409, "review_closed"))
+        self.assertEqual(Review.objects.get().reasons, ["等候时间过长", "服务态度不好"])
+
+    def test_amending_closes_after_the_set_minutes(self):
+        from servicehall.reviews.services import review_amend, review_submit
+
+        ticket = finished(self, self.category)
+        tapped = timezone.now()
+        review = review_submit(ticket=ticket, level=2, channel=4, now=tapped)
+        with override_settings(SH_REVIEW_AMEND_MINUTES=5):
+            with self.assertRaises(Conflict):
+                review_amend(review=review, reasons=["其他"], now=tapped + timedelta(minutes=5, seconds=1))
+            review_amend(review=review, reasons=["其他"], now=tapped + timedelta(minutes=4, seconds=59))
+        self.assertEqual(Review.objects.get().reasons, ["其他"])
+
+    def test_going_idle_retires_the_prompt_until_the_next_service(self):
+        first = finished(self, self.category)
+        self.assertEqual(self.client.get(self.state).json()["service"]["ticket"], first.pk)
+        self.assertEqual(self.api("post", "/api/v1/pads/idle", key="wrong").status_code, 403)
+        self.assertEqual(self.api("post", "/api/v1/pads/idle").status_code, 204)
+        self.assertIsNone(self.client.get(self.state).json()["service"])  # the next citizen sees no old prompt
+        second = finished(self, self.category)
+        self.assertEqual(self.client.get(self.state).json()["service"]["ticket"], second.pk)
+        self.assertFalse(Review.objects.exists())
+
+    def test_the_idle_screen_names_the_clerk_at_the_window(self):
+        self.assertIsNone(self.client.get(self.state).json()["clerk"])
+        finished(self, self.category)
+        person = self.p.person_a
+        self.assertEqual(self.client.get(self.state).json()["clerk"],
+                         {"name": person.name, "employee_no": person.employee_no})
+
+    def test_a_visit_that_became_a_case_is_rated_once_as_the_case(self):
+        from servicehall.cases.services import case_approve, case_complete, case_review, case_submit
+        from servicehall.cases.tests.helpers import PERSON, item_data, materials, publish
+        from servicehall.lib.sms import LoggingBackend
+
+        item = publish(self.p, item_data("法律援助申请"))
+        ticket_issue(center=self.p.center_a, prefix="A", phone="13800138000")
+        ticket = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a)
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[m for n, m in materials(item).items() if n != "其他说明材料"], ticket=ticket)
+        LoggingBackend.sent.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            ticket_act(actor=self.p.staff_a, ticket=ticket, action="finish")
+        self.assertEqual(list(LoggingBackend.sent), [])  # no invitation for the ticket
+        self.assertIsNone(self.client.get(self.state).json()["service"])  # the pad does not ask for it
+        refused = self.api("post", "/api/v1/reviews", {"ticket": ticket.pk, "level": 5, "channel": 4})
+        self.assertEqual((refused.status_code, refused.json()["error"]), (409, "rate_the_case"))
+        self.assertRedirects(self.client.get(f"/reviews/t/{ticket.token}/"), f"/reviews/c/{case.review_token}/")
+        with self.captureOnCommitCallbacks(execute=True):
+            case_complete(actor=self.p.staff_a, case=case_approve(
+                actor=self.p.staff_a, case=case_review(actor=self.p.staff_a, case=case)))
+        self.assertEqual(len(LoggingBackend.sent), 1)  # one SMS for the visit, for the case
+        self.assertIn(f"/reviews/c/{case.review_token}/?via=sms", LoggingBackend.sent[0][1])
+        self.assertEqual(self.client.get(self.state).json()["service"]["case"], case.number)
+        self.assertEqual(self.api("post", "/api/v1/reviews", {"case": case.number, "level": 5, "channel": 4})
+                         .status_code, 201)
+        self.assertIsNone(self.client.get(self.state).json()["service"])

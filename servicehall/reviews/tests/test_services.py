@@ -41,7 +41,8 @@ def at(day, hour=10):
 
 
 def finished_ticket(p, when, centre="a"):
-    center, window, staff = (p.center_a, p.window_a, p.staff_a) if centre == "a" else (p.center_b, p.window_b, p.staff_b)
+    center, window, staff = ((p.center_a, p.window_a, p.staff_a) if centre == "a"
+                             else (p.center_b, p.window_b, p.staff_b))
     category = TicketCategory.objects.get_or_create(center=center, prefix="A", defaults={"name": "综合"})[0]
     CategoryWindow.objects.get_or_create(category=category, window=window)
     ticket_issue(center=center, prefix="A", phone="13800138000", now=when)
@@ -263,7 +264,8 @@ class FigureLevelTests(PersonaTestCase):
         for name, counts in zip(chart["names"], chart["counts"], strict=True):
             self.assertEqual(dict(zip(chart["levels"], counts, strict=True)),
                              {label: stored.get((name, label), 0) for label in Level.labels})
-        sheet = load_workbook(io.BytesIO(self.client.get("/reviews/figures/", {**query, "export": "xlsx"}).content)).active
+        workbook = self.client.get("/reviews/figures/", {**query, "export": "xlsx"}).content
+        sheet = load_workbook(io.BytesIO(workbook)).active
         values = [[c.value for c in line] for line in sheet.iter_rows(min_row=2)]
         for line in values[1:]:
             for label in Level.labels:
