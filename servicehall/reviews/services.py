@@ -196,6 +196,8 @@ def rectification_advance(*, actor, rectification: Rectification, to: str, text:
                                       to_status=to, actor=actor, at=now, note=text[:2000])
     audit_record(actor=actor, action=f"rectification.{action}", obj=rectification, center=rectification.center,
                  after={"status": to, label: text[:200]}, now=now)
+    if to == RectificationStatus.CLOSED:
+        transaction.on_commit(lambda: invite_to_rate_correction(rectification), robust=True)
     return rectification
 
 
@@ -278,6 +280,16 @@ def invite_case_by_sms(case: Case) -> None:
     """After a completed case: the SMS link to rate it later (channel 7)."""
     if case.review_token:
         _invite(case.applicant_phone, f"您的办件{case.number}已办结", f"/reviews/c/{case.review_token}/")
+
+
+def invite_to_rate_correction(rectification: Rectification) -> None:
+    """After the reply that closes a rectification: the SMS link to rate the correction, on the
+    same page where the service was rated (ticket or case)."""
+    review = Review.objects.select_related("ticket", "case").get(pk=rectification.review_id)
+    path = (f"/reviews/c/{review.case.review_token}/" if review.case_id else f"/reviews/t/{review.ticket.token}/")
+    if review.rater_phone:
+        send_sms(review.rater_phone, f"您对{rectification.center.name}服务的评价已整改并反馈，"
+                                     f"欢迎评价整改结果：{public_url(path)}")
 
 
 def _invite(phone: str, what: str, path: str) -> None:

@@ -8,7 +8,6 @@ urlpatterns = [
     path("pad/<str:key>/", views.pad, name="pad"),
     path("pad/<str:key>/state", views.pad_state, name="pad_state"),
     path("t/<str:token>/", views.ticket_review, name="ticket"),
-    path("t/<str:token>/rectification", views.rate_rectification, name="rate_rectification"),
     path("c/<str:token>/", views.case_review, name="case"),
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("export.xlsx", views.export_xlsx, name="export"),

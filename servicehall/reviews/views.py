@@ -7,9 +7,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from servicehall.accounts.permissions import can
 from servicehall.cases.models import Case, CaseStatus
@@ -59,8 +58,7 @@ def ticket_review(request, token: str):
     case = Case.objects.filter(ticket=ticket).only("review_token").order_by("id").first()
     if case is not None:  # 一次一评: a visit that became a case is rated as the case
         return redirect("reviews:case", token=case.review_token)
-    return _review_page(request, ticket=ticket, title=ticket.number, finished=ticket.status == "done",
-                        rate_url=reverse("reviews:rate_rectification", args=[ticket.token]))
+    return _review_page(request, ticket=ticket, title=ticket.number, finished=ticket.status == "done")
 
 
 @public
@@ -69,13 +67,21 @@ def case_review(request, token: str):
     """The same for a case: the QR on the receipt and the SMS sent when it is completed."""
     case = get_object_or_404(Case, review_token=token)
     return _review_page(request, case=case, title=f"办件 {case.number}",
-                        finished=case.status in (CaseStatus.COMPLETED, CaseStatus.DELIVERED), rate_url=None)
+                        finished=case.status in (CaseStatus.COMPLETED, CaseStatus.DELIVERED))
 
 
-def _review_page(request, *, title: str, finished: bool, rate_url, ticket=None, case=None):
+def _review_page(request, *, title: str, finished: bool, ticket=None, case=None):
+    """Rate the service; once rated, follow its rectification and rate the correction (the
+    SMS sent when the rectification is closed links here)."""
     subject = ticket or case
     done = getattr(subject, "review", None)
     error = None
+    rectification = getattr(done, "rectification", None) if done else None
+    if request.method == "POST" and "verdict" in request.POST and rectification is not None:
+        apply_service(request, lambda: services.rectification_rate(rectification=rectification,
+                                                                   verdict=request.POST["verdict"]),
+                      done="感谢您对整改的评价。")
+        return redirect(request.get_full_path())
     if request.method == "POST" and done is None:
         given = apply_service(request, lambda: services.review_submit(
             ticket=ticket, case=case, level=request.POST.get("level"), comment=request.POST.get("comment", ""),
@@ -85,7 +91,7 @@ def _review_page(request, *, title: str, finished: bool, rate_url, ticket=None, 
         done, error = given.result, given.refusal and given.refusal.message
     return render(request, "reviews/ticket.html", {"title": title, "finished": finished, "review": done,
                                                    "error": error, "levels": Level.choices, "reasons": BAD_REASONS,
-                                                   "posted": request.POST, "rate_url": rate_url})
+                                                   "posted": request.POST, "verdicts": RaterVerdict.choices})
 
 
 @READERS
@@ -131,21 +137,6 @@ def rectification_detail(request, pk: int):
         "can_contact": can(request.user, "review.contact", rectification.center_id),
         "can_appeal": can(request.user, "review.appeal", rectification.center_id), "verdicts": RaterVerdict.choices,
     })
-
-
-@public
-@require_POST
-def rate_rectification(request, token: str):
-    """The reviewer rates the correction from the QR page of the ticket."""
-    ticket = get_object_or_404(Ticket, token=token)
-    review = getattr(ticket, "review", None)
-    rectification = getattr(review, "rectification", None) if review else None
-    if rectification is None:
-        raise Http404("没有需要评价的整改")
-    apply_service(request, lambda: services.rectification_rate(rectification=rectification,
-                                                               verdict=request.POST.get("verdict", "")),
-                  done="感谢您对整改的评价。")
-    return redirect("reviews:ticket", token=token)
 
 
 @requires("review.export")

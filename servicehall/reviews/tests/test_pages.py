@@ -97,7 +97,7 @@ class ReviewPageTests(PersonaTestCase):
         self.assertEqual(rectification.status, RectificationStatus.CLOSED)
         self.assertFalse(rectification.overdue(timezone.localdate()))
         self.client.logout()
-        self.client.post(f"/reviews/t/{self.ticket.token}/rectification", {"verdict": "basically"})
+        self.client.post(f"/reviews/t/{self.ticket.token}/", {"verdict": "basically"})
         rectification.refresh_from_db()
         self.assertEqual(rectification.rater_verdict, "basically")
 

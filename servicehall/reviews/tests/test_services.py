@@ -292,3 +292,33 @@ class CaseReviewLinkTests(PersonaTestCase):
         self.client.post(f"{page}?via=sms", {"level": "4"})
         review = Review.objects.get()
         self.assertEqual((review.case, review.channel, review.item), (case, 7, item))
+
+    def test_the_correction_of_a_bad_case_review_is_rated_by_sms_link(self):
+        from servicehall.lib.sms import LoggingBackend
+
+        item = publish(self.p, item_data("法律援助申请"))
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[m for n, m in materials(item).items() if n != "其他说明材料"])
+        case_complete(actor=self.p.staff_a, case=case_approve(actor=self.p.staff_a,
+                                                              case=case_review(actor=self.p.staff_a, case=case)))
+        page = f"/reviews/c/{case.review_token}/"
+        self.client.post(page, {"level": "1", "reasons": ["办理时间过长"]})
+        rectification = Review.objects.get(case=case).rectification
+        self.assertNotContains(self.client.get(page), 'id="rate-correction"')  # not before the reply
+        LoggingBackend.sent.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            for to in ("called_back", "verified", "rectified"):
+                rectification_advance(actor=self.p.manager_a, rectification=rectification, to=to, text="已办")
+        self.assertEqual(list(LoggingBackend.sent), [])
+        with self.captureOnCommitCallbacks(execute=True):
+            rectification_advance(actor=self.p.manager_a, rectification=rectification, to="closed",
+                                  text="已压缩审批环节")
+        phone, text = LoggingBackend.sent[-1]
+        self.assertEqual(phone, PERSON["phone"])
+        self.assertIn(f"http://127.0.0.1:8000{page}", text)
+        self.assertContains(self.client.get(page), 'id="rate-correction"')
+        self.assertRedirects(self.client.post(page, {"verdict": "dissatisfied"}), page)
+        self.assertEqual(Rectification.objects.get().rater_verdict, "dissatisfied")
+        self.assertContains(self.client.get(page), "您对整改的评价：不满意")
+        self.client.post(page, {"verdict": "satisfied"})  # once only
+        self.assertEqual(Rectification.objects.get().rater_verdict, "dissatisfied")
