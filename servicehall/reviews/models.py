@@ -126,6 +126,9 @@ class Rectification(models.Model):
     status = models.CharField("状态", max_length=12, choices=RectificationStatus.choices,
                               default=RectificationStatus.OPEN)
     deadline = models.DateField("整改期限")
+    # False while the deadline crosses a year whose holidays the bureau has not confirmed (counted
+    # Monday to Friday); the calendar edit that confirms or changes it moves the deadline.
+    calendar_confirmed = models.BooleanField("日历已确认", default=True)
     callback_outcome = models.TextField("回访情况", blank=True)
     called_back_at = models.DateTimeField("回访时间", null=True, blank=True)
     verification = models.TextField("核实情况", blank=True)

@@ -7,7 +7,7 @@ review (不满意, 非常不满意) opens one rectification owned by the centre 
 due SH_RECTIFICATION_DAYS working days later.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -144,14 +144,48 @@ def pad_idle(*, pad: EvaluationPad, now: datetime | None = None) -> None:
 
 
 def _open_rectification(review: Review, now: datetime) -> Rectification:
-    deadline = get_calendar().add_workdays(timezone.localdate(now), settings.SH_RECTIFICATION_DAYS).due
+    due = get_calendar().add_workdays(timezone.localdate(now), settings.SH_RECTIFICATION_DAYS)
+    deadline = due.due
     rectification = Rectification.objects.create(review=review, center_id=review.center_id, deadline=deadline,
-                                                 created_at=now)
+                                                 calendar_confirmed=due.confirmed, created_at=now)
     RectificationEvent.objects.create(rectification=rectification, center_id=review.center_id,
                                       to_status=RectificationStatus.OPEN, at=now, note=Level(review.level).label)
     audit_record(actor=None, action="rectification.open", obj=rectification, center=review.center,
                  after={"review": review.pk, "level": review.level, "deadline": deadline.isoformat()}, now=now)
     return rectification
+
+
+def rectifications_redate(*, actor, year: int, now: datetime | None = None) -> int:
+    """After the bureau edits or confirms a year's calendar (inside that edit's transaction), as
+    cases_redate does for cases: every open rectification whose period touches the year gets its
+    deadline and its flag computed again from the day it was opened. Each move is a history row
+    and an audit row. Returns the number changed."""
+    now = now or timezone.now()
+    calendar = get_calendar()
+    tz = timezone.get_current_timezone()
+    changed = 0
+    for rectification in (Rectification.objects.select_for_update(of=("self",))
+                          .exclude(status=RectificationStatus.CLOSED)
+                          .filter(created_at__lt=datetime(year + 1, 1, 1, tzinfo=tz), deadline__gte=date(year, 1, 1))
+                          .select_related("center").order_by("pk")):
+        due = calendar.add_workdays(timezone.localdate(rectification.created_at, tz), settings.SH_RECTIFICATION_DAYS)
+        old = rectification.deadline
+        if (old, rectification.calendar_confirmed) == (due.due, due.confirmed):
+            continue
+        if Rectification.objects.filter(pk=rectification.pk, status=rectification.status, deadline=old).update(
+                deadline=due.due, calendar_confirmed=due.confirmed) != 1:
+            raise Conflict("整改刚被他人办理，请稍后重试日历修改", code="invalid_state")
+        changed += 1
+        if old == due.due:  # only the year's confirmation: the date stands
+            continue
+        RectificationEvent.objects.create(
+            rectification=rectification, center_id=rectification.center_id, from_status=rectification.status,
+            to_status=rectification.status, actor=actor, at=now,
+            note=f"{year}年工作日历调整，整改期限由{old:%Y-%m-%d}改为{due.due:%Y-%m-%d}")
+        audit_record(actor=actor, action="rectification.redate", obj=rectification, center=rectification.center,
+                     before={"deadline": old.isoformat()}, after={"deadline": due.due.isoformat(), "year": year},
+                     now=now)
+    return changed
 
 
 def _require_handler(actor, center_id: int) -> None:

@@ -322,3 +322,36 @@ class CaseReviewLinkTests(PersonaTestCase):
         self.assertContains(self.client.get(page), "您对整改的评价：不满意")
         self.client.post(page, {"verdict": "satisfied"})  # once only
         self.assertEqual(Rectification.objects.get().rater_verdict, "dissatisfied")
+
+
+class RectificationCalendarTests(PersonaTestCase):
+    """Rectification deadlines follow the bureau's calendar as case deadlines do."""
+
+    def bad_review(self, day):
+        when = datetime(2026, 12, day, 10, tzinfo=BEIJING)
+        return review_submit(ticket=finished_ticket(self.p, when), level=1, channel=4, now=when).rectification
+
+    def test_a_deadline_in_an_unconfirmed_year_is_flagged_and_moved_by_the_calendar_edit(self):
+        from servicehall.audit.models import AuditEvent
+        from servicehall.workcalendar.services import calendar_day_set, calendar_year_confirm
+
+        early, late, closed = self.bad_review(1), self.bad_review(15), self.bad_review(16)
+        self.assertEqual((early.deadline, early.calendar_confirmed), (date(2026, 12, 22), True))
+        # 12 working days left in December, then 2027 counted Monday to Friday: 01-01, 01-04, 01-05
+        self.assertEqual((late.deadline, late.calendar_confirmed), (date(2027, 1, 5), False))
+        for to in ("called_back", "verified", "rectified", "closed"):
+            rectification_advance(actor=self.p.manager_a, rectification=closed, to=to, text="已办")
+        closed_deadline = closed.deadline
+        edit = datetime(2026, 12, 20, 9, tzinfo=BEIJING)
+        calendar_day_set(actor=self.p.bureau, day=date(2027, 1, 1), is_workday=False, name="元旦", now=edit)
+        for r in (early, late, closed):
+            r.refresh_from_db()
+        self.assertEqual((late.deadline, late.calendar_confirmed), (date(2027, 1, 6), False))
+        self.assertEqual((early.deadline, closed.deadline), (date(2026, 12, 22), closed_deadline))
+        moved = late.events.get(note__contains="工作日历调整")
+        self.assertEqual((moved.actor, moved.note), (self.p.bureau, "2027年工作日历调整，整改期限由2027-01-05改为2027-01-06"))
+        self.assertEqual(AuditEvent.objects.filter(action="rectification.redate").count(), 1)
+        calendar_year_confirm(actor=self.p.bureau, year=2027, confirmed=True, now=edit)
+        late.refresh_from_db()
+        self.assertEqual((late.deadline, late.calendar_confirmed), (date(2027, 1, 6), True))
+        self.assertEqual(late.events.filter(note__contains="工作日历调整").count(), 1)  # the date did not move again
