@@ -349,7 +349,8 @@ class RectificationCalendarTests(PersonaTestCase):
         self.assertEqual((late.deadline, late.calendar_confirmed), (date(2027, 1, 6), False))
         self.assertEqual((early.deadline, closed.deadline), (date(2026, 12, 22), closed_deadline))
         moved = late.events.get(note__contains="工作日历调整")
-        self.assertEqual((moved.actor, moved.note), (self.p.bureau, "2027年工作日历调整，整改期限由2027-01-05改为2027-01-06"))
+        self.assertEqual((moved.actor, moved.note),
+                         (self.p.bureau, "2027年工作日历调整，整改期限由2027-01-05改为2027-01-06"))
         self.assertEqual(AuditEvent.objects.filter(action="rectification.redate").count(), 1)
         calendar_year_confirm(actor=self.p.bureau, year=2027, confirmed=True, now=edit)
         late.refresh_from_db()
