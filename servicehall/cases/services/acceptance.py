@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicehall.accounts.permissions import can
+from servicehall.audit.models import Outcome
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, ServiceError
 from servicehall.workcalendar.selectors import get_calendar
@@ -64,7 +65,7 @@ def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
     CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused",
                                   step=case.acceptance_step, from_status=case.status, to_status=case.status,
                                   actor=actor, at=now, reason=reason, data={"repeat": True, "refused": True})
-    audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center,
+    audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center, outcome=Outcome.DENIED,
                  after={"status": case.status, "reason": reason}, now=now)
 
 

@@ -97,7 +97,8 @@ class AcceptanceTests(CaseTestCase):
         refused = case.transitions.get(action="notify_refused")  # a supervision event even so
         self.assertEqual((refused.actor, refused.reason, refused.to_status),
                          (self.p.staff_a, "漏告", CaseStatus.RECEIVED))
-        self.assertTrue(AuditEvent.objects.filter(action="case.notify_refused", object_id=str(case.pk)).exists())
+        self.assertEqual(AuditEvent.objects.get(action="case.notify_refused", object_id=str(case.pk)).outcome,
+                         "denied")  # the attempt is on record as refused, not as a success
         self.assertEqual(OneTimeNotice.objects.filter(case=case).count(), 1)
         with self.assertRaises(Forbidden):  # another centre's staff leave no trace on this case
             case_notify_again(actor=self.p.staff_b, case=case, reason="漏告", now=at(2026, 9, 29))
