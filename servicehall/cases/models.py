@@ -52,6 +52,9 @@ OPEN_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
 # Not finished for the clerk: everything before completion.
 PENDING_STATUSES = (CaseStatus.RECEIVED, CaseStatus.AWAITING_MATERIALS, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED,
                     CaseStatus.APPROVED, CaseStatus.DENIED)
+# On the clerk's desk (我的在办件): everything before completion, and a completed case until its
+# result is delivered.
+DESK_STATUSES = (*PENDING_STATUSES, CaseStatus.COMPLETED)
 
 
 ACTION_LABELS = {
@@ -149,8 +152,9 @@ class Case(models.Model):
                        models.UniqueConstraint(fields=["review_token"], name="case_unique_review_token")]
         indexes = [
             # The clerk's "my open cases by urgency" and the centre's lists and the lights sweep.
-            models.Index(fields=["clerk", "due_date"], name="case_clerk_open_idx",
-                         condition=Q(status__in=["accepted", "suspended"])),
+            models.Index(fields=["clerk"], name="case_clerk_desk_idx",
+                         condition=Q(status__in=["received", "awaiting_materials", "accepted", "suspended", "approved",
+                                                 "denied", "completed"])),
             models.Index(fields=["center", "status", "due_date"], name="case_center_status_idx"),
             models.Index(fields=["center", "received_on"], name="case_center_received_idx"),
             # The centre's filtered list: newest first within a status, read in index order.

@@ -1,6 +1,7 @@
 """Reads of cases: lookups in the user's scope, the detail document, lists by urgency."""
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from servicehall.lib.masking import mask_identity, mask_phone
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import ACTION_LABELS, OPEN_STATUSES, Case, CaseStatus, Light, StepRole, light_for, step_roles, yellow_rule
+from .models import ACTION_LABELS, DESK_STATUSES, Case, CaseStatus, Light, StepRole, light_for, step_roles, yellow_rule
 
 
 def case_for_user(user, number: str) -> Case:
@@ -124,15 +125,54 @@ def case_steps(case: Case, history: list, today: date, calendar: WorkCalendar) -
     return rows
 
 
-def open_cases_for_clerk(user, limit: int = 200):
-    """The clerk's accepted cases, most urgent first (earliest due date; suspended ones too,
-    since their date is what they will owe when they resume). Uses `case_clerk_open_idx`."""
-    return (Case.objects.for_user(user).filter(clerk=user, status__in=OPEN_STATUSES)
-            .select_related("center").order_by("due_date", "id")[:limit])
+@dataclass
+class DeskRow:
+    """One case on the clerk's desk: what the clerk owes next, by when, and how urgent."""
+    case: Case
+    task: str
+    deadline_label: str = ""
+    deadline: date | None = None
+    remaining: int | None = None
+    light: str | None = None
+
+    @property
+    def overdue_by(self) -> int:
+        return -self.remaining if self.remaining is not None and self.remaining < 0 else 0
 
 
-def open_cases_count(user) -> int:
-    return Case.objects.for_user(user).filter(clerk=user, status__in=OPEN_STATUSES).count()
+def _desk_row(case: Case, today: date, calendar: WorkCalendar, rule) -> DeskRow:
+    def clock(label: str, deadline: date, days: int) -> DeskRow:
+        remaining = calendar.workday_index(deadline) - calendar.workday_index(today)
+        return DeskRow(case, task, label, deadline, remaining, light_for(remaining, days, rule))
+
+    status = case.status
+    if status == CaseStatus.RECEIVED:  # Art. 32: decide within 5 working days, or it is deemed accepted
+        task = "审查材料，决定是否受理"
+        return clock("受理期限", calendar.add_workdays(case.received_on, settings.SH_CASE_NOTICE_DAYS).due,
+                     settings.SH_CASE_NOTICE_DAYS)
+    if status == CaseStatus.AWAITING_MATERIALS:
+        return DeskRow(case, "等待申请人补正材料（补齐后重新计算受理期限）")
+    if status == CaseStatus.ACCEPTED:
+        task = "办理"
+        return clock("承诺办结日期", case.due_date, case.promised_days)
+    if status == CaseStatus.SUSPENDED:  # the clock stands: what is left when it resumes, no date
+        return DeskRow(case, "挂起中，时限暂停", remaining=case.remaining_workdays(today, calendar), light=Light.PAUSED)
+    task = "送达结果" if status == CaseStatus.COMPLETED else "制作结果并办结"
+    if case.delivery_due is None:
+        return DeskRow(case, task)
+    return clock("送达期限", case.delivery_due, settings.SH_CASE_DELIVERY_DAYS)
+
+
+def clerk_desk(user, today: date, calendar: WorkCalendar, limit: int | None = None) -> tuple[list[DeskRow], int]:
+    """我的在办件: every case that still needs the clerk who received it, from the receipt to the
+    delivery of its result, most urgent first (overdue, then the nearest deadline; cases with
+    no clock of the clerk's, awaiting materials or suspended, last). Returns the rows (at most
+    `limit`) and how many there are. Uses `case_clerk_desk_idx`."""
+    rule = yellow_rule()
+    rows = [_desk_row(case, today, calendar, rule) for case in
+            Case.objects.for_user(user).filter(clerk=user, status__in=DESK_STATUSES).select_related("center")]
+    rows.sort(key=lambda r: (r.deadline is None, r.remaining is None, r.remaining or 0, r.case.pk))
+    return (rows[:limit] if limit else rows), len(rows)
 
 
 def yellow_ranges(max_promised: int) -> list[tuple[int, int, int]]:

@@ -28,7 +28,7 @@ from servicehall.workcalendar.selectors import get_calendar
 from . import services
 from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, LightRulesForm, StatusLookupForm
 from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, yellow_rule
-from .selectors import case_document, case_for_user, case_list, open_cases_count, open_cases_for_clerk
+from .selectors import case_document, case_for_user, case_list, clerk_desk
 
 readers = requires("case.view")
 
@@ -80,10 +80,8 @@ def list_view(request):
     form = CaseFilterForm(request.GET or None, centers=centers, items=items, staff=staff)
     mine = mine_total = None
     if can(user, "case.own_desk") and not request.GET:
-        # The most urgent first; the rest through the filters (staff = me), counted along the
-        # clerk's partial index.
-        mine = _with_lights(list(open_cases_for_clerk(user, limit=MINE_SHOWN)), today, calendar)
-        mine_total = len(mine) if len(mine) < MINE_SHOWN else open_cases_count(user)
+        # The most urgent first; the rest through the filters (staff = me).
+        mine, mine_total = clerk_desk(user, today, calendar, limit=MINE_SHOWN)
     if form.is_bound and not form.is_valid():
         rows = Case.objects.none()
     else:

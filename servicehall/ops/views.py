@@ -11,7 +11,7 @@ from servicehall.accounts.permissions import can
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
 from servicehall.cases.models import OPEN_STATUSES, Case
-from servicehall.cases.selectors import light_counts, open_cases_for_clerk
+from servicehall.cases.selectors import clerk_desk, light_counts
 from servicehall.inquiries.selectors import overdue_for
 from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
@@ -34,12 +34,9 @@ def _calendar_status(today):
 
 
 def _my_cases(user, today):
-    """The clerk's open cases, most urgent (overdue) first, with their lights."""
-    calendar = get_calendar()
-    cases = list(open_cases_for_clerk(user, limit=10))
-    for case in cases:
-        case.light_now = case.light(today, calendar)
-    return cases
+    """The clerk's desk, most urgent first: the ten on the home page and how many in all."""
+    rows, total = clerk_desk(user, today, get_calendar(), limit=10)
+    return {"rows": rows, "total": total}
 
 
 def _case_lights(user, today) -> dict:

@@ -203,8 +203,10 @@ STEPS = {  # target status → (field that holds the text, its label, audit acti
 
 @transaction.atomic
 def rectification_advance(*, actor, rectification: Rectification, to: str, text: str,
-                          now: datetime | None = None) -> Rectification:
-    """Call back → verify → rectify → reply, each with what was done, in that order."""
+                          now: datetime | None = None, notify_rater: bool = True) -> Rectification:
+    """Call back → verify → rectify → reply, each with what was done, in that order. The reply
+    closes it and invites the rater by SMS to rate the correction (the demo's made-up raters
+    are not: `notify_rater=False`)."""
     now = now or timezone.now()
     _require_handler(actor, rectification.center_id)
     if to not in STEPS:
@@ -230,7 +232,7 @@ def rectification_advance(*, actor, rectification: Rectification, to: str, text:
                                       to_status=to, actor=actor, at=now, note=text[:2000])
     audit_record(actor=actor, action=f"rectification.{action}", obj=rectification, center=rectification.center,
                  after={"status": to, label: text[:200]}, now=now)
-    if to == RectificationStatus.CLOSED:
+    if to == RectificationStatus.CLOSED and notify_rater:
         transaction.on_commit(lambda: invite_to_rate_correction(rectification), robust=True)
     return rectification
 

@@ -172,11 +172,11 @@ class CasePageTests(CaseTestCase):
 
         self.client.force_login(self.p.staff_a)
         mine = self.client.get("/cases/").context["mine"]
-        self.assertEqual([c.number for c in mine], [early.number, late.number])  # most urgent first
+        self.assertEqual([r.case.number for r in mine], [early.number, late.number])  # most urgent first
         with patch("servicehall.cases.views.MINE_SHOWN", 1):
             page = self.client.get("/cases/")
-        self.assertEqual([c.number for c in page.context["mine"]], [early.number])
-        self.assertContains(page, "共 2 件在办，以下是最紧急的 1 件")
+        self.assertEqual([r.case.number for r in page.context["mine"]], [early.number])
+        self.assertContains(page, "共 2 件需要您办理，以下是最紧急的 1 件")
         self.client.force_login(self.p.manager_a)
 
         def listed(**params):

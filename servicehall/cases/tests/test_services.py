@@ -506,3 +506,47 @@ class DecisionAndBillTests(CaseTestCase):
         promised = self.submit(at(2026, 11, 26))
         with self.assertRaises(Conflict):  # a promised case needs its decision first
             case_complete(actor=self.p.staff_a, case=promised, now=at(2026, 11, 26))
+
+
+class ClerkDeskTests(CaseTestCase):
+    """我的在办件: every case that still needs its clerk, with what is owed next and by when."""
+
+    def test_the_desk_lists_every_case_the_clerk_still_owes_most_urgent_first(self):
+        from servicehall.cases.selectors import clerk_desk
+
+        clerk = self.p.staff_a
+        supplemented = self.submit(at(2026, 12, 1), present=("申请表",))
+        received = case_supplement(actor=clerk, case=supplemented, materials=[self.aid_materials["收入状况证明"]],
+                                   now=at(2026, 12, 2))
+        awaiting = self.submit(at(2026, 12, 3), present=("申请表",))
+        accepted = self.submit(at(2026, 12, 4))  # due 12-11
+        suspended = case_suspend(actor=clerk, case=self.submit(at(2026, 11, 25)), reason="等待鉴定",
+                                 now=at(2026, 11, 27))  # due 12-02, three working days left on 11-27
+        approved = case_approve(actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 20)),
+                                                              now=at(2026, 11, 24)), now=at(2026, 11, 24))
+        completed = case_complete(actor=clerk, case=case_approve(
+            actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
+            now=at(2026, 11, 23)), now=at(2026, 11, 30))
+        delivered = case_deliver(actor=clerk, case=case_complete(actor=clerk, case=case_approve(
+            actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
+            now=at(2026, 11, 23)), now=at(2026, 11, 23)), now=at(2026, 11, 24))
+        other = case_submit(actor=self.p.manager_a, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
+                            materials=list(self.aid_materials.values()), now=at(2026, 12, 4))
+
+        rows, total = clerk_desk(clerk, date(2026, 12, 7), get_calendar())
+        got = [(r.case.number, r.task, r.deadline_label, r.deadline, r.remaining, r.light) for r in rows]
+        self.assertEqual(got, [
+            (completed.number, "送达结果", "送达期限", date(2026, 12, 7), 0, "yellow"),
+            (approved.number, "制作结果并办结", "送达期限", date(2026, 12, 8), 1, "yellow"),
+            (received.number, "审查材料，决定是否受理", "受理期限", date(2026, 12, 9), 2, "yellow"),
+            (accepted.number, "办理", "承诺办结日期", date(2026, 12, 11), 4, "green"),
+            (suspended.number, "挂起中，时限暂停", "", None, 3, "paused"),  # its frozen days, not a past date
+            (awaiting.number, "等待申请人补正材料（补齐后重新计算受理期限）", "", None, None, None),
+        ])
+        self.assertEqual(total, 6)
+        self.assertNotIn(delivered.number, [r.case.number for r in rows])
+        self.assertNotIn(other.number, [r.case.number for r in rows])
+        later, _ = clerk_desk(clerk, date(2026, 12, 10), get_calendar(), limit=3)
+        self.assertEqual([(r.case.number, r.remaining, r.light, r.overdue_by) for r in later],
+                         [(completed.number, -3, "red", 3), (approved.number, -2, "red", 2),
+                          (received.number, -1, "red", 1)])

@@ -54,5 +54,5 @@ def load_demo_reviews(district, now: datetime | None = None) -> int:
             for n, (to, text) in enumerate(FOLLOW_UP[:steps], 1):
                 if manager is not None:
                     rectification_advance(actor=manager, rectification=review.rectification, to=to, text=text,
-                                          now=when + timedelta(days=n))
+                                          now=when + timedelta(days=n), notify_rater=False)
     return count
