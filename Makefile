@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 VENDOR := var/vendor/echarts.min.js var/vendor/htmx.min.js
 
-.PHONY: run test lint bench setup browser clean
+.PHONY: run test lint bench screenshots setup browser clean
 
 setup: $(PY_STAMP) $(VENDOR)
 
@@ -37,7 +37,11 @@ test: setup browser lint
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check servicehall bench e2e conftest.py manage.py
+	$(VENV)/bin/ruff check servicehall bench e2e scripts conftest.py manage.py
+
+# Every device page and printed document of the demo at its real size, into var/screenshots/.
+screenshots: setup browser
+	$(PY) scripts/screenshots.py
 
 bench: setup
 	$(PY) bench/run.py
