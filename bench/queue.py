@@ -410,18 +410,29 @@ def admin_execute(url: str, sql: str) -> None:
 def build_data() -> Target:
     """One centre, 8 windows with one staff member (and API key) each, 26 categories A-Z of
     999 numbers a day, each served by every window."""
+    from datetime import time as clock
+    from datetime import timedelta
+
     from django.db import connection
+    from django.utils import timezone
 
     from servicehall.accounts.models import Role, User
     from servicehall.accounts.services import api_key_create
     from servicehall.org.models import CenterKind, Department, District, Membership, ServiceCenter, Window
     from servicehall.queueing.models import CategoryWindow, TicketCategory
     from servicehall.queueing.services import settings_for
+    from servicehall.workcalendar.models import CalendarDay
 
     district = District.objects.create(code="211403", name="龙港区")
     department = Department.objects.create(district=district, name="区营商局")
+    # Open round the clock, and today and tomorrow working days, so the benchmark runs at any
+    # hour of any day (tickets are issued only within a centre's hours on working days).
     center = ServiceCenter.objects.create(code="21140300", name="龙港区行政服务中心", kind=CenterKind.CENTER,
-                                          district=district, department=department)
+                                          district=district, department=department, opens_at=clock(0, 0),
+                                          closes_at=clock(23, 59, 59), break_starts=None, break_ends=None)
+    today = timezone.localdate()
+    for day in (today, today + timedelta(days=1)):
+        CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": True, "name": "压测"})
     settings = settings_for(center)
     windows = []
     for number in range(1, WINDOWS + 1):
@@ -475,7 +486,7 @@ def start_server(database_url: str, port: int, log):
     granian = Path(sys.executable).parent / "granian"
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="bench.queue_settings", SH_PRODUCTION="1",
                SECRET_KEY=secrets.token_urlsafe(48), SH_AUDIT_CHAIN_KEY=secrets.token_urlsafe(48), DEBUG="0",
-               ALLOWED_HOSTS="127.0.0.1",
+               ALLOWED_HOSTS="127.0.0.1", SH_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),

@@ -26,6 +26,23 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def open_hall(request):
+    """Browser journeys run while the centres are open (tickets are issued only on working days
+    within hours): on the next working morning, or now if it is one."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    import time_machine
+
+    from servicehall.testing import next_working_morning
+    from servicehall.workcalendar.selectors import get_calendar
+
+    with time_machine.travel(next_working_morning(get_calendar()), tick=True):
+        yield
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
@@ -38,3 +55,20 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def no_sideways_scroll(page) -> None:
+    """A device page fits its screen's width (no horizontal scrolling)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages of a printed document (`page.pdf()`)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()

@@ -3,7 +3,7 @@ the hall display shows it and queues the announcement, the clerk finishes it."""
 
 import pytest
 
-from e2e.conftest import screenshot
+from e2e.conftest import no_sideways_scroll, pdf_pages, screenshot
 from e2e.test_bureau_creates_center import sign_in
 from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketStatus
 from servicehall.queueing.services import settings_for
@@ -27,12 +27,29 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
     kiosk_ctx = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
     kiosk = kiosk_ctx.new_page()
     kiosk.goto(f"{base}/queue/kiosk/{settings.kiosk_key}/")
-    kiosk.get_by_label("绿色通道（老年人、残疾人、孕妇、军人优先）").check()
+    no_sideways_scroll(kiosk)
+    kiosk.get_by_role("button", name="绿色通道").click()
+    kiosk.locator("#phone").click()  # touch only: the on-screen keypad
+    assert kiosk.locator("#keypad").is_visible()
+    for digit in "13800138000":
+        kiosk.locator("#keypad").get_by_role("button", name=digit, exact=True).click()
+    screenshot(kiosk, "queue-kiosk-keypad")
+    kiosk.locator("#keypad").get_by_role("button", name="确定").click()
+    assert kiosk.locator("#phone").input_value() == "13800138000"
+    kiosk.locator("#id-number").focus()  # an ID card reader types like a keyboard and ends with Enter
+    kiosk.keyboard.type("11010519491231002X")
+    kiosk.keyboard.press("Enter")
+    assert kiosk.url.endswith(f"/queue/kiosk/{settings.kiosk_key}/")  # Enter did not submit
     kiosk.get_by_role("button", name="B 法律援助").click()
     assert kiosk.locator("#ticket-number").inner_text() == "B001"
     assert "前面还有 0 人" in kiosk.locator(".ahead").inner_text()
     assert kiosk.locator(".qr svg").is_visible()
     screenshot(kiosk, "queue-kiosk-slip")
+    issued = Ticket.objects.get()
+    assert (issued.green_channel, issued.phone, issued.id_number[-4:]) == (True, "13800138000", "002X")
+    kiosk.goto(kiosk.url.split("?")[0])  # the slip again, without printing itself
+    pdf = kiosk.pdf(width="80mm", prefer_css_page_size=True)
+    assert pdf_pages(pdf) == 1  # the slip is one 80 mm slip
 
     clerk_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     clerk = clerk_ctx.new_page()

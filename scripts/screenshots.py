@@ -1,8 +1,8 @@
 """`make screenshots`: the whole product as its users meet it, in about a minute.
 
-A fresh SQLite copy of the Longgang demo (under var/screens/) is served in this process on a
-fixed working morning (time-machine, `SCREENSHOTS_AT`, default Monday 2026-12-07 09:40), a few
-citizens take tickets and are called, and headless Chromium (Debian's) renders every device
+A fresh SQLite copy of the Longgang demo (under var/screens/) is served in this process on the
+next working morning at 09:40 (time-machine; now, if it is one), a few citizens take tickets
+and are called, and headless Chromium (Debian's) renders every device
 page at its real size (JOURNEYS.md) and every printed document as PDF (each PDF page rendered
 to PNG). Everything lands in var/screenshots/, one file per screen, named by device and page.
 """
@@ -12,9 +12,8 @@ import shutil
 import socket
 import sys
 import threading
-from datetime import datetime
+from datetime import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,8 +21,6 @@ VAR = ROOT / "var" / "screens"
 OUT = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-AT = datetime.fromisoformat(os.environ.get("SCREENSHOTS_AT", "2026-12-07T09:40")).replace(
-    tzinfo=ZoneInfo("Asia/Shanghai"))
 
 # Each device at its real size (JOURNEYS.md): viewport, device scale, touch.
 DEVICES = {
@@ -43,7 +40,7 @@ def free_port() -> int:
 
 
 def prepare(port: int) -> None:
-    """A fresh demo database and static files, with this server's address for QR codes."""
+    """A fresh database and static files, with this server's address for QR codes."""
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
     os.environ.update({"SH_VAR_DIR": str(VAR), "DATABASE_URL": f"sqlite:///{VAR / 'db.sqlite3'}",
@@ -54,8 +51,14 @@ def prepare(port: int) -> None:
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 (closed at exit)
-    call_command("review_pads", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def load_demo() -> None:
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", stdout=quiet)
+        call_command("review_pads", stdout=quiet)
 
 
 def serve(port: int) -> None:
@@ -99,7 +102,7 @@ class Scene:
 
         for prefix, phone in (("A", "13800138001"), ("A", ""), ("B", ""), ("A", "13800138004"), ("B", ""),
                               ("A", ""), ("A", "")):
-            ticket_issue(center=self.center, prefix=prefix, phone=phone)
+            last = ticket_issue(center=self.center, prefix=prefix, phone=phone)
         clerks = [User.objects.get(username=name) for name in ("gf_staff1", "gf_staff2")]
         first = ticket_call_next(actor=clerks[0], window=self.windows[0])
         ticket_act(actor=clerks[0], ticket=first, action="start")
@@ -107,7 +110,7 @@ class Scene:
         self.called = ticket_call_next(actor=clerks[0], window=self.windows[0])
         ticket_call_next(actor=clerks[1], window=self.windows[1])
         ticket_act(actor=clerks[0], ticket=self.called, action="recall")
-        self.slip_token = self.called.token
+        self.slip_token = last.token  # still waiting: its slip counts who is ahead
 
 
 def shoot(browser, base: str, scene: Scene) -> list[str]:
@@ -197,8 +200,13 @@ def main() -> int:
     import time_machine
 
     port = free_port()
-    with time_machine.travel(AT, tick=True):
-        prepare(port)
+    prepare(port)
+    from servicehall.testing import next_working_morning
+    from servicehall.workcalendar.selectors import get_calendar
+
+    at = next_working_morning(get_calendar(), time(9, 40))
+    with time_machine.travel(at, tick=True):
+        load_demo()
         scene = Scene()
         scene.morning_queue()
         serve(port)
@@ -210,7 +218,7 @@ def main() -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             written = shoot(browser, f"http://127.0.0.1:{port}", scene)
             browser.close()
-    print(f"{len(written)} screenshots in {OUT.relative_to(ROOT)}/ (demo at {AT:%Y-%m-%d %H:%M}):")
+    print(f"{len(written)} screenshots in {OUT.relative_to(ROOT)}/ (demo at {at:%Y-%m-%d %H:%M}):")
     for name in written:
         print(f"  {name}")
     return 0

@@ -7,7 +7,10 @@
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.db import connection
 from django.test import TestCase, override_settings
 
@@ -25,6 +28,31 @@ from servicehall.org.models import (
 )
 
 PASSWORD = "Test#Pass2026"
+# A working morning (Thursday 26 November 2026, 10:00 Beijing time): the centres issue tickets
+# only on working days within their hours, so tests that issue "now" run at this moment,
+# whatever day and hour the suite itself runs.
+WORKING_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def during_opening_hours(test):
+    """Run a test (or every test of a class) on WORKING_MORNING, the clock ticking from there."""
+    return time_machine.travel(WORKING_MORNING, tick=True)(test)
+
+
+def next_working_morning(calendar, at: time = time(10, 0), now: datetime | None = None) -> datetime:
+    """Now, if `calendar` (a WorkCalendar) makes it a working day between `at` and 16:00;
+    otherwise `at` on the next working day. Browser tests and screenshots travel here, never
+    back: a browser drops a session cookie whose expiry the travelled server set in its past."""
+    from django.utils import timezone
+
+    now = timezone.localtime(now or timezone.now())
+    if calendar.is_workday(now.date()) and at <= now.time() < time(16, 0):
+        return now
+    later_today = calendar.is_workday(now.date()) and now.time() < at
+    day = now.date() if later_today else calendar.add_workdays(now.date(), 1).due
+    return datetime.combine(day, at, tzinfo=now.tzinfo)
+
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

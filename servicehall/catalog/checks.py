@@ -36,7 +36,7 @@ def check_item(data: ItemData) -> list[Problem]:
         try:
             validate_credit_code(data.body_credit_code)
         except IdentityError as exc:
-            add(Problem("body_credit_code", "body_credit_code", f"实施主体统一社会信用代码：{exc.message}"))
+            add(Problem("body_credit_code", "body_credit_code", exc.labelled("实施主体统一社会信用代码")))
     if not data.legal_basis:
         add(Problem("legal_basis", "legal_basis", "请填写设定依据"))
     if data.statutory_days is not None and data.promised_days > data.statutory_days:

@@ -88,22 +88,28 @@ def issue_statement() -> tuple[str, list]:
 
 
 # Asked by every slip and status page: one plain statement, along the category's waiting index
-# (no centre named, as in issue_statement).
+# (no centre named, as in issue_statement). The order is the calling order's (QUEUE_ORDER)
+# without the window's own priority: green channel, then a checked-in appointment whose slot
+# is running, then arrival.
+_RUNNING = "CASE WHEN slot_start <= %(now)s AND slot_end > %(now)s THEN 0 ELSE 1 END"
 _AHEAD_SQL = (
     "SELECT COUNT(*) FROM {ticket} WHERE day = %(day)s AND category_id = %(category)s "
     "AND status = 'waiting' AND target_window_id IS NULL AND ((green_channel AND NOT %(green)s) "
-    "OR (green_channel = %(green)s AND (queued_at < %(queued)s OR (queued_at = %(queued)s AND id < %(id)s))))"
+    f"OR (green_channel = %(green)s AND ({_RUNNING} < %(running)s OR ({_RUNNING} = %(running)s "
+    "AND (queued_at < %(queued)s OR (queued_at = %(queued)s AND id < %(id)s))))))"
 )
 
 
-def waiting_ahead(ticket) -> int:
-    """How many waiting tickets of the ticket's category go before it: green channel first,
-    then arrival order."""
+def waiting_ahead(ticket, now) -> int:
+    """How many waiting tickets of the ticket's category are called before it at `now`: green
+    channel first, then appointments in their slot, then arrival order."""
     ops = connection.ops
+    running = 0 if ticket.slot_start is not None and ticket.slot_start <= now < ticket.slot_end else 1
     with connection.cursor() as cursor:
         cursor.execute(_AHEAD_SQL.format(ticket=_table("queueing.Ticket")), {
             "day": ops.adapt_datefield_value(ticket.day), "category": ticket.category_id,
-            "green": ticket.green_channel, "queued": ops.adapt_datetimefield_value(ticket.queued_at), "id": ticket.pk})
+            "green": ticket.green_channel, "queued": ops.adapt_datetimefield_value(ticket.queued_at), "id": ticket.pk,
+            "now": ops.adapt_datetimefield_value(now), "running": running})
         return cursor.fetchone()[0]
 
 

@@ -77,7 +77,7 @@ def inquiry_log(
         try:
             phone = validate_mobile(phone)
         except IdentityError as exc:
-            raise Invalid(f"联系电话：{exc.message}", field="asker_phone") from exc
+            raise Invalid(exc.labelled("联系电话"), field="asker_phone") from exc
     inquiry = FirstInquiry(
         center=center, window=window, asked_at=asked_at, asker_name=(asker_name or "").strip(), asker_phone=phone,
         asker_description=(asker_description or "").strip(),

@@ -34,6 +34,11 @@ class IdentityError(ValueError):
         # The normalised input, so a caller that overrides the error can keep it.
         self.value = value
 
+    def labelled(self, label: str) -> str:
+        """The message under a form field's label, without saying the field twice
+        ("身份证号码：身份证号码校验位错误" reads as a stutter)."""
+        return self.message if self.message.startswith(label) else f"{label}：{self.message}"
+
 
 class CreditCodeChecksumError(IdentityError):
     """Only the credit code's check character is wrong.

@@ -27,8 +27,10 @@ class CenterCreateForm(forms.Form):
 class CenterEditForm(forms.ModelForm):
     class Meta:
         model = ServiceCenter
-        fields = ["name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "is_active"]
-        widgets = {"opens_at": TimeInput(), "closes_at": TimeInput()}
+        fields = ["name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "break_starts",
+                  "break_ends", "is_active"]
+        widgets = {"opens_at": TimeInput(), "closes_at": TimeInput(), "break_starts": TimeInput(),
+                   "break_ends": TimeInput()}
 
     def __init__(self, *args, departments, can_rename: bool, **kwargs):
         super().__init__(*args, **kwargs)

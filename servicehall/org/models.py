@@ -107,6 +107,9 @@ class ServiceCenter(models.Model):
     complaint_phone = models.CharField("投诉电话", max_length=30, blank=True)
     opens_at = models.TimeField("开始办公", default=time(8, 30))
     closes_at = models.TimeField("结束办公", default=time(17, 0))
+    # The midday break (午休): no appointment slot runs through it. Both blank: no break.
+    break_starts = models.TimeField("午休开始", null=True, blank=True, default=time(12, 0))
+    break_ends = models.TimeField("午休结束", null=True, blank=True, default=time(13, 30))
     is_active = models.BooleanField("启用", default=True)
 
     objects = ServiceCenterQuerySet.as_manager()
@@ -126,6 +129,17 @@ class ServiceCenter(models.Model):
     def is_branch(self) -> bool:
         return self.kind == CenterKind.BRANCH
 
+    def opening_periods(self) -> list[tuple[time, time]]:
+        """A working day's open periods: the hours less the midday break."""
+        if self.break_starts and self.break_ends:
+            return [(self.opens_at, self.break_starts), (self.break_ends, self.closes_at)]
+        return [(self.opens_at, self.closes_at)]
+
+    @property
+    def hours_label(self) -> str:
+        """"8:30—12:00，13:30—17:00", as a guide prints it."""
+        return "，".join(f"{a.hour}:{a.minute:02d}—{b.hour}:{b.minute:02d}" for a, b in self.opening_periods())
+
     def clean(self):
         errors = {}
         if self.kind == CenterKind.BRANCH:
@@ -143,6 +157,10 @@ class ServiceCenter(models.Model):
             errors["name"] = f"区行政服务中心名称应为“{self.district.name}行政服务中心”"
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             errors["closes_at"] = "结束办公时间须晚于开始办公时间"
+        elif (self.break_starts is None) != (self.break_ends is None):
+            errors["break_ends"] = "午休开始和结束时间须同时填写，或都不填（无午休）"
+        elif self.break_starts and not (self.opens_at < self.break_starts < self.break_ends < self.closes_at):
+            errors["break_ends"] = "午休须在办公时间之内，且结束晚于开始"
         if errors:
             raise ValidationError(errors)
 

@@ -55,7 +55,8 @@ def center_create(
 
 
 BUREAU_ONLY_FIELDS = ("name", "department", "is_active")  # what makes a centre what it is
-CENTER_EDITABLE = ("name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "is_active")
+CENTER_EDITABLE = ("name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "break_starts",
+                   "break_ends", "is_active")
 
 
 def _apply(instance, changes: dict, editable: tuple[str, ...]) -> None:

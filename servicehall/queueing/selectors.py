@@ -37,16 +37,17 @@ def open_window_count(category: TicketCategory) -> int:
                             .exclude(window__queue_state__paused=True).count())
 
 
-def ticket_position(ticket: Ticket, ahead: int | None = None) -> dict:
+def ticket_position(ticket: Ticket, ahead: int | None = None, now: datetime | None = None) -> dict:
     """How many are ahead in the ticket's category and about how long the wait is.
 
-    Green-channel tickets go before everyone else; within a group, arrival order. Windows that
-    serve several categories make this an estimate, which is what the slip says it is.
-    `ahead` is the count already made when the ticket was issued (`Ticket.ahead_at_issue`)."""
+    Green-channel tickets go before everyone else, then appointments in their slot; within a
+    group, arrival order. Windows that serve several categories make this an estimate, which is
+    what the slip says it is. `ahead` is the count already made when the ticket was issued
+    (`Ticket.ahead_at_issue`)."""
     if ticket.status != TicketStatus.WAITING:
         ahead = 0
     elif ahead is None:
-        ahead = queue_sql.waiting_ahead(ticket)
+        ahead = queue_sql.waiting_ahead(ticket, now or timezone.now())
     minutes = (math.ceil(ahead * ticket.category.avg_minutes / max(1, open_window_count(ticket.category)))
                if ahead else 0)
     return {"waiting_ahead": ahead, "estimate_minutes": minutes}
@@ -163,18 +164,36 @@ def slots_for(category: TicketCategory, day: date, now: datetime) -> list[dict]:
     booked = dict(Appointment.objects.filter(ACTIVE_APPOINTMENT, category=category, day=day)
                   .values_list("slot_start").annotate(n=Count("id")))
     tz = timezone.get_current_timezone()
-    start = datetime.combine(day, center.opens_at, tzinfo=tz)
-    close = datetime.combine(day, center.closes_at, tzinfo=tz)
     day_left = max(0, category.daily_capacity - sum(booked.values()))
     slots = []
-    while start < close:
-        end = min(start + timedelta(minutes=settings.slot_minutes), close)
-        if start > now:
-            taken = booked.get(start.time(), 0)
-            slots.append({"start": start.time(), "end": end.time(), "capacity": category.slot_capacity, "booked": taken,
-                          "available": max(0, min(category.slot_capacity - taken, day_left))})
-        start = end
+    for opens, closes in center.opening_periods():  # no slot runs through the midday break
+        start = datetime.combine(day, opens, tzinfo=tz)
+        close = datetime.combine(day, closes, tzinfo=tz)
+        while start < close:
+            end = min(start + timedelta(minutes=settings.slot_minutes), close)
+            if start > now:
+                taken = booked.get(start.time(), 0)
+                slots.append({"start": start.time(), "end": end.time(), "capacity": category.slot_capacity,
+                              "booked": taken, "available": max(0, min(category.slot_capacity - taken, day_left))})
+            start = end
     return slots
+
+
+def hall_closed(center: ServiceCenter, now: datetime) -> str | None:
+    """Why the centre issues no tickets at `now` (a non-working day, before or after its
+    hours), or None while it is open. The midday break is open: tickets taken then are called
+    when the windows reopen."""
+    today, moment = timezone.localdate(now), timezone.localtime(now).time()
+    calendar = get_calendar()
+    following = f"{calendar.add_workdays(today, 1).due:%-m月%-d日}"
+    opens = f"{center.opens_at.hour}:{center.opens_at.minute:02d}"
+    if not calendar.is_workday(today):
+        return f"今日休息，请于下一个工作日（{following}）{center.hours_label}前来取号"
+    if moment < center.opens_at:
+        return f"尚未开始办公，{opens}开始取号（办公时间 {center.hours_label}）"
+    if moment >= center.closes_at:
+        return f"今日办公已结束，请于下一个工作日（{following}）{center.hours_label}前来取号"
+    return None
 
 
 def parse_slot(value: str) -> time:

@@ -59,7 +59,7 @@ def kiosk(request, key: str):
         data = request.POST
 
         def take():
-            if data.get("booking_code"):
+            if "booking_code" in data:  # the check-in form, even with the code left empty
                 return services.appointment_check_in(center=center, code=data["booking_code"])
             return services.ticket_issue(center=center, prefix=data.get("category", ""),
                                          green_channel=data.get("green_channel") == "1", phone=data.get("phone", ""),
@@ -67,13 +67,18 @@ def kiosk(request, key: str):
 
         taken = apply_service(request, take, flash=False)  # the kiosk marks the field itself
         if taken:
-            return redirect("queueing:kiosk_slip", key=key, token=taken.result.token)
+            # The slip prints itself once, when it first opens (not on a reload).
+            return redirect(reverse("queueing:kiosk_slip", args=[key, taken.result.token]) + "?print=1")
         error = taken.refusal
+    now = timezone.now()
     categories = TicketCategory.objects.filter(center=center, is_active=True).order_by("prefix")
-    waiting = selectors.waiting_counts(center, timezone.now())
+    waiting = selectors.waiting_counts(center, now)
+    moment = timezone.localtime(now).time()
+    on_break = bool(center.break_starts and center.break_starts <= moment < center.break_ends)
     return render(request, "queueing/kiosk.html", {
         "center": center, "categories": [(c, waiting.get(c.pk, 0)) for c in categories], "error": error,
-        "posted": request.POST, "key": key}, status=400 if error else 200)
+        "posted": request.POST, "key": key, "closed": selectors.hall_closed(center, now), "on_break": on_break},
+        status=400 if error else 200)
 
 
 @public
@@ -84,7 +89,8 @@ def kiosk_slip(request, key: str, token: str):
     ticket = get_object_or_404(Ticket.objects.select_related("category", "center"), token=token, center=settings.center)
     status_url = public_url(reverse("queueing:ticket_status", args=[ticket.token]))
     return render(request, "queueing/slip.html", {"ticket": ticket, "position": selectors.ticket_position(ticket),
-                                                  "qr": qr_svg(status_url), "key": key})
+                                                  "qr": qr_svg(status_url), "key": key,
+                                                  "print_now": request.GET.get("print") == "1"})
 
 
 @public

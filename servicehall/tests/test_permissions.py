@@ -7,9 +7,8 @@ names nothing and is not marked public fails here, and so does an action nothing
 
 import ast
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.test import SimpleTestCase
@@ -42,7 +41,7 @@ from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import review_submit
-from servicehall.testing import PersonaTestCase
+from servicehall.testing import WORKING_MORNING, PersonaTestCase, during_opening_hours
 from servicehall.workcalendar.models import CalendarDay
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,6 +189,7 @@ def _operations():
                            set(operation.response_models))
 
 
+@during_opening_hours
 class EndpointTests(PersonaTestCase):
     """Every page and API operation refuses exactly whom its declared action refuses: 403 with
     that action's refusal for a role that may not, 404 for what another centre owns, and
@@ -200,7 +200,7 @@ class EndpointTests(PersonaTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         p = cls.p
-        when = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=10, minute=0)
+        when = WORKING_MORNING
         cls.objects = {}
         CalendarDay.objects.create(date=date(2026, 12, 31), is_workday=False, name="测试")
         for centre, staff, manager, window, person in ((p.center_a, p.staff_a, p.manager_a, p.window_a, p.person_a),

@@ -62,11 +62,11 @@ def clean_applicant(applicant: dict | None, today: date) -> dict:
     except IdentityError as exc:
         field = "applicant.id_number" if kind == ApplicantKind.PERSON else "applicant.credit_code"
         label = "身份证号码" if kind == ApplicantKind.PERSON else "统一社会信用代码"
-        raise Invalid(f"{label}：{exc.message}", field=field) from exc
+        raise Invalid(exc.labelled(label), field=field) from exc
     try:
         phone = validate_mobile(applicant.get("phone") or "")
     except IdentityError as exc:
-        raise Invalid(f"联系电话：{exc.message}", field="applicant.phone") from exc
+        raise Invalid(exc.labelled("联系电话"), field="applicant.phone") from exc
     return {"applicant_kind": kind, "applicant_name": name, "applicant_id": identity, "applicant_phone": phone}
 
 

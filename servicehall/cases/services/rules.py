@@ -38,7 +38,7 @@ def credit_code_exception_add(*, actor, code: str, org_name: str, reason: str,
     except CreditCodeChecksumError as exc:
         code = exc.value
     except IdentityError as exc:
-        raise Invalid(f"统一社会信用代码：{exc.message}", field="code") from exc
+        raise Invalid(exc.labelled("统一社会信用代码"), field="code") from exc
     else:
         raise Invalid("统一社会信用代码：该代码校验正确，无需登记例外", field="code")
     org_name = required_text(org_name, field="org_name", label="单位名称", limit=100)

@@ -9,6 +9,7 @@ from django.test import TestCase
 
 from servicehall.accounts.models import User
 from servicehall.org.models import BackupPost, ServiceCenter, Window, branch_name_error
+from servicehall.testing import during_opening_hours
 
 
 class LoadDemoTests(TestCase):
@@ -62,6 +63,7 @@ class LoadDemoTests(TestCase):
         response = self.client.post("/accounts/login/", {"username": "gf_staff1", "password": "Longgang@2026"})
         self.assertRedirects(response, "/")
 
+    @during_opening_hours
     def test_every_demo_centre_can_issue_and_call_tickets(self):
         from servicehall.queueing.models import TicketCategory
         from servicehall.queueing.services import ticket_call_next, ticket_issue

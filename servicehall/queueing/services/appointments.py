@@ -123,8 +123,10 @@ def appointment_cancel(*, code: str, holder: str, now: datetime | None = None) -
 def appointment_check_in(*, center: ServiceCenter, code: str, now: datetime | None = None) -> Ticket:
     """At the kiosk: the booking code becomes a ticket called before walk-ins of its slot."""
     now = now or timezone.now()
-    appointment = (Appointment.objects.filter(code=(code or "").strip(), center=center)
-                   .select_related("category").first())
+    code = (code or "").strip()
+    if not code:
+        raise Invalid("预约码：请输入8位预约码", field="code")
+    appointment = Appointment.objects.filter(code=code, center=center).select_related("category").first()
     if appointment is None:
         raise NotFound("预约码：未找到本中心的这条预约，请核对", field="code")
     if appointment.day != timezone.localdate(now):

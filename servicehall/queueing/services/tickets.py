@@ -18,7 +18,7 @@ from servicehall.lib.signals import send_after_commit
 from servicehall.org.models import ServiceCenter, Window
 
 from ..models import TRANSITIONS, Ticket, TicketCategory, TicketEvent, TicketStatus
-from ..selectors import hall_changed
+from ..selectors import hall_changed, hall_closed
 from ..signals import ticket_finished
 from .setup import settings_for
 
@@ -29,7 +29,7 @@ def clean_phone(phone: str | None) -> str:
     try:
         return validate_mobile(phone)
     except IdentityError as exc:
-        raise Invalid(f"手机号码：{exc.message}", field="phone") from exc
+        raise Invalid(exc.labelled("手机号码"), field="phone") from exc
 
 
 def _clean_id_number(id_number: str | None, now: datetime) -> str:
@@ -38,7 +38,7 @@ def _clean_id_number(id_number: str | None, now: datetime) -> str:
     try:
         return validate_citizen_id(id_number, today=timezone.localdate(now))
     except IdentityError as exc:
-        raise Invalid(f"身份证号码：{exc.message}", field="id_number") from exc
+        raise Invalid(exc.labelled("身份证号码"), field="id_number") from exc
 
 
 def active_category(center: ServiceCenter, prefix: str) -> TicketCategory:
@@ -87,8 +87,12 @@ def create_ticket(*, center, category, now, **fields) -> Ticket:
 
 def ticket_issue(*, center: ServiceCenter, prefix: str, green_channel: bool = False, phone: str = "",
                  id_number: str = "", now: datetime | None = None) -> Ticket:
-    """A new ticket in the category with letter `prefix`, numbered per centre, category and day."""
+    """A new ticket in the category with letter `prefix`, numbered per centre, category and day;
+    only on the centre's working days and within its hours."""
     now = now or timezone.now()
+    closed = hall_closed(center, now)
+    if closed:
+        raise Conflict(closed, code="hall_closed")
     category = active_category(center, prefix)
     phone = clean_phone(phone)
     id_number = _clean_id_number(id_number, now)

@@ -5,12 +5,13 @@
 from servicehall.queueing.api import TicketOut
 from servicehall.queueing.models import Ticket, TicketStatus
 from servicehall.queueing.services import settings_for
-from servicehall.testing import PersonaTestCase
+from servicehall.testing import PersonaTestCase, during_opening_hours
 
 from .test_flow import CITIZEN
 from .test_tickets import categories
 
 
+@during_opening_hours
 class QueueApiTests(PersonaTestCase):
     def setUp(self):
         self.a, self.b = categories(self.p)
@@ -163,6 +164,7 @@ class QueueApiTests(PersonaTestCase):
         self.assertEqual(cancelled.json()["status"], "cancelled")  # the first slot is always ≥ 8 hours away
 
 
+@during_opening_hours
 class KeyedCallNextTests(PersonaTestCase):
     """A terminal's call-next with a bearer key goes through the one API path (the whole
     middleware chain, ninja, its auth and handlers), as a browser session's does."""

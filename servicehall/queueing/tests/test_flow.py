@@ -31,7 +31,7 @@ from servicehall.queueing.services import (
     ticket_transfer,
     window_pause,
 )
-from servicehall.testing import PersonaTestCase
+from servicehall.testing import PersonaTestCase, during_opening_hours
 
 from .test_tickets import at, categories
 
@@ -266,6 +266,22 @@ class AppointmentTests(PersonaTestCase):
         self.assertEqual(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=at(27, 9, 35)), ticket)
         self.assertEqual(later_walk_in.status, TicketStatus.WAITING)
 
+    def test_the_slip_of_a_booking_in_its_slot_counts_only_who_is_really_ahead(self):
+        TicketCategory.objects.filter(pk=self.a.pk).update(daily_capacity=10)
+        walk_in = ticket_issue(center=self.p.center_a, prefix="A", now=at(27, 9, 35))
+        booked = appointment_check_in(center=self.p.center_a, code=self.book().code, now=at(27, 9, 40))
+        early = appointment_check_in(center=self.p.center_a, code=self.book(holder=COMPANY, slot=time(10, 30)).code,
+                                     now=at(27, 9, 41))  # its slot has not started: arrival order
+        green = ticket_issue(center=self.p.center_a, prefix="A", green_channel=True, now=at(27, 9, 42))
+        now = at(27, 9, 45)
+        ahead = {t.number: ticket_position(t, now=now)["waiting_ahead"] for t in (walk_in, booked, early, green)}
+        self.assertEqual(ahead, {green.number: 0, booked.number: 1, walk_in.number: 2, early.number: 3})
+        order = []
+        for _ in range(4):
+            order.append(ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=now))
+            ticket_act(actor=self.p.staff_a, ticket=order[-1], action="finish", now=now)
+        self.assertEqual(order, [green, booked, walk_in, early])  # the same order as the slips said
+
     def test_missed_bookings_become_no_shows_and_repeated_ones_block_booking(self):
         for day in (date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1)):
             self.book(day=day)
@@ -283,6 +299,7 @@ class AppointmentTests(PersonaTestCase):
         self.assertIn("2026年12月27日", raised.exception.message)
 
 
+@during_opening_hours
 class HallStateTests(PersonaTestCase):
     def setUp(self):
         self.a, self.b = categories(self.p)

@@ -2,11 +2,12 @@
 
 from servicehall.queueing.models import Ticket, TicketStatus
 from servicehall.queueing.services import settings_for
-from servicehall.testing import PersonaTestCase
+from servicehall.testing import PersonaTestCase, during_opening_hours
 
 from .test_tickets import categories
 
 
+@during_opening_hours
 class QueuePageTests(PersonaTestCase):
     def setUp(self):
         self.a, self.b = categories(self.p)
@@ -127,3 +128,48 @@ class SetupPageTests(PersonaTestCase):
         self.assertEqual(self.client.get(url).status_code, 404)
         self.client.force_login(self.p.staff_a)
         self.assertEqual(self.client.get(url).status_code, 403)
+
+
+class KioskHoursTests(PersonaTestCase):
+    """The kiosk issues only on working days within the centre's hours, and says why not."""
+
+    def setUp(self):
+        self.a, self.b = categories(self.p)
+        self.url = f"/queue/kiosk/{settings_for(self.p.center_a).kiosk_key}/"
+
+    def visit(self, moment):
+        import time_machine
+
+        with time_machine.travel(moment, tick=False):
+            return self.client.get(self.url), self.client.post(self.url, {"category": "A"})
+
+    def test_a_rest_day_and_the_hours_outside_the_centres_are_closed(self):
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        def at(day, hour, minute=0):
+            return datetime(2026, 12, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+        for moment, says in ((at(6, 10), "今日休息，请于下一个工作日（12月7日）8:30—12:00，13:30—17:00前来取号"),
+                             (at(7, 8, 29), "尚未开始办公，8:30开始取号"),
+                             (at(7, 17, 0), "今日办公已结束，请于下一个工作日（12月8日）")):
+            page, posted = self.visit(moment)
+            self.assertContains(page, says)
+            self.assertNotContains(page, 'name="category"')
+            self.assertContains(posted, says, status_code=400)
+        self.assertFalse(Ticket.objects.exists())
+        page, posted = self.visit(at(7, 12, 30))  # the midday break: tickets wait for 13:30
+        self.assertContains(page, "午休时间，13:30恢复叫号")
+        self.assertEqual(posted.status_code, 302)
+        page, posted = self.visit(at(7, 8, 30))
+        self.assertEqual((posted.status_code, Ticket.objects.count()), (302, 2))
+
+    @during_opening_hours
+    def test_an_empty_booking_code_is_asked_for_and_a_bad_id_is_kept_to_correct(self):
+        empty = self.client.post(self.url, {"booking_code": ""})
+        self.assertContains(empty, "预约码：请输入8位预约码", status_code=400)
+        wrong = self.client.post(self.url, {"category": "A", "id_number": "110105194912310021"})
+        self.assertContains(wrong, "身份证号码校验位错误", status_code=400)
+        self.assertNotContains(wrong, "身份证号码：身份证号码", status_code=400)  # the field named once
+        self.assertContains(wrong, 'value="110105194912310021"', status_code=400)  # to correct, not retype
+        self.assertFalse(Ticket.objects.exists())

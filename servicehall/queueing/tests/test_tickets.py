@@ -3,14 +3,14 @@
 import random
 import threading
 import unittest
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.test import TransactionTestCase, override_settings
 
 from servicehall.lib.errors import Conflict, Invalid
-from servicehall.org.models import Window
+from servicehall.org.models import ServiceCenter, Window
 from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketCounter, TicketEvent, TicketStatus
 from servicehall.queueing.selectors import ticket_position
 from servicehall.queueing.services import (
@@ -22,7 +22,7 @@ from servicehall.queueing.services import (
     tickets_expire,
     window_queue,
 )
-from servicehall.testing import FAST_HASHERS, Personas, PersonaTestCase, run_together
+from servicehall.testing import FAST_HASHERS, Personas, PersonaTestCase, during_opening_hours, run_together
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -39,6 +39,7 @@ def categories(p):
     return a, b
 
 
+@during_opening_hours
 class TicketTests(PersonaTestCase):
     def setUp(self):
         self.a, self.b = categories(self.p)
@@ -60,9 +61,11 @@ class TicketTests(PersonaTestCase):
         self.assertEqual(self.issue("B").number, "B001")
         with self.assertRaises(Conflict):
             self.issue()
-        self.assertEqual(self.issue(when=at(27, 8)).number, "A001")  # a new local day starts again
+        self.assertEqual(self.issue(when=at(27, 9)).number, "A001")  # a new local day starts again
 
     def test_it_counts_the_day_in_beijing_time(self):
+        ServiceCenter.objects.filter(pk=self.p.center_a.pk).update(opens_at=time(0, 0), closes_at=time(23, 59, 59))
+        self.p.center_a.refresh_from_db()  # a round-the-clock centre, to cross midnight
         self.issue(when=at(26, 23, 50))
         self.assertEqual(self.issue(when=at(27, 0, 5)).number, "A001")  # 16:05 UTC on the 26th
 

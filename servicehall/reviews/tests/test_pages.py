@@ -11,7 +11,7 @@ from servicehall.lib.errors import Conflict
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 from servicehall.reviews.models import EvaluationPad, Rectification, RectificationStatus, Review
-from servicehall.testing import PersonaTestCase
+from servicehall.testing import PersonaTestCase, during_opening_hours
 
 
 def finished(test, category, phone=""):
@@ -24,6 +24,7 @@ def finished(test, category, phone=""):
     return ticket
 
 
+@during_opening_hours
 class ReviewPageTests(PersonaTestCase):
     def setUp(self):
         category = TicketCategory.objects.create(center=self.p.center_a, prefix="A", name="综合")
@@ -199,6 +200,7 @@ class ReviewPageTests(PersonaTestCase):
         self.assertNotContains(self.client.get("/reviews/mine/"), "有点慢")
 
 
+@during_opening_hours
 class PadTests(PersonaTestCase):
     """The pad stores the level at the tap; reasons amend it for a few minutes; going idle
     retires the prompt; a visit that became a case is rated once, as the case."""

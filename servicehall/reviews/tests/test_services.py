@@ -248,7 +248,7 @@ class FigureLevelTests(PersonaTestCase):
             for level, count in counts.items():
                 for _ in range(count):
                     hour += 1
-                    when = datetime(2026, 11, 2 + hour // 10, 8 + hour % 10, tzinfo=BEIJING)
+                    when = datetime(2026, 11, 2 + hour // 7, 9 + hour % 7, tzinfo=BEIJING)  # weekdays, open hours
                     review_submit(ticket=finished_ticket(self.p, when, centre), level=level, channel=4, now=when)
         stored = {(r["center__name"], Level(r["level"]).label): r["n"]
                   for r in Review.objects.values("center__name", "level").annotate(n=Count("id"))}
