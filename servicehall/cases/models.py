@@ -10,6 +10,7 @@ Fees of all items are on one `ConsolidatedBill` (一票制收费).
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -254,6 +255,28 @@ class MaterialState(models.TextChoices):
     RECEIVED = "received", "已收取"
     MISSING = "missing", "缺少"
     FAULTY = "faulty", "需补正"
+
+
+class AskedMaterial(NamedTuple):
+    """One material a case asks for: `material` is the first item's row of that name, standing
+    for the same material of the other items (`items` names them all)."""
+    material: object  # a catalog VersionMaterial
+    required: bool
+    items: tuple[str, ...]
+
+
+def ask_once(materials, item_names: dict[int, str]) -> tuple[list[AskedMaterial], dict[int, int]]:
+    """A joint case (一条龙) asks once for a material its items share (the same name): required
+    if any item requires it. `materials` in the case's order (item, then position), with their
+    items' names by version id; returns what to ask for and {id of a row another stands for:
+    the id that stands for it}."""
+    asked: dict[str, list] = {}
+    for m in materials:
+        asked.setdefault(m.name.strip(), []).append(m)
+    alias = {m.pk: rows[0].pk for rows in asked.values() for m in rows[1:]}
+    return ([AskedMaterial(rows[0], any(m.required for m in rows),
+                           tuple(dict.fromkeys(item_names[m.version_id] for m in rows))) for rows in asked.values()],
+            alias)
 
 
 class CaseMaterial(models.Model):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from servicehall.accounts.models import User
 from servicehall.accounts.permissions import can, roles_for
 from servicehall.audit.context import client_ip
+from servicehall.catalog.fees import fee_rule
 from servicehall.catalog.models import ItemStatus, ServiceItem, VersionFee, VersionMaterial
 from servicehall.lib.exports import csv_text, download, xlsx_table
 from servicehall.lib.links import public_url
@@ -27,7 +28,7 @@ from servicehall.workcalendar.selectors import get_calendar
 
 from . import services
 from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, LightRulesForm, StatusLookupForm
-from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, yellow_rule
+from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, ask_once, yellow_rule
 from .selectors import case_document, case_for_user, case_list, clerk_desk
 
 readers = requires("case.view")
@@ -161,16 +162,18 @@ def new_view(request):
                 messages.warning(request, f"材料不齐全，已出具一次性告知书（办件编号{case.number}）。")
             return redirect("cases:detail", number=case.number)
     versions = [i.current_version for i in chosen]
-    materials = list(VersionMaterial.objects.filter(version__in=versions).select_related("version")
-                     .order_by("version_id", "position"))
+    # A material the chosen items share is asked for once (ask_once), as the case will ask.
+    asked, _ = ask_once(VersionMaterial.objects.filter(version__in=versions).order_by("version_id", "position"),
+                        {v.pk: v.name for v in versions})
+    checked = set(source.getlist("materials"))
+    materials = [{"pk": a.material.pk, "name": a.material.name, "required": a.required, "items": a.items,
+                  "checked": str(a.material.pk) in checked,  # what the clerk entered comes back after an error
+                  "problem_value": source.get(f"problem_{a.material.pk}", "")} for a in asked]
     variable_fees = list(VersionFee.objects.filter(version__in=versions, amount__isnull=True)
                          .order_by("version_id", "position"))
-    checked = set(source.getlist("materials"))
-    for material in materials:  # what the clerk entered comes back after an error
-        material.checked = str(material.pk) in checked
-        material.problem_value = source.get(f"problem_{material.pk}", "")
     for fee in variable_fees:
         fee.value = source.get(f"fee_{fee.pk}", "")
+        fee.rule_hint = fee_rule(fee.standard).hint
     return render(request, "cases/new.html", {
         "center": center, "items": active, "chosen": chosen, "chosen_codes": chosen_codes, "ticket": ticket,
         "applicant": applicant, "materials": materials, "variable_fees": variable_fees, "errors": errors,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicehall.audit.services import audit_record
+from servicehall.catalog.fees import fee_rule
 from servicehall.lib.errors import Conflict, Invalid, NotFound
 
 from ..models import BillLine, BillStatus, Case, CaseTransition, ConsolidatedBill
@@ -38,6 +39,10 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
             raise Invalid(f"收费金额：请按收费标准填写“{fee.name}”的金额", field="fees")
         if amount < 0 or amount.as_tuple().exponent < -2:
             raise Invalid(f"收费金额：“{fee.name}”的金额应为非负数，最多两位小数", field="fees")
+        rule = fee_rule(fee.standard) if fee.amount is None else None
+        if rule is not None and not rule.allows(amount):
+            raise Invalid(f"收费金额：“{fee.name}”按收费标准（{fee.standard}）{rule.hint}，不能收{amount:g}元",
+                          field="fees")
         lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
     if not lines:
         return None

@@ -27,6 +27,7 @@ from ..models import (
     CaseStatus,
     CaseTransition,
     MaterialState,
+    ask_once,
 )
 from .acceptance import acceptance_fields, notify
 from .bill import make_bill
@@ -130,11 +131,14 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         review_token=secrets.token_urlsafe(12))
     case_items = [CaseItem(case=case, item_id=item_id, version=facts.version, position=n)
                   for n, (_, item_id, facts) in enumerate(chosen, 1)]
+    asked, alias = ask_once(rows, {v.pk: v.name for v in versions})
+    received = {alias.get(pk, pk) for pk in received}
+    wrong = {alias.get(pk, pk): problem for pk, problem in wrong.items()}
     case_materials = [
-        CaseMaterial(case=case, material=m, name=m.name, required=m.required,
+        CaseMaterial(case=case, material=m, name=m.name, required=a.required,
                      state=(MaterialState.FAULTY if m.pk in wrong else MaterialState.RECEIVED if m.pk in received
                             else MaterialState.MISSING), problem=wrong.get(m.pk, ""))
-        for m in rows]
+        for a in asked for m in (a.material,)]
     history = [CaseTransition(case=case, center=center, action="receive", step="收件", to_status=CaseStatus.RECEIVED,
                               actor=actor, at=now, data={"items": [code for code, _, _ in chosen]})]
     complete = not materials_missing(case_materials)

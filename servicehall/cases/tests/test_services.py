@@ -188,6 +188,16 @@ class AcceptanceTests(CaseTestCase):
         self.assertEqual(raised.exception.field, "fees")
         self.assertFalse(Case.objects.exists())
 
+    def test_a_fee_by_a_standard_takes_only_what_the_standard_allows(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")  # 每份10元
+        with self.assertRaises(Invalid) as raised:
+            self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",), fees={copy_fee.pk: "15"})
+        self.assertEqual((raised.exception.field, raised.exception.message),
+                         ("fees", "收费金额：“副本费”按收费标准（每份10元）应为10元的整数倍，不能收15元"))
+        self.assertFalse(Case.objects.exists())
+        case = self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",), fees={copy_fee.pk: "30"})
+        self.assertEqual(case.bill.total, Decimal("110.00"))
+
     def test_a_receipt_takes_the_items_version_published_a_moment_ago_and_refuses_a_withdrawn_item(self):
         from servicehall.catalog.services import item_change_approve, item_propose, item_withdraw_propose
 
@@ -550,3 +560,29 @@ class ClerkDeskTests(CaseTestCase):
         self.assertEqual([(r.case.number, r.remaining, r.light, r.overdue_by) for r in later],
                          [(completed.number, -3, "red", 3), (approved.number, -2, "red", 2),
                           (received.number, -1, "red", 1)])
+
+
+class JointCaseTests(CaseTestCase):
+    """一条龙: a material the items share is asked for, received and noticed once."""
+
+    def test_a_shared_material_is_asked_for_once(self):
+        other = publish(self.p, item_data("司法鉴定援助", materials=[
+            {"name": "申请表", "originals": 1, "copies": 0},
+            {"name": "其他说明材料", "originals": 1, "copies": 0},  # optional for the first item, required here
+            {"name": "鉴定委托书", "originals": 1, "copies": 0}]))
+        theirs = materials(other)
+        joint = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.aid.code, other.code],
+                            applicant=PERSON, materials=[theirs["申请表"], self.aid_materials["收入状况证明"],
+                                                         theirs["鉴定委托书"]], now=at(2026, 11, 2))
+        rows = {m.name: (m.required, m.state) for m in joint.materials.all()}
+        self.assertEqual(rows, {"申请表": (True, "received"), "收入状况证明": (True, "received"),
+                                "其他说明材料": (True, "missing"), "鉴定委托书": (True, "received")})
+        self.assertEqual(joint.status, CaseStatus.AWAITING_MATERIALS)
+        notice = joint.notices.get()
+        self.assertEqual([e["material"] for e in notice.entries], ["其他说明材料"])
+        self.client.force_login(self.p.staff_a)
+        form = self.client.get("/cases/new/", {"items": [self.aid.code, other.code]})
+        listed = [m["name"] for m in form.context["materials"]]
+        self.assertEqual(listed, ["申请表", "收入状况证明", "其他说明材料", "鉴定委托书"])
+        self.assertEqual(form.context["materials"][0]["items"], ("法律援助申请", "司法鉴定援助"))
+        self.assertContains(form, "共用")
