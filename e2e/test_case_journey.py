@@ -1,6 +1,7 @@
 """Journey: from the ticket being served, a clerk receives a case with one material missing,
 prints the one-time notice, registers the supplement, accepts (the due date shows), collects
-the one bill and completes the case."""
+the one bill; the centre's head approves (never the clerk who accepted it); the clerk completes
+the case."""
 
 from decimal import Decimal
 
@@ -68,7 +69,15 @@ def test_called_ticket_to_notice_to_completed_case(live_server, browser):
     clerk.locator("#review input[name=reason]").fill("材料齐全，符合条件")
     clerk.locator("#review button").click()
     assert "材料齐全，符合条件" in clerk.locator("#steps").inner_text()
-    clerk.get_by_role("button", name="批准").click()
+    assert "受理人不能审批本人受理的承诺件" in clerk.locator("#awaiting-approver").inner_text()
+    head_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    head = head_ctx.new_page()  # the centre's head approves, as the item names
+    sign_in(head, base, "manager_a")
+    head.goto(f"{base}/cases/{case.number}/")
+    head.get_by_role("button", name="批准", exact=True).click()
+    assert head.locator("#case-status").inner_text() == "已批准"
+    head_ctx.close()
+    clerk.reload()
     clerk.get_by_role("button", name="办结").click()
     assert clerk.locator("#case-status").inner_text() == "已办结"
     screenshot(clerk, "case-completed")

@@ -167,10 +167,16 @@ SH_CASE_NOTICE_DAYS = env_int("SH_CASE_NOTICE_DAYS", 5)
 SH_CASE_EXTENSION_DAYS = env_int("SH_CASE_EXTENSION_DAYS", 10)
 SH_CASE_JOINT_EXTENSION_DAYS = env_int("SH_CASE_JOINT_EXTENSION_DAYS", 15)
 SH_CASE_DELIVERY_DAYS = env_int("SH_CASE_DELIVERY_DAYS", 10)
+# Separation of duties (行政许可 practice): who accepted a promised case never decides it, and
+# the decision needs the approver the item names (cases.services.decision.decision_refusal).
+SH_CASE_SEPARATE_APPROVAL = env_bool("SH_CASE_SEPARATE_APPROVAL", True)
 # 好差评 (RULES.md): a service may be rated up to 7 calendar days after it finished; a bad
 # review's rectification is due 15 working days later (local rules range from 5 to 15).
 SH_REVIEW_WINDOW_DAYS = env_int("SH_REVIEW_WINDOW_DAYS", 7)
 SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
+# The clerk whose service was rated badly does not work its rectification: the centre's head
+# does, or assigns another (reviews.services.rectification_refusal).
+SH_RECTIFICATION_SEPARATE = env_bool("SH_RECTIFICATION_SEPARATE", True)
 # How long after a ticket is finished the window's evaluation pad still offers it for rating.
 SH_PAD_PENDING_MINUTES = env_int("SH_PAD_PENDING_MINUTES", 10)
 # The pad stores the level at the tap; the reasons and comment on the next screen amend that

@@ -202,6 +202,8 @@ def detail_view(request, number: str):
         "can_ask_notice": can(request.user, "case.handle", case.center) and case.status == CaseStatus.RECEIVED
         and case.notices.exists() and any(services.missing_materials(case)),
         "case": case, "doc": case_document(case, now), "can_act": can(request.user, "case.handle", case.center),
+        "decision_refusal": services.decision_refusal(request.user, case) if case.status == CaseStatus.ACCEPTED
+        else None,
         "can_extend": can(request.user, "case.extend", case.center) and not case.extended_days
         and case.status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED),
         "next_review": next(iter(case.review_steps[case.reviews_done:]), None),

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 
 from servicehall.lib.identity import IdentityError, validate_credit_code
 
-from .data import BASIC_STEPS, CASE_TYPES, FULLY_ONLINE, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ItemData, ItemType
+from .data import (
+    APPROVERS,
+    BASIC_STEPS,
+    CASE_TYPES,
+    FULLY_ONLINE,
+    LEVELS,
+    MATERIAL_FORMS,
+    MATERIAL_SOURCES,
+    ItemData,
+    ItemType,
+)
 
 STRUCTURE_RULES = {"choice"}  # checked even on drafts
 
@@ -31,6 +41,7 @@ def check_item(data: ItemData) -> list[Problem]:
     add = problems.append
     _choice(data.item_type, ItemType.CHOICES, "item_type", "事项类型", problems)
     _choice(data.case_type, CASE_TYPES, "case_type", "办件类型", problems)
+    _choice(data.approver, APPROVERS, "approver", "审批人", problems)
     _choice(data.level, LEVELS, "level", "行使层级", problems)
     if data.body_credit_code:
         try:

@@ -24,6 +24,10 @@ class ItemType:
 
 
 CASE_TYPES = [("instant", "即办件"), ("promised", "承诺件")]
+# Who approves a promised item's case (行政许可 practice: the one who accepted it never does):
+# the centre's head (the department's chief representative), or another window clerk. A 即办件
+# is decided on the spot by the window that accepted it.
+APPROVERS = [("head", "分中心负责人（首席代表）"), ("window", "受理人以外的窗口人员")]
 LEVELS = [("national", "国家级"), ("provincial", "省级"), ("city", "市级"), ("county", "县级"), ("township", "乡级")]
 ONLINE_DEPTHS = [(0, "不能网上办理"), (1, "一级：网上咨询"), (2, "二级：网上预约、下载表格"),
                  (3, "三级：网上申报、预审"), (4, "四级：全程网办")]
@@ -84,6 +88,7 @@ class ItemData(BaseModel):
     body_name: str = ""               # 实施主体
     body_credit_code: str = ""
     case_type: str = "promised"
+    approver: str = "head"
     statutory_days: int | None = Field(default=None, ge=0, le=3650)   # None: no working-day statutory limit
     promised_days: int = Field(default=0, ge=0, le=3650)
     conditions: str = ""
@@ -114,7 +119,7 @@ class ItemData(BaseModel):
 FIELD_LABELS = {
     "basic_code": "基本编码", "name": "事项名称", "item_type": "事项类型", "legal_basis": "设定依据",
     "level": "行使层级", "body_name": "实施主体", "body_credit_code": "实施主体统一社会信用代码",
-    "case_type": "办件类型", "statutory_days": "法定办结时限", "promised_days": "承诺办结时限",
+    "case_type": "办件类型", "approver": "审批人", "statutory_days": "法定办结时限", "promised_days": "承诺办结时限",
     "conditions": "受理条件", "steps": "办理流程", "materials": "申请材料", "fees": "收费项目",
     "visits": "到现场次数", "visits_reason": "到现场原因", "online_depth": "网上办理深度",
     "appointment": "支持预约", "online_payment": "支持网上支付", "delivery": "支持物流快递",

@@ -7,7 +7,7 @@ It converts to and from `ItemData`, and puts each quality problem (field names s
 from django import forms
 from pydantic import ValidationError as PydanticError
 
-from .data import CASE_TYPES, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemData, ItemType
+from .data import APPROVERS, CASE_TYPES, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemData, ItemType
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
@@ -21,6 +21,8 @@ class ItemForm(forms.Form):
     body_name = forms.CharField(label="实施主体", max_length=200, required=False)
     body_credit_code = forms.CharField(label="实施主体统一社会信用代码", max_length=18, required=False)
     case_type = forms.ChoiceField(label="办件类型", choices=CASE_TYPES, initial="promised")
+    approver = forms.ChoiceField(label="审批人", choices=APPROVERS, initial="head",
+                                 help_text="承诺件的审批人（受理人不能审批本人受理的办件）；即办件由受理窗口当场办结")
     statutory_days = forms.IntegerField(label="法定办结时限（工作日）", min_value=0, max_value=3650, required=False,
                                         help_text="无以工作日计的法定时限时留空")
     promised_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0, max_value=3650, initial=0,

@@ -94,6 +94,17 @@ class Review(models.Model):
     def is_bad(self) -> bool:
         return self.level in BAD_LEVELS
 
+    @property
+    def service_label(self) -> str:
+        """The service rated, as a reader of the audit trail recognises it."""
+        if self.case_id:
+            return f"办件{self.case.number}"
+        where = f"（{self.window.number}号窗口）" if self.window_id else ""
+        return f"{self.ticket.day:%m月%d日}{self.ticket.number}号{where}" if self.ticket_id else "服务"
+
+    def __str__(self):
+        return f"对{self.service_label}的评价（{self.get_level_display()}）"
+
 
 class RectificationStatus(models.TextChoices):
     OPEN = "open", "待回访"
@@ -136,6 +147,9 @@ class Rectification(models.Model):
     reply = models.TextField("反馈内容", blank=True)
     closed_on = models.DateField("办结日期", null=True, blank=True)
     rater_verdict = models.CharField("评价人对整改的评价", max_length=12, choices=RaterVerdict.choices, blank=True)
+    # Who works it, when the centre's head assigns it (never the clerk whose service was rated).
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name="办理人")
     created_at = models.DateTimeField("创建时间")
 
     objects = CenterOwnedQuerySet.as_manager()
@@ -145,6 +159,9 @@ class Rectification(models.Model):
         verbose_name_plural = "差评整改"
         ordering = ["deadline", "id"]
         indexes = [models.Index(fields=["center", "status", "deadline"], name="rectification_open_idx")]
+
+    def __str__(self):
+        return f"{self.review.service_label}的差评整改"
 
     def overdue(self, today) -> bool:
         if self.status == RectificationStatus.CLOSED:
@@ -192,6 +209,9 @@ class Appeal(models.Model):
         constraints = [models.UniqueConstraint(fields=["review"], condition=Q(status="pending"),
                                                name="appeal_one_pending")]
 
+    def __str__(self):
+        return f"{self.review.service_label}差评的申诉"
+
 
 def new_pad_key() -> str:
     import secrets
@@ -210,3 +230,6 @@ class EvaluationPad(models.Model):
     class Meta:
         verbose_name = "窗口评价器"
         verbose_name_plural = "窗口评价器"
+
+    def __str__(self):
+        return f"{self.window}的评价器"

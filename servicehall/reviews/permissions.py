@@ -6,6 +6,7 @@ from servicehall.accounts.permissions import BUSINESS, HEADS, MANAGERS, OPERATOR
 ACTIONS = {
     "review.view": Rule(BUSINESS, "查看差评整改"),
     "review.rectify": Rule(OPERATORS, "办理整改", "只有责任单位的人员可以办理整改"),
+    "review.assign": Rule(MANAGERS, "指派整改办理人", "只有责任单位负责人可以指派整改办理人"),
     "review.contact": Rule(MANAGERS, "查看评价人电话", "只有责任单位负责人在回访时可以查看评价人电话"),
     "review.appeal": Rule(MANAGERS, "提出差评申诉", "只有被评价中心的负责人可以申诉"),
     "review.appeals": Rule(HEADS, "查看差评申诉"),

@@ -76,6 +76,37 @@ def rectifications_for(user, *, state: str = "", overdue: bool = False, center: 
     return rows.order_by("deadline", "id")
 
 
+def rectification_steps(rectification: Rectification) -> list[dict]:
+    """The four steps (回访 → 核实 → 整改 → 反馈) with what was written, when and by whom, and
+    which one is next, as the page draws them."""
+    order = [(RectificationStatus.CALLED_BACK, "回访", "callback_outcome"),
+             (RectificationStatus.VERIFIED, "核实", "verification"),
+             (RectificationStatus.RECTIFIED, "整改", "rectification"),
+             (RectificationStatus.CLOSED, "反馈", "reply")]
+    done = {e.to_status: e for e in rectification.events.select_related("actor").order_by("at", "id")
+            if e.from_status != e.to_status}
+    steps, current = [], False
+    for status, name, field in order:
+        event = done.get(status)
+        state = "done" if event else ("pending" if current else "current")
+        current = current or state == "current"
+        by = event.actor.display_name if event and event.actor else ""
+        steps.append({"name": name, "state": state, "text": getattr(rectification, field),
+                      "at": event.at if event else None, "by": by})
+    return steps
+
+
+def possible_handlers(rectification: Rectification) -> list:
+    """Whom the head may assign: the centre's people who may work a rectification, but not the
+    clerk whose service was rated."""
+    from servicehall.accounts.models import User
+    from servicehall.accounts.permissions import roles_for
+
+    return list(User.objects.filter(memberships__center_id=rectification.center_id, is_active=True,
+                                    role__in=roles_for("review.rectify"))
+                .exclude(pk=rectification.review.staff_id).distinct().order_by("username"))
+
+
 def rater_display(review) -> str:
     """Who rated, as lists show it: masked, never the phone."""
     return mask_name(review.rater_name) if review.rater_name else "匿名"

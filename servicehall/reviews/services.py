@@ -188,9 +188,43 @@ def rectifications_redate(*, actor, year: int, now: datetime | None = None) -> i
     return changed
 
 
-def _require_handler(actor, center_id: int) -> None:
-    if not can(actor, "review.rectify", center_id):
-        raise Forbidden("只有责任单位的人员可以办理整改")
+def rectification_refusal(actor, rectification: Rectification) -> str | None:
+    """Why `actor` may not work `rectification`, or None. The responsible centre works it; with
+    SH_RECTIFICATION_SEPARATE (the default) the clerk whose service was rated never does, and
+    window staff work one only when the centre's head has assigned it to them."""
+    if not can(actor, "review.rectify", rectification.center_id):
+        return "只有责任单位的人员可以办理整改"
+    if not settings.SH_RECTIFICATION_SEPARATE or can(actor, "review.assign", rectification.center_id):
+        return None
+    if actor.pk == rectification.review.staff_id:
+        return "被评价的窗口人员不能办理本人服务的差评整改，由中心负责人办理或指派他人"
+    if actor.pk != rectification.handler_id:
+        return "该整改由中心负责人办理或指派的办理人办理"
+    return None
+
+
+@transaction.atomic
+def rectification_assign(*, actor, rectification: Rectification, handler, now: datetime | None = None) -> Rectification:
+    """The centre's head names who works the rectification: one of the centre's people, not the
+    clerk whose service was rated."""
+    now = now or timezone.now()
+    if not can(actor, "review.assign", rectification.center_id):
+        raise Forbidden("只有责任单位负责人可以指派整改办理人")
+    if handler is None or not can(handler, "review.rectify", rectification.center_id):
+        raise Invalid("办理人：请选择本中心的人员", field="handler")
+    if settings.SH_RECTIFICATION_SEPARATE and handler.pk == rectification.review.staff_id:
+        raise Invalid("办理人：不能指派被评价的窗口人员本人", field="handler")
+    if rectification.status == RectificationStatus.CLOSED:
+        raise Conflict("该整改已办结", code="invalid_state")
+    before = rectification.handler_id
+    Rectification.objects.filter(pk=rectification.pk).update(handler=handler)
+    rectification.handler = handler
+    RectificationEvent.objects.create(rectification=rectification, center_id=rectification.center_id,
+                                      from_status=rectification.status, to_status=rectification.status, actor=actor,
+                                      at=now, note=f"指派{handler.display_name}办理")
+    audit_record(actor=actor, action="rectification.assign", obj=rectification, center=rectification.center,
+                 before={"handler": before}, after={"handler": handler.pk}, now=now)
+    return rectification
 
 
 STEPS = {  # target status → (field that holds the text, its label, audit action)
@@ -208,7 +242,9 @@ def rectification_advance(*, actor, rectification: Rectification, to: str, text:
     closes it and invites the rater by SMS to rate the correction (the demo's made-up raters
     are not: `notify_rater=False`)."""
     now = now or timezone.now()
-    _require_handler(actor, rectification.center_id)
+    refusal = rectification_refusal(actor, rectification)
+    if refusal:
+        raise Forbidden(refusal)
     if to not in STEPS:
         raise Invalid("整改步骤：请选择回访、核实、整改或反馈", field="to")
     to = RectificationStatus(to)
@@ -269,6 +305,8 @@ def appeal_file(*, actor, review: Review, reason: str, now: datetime | None = No
         raise Forbidden("只有被评价中心的负责人可以申诉")
     if review.level not in BAD_LEVELS or review.excluded:
         raise Conflict("只有计入统计的差评可以申诉", code="invalid_state")
+    if Rectification.objects.filter(review=review, status=RectificationStatus.CLOSED).exists():
+        raise Conflict("整改已办结反馈，不能再申诉", code="invalid_state")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("申诉理由：请写明差评有误或恶意的依据", field="reason")

@@ -7,9 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from servicehall.accounts.models import User
 from servicehall.accounts.permissions import can
 from servicehall.cases.models import Case, CaseStatus
 from servicehall.lib.errors import error_json
@@ -107,11 +109,20 @@ def rectification_list(request):
                                                            "states": RectificationStatus.choices})
 
 
+STEP_DONE = {RectificationStatus.CALLED_BACK: "已登记回访情况，下一步：核实",
+             RectificationStatus.VERIFIED: "已登记核实情况，下一步：整改",
+             RectificationStatus.RECTIFIED: "已登记整改措施，下一步：向评价人反馈",
+             RectificationStatus.CLOSED: "已反馈并办结，已短信邀请评价人评价整改结果"}
+
+
 @READERS
 @require_http_methods(["GET", "POST"])
 def rectification_detail(request, pk: int):
+    """One rectification: the rated service (linked), its four steps (回访 → 核实 → 整改 → 反馈)
+    as steps, who works it, and the form of the next step for whom may take it."""
     rectification = get_object_or_404(Rectification.objects.for_user(request.user)
-                                      .select_related("review__window", "review__staff", "center"), pk=pk)
+                                      .select_related("review__window", "review__staff", "review__ticket",
+                                                      "review__case", "center", "handler"), pk=pk)
     if request.method == "POST":
         action, review = request.POST.get("action"), rectification.review
         if action == "contact":
@@ -122,20 +133,32 @@ def rectification_detail(request, pk: int):
             apply_service(request, lambda: services.appeal_file(actor=request.user, review=review,
                                                                 reason=request.POST.get("reason")),
                           done="已提交申诉，等待营商局复核。")
+        elif action == "assign":
+            handler = User.objects.filter(pk=request.POST.get("handler") or 0).first()
+            apply_service(request, lambda: services.rectification_assign(
+                actor=request.user, rectification=rectification, handler=handler),
+                done=f"已指派{handler.display_name if handler else ''}办理。")
         else:
+            to = request.POST.get("to", "")
             apply_service(request, lambda: services.rectification_advance(
-                actor=request.user, rectification=rectification, to=request.POST.get("to", ""),
-                text=request.POST.get("text", "")), done="已登记。")
+                actor=request.user, rectification=rectification, to=to, text=request.POST.get("text", "")),
+                done=STEP_DONE.get(to, "已登记。"))
         return redirect("reviews:rectification", pk=pk)
     review = rectification.review
+    can_assign = can(request.user, "review.assign", rectification.center_id)
+    open_now = rectification.status != RectificationStatus.CLOSED
     return render(request, "reviews/rectification.html", {
         "r": rectification, "review": review, "rater": selectors.rater_display(review),
         "next": NEXT_STEP.get(RectificationStatus(rectification.status)),
+        "steps": selectors.rectification_steps(rectification),
         "is_overdue": rectification.overdue(timezone.localdate()),
         "events": rectification.events.select_related("actor"),
-        "can_act": can(request.user, "review.rectify", rectification.center_id),
+        "refusal": services.rectification_refusal(request.user, rectification),
         "can_contact": can(request.user, "review.contact", rectification.center_id),
-        "can_appeal": can(request.user, "review.appeal", rectification.center_id), "verdicts": RaterVerdict.choices,
+        "can_appeal": can(request.user, "review.appeal", rectification.center_id) and open_now
+        and not review.excluded,
+        "handlers": selectors.possible_handlers(rectification) if can_assign and open_now else None,
+        "service_url": reverse("cases:detail", args=[review.case.number]) if review.case_id else None,
     })
 
 

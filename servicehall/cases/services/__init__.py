@@ -22,7 +22,7 @@ from .acceptance import case_accept, case_notify_again, case_refuse, case_supple
 from .bill import bill_pay, bill_waive
 from .clock import case_extend, case_resume, case_suspend, cases_redate, extension_limit
 from .common import missing_materials, require_operator, version_facts
-from .decision import case_approve, case_complete, case_deliver, case_deny, case_review
+from .decision import case_approve, case_complete, case_deliver, case_deny, case_review, decision_refusal
 from .receipt import case_submit, clean_applicant
 from .rules import credit_code_exception_add, light_rules_update
 from .status_page import (
@@ -38,8 +38,8 @@ __all__ = [
     "STATUS_LOCK_MINUTES", "bill_pay", "bill_waive", "case_accept", "case_act", "case_approve", "case_complete",
     "case_deliver", "case_deny", "case_extend", "case_notify_again", "case_refuse", "case_resume", "case_review",
     "case_status_lookup", "case_submit", "case_supplement", "case_suspend", "cases_deem_accepted", "cases_redate",
-    "clean_applicant", "credit_code_exception_add", "extension_limit", "light_rules_update", "missing_materials",
-    "require_operator", "status_failures_purge", "version_facts",
+    "clean_applicant", "credit_code_exception_add", "decision_refusal", "extension_limit", "light_rules_update",
+    "missing_materials", "require_operator", "status_failures_purge", "version_facts",
 ]
 
 

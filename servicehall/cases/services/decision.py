@@ -8,13 +8,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from servicehall.accounts.permissions import can
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Conflict
+from servicehall.lib.errors import Conflict, Forbidden
 from servicehall.lib.signals import send_after_commit
 
 from ..models import Case, CaseStatus, CaseTransition, ConsolidatedBill, StepRole
 from ..signals import case_completed
-from .common import day_of, due_after, require_operator, required_text, transition
+from .common import day_of, due_after, require_operator, required_text, transition, version_facts
 
 
 @transaction.atomic
@@ -40,8 +41,29 @@ def case_review(*, actor, case: Case, opinion: str = "", now: datetime | None = 
     return case
 
 
+def decision_refusal(actor, case: Case) -> str | None:
+    """Why `actor` may not approve or deny `case`, or None. 行政许可 practice separates the
+    duties: whoever accepted a promised case never decides it, and the decision needs the
+    approver the item's catalogue entry names (the head, if any item names the head). A 即办件
+    is decided on the spot by the window that accepted it."""
+    if not can(actor, "case.handle", case.center_id):
+        return "只有本中心的窗口人员或负责人可以办理办件"
+    if case.instant or not settings.SH_CASE_SEPARATE_APPROVAL:
+        return None
+    accepted_by = {case.clerk_id, *case.transitions.filter(action="accept").values_list("actor_id", flat=True)}
+    if actor.pk in accepted_by:
+        return "受理人不能审批本人受理的承诺件，请由审批人审批"
+    approvers = {version_facts(v).version.content.approver for v in case.items.values_list("version_id", flat=True)}
+    if "head" in approvers and not can(actor, "case.decide_as_head", case.center_id):
+        return "该事项须由分中心负责人（首席代表）审批"
+    return None
+
+
 def _decide(case: Case, to: str, *, actor, now: datetime, reason: str, action: str, **expect) -> Case:
     require_operator(actor, case.center_id)
+    refusal = decision_refusal(actor, case) if case.status == CaseStatus.ACCEPTED else None  # else: invalid_state
+    if refusal:
+        raise Forbidden(refusal)
     today = day_of(now)
     delivery = due_after(today, settings.SH_CASE_DELIVERY_DAYS)
     return transition(case, to, actor=actor, action=action, step=case.step_name(StepRole.DECIDE, "审批"), now=now,

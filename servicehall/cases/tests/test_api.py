@@ -50,7 +50,12 @@ class CaseApiTests(CaseTestCase):
         self.assertEqual(reviewed["steps"][1]["opinion"], "材料真实有效，符合援助条件")
         again = self.post(f"/api/v1/cases/{number}/review")
         self.assertEqual((again.status_code, again.json()["error"]), (409, "no_review_step"))
-        for action in ("approve", "complete", "deliver"):
+        own = self.post(f"/api/v1/cases/{number}/approve")  # the clerk who accepted it does not decide it
+        self.assertEqual((own.status_code, own.json()["message"]),
+                         (403, "受理人不能审批本人受理的承诺件，请由审批人审批"))
+        _, head = api_key_create(actor=None, user=self.p.manager_a)
+        self.assertEqual(self.post(f"/api/v1/cases/{number}/approve", key=head).status_code, 200)
+        for action in ("complete", "deliver"):
             response = self.post(f"/api/v1/cases/{number}/{action}")
             self.assertEqual(response.status_code, 200, response.content)
         detail = self.get(f"/api/v1/cases/{number}").json()

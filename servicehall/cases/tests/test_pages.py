@@ -47,11 +47,22 @@ class CasePageTests(CaseTestCase):
         self.assertContains(accepted, "完成“审查”环节")
         self.assertNotContains(accepted, ">批准</button>")
         self.client.post(act, {"action": "review", "reason": "经审查符合条件"})
-        for action in ("approve", "complete"):
-            self.client.post(act, {"action": action})
+        reviewed = self.client.get(f"/cases/{case.number}/")  # who accepted it does not decide it
+        self.assertNotContains(reviewed, 'value="approve"')
+        self.assertContains(reviewed, "受理人不能审批本人受理的承诺件")
+        refused = self.client.post(act, {"action": "approve"}, follow=True)
+        self.assertContains(refused, "受理人不能审批本人受理的承诺件")
+        case.refresh_from_db()
+        self.assertEqual(case.status, CaseStatus.ACCEPTED)
+        self.client.force_login(self.p.manager_a)  # the head the item names as its approver
+        self.assertContains(self.client.get(f"/cases/{case.number}/"), 'value="approve"')
+        self.client.post(act, {"action": "approve"})
+        self.client.force_login(self.p.staff_a)
+        self.client.post(act, {"action": "complete"})
         detail = self.client.get(f"/cases/{case.number}/")
         steps = [(s["name"], s["state"], s["done_by"]) for s in detail.context["doc"]["steps"]]
-        self.assertEqual(steps, [("受理", "done", "staff_a"), ("审查", "done", "staff_a"), ("决定", "done", "staff_a")])
+        self.assertEqual(steps, [("受理", "done", "staff_a"), ("审查", "done", "staff_a"),
+                                 ("决定", "done", "manager_a")])
         self.assertContains(detail, "经审查符合条件")
         self.assertContains(detail, "已办结")
         self.assertContains(detail, "出具一次性告知书")  # the history speaks Chinese

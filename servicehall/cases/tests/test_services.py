@@ -258,7 +258,7 @@ class ClockTests(CaseTestCase):
         case = case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 9, 30))
         self.assertEqual(case.light(date(2026, 10, 20), get_calendar()), Light.PAUSED)
         with self.assertRaises(Conflict):
-            case_approve(actor=self.p.staff_a, case=case, now=at(2026, 10, 8))
+            case_approve(actor=self.p.manager_a, case=case, now=at(2026, 10, 8))
         case = case_resume(actor=self.p.staff_a, case=case, now=at(2026, 10, 9))
         # Lost: 10-08 and 10-09 (the holiday itself was never counted): due 10-10 + 2 → 10-13.
         self.assertEqual((case.suspended_days, case.due_date), (2, date(2026, 10, 13)))
@@ -332,7 +332,7 @@ class ClockTests(CaseTestCase):
                                                                           {"name": "决定", "days": 3}]))
         case = self.submit(at(2026, 12, 30), items=[three])
         self.assertEqual((case.due_date, case.calendar_confirmed), (date(2027, 1, 4), False))
-        decided = case_approve(actor=self.p.staff_a, case=self.submit(at(2026, 12, 28), items=[three]),
+        decided = case_approve(actor=self.p.manager_a, case=self.submit(at(2026, 12, 28), items=[three]),
                                now=at(2026, 12, 28))
         self.assertEqual(decided.delivery_due, date(2027, 1, 11))  # 10 working days, 01-01 not yet a holiday
         calendar_day_set(actor=self.p.bureau, day=date(2027, 1, 1), is_workday=False, name="元旦", now=at(2026, 12, 31))
@@ -422,11 +422,11 @@ class StepTests(CaseTestCase):
     def test_approval_waits_for_the_reviews_and_a_denial_skips_them(self):
         case = self.submit(at(2026, 11, 2))
         with self.assertRaises(Conflict) as raised:
-            case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+            case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 3))
         self.assertEqual(raised.exception.code, "steps_pending")
         with self.assertRaises(NotFound):  # another centre's case: never revealed (404)
             case_review(actor=self.p.staff_b, case=case, now=at(2026, 11, 3))
-        case = case_deny(actor=self.p.staff_a, case=case, reason="经审查不符合法律援助条件", now=at(2026, 11, 3))
+        case = case_deny(actor=self.p.manager_a, case=case, reason="经审查不符合法律援助条件", now=at(2026, 11, 3))
         self.assertEqual([row[:2] for row in self.steps(case, date(2026, 11, 3))],
                          [("受理", "done"), ("审查", "skipped"), ("决定", "done")])
         with self.assertRaises(Conflict) as raised:
@@ -466,7 +466,7 @@ class DecisionAndBillTests(CaseTestCase):
         self.assertEqual((bill.total, [(line.name, line.amount) for line in bill.lines.all()]),
                          (Decimal("100.00"), [("公证费", Decimal("80.00")), ("副本费", Decimal("20.00"))]))
         case = case_review(actor=self.p.staff_a, case=case, opinion="符合条件", now=at(2026, 11, 4))
-        case = case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
+        case = case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 5))
         self.assertEqual((case.decided_on, case.delivery_due), (date(2026, 11, 5), date(2026, 11, 19)))
         with self.assertRaises(Conflict) as raised:
             case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 5))
@@ -495,8 +495,8 @@ class DecisionAndBillTests(CaseTestCase):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")
         case = self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",), fees={copy_fee.pk: "0"})
         with self.assertRaises(Invalid):
-            case_deny(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 3))
-        case = case_deny(actor=self.p.staff_a, case=case, reason="申请事项不属于公证范围", now=at(2026, 11, 3))
+            case_deny(actor=self.p.manager_a, case=case, reason="", now=at(2026, 11, 3))
+        case = case_deny(actor=self.p.manager_a, case=case, reason="申请事项不属于公证范围", now=at(2026, 11, 3))
         with self.assertRaises(Invalid) as raised:
             bill_waive(actor=self.p.staff_a, case=case, reason="", now=at(2026, 11, 3))
         self.assertEqual(raised.exception.field, "reason")
@@ -532,13 +532,14 @@ class ClerkDeskTests(CaseTestCase):
         accepted = self.submit(at(2026, 12, 4))  # due 12-11
         suspended = case_suspend(actor=clerk, case=self.submit(at(2026, 11, 25)), reason="等待鉴定",
                                  now=at(2026, 11, 27))  # due 12-02, three working days left on 11-27
-        approved = case_approve(actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 20)),
+        head = self.p.manager_a
+        approved = case_approve(actor=head, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 20)),
                                                               now=at(2026, 11, 24)), now=at(2026, 11, 24))
         completed = case_complete(actor=clerk, case=case_approve(
-            actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
+            actor=head, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
             now=at(2026, 11, 23)), now=at(2026, 11, 30))
         delivered = case_deliver(actor=clerk, case=case_complete(actor=clerk, case=case_approve(
-            actor=clerk, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
+            actor=head, case=case_review(actor=clerk, case=self.submit(at(2026, 11, 23)), now=at(2026, 11, 23)),
             now=at(2026, 11, 23)), now=at(2026, 11, 23)), now=at(2026, 11, 24))
         other = case_submit(actor=self.p.manager_a, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
                             materials=list(self.aid_materials.values()), now=at(2026, 12, 4))
@@ -586,3 +587,60 @@ class JointCaseTests(CaseTestCase):
         self.assertEqual(listed, ["申请表", "收入状况证明", "其他说明材料", "鉴定委托书"])
         self.assertEqual(form.context["materials"][0]["items"], ("法律援助申请", "司法鉴定援助"))
         self.assertContains(form, "共用")
+
+
+class SeparationOfDutiesTests(CaseTestCase):
+    """行政许可 practice: whoever accepted a promised case never decides it; the item names who does."""
+
+    def setUp(self):
+        from servicehall.accounts.models import Role, User
+        from servicehall.org.models import Membership
+
+        self.colleague = User.objects.create_user(username="staff_a2", password="x", role=Role.STAFF, full_name="同事")
+        Membership.objects.create(user=self.colleague, center=self.p.center_a)
+
+    def accepted(self, item):
+        ids = materials(item)
+        return case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[ids[n] for n in ("申请表", "收入状况证明")], now=at(2026, 11, 2))
+
+    def test_the_head_decides_what_the_item_names_the_head_for(self):
+        case = case_review(actor=self.p.staff_a, case=self.accepted(self.aid), now=at(2026, 11, 3))
+        for actor, message in ((self.p.staff_a, "受理人不能审批本人受理的承诺件，请由审批人审批"),
+                               (self.colleague, "该事项须由分中心负责人（首席代表）审批")):
+            with self.assertRaises(Forbidden) as refused:
+                case_deny(actor=actor, case=case, reason="不符合条件", now=at(2026, 11, 3))
+            self.assertEqual(refused.exception.message, message)
+        with self.assertRaises(NotFound):  # another centre's head does not even see it
+            case_approve(actor=self.p.manager_b, case=case, now=at(2026, 11, 3))
+        self.assertEqual(case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 3)).status,
+                         CaseStatus.APPROVED)
+
+    def test_another_window_clerk_decides_an_item_that_names_the_window(self):
+        item = publish(self.p, item_data("法律援助咨询", approver="window"))
+        case = case_review(actor=self.p.staff_a, case=self.accepted(item), now=at(2026, 11, 3))
+        with self.assertRaises(Forbidden):
+            case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 3))
+        self.assertEqual(case_approve(actor=self.colleague, case=case, now=at(2026, 11, 3)).status,
+                         CaseStatus.APPROVED)
+
+    def test_a_case_received_by_the_head_is_decided_by_someone_else(self):
+        ids = materials(self.aid)
+        case = case_submit(actor=self.p.manager_a, center=self.p.center_a, items=[self.aid.code], applicant=PERSON,
+                           materials=[ids["申请表"], ids["收入状况证明"]], now=at(2026, 11, 2))
+        case = case_review(actor=self.p.manager_a, case=case, now=at(2026, 11, 3))
+        with self.assertRaises(Forbidden):
+            case_approve(actor=self.p.manager_a, case=case, now=at(2026, 11, 3))
+
+    def test_an_instant_item_is_decided_by_the_window_and_the_setting_can_lift_the_rule(self):
+        from django.test import override_settings
+
+        instant = publish(self.p, item_data("法律咨询登记", case_type="instant", promised_days=0,
+                                            steps=[{"name": "受理", "days": 0}, {"name": "办结", "days": 0}]))
+        case = self.accepted(instant)
+        self.assertEqual(case_complete(actor=self.p.staff_a, case=case, now=at(2026, 11, 2)).status,
+                         CaseStatus.COMPLETED)
+        with override_settings(SH_CASE_SEPARATE_APPROVAL=False):
+            case = case_review(actor=self.p.staff_a, case=self.accepted(self.aid), now=at(2026, 11, 3))
+            self.assertEqual(case_approve(actor=self.p.staff_a, case=case, now=at(2026, 11, 3)).status,
+                             CaseStatus.APPROVED)

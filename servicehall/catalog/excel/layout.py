@@ -3,7 +3,16 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..data import CASE_TYPES, FIELD_LABELS, LEVELS, MATERIAL_FORMS, MATERIAL_SOURCES, ONLINE_DEPTHS, ItemType
+from ..data import (
+    APPROVERS,
+    CASE_TYPES,
+    FIELD_LABELS,
+    LEVELS,
+    MATERIAL_FORMS,
+    MATERIAL_SOURCES,
+    ONLINE_DEPTHS,
+    ItemType,
+)
 
 SHEET_ITEMS = "事项"
 SHEET_MATERIALS = "申请材料"
@@ -70,6 +79,7 @@ ITEM_COLUMNS = [
     _item_column("body_name", width=24),
     _item_column("body_credit_code", width=20),
     _item_column("case_type", "choice", f"可填：{choice_labels(CASE_TYPES)}；留空为承诺件", choices=CASE_TYPES),
+    _item_column("approver", "choice", f"可填：{choice_labels(APPROVERS)}；留空为分中心负责人", choices=APPROVERS),
     _item_column("statutory_days", "optional_int", "工作日数；留空表示没有以工作日计的法定时限"),
     _item_column("promised_days", "int", "工作日数；即办件填0"),
     _item_column("conditions", width=30),

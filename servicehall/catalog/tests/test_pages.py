@@ -10,6 +10,7 @@ def form_post(**item):
     """A POST for the item form: main fields, one step set, one material, one fee."""
     data = {"item-name": "道路货物运输经营许可", "item-item_type": "20",
             "item-legal_basis": "《道路运输条例》第二十四条", "item-level": "county", "item-case_type": "promised",
+            "item-approver": "head",
             "item-statutory_days": "20", "item-promised_days": "5", "item-visits": "1",
             "item-visits_reason": "核验原件", "item-online_depth": "3", "item-windows": ["1"], "center": "21140301",
             "action": "submit"}

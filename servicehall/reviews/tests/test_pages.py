@@ -284,7 +284,7 @@ class PadTests(PersonaTestCase):
         self.assertRedirects(self.client.get(f"/reviews/t/{ticket.token}/"), f"/reviews/c/{case.review_token}/")
         with self.captureOnCommitCallbacks(execute=True):
             case_complete(actor=self.p.staff_a, case=case_approve(
-                actor=self.p.staff_a, case=case_review(actor=self.p.staff_a, case=case)))
+                actor=self.p.manager_a, case=case_review(actor=self.p.staff_a, case=case)))
         self.assertEqual(len(LoggingBackend.sent), 1)  # one SMS for the visit, for the case
         self.assertIn(f"/reviews/c/{case.review_token}/?via=sms", LoggingBackend.sent[0][1])
         self.assertEqual(self.client.get(self.state).json()["service"]["case"], case.number)

@@ -95,7 +95,7 @@ class ReviewTests(PersonaTestCase):
         with self.assertRaises(Conflict):
             review_submit(case=case, level=4, channel=7, now=at(3))
         case = case_review(actor=self.p.staff_a, case=case, now=at(4))
-        case_approve(actor=self.p.staff_a, case=case, now=at(4))
+        case_approve(actor=self.p.manager_a, case=case, now=at(4))
         case = case_complete(actor=self.p.staff_a, case=case, now=at(4))
         review = review_submit(case=case, level=4, channel=7, now=at(5))
         self.assertEqual((review.item, review.staff, review.rater_name), (item, self.p.staff_a, "王秀英"))
@@ -284,7 +284,7 @@ class CaseReviewLinkTests(PersonaTestCase):
         self.assertContains(self.client.get(f"/cases/{case.number}/print/receipt/"), 'id="review-qr"')
         page = f"/reviews/c/{case.review_token}/"
         self.assertContains(self.client.get(page), "办结后即可在此评价")
-        case_approve(actor=self.p.staff_a, case=case_review(actor=self.p.staff_a, case=case))
+        case_approve(actor=self.p.manager_a, case=case_review(actor=self.p.staff_a, case=case))
         LoggingBackend.sent.clear()
         with self.captureOnCommitCallbacks(execute=True):
             case_complete(actor=self.p.staff_a, case=case)
@@ -299,7 +299,7 @@ class CaseReviewLinkTests(PersonaTestCase):
         item = publish(self.p, item_data("法律援助申请"))
         case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
                            materials=[m for n, m in materials(item).items() if n != "其他说明材料"])
-        case_complete(actor=self.p.staff_a, case=case_approve(actor=self.p.staff_a,
+        case_complete(actor=self.p.staff_a, case=case_approve(actor=self.p.manager_a,
                                                               case=case_review(actor=self.p.staff_a, case=case)))
         page = f"/reviews/c/{case.review_token}/"
         self.client.post(page, {"level": "1", "reasons": ["办理时间过长"]})
@@ -356,3 +356,57 @@ class RectificationCalendarTests(PersonaTestCase):
         late.refresh_from_db()
         self.assertEqual((late.deadline, late.calendar_confirmed), (date(2027, 1, 6), True))
         self.assertEqual(late.events.filter(note__contains="工作日历调整").count(), 1)  # the date did not move again
+
+
+class RectificationDutyTests(PersonaTestCase):
+    """The clerk whose service was rated badly does not work its rectification: the head does,
+    or assigns someone else."""
+
+    def setUp(self):
+        from servicehall.accounts.models import Role, User
+        from servicehall.org.models import Membership
+
+        self.colleague = User.objects.create_user(username="staff_a2", password="x", role=Role.STAFF, full_name="同事")
+        Membership.objects.create(user=self.colleague, center=self.p.center_a)
+        when = datetime(2026, 11, 20, 10, tzinfo=BEIJING)
+        self.rectification = review_submit(ticket=finished_ticket(self.p, when), level=1, channel=4,
+                                           now=when).rectification  # the service of staff_a
+
+    def test_only_the_head_or_whom_the_head_assigns_works_it(self):
+        from servicehall.reviews.services import rectification_assign
+
+        r = self.rectification
+        own = "被评价的窗口人员不能办理本人服务的差评整改，由中心负责人办理或指派他人"
+        for actor, message in ((self.p.staff_a, own), (self.colleague, "该整改由中心负责人办理或指派的办理人办理")):
+            with self.assertRaises(Forbidden) as refused:
+                rectification_advance(actor=actor, rectification=r, to="called_back", text="已回访")
+            self.assertEqual(refused.exception.message, message)
+        with self.assertRaises(Invalid):
+            rectification_assign(actor=self.p.manager_a, rectification=r, handler=self.p.staff_a)
+        with self.assertRaises(Forbidden):
+            rectification_assign(actor=self.colleague, rectification=r, handler=self.colleague)
+        rectification_assign(actor=self.p.manager_a, rectification=r, handler=self.colleague)
+        rectification_advance(actor=self.colleague, rectification=r, to="called_back", text="已电话回访")
+        rectification_advance(actor=self.p.manager_a, rectification=r, to="verified", text="核实属实")
+        self.assertEqual(Rectification.objects.get().status, RectificationStatus.VERIFIED)
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get(f"/reviews/rectifications/{r.pk}/")
+        self.assertContains(page, "被评价的窗口人员不能办理本人服务的差评整改")
+        self.assertNotContains(page, 'id="advance"')
+        self.assertContains(page, "1号窗口")
+
+    def test_the_setting_lets_any_clerk_of_the_centre_work_it(self):
+        with override_settings(SH_RECTIFICATION_SEPARATE=False):
+            rectification_advance(actor=self.p.staff_a, rectification=self.rectification, to="called_back",
+                                  text="已回访")
+        self.assertEqual(Rectification.objects.get().status, RectificationStatus.CALLED_BACK)
+
+    def test_no_appeal_once_the_centre_has_closed_it(self):
+        for to in ("called_back", "verified", "rectified", "closed"):
+            rectification_advance(actor=self.p.manager_a, rectification=self.rectification, to=to, text="已办")
+        with self.assertRaises(Conflict):
+            appeal_file(actor=self.p.manager_a, review=self.rectification.review, reason="误评")
+        self.client.force_login(self.p.manager_a)
+        page = self.client.get(f"/reviews/rectifications/{self.rectification.pk}/")
+        self.assertNotContains(page, "提出申诉")
+        self.assertNotContains(page, 'id="assign"')
