@@ -172,3 +172,72 @@ def run_together(*works) -> list[Exception]:
     for t in threads:
         t.join()
     return errors
+
+
+@dataclass
+class Walk:
+    pages: int
+    dead_ends: list[str]
+
+
+def _targets(html: str, base: str) -> tuple[list[str], list[str]]:
+    """The same-site links and the POST forms' actions of a page."""
+    from html.parser import HTMLParser
+    from urllib.parse import urljoin
+
+    links, forms = [], []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "a" and attrs.get("href"):
+                links.append(urljoin(base, attrs["href"]))
+            elif tag == "form" and (attrs.get("method") or "get").lower() == "post":
+                forms.append(urljoin(base, attrs.get("action") or base))
+
+    Parser().feed(html)
+    local = [u.removeprefix("http://testserver") for u in links if u.startswith(("/", "http://testserver/"))]
+    return [u.split("#")[0] for u in local if not u.startswith(("/static/", "/admin/"))], forms
+
+
+def crawl(client, user, *, start: str = "/", max_pages: int = 80) -> Walk:
+    """Walk what `user` (signed in on `client`) reaches from `start`, one page of each kind (view
+    and query keys), following every link (GET) and checking each POST form it is offered
+    against the permission check. A dead end is a link that answers neither 200 nor 302, a link
+    to no page, or a form whose action the user may not take."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    from servicehall.accounts.permissions import can
+
+    seen, queue, pages, dead = set(), [start], 0, []
+    while queue and pages < max_pages:
+        url = queue.pop(0)
+        parts = urlsplit(url)
+        try:
+            match = resolve(parts.path)
+        except Resolver404:
+            dead.append(f"a link to {url}, which is no page")
+            continue
+        kind = (match.view_name, frozenset(parse_qs(parts.query)))
+        if kind in seen:
+            continue
+        seen.add(kind)
+        pages += 1
+        response = client.get(url)
+        if response.status_code not in (200, 302):
+            dead.append(f"{url} answers {response.status_code}")
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        links, forms = _targets(response.content.decode(), url)
+        queue += [link for link in links if link not in queue]
+        for action_url in forms:
+            form_path = urlsplit(action_url).path
+            if form_path.startswith("/accounts/logout"):
+                continue
+            required = getattr(resolve(form_path).func, "required_action", None)
+            if required is not None and not can(user, required):
+                dead.append(f"{url} offers a form to {form_path} ({required})")
+    return Walk(pages, dead)
+

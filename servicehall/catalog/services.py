@@ -252,12 +252,23 @@ def item_change_return(*, actor, change: ItemChange, reason: str, now: datetime 
 
 
 @transaction.atomic
+def cancel_refusal(actor, change: ItemChange) -> str | None:
+    """Why `actor` may not withdraw `change`, or None: only the proposing side withdraws its own
+    proposal; the bureau returns one with a reason instead."""
+    if not can(actor, "catalog.propose", change.center_id):
+        return "没有提出事项变更的权限"
+    if can(actor, "catalog.decide", change.center_id) and change.proposed_by_id != actor.pk:
+        return "营商局不能撤销分中心的申请，如需退回请写明理由"
+    return None
+
+
 def item_change_cancel(*, actor, change: ItemChange, now: datetime | None = None) -> ItemChange:
-    """Only the proposing side withdraws its own proposal; the bureau returns it with a reason."""
+    """Withdraw an open proposal (cancel_refusal says who may)."""
     now = now or timezone.now()
     _require_proposer(actor, change.center)
-    if can(actor, "catalog.decide", change.center_id) and change.proposed_by_id != actor.pk:
-        raise Forbidden("营商局不能撤销分中心的申请，如需退回请写明理由")
+    refusal = cancel_refusal(actor, change)
+    if refusal:
+        raise Forbidden(refusal)
     return _transition(actor=actor, change=change, to=ChangeStatus.CANCELLED, now=now)
 
 

@@ -55,9 +55,11 @@ class ProposalPageTests(PersonaTestCase):
         self.assertNotContains(refused, 'value="approve"')  # and no button offers it
         change.refresh_from_db()
         self.assertEqual(change.status, ChangeStatus.SUBMITTED)
+        self.assertContains(self.login(self.p.manager_a).get(f"/catalog/changes/{change.pk}/"), "撤销申请")
         page = self.login(self.p.bureau).get(f"/catalog/changes/{change.pk}/")
         self.assertContains(page, "批准")
         self.assertContains(page, "食品经营许可")
+        self.assertNotContains(page, "撤销申请")  # the bureau returns a centre's proposal, never withdraws it
         self.login(self.p.bureau).post(url, {"decision": "approve"})
         change.refresh_from_db()
         self.assertEqual(change.status, ChangeStatus.APPROVED)

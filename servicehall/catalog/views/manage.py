@@ -22,6 +22,7 @@ from ..forms import ItemFormBundle
 from ..health import catalogue_figures, catalogue_health
 from ..models import OPEN_STATUSES, ChangeStatus, ItemChange, ItemStatus, ServiceItem
 from ..services import (
+    cancel_refusal,
     item_change_approve,
     item_change_cancel,
     item_change_return,
@@ -203,8 +204,7 @@ def change_view(request, change_id):
         "can_decide": can(request.user, "catalog.decide", change.center) and change.status == ChangeStatus.SUBMITTED,
         "can_revise": (can(request.user, "catalog.propose", change.center)
                        and change.status in (ChangeStatus.DRAFT, ChangeStatus.RETURNED) and change.version is not None),
-        "can_cancel": (can(request.user, "catalog.propose", change.center)
-                       and change.status in OPEN_STATUSES),
+        "can_cancel": change.status in OPEN_STATUSES and cancel_refusal(request.user, change) is None,
     })
 
 

@@ -106,3 +106,19 @@ class DemoCaseTests(TestCase):
         self.assertEqual(counts, (Case.objects.count(), CaseTransition.objects.count(), OneTimeNotice.objects.count(),
                                   ConsolidatedBill.objects.count(),
                                   AuditEvent.objects.filter(action__startswith="case.").count()))
+
+    def test_no_demo_account_is_shown_a_dead_end(self):
+        """Every demo account walks what it can reach from its home page over the demo's data (one
+        page of each kind): no link it is shown answers 403 or 404, and no form it is offered is
+        refused by the permission check."""
+        from servicehall.accounts.models import User
+        from servicehall.testing import crawl
+
+        for username in ("bureau", "leader", "gf_manager", "gf_staff1", "scjg_dept", "sysadmin", "secadmin",
+                         "auditadmin"):
+            user = User.objects.get(username=username)
+            self.client.force_login(user)
+            walked = crawl(self.client, user, max_pages=120)
+            with self.subTest(account=username):
+                self.assertEqual(walked.dead_ends, [])
+                self.assertGreater(walked.pages, 1)
