@@ -80,6 +80,9 @@ class SecurityPolicy(models.Model):
             )
         return policy
 
+    def __str__(self):
+        return "安全策略"
+
 
 def hash_api_key(raw: str) -> str:
     """API keys are random 256-bit strings, so a plain SHA-256 is enough (no stretching)."""

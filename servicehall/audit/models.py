@@ -83,3 +83,6 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return "审计日志链头"

@@ -214,6 +214,9 @@ class LightRules(models.Model):
         verbose_name = "亮灯规则"
         verbose_name_plural = "亮灯规则"
 
+    def __str__(self):
+        return "办件亮灯规则"
+
 
 DEFAULT_YELLOW = (2, 20)  # ≤ 2 working days or ≤ 20 % of the promised time left
 
@@ -249,6 +252,9 @@ class CaseItem(models.Model):
     class Meta:
         ordering = ["case", "position"]
         constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]
+
+    def __str__(self):
+        return f"{self.case}：{self.version.name}"
 
 
 class MaterialState(models.TextChoices):
@@ -295,6 +301,9 @@ class CaseMaterial(models.Model):
         ordering = ["case", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "material"], name="case_material_unique")]
 
+    def __str__(self):
+        return f"{self.name}（{self.get_state_display()}）"
+
 
 class OneTimeNotice(models.Model):
     """一次性告知书: every missing or faulty material of the case, told once, in writing."""
@@ -310,6 +319,9 @@ class OneTimeNotice(models.Model):
 
     class Meta:
         ordering = ["case", "issued_at", "id"]
+
+    def __str__(self):
+        return f"一次性告知书{self.number}"
 
 
 class CaseTransition(models.Model):
@@ -333,6 +345,9 @@ class CaseTransition(models.Model):
         ordering = ["case", "at", "id"]
         indexes = [models.Index(fields=["center", "at"], name="casetransition_center_idx")]
 
+    def __str__(self):
+        return f"{self.case}：{ACTION_LABELS.get(self.action, self.action)}"
+
 
 class BillStatus(models.TextChoices):
     UNPAID = "unpaid", "未缴费"
@@ -355,6 +370,9 @@ class ConsolidatedBill(models.Model):
     def settled(self) -> bool:
         return self.status != BillStatus.UNPAID or self.total == 0
 
+    def __str__(self):
+        return f"{self.case}的缴费单"
+
 
 class BillLine(models.Model):
     bill = models.ForeignKey(ConsolidatedBill, on_delete=models.CASCADE, related_name="lines")
@@ -366,6 +384,9 @@ class BillLine(models.Model):
     class Meta:
         ordering = ["bill", "id"]
 
+    def __str__(self):
+        return f"{self.name} {self.amount}元"
+
 
 class CaseCounter(models.Model):
     """The last case number of a centre and day."""
@@ -375,6 +396,9 @@ class CaseCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["center", "day"], name="case_counter_unique_day")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}办件编号计数"
 
 
 class StatusLookupFailure(models.Model):
@@ -387,6 +411,9 @@ class StatusLookupFailure(models.Model):
     class Meta:
         indexes = [models.Index(fields=["case", "at"], name="status_failure_case_idx"),
                    models.Index(fields=["ip", "at"], name="status_failure_ip_idx")]
+
+    def __str__(self):
+        return f"办件查询失败 {self.at:%Y-%m-%d %H:%M}"
 
 
 class CreditCodeException(models.Model):

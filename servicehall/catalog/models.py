@@ -91,6 +91,9 @@ class VersionMaterial(models.Model):
         verbose_name = "申请材料"
         verbose_name_plural = "申请材料"
 
+    def __str__(self):
+        return self.name
+
 
 class VersionFee(models.Model):
     version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="fee_rows")
@@ -104,6 +107,9 @@ class VersionFee(models.Model):
         ordering = ["version", "position"]
         verbose_name = "收费项目"
         verbose_name_plural = "收费项目"
+
+    def __str__(self):
+        return self.name
 
 
 class ChangeKind(models.TextChoices):
@@ -180,3 +186,6 @@ class ItemChangeEvent(models.Model):
 
     class Meta:
         ordering = ["change", "at", "id"]
+
+    def __str__(self):
+        return f"{self.change}：{self.get_to_status_display()}"

@@ -109,6 +109,9 @@ class CategoryWindow(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "window"], name="category_window_unique")]
 
+    def __str__(self):
+        return f"{self.window}办理{self.category}"
+
 
 class WindowState(models.Model):
     """Whether a window calls tickets now (a paused window is skipped by the display and call-next)."""
@@ -117,6 +120,9 @@ class WindowState(models.Model):
     paused = models.BooleanField("暂停服务", default=False)
     since = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    def __str__(self):
+        return f"{self.window}{'暂停服务' if self.paused else '正常服务'}"
 
 
 class TicketCounter(models.Model):
@@ -135,6 +141,9 @@ class TicketCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "day"], name="ticket_counter_unique_day")]
+
+    def __str__(self):
+        return f"{self.category} {self.day:%Y-%m-%d}已取{self.last}号"
 
 
 class TicketStatus(models.TextChoices):
@@ -258,6 +267,9 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["center", "id"], name="ticketevent_center_idx"),
                    models.Index(fields=["window", "at"], name="ticketevent_window_at_idx")]
 
+    def __str__(self):
+        return f"{self.ticket_id}号票{self.action}"
+
 
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "已预约"
@@ -317,3 +329,6 @@ class AppointmentEvent(models.Model):
 
     class Meta:
         ordering = ["appointment", "at", "id"]
+
+    def __str__(self):
+        return f"{self.appointment}：{self.action}"

@@ -182,6 +182,9 @@ class RectificationEvent(models.Model):
     class Meta:
         ordering = ["rectification", "at", "id"]
 
+    def __str__(self):
+        return f"{self.rectification}：{self.get_to_status_display()}"
+
 
 class AppealStatus(models.TextChoices):
     PENDING = "pending", "待复核"

@@ -44,3 +44,6 @@ class CalendarRevision(models.Model):
     """One row counting edits, so each process rebuilds its in-memory calendar only on change."""
 
     revision = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"工作日历第{self.revision}版"

@@ -244,3 +244,29 @@ class AuditDetailTests(AuditPageTestCase):
         self.assertContains(response, "窗口 A窗口早")  # the object's kind and name
         self.assertContains(response, "<td>窗口名称</td>", html=False)
         self.assertNotContains(response, "org.window")
+
+    def test_it_shows_coded_values_and_names_in_chinese(self):
+        from servicehall.catalog.services import item_change_approve, item_propose
+        from servicehall.catalog.tests.test_checks import good
+
+        change = item_propose(actor=self.p.manager_a, center=self.p.center_a, data=good())
+        item_change_approve(actor=self.p.bureau, change=change)
+        event = AuditEvent.objects.filter(action="item_change.approve").get()
+        page = self.login(self.p.auditadmin).get(reverse("audit:event", args=[event.pk]))
+        self.assertContains(page, "<td>待审核</td><td>已批准</td>", html=False)
+        self.assertNotContains(page, "submitted")
+        self.assertContains(page, self.p.center_a.name)
+        listing = self.login(self.p.auditadmin).get(reverse("audit:events"))
+        self.assertContains(listing, f'{self.p.bureau.display_name}<span class="muted">（bureau）</span>', html=False)
+
+
+class ModelLabelTests(PersonaTestCase):
+    def test_every_model_has_a_chinese_label_of_its_own(self):
+        """What the audit trail, the admin and every page print of an object is never
+        "Rectification object (13)"."""
+        from django.apps import apps
+        from django.db import models
+
+        plain = [m._meta.label for m in apps.get_models()
+                 if m.__module__.startswith("servicehall") and m.__str__ is models.Model.__str__]
+        self.assertEqual(plain, [])
