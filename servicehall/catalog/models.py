@@ -31,6 +31,7 @@ class ServiceItem(models.Model):
     # Copied from the current version for listing and search (set on approval).
     name = models.CharField("事项名称", max_length=200, blank=True)
     initials = models.CharField("拼音首字母", max_length=200, blank=True, db_index=True)
+    pinyin = models.CharField("全拼", max_length=1000, blank=True)  # "hunyindengji…" for 婚姻登记…
     search_text = models.TextField("检索文本", blank=True)
     created_at = models.DateTimeField("创建时间")
 

@@ -35,7 +35,7 @@ def search_terms(q: str) -> list[str]:
 def _term_filter(term: str) -> Q:
     match = Q(name__icontains=term) | Q(search_text__icontains=term) | Q(code__icontains=term)
     if not _CJK.search(term):
-        match |= Q(initials__icontains=term)  # "flyz" finds 法律援助…, "lyz" too
+        match |= Q(initials__icontains=term) | Q(pinyin__icontains=term)  # "flyz", "lyz" or "falv" find 法律援助
     return match
 
 
@@ -49,7 +49,8 @@ def _search(items: QuerySet, q: str) -> QuerySet:
     for term in terms:
         items = items.filter(_term_filter(term))
     first = terms[0]
-    starts = Q(name__istartswith=first) | (Q() if _CJK.search(first) else Q(initials__startswith=first))
+    starts = Q(name__istartswith=first) | (Q() if _CJK.search(first)
+                                           else Q(initials__startswith=first) | Q(pinyin__startswith=first))
     return items.annotate(rank=Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField()))
 
 

@@ -53,6 +53,11 @@ def initials(text: str) -> str:
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
 
 
+def full_pinyin(text: str) -> str:
+    """The name in pinyin without tones or spaces, so "hunyin" (or "hun yin") finds 婚姻登记."""
+    return "".join(lazy_pinyin(text, errors="ignore")).lower()
+
+
 def _new_version(*, actor, item: ServiceItem, data: ItemData, now: datetime) -> ItemVersion:
     ServiceItem.objects.select_for_update().filter(pk=item.pk).first()  # one new version of an item at a time
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -236,6 +241,7 @@ def publish_version(*, item: ServiceItem, version: ItemVersion, now: datetime) -
     data = version.content
     ServiceItem.objects.filter(pk=item.pk).update(
         status=ItemStatus.ACTIVE, current_version=version, name=data.name, initials=initials(data.name),
+        pinyin=full_pinyin(data.name),
         search_text=" ".join([data.name, data.keywords, data.result_name, data.body_name]).strip(),
     )
     transaction.on_commit(lambda: forget("catalog.ServiceItem"))  # receipts keep the current version (cases)

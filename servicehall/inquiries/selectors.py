@@ -83,15 +83,16 @@ def items_for(user) -> QuerySet:
 
 
 def find_item(user, text: str, code: str = "") -> ServiceItem:
-    """A public item by its code (from the desk), name, part of its name or pinyin initials
-    (法律援助 → "flyz"); Invalid on the field when none or several match."""
+    """A public item by its code (from the desk), name, part of its name, pinyin initials or the
+    start of its full pinyin (法律援助 → "flyz", "falv"); Invalid on the field when none or several match."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     items = items_for(user)
     if code:
         by_code = items.filter(code=code).first()
         if by_code is not None:
             return by_code
-    for query in (Q(name=text), Q(name__icontains=text) | Q(initials__startswith=text.lower())):
+    latin = text.lower()
+    for query in (Q(name=text), Q(name__icontains=text) | Q(initials__startswith=latin) | Q(pinyin__startswith=latin)):
         found = list(items.filter(query)[:20])
         own = [item for item in found if item.own == 0]  # an item of the asker's own centre wins
         for candidates in (found, own):

@@ -104,6 +104,12 @@ class PublicSearchTests(GuideData):
             with self.subTest(q=q):
                 self.assertEqual(self.codes(q=q), [self.aid.code])
 
+    def test_it_finds_an_item_by_full_pinyin_too(self):
+        for q in ("falvyuanzhu", "FaLv", "falv yuanzhu", "ｆａｌｖ", "yuanzhu"):
+            with self.subTest(q=q):
+                self.assertEqual(self.codes(q=q), [self.aid.code])
+        self.assertEqual(self.codes(q="falvzixun"), [])  # 法律咨询 is not published
+
     def test_it_requires_every_term_to_match(self):
         self.assertEqual(self.codes(q="法律 打官司"), [self.aid.code])
         self.assertEqual(self.codes(q="法律 营运证"), [])
