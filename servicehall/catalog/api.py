@@ -76,7 +76,7 @@ class ItemDetailOut(ItemData):
 
 class ItemFilters(Schema):
     center: str | None = Field(None, max_length=20, description="中心编码")
-    q: str = Field("", max_length=QUERY_MAX_LENGTH, description="事项名称、关键词或拼音首字母，如 flyz")
+    q: str = Field("", max_length=QUERY_MAX_LENGTH, description="事项名称、关键词、全拼或拼音首字母，如 falv、flyz")
     limit: int = Field(LIST_LIMIT_DEFAULT, ge=1, le=LIST_LIMIT_MAX, description="条数，最多200")
 
 
