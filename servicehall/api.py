@@ -57,10 +57,18 @@ PYDANTIC_MESSAGES = {
 }
 
 
+# The names pydantic puts in an error's location for the member of a union it tried ("str",
+# "int", "list[int]", "function-after[…]"): they are no field of the request.
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "date", "datetime", "decimal"}
+
+
 def _field_name(loc) -> str | None:
-    parts = [str(p) for p in loc[1:] if not (isinstance(p, int))]
+    """The request's own name of the field an error is about: "department", never
+    "department.str"."""
+    parts = [str(p) for p in loc[1:] if not isinstance(p, int)]
     if parts and parts[0] in {"payload", "data", "body"}:
         parts = parts[1:]
+    parts = [p for p in parts if p not in _TYPE_TAGS and "[" not in p and "-" not in p]
     return ".".join(parts) or None
 
 

@@ -40,6 +40,13 @@ class SessionAuth(_Checked, NinjaSessionAuth):
         super().__init__()
         self.action = action
 
+    def _get_key(self, request):
+        """The CSRF check guards a signed-in session; a request with no session (and no key) is
+        simply not authenticated: 401, not the CSRF refusal's 403."""
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         return self.checked(super().authenticate(request, key))
 

@@ -20,7 +20,8 @@ router = Router(tags=["办件"], auth=permitted("case.view"))
 
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"items": "办理事项", "applicant": "申请人", "materials": "已收材料", "faulty": "需补正材料",
-                       "fees": "收费金额", "reason": "理由", "ticket": "排队号"}
+                "fees": "收费金额", "reason": "理由", "ticket": "排队号", "credit_code": "统一社会信用代码",
+                "kind": "申请人类型", "material": "材料", "problem": "问题及需要补正的内容"}
 
 
 class ApplicantIn(Schema):

@@ -14,8 +14,8 @@ from servicehall.org.selectors import center_for_user
 
 from .checks import check_item
 from .data import FIELD_LABELS as ITEM_LABELS
-from .data import ItemData
-from .models import ItemChange, ServiceItem
+from .data import PART_LABELS, ItemData, Material
+from .models import ItemChange, ServiceItem, VersionMaterial
 from .selectors import (
     QUERY_MAX_LENGTH,
     case_type_label,
@@ -36,7 +36,8 @@ from .services import (
 
 router = Router(tags=["政务服务事项"], auth=permitted("catalog.view"))
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
-FIELD_LABELS = {"q": "检索词", "reason": "理由", "item": "事项", **ITEM_LABELS}
+FIELD_LABELS = {"q": "检索词", "reason": "理由", "item": "事项", "submit": "提交审核", "status": "状态", **ITEM_LABELS,
+                **PART_LABELS}
 
 LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 200
@@ -62,8 +63,15 @@ class WindowOut(Schema):
     name: str
 
 
+class MaterialOut(Material):
+    id: int = Field(description="材料ID：收件受理（POST /api/v1/cases）的 materials 填写已收材料的这一ID")
+
+
 class ItemDetailOut(ItemData):
-    """The list row, the approved version's number, and its whole content (`ItemData`)."""
+    """The list row, the approved version's number, and its whole content (`ItemData`), each
+    material with the id a receipt names it by."""
+
+    materials: list[MaterialOut]
 
     code: str = Field(description="实施编码")
     center: str = Field(description="办理中心编码")
@@ -105,8 +113,11 @@ def items_list(request, filters: Query[ItemFilters]):
             summary="事项详情（公开，现行版本）")
 def items_detail(request, code: str):
     guide = public_item_guide(code)
+    ids = list(VersionMaterial.objects.filter(version=guide.version).order_by("position").values_list("pk", flat=True))
+    content = guide.data.model_dump()
+    content["materials"] = [{**m, "id": pk} for m, pk in zip(content["materials"], ids, strict=True)]
     return {
-        **guide.data.model_dump(), **item_out(guide.item), "version": guide.version.number,
+        **content, **item_out(guide.item), "version": guide.version.number,
         "windows_detail": [{"number": w.number, "name": w.name} for w in guide.windows],
     }
 

@@ -127,3 +127,10 @@ FIELD_LABELS = {
     "faqs": "常见问题", "result_name": "审批结果名称", "result_sample": "审批结果样本", "windows": "办理窗口",
     "keywords": "关键词",
 }
+
+# The fields of a step, material, fee and FAQ, as the item form and Excel name them.
+PART_LABELS = {
+    "description": "说明", "source": "来源", "originals": "原件份数", "copies": "复印件份数", "required": "必需",
+    "form": "形式", "blank_form": "空白表格", "sample": "示例样表", "note": "备注", "amount": "金额",
+    "standard": "收费标准", "legal_basis": "依据", "question": "问题", "answer": "解答",
+}

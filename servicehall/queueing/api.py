@@ -15,6 +15,7 @@ from ninja.security import APIKeyHeader
 
 from servicehall.accounts.api_auth import permitted
 from servicehall.accounts.permissions import require
+from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound, error_body
@@ -32,7 +33,7 @@ router = Router(tags=["叫号"], auth=permitted("queue.operate"))
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"category": "业务类别", "green_channel": "绿色通道", "phone": "手机号码", "id_number": "身份证号码",
                        "appointment": "预约码", "window": "窗口", "ticket": "排队号", "paused": "暂停",
-                       "holder": "证件号码", "slot": "预约时段"}
+                       "holder": "证件号码", "slot": "预约时段", "key": "大屏密钥", "finish_current": "同时办结当前号"}
 
 
 def kiosk_center(key: str) -> ServiceCenter | None:
@@ -225,16 +226,19 @@ def ticket_action(request, ticket_id: int, action: Literal["recall", "skip", "st
 @router.get("/centers/{code}/hall", auth=None, response={200: dict, 304: None, **errors(401, 404)},
             summary="大屏状态（ETag；未变化时304）")
 def hall(request, code: str, key: str | None = None):
-    """Signed-in users of the centre, or a display with its key (`X-Display-Key` or `?key=`)."""
+    """A display with its key (`X-Display-Key` or `?key=`), or a user of the centre: signed in,
+    or with a bearer key (`Authorization: Bearer …`)."""
     key = request.headers.get("X-Display-Key") or key
+    bearer = request.headers.get("Authorization", "")
+    user = api_key_user(bearer[7:].strip()) if bearer.lower().startswith("bearer ") else None
     if key:
         center = ServiceCenter.objects.filter(code=code, queue_settings__display_key=key).first()
         if center is None:
             raise NotFound("未找到该中心")
-    elif request.user.is_authenticated:
-        center = center_for_user(request.user, code)
+    elif user is not None or request.user.is_authenticated:
+        center = center_for_user(user or request.user, code)
     else:
-        return Status(401, error_body("not_authenticated", "请先登录或提供大屏密钥"))
+        return Status(401, error_body("not_authenticated", "请先登录，或提供接口密钥或大屏密钥"))
     return hall_response(request, center)
 
 

@@ -21,7 +21,9 @@ router = Router(tags=["好差评"])
 
 # Chinese names of this router's request fields, for validation messages (servicehall/api.py).
 FIELD_LABELS = {"level": "评价", "channel": "评价渠道", "indicators": "分项评价", "comment": "评价内容",
-                "verdict": "对整改的评价", "reasons": "差评原因"}
+                "verdict": "对整改的评价", "reasons": "差评原因",
+                "efficiency": "服务效率", "competence": "服务水平", "attitude": "服务态度", "case": "办件编号",
+                "token": "评价凭证", "state": "状态", "overdue": "是否超期", "since": "起始时间"}
 
 
 class Indicators(Schema):

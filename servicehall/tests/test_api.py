@@ -3,8 +3,10 @@
 import json
 
 from django.db import connection
+from django.test import SimpleTestCase
 
-from servicehall.testing import PersonaTestCase
+from servicehall.accounts.services import api_key_create
+from servicehall.testing import PersonaTestCase, during_opening_hours
 
 
 class ApiBaseTests(PersonaTestCase):
@@ -57,12 +59,87 @@ class ApiBaseTests(PersonaTestCase):
         self.assertEqual(response.json()["field"], "days")
 
 
-class KeyedRequestTests(PersonaTestCase):
-    def test_a_view_that_takes_no_bearer_key_does_not_take_one(self):
-        """The hall document takes a display key or a signed-in user: a bearer key alone is
-        nobody there."""
-        from servicehall.accounts.services import api_key_create
+class FieldLabelTests(SimpleTestCase):
+    def test_every_request_field_has_a_chinese_name(self):
+        """A validation message names the field in Chinese ("主管部门：应为文本"): every field of
+        every request body and query of the API has its label."""
+        from servicehall.api import FIELD_LABELS, api
 
-        key = api_key_create(actor=None, user=self.p.staff_a, name="叫号终端")[1]
-        response = self.client.get(f"/api/v1/centers/{self.p.center_a.code}/hall", HTTP_AUTHORIZATION=f"Bearer {key}")
-        self.assertEqual((response.status_code, response.json()["error"]), (401, "not_authenticated"))
+        schema = api.get_openapi_schema()
+        components = schema.get("components", {}).get("schemas", {})
+
+        def fields(node, seen=()):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[-1]
+                if name in seen:
+                    return
+                node = components[name]
+                seen = (*seen, name)
+            for key in ("anyOf", "allOf", "oneOf"):
+                for part in node.get(key, []):
+                    yield from fields(part, seen)
+            if "items" in node:
+                yield from fields(node["items"], seen)
+            for name, prop in node.get("properties", {}).items():
+                yield name
+                yield from fields(prop, seen)
+
+        missing = set()
+        for path, methods in schema["paths"].items():
+            for method, operation in methods.items():
+                names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+                names += list(fields(body.get("schema", {})))
+                missing |= {f"{method.upper()} {path}: {n}" for n in names if n not in FIELD_LABELS}
+        self.maxDiff = None
+        self.assertEqual(sorted(missing), [])
+
+
+@during_opening_hours
+class ApiContractTests(PersonaTestCase):
+    """What the API's documentation promises, spoken over HTTP."""
+
+    def test_no_credentials_is_401_for_every_method_not_the_csrf_403(self):
+        client = self.client_class(enforce_csrf_checks=True)
+        for method, path in (("post", "/api/v1/cases"), ("get", "/api/v1/rectifications"),
+                             ("post", f"/api/v1/windows/{self.p.window_a.pk}/call-next")):
+            response = getattr(client, method)(path, {}, content_type="application/json")
+            with self.subTest(path=path):
+                self.assertEqual((response.status_code, response.json()["error"]), (401, "not_authenticated"))
+        client.force_login(self.p.staff_a)  # a signed-in session still needs its CSRF token
+        self.assertEqual(client.post("/api/v1/cases", {}, content_type="application/json").status_code, 403)
+
+    def test_the_public_item_names_each_materials_id_for_a_receipt(self):
+        from servicehall.cases.models import Case
+        from servicehall.cases.tests.helpers import PERSON, item_data, publish
+
+        item = publish(self.p, item_data("法律援助申请"))
+        detail = self.client.get(f"/api/v1/items/{item.code}").json()
+        ids = [m["id"] for m in detail["materials"] if m["required"]]
+        self.assertEqual([m["name"] for m in detail["materials"]], ["申请表", "收入状况证明", "其他说明材料"])
+        _, key = api_key_create(actor=None, user=self.p.staff_a)
+        case = self.client.post("/api/v1/cases", {"center": self.p.center_a.code, "items": [item.code],
+                                                  "applicant": PERSON, "materials": ids},
+                                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        self.assertEqual((case.status_code, case.json()["status"]), (201, "accepted"))
+        self.assertEqual(Case.objects.get().materials.filter(state="received").count(), 2)
+
+    def test_an_error_names_the_requests_own_field(self):
+        self.client.force_login(self.p.bureau)
+        for department in ([1], None, {"名称": 1}):
+            response = self.client.post("/api/v1/centers", {"code": "21140399", "name": "x", "department": department},
+                                        content_type="application/json")
+            with self.subTest(department=department):
+                self.assertEqual((response.status_code, response.json()["field"]), (400, "department"))
+                self.assertTrue(response.json()["message"].startswith("主管部门："))
+
+    def test_the_hall_state_takes_the_centres_users_by_session_or_key(self):
+        hall = f"/api/v1/centers/{self.p.center_a.code}/hall"
+        _, key = api_key_create(actor=None, user=self.p.staff_a)
+        _, other = api_key_create(actor=None, user=self.p.staff_b)
+        self.assertEqual(self.client.get(hall, HTTP_AUTHORIZATION=f"Bearer {key}").status_code, 200)
+        self.assertEqual(self.client.get(hall, HTTP_AUTHORIZATION=f"Bearer {other}").status_code, 404)
+        self.assertEqual(self.client.get(hall, HTTP_AUTHORIZATION="Bearer wrong").status_code, 401)
+        self.assertEqual(self.client.get(hall).status_code, 401)
+        self.client.force_login(self.p.staff_a)
+        self.assertEqual(self.client.get(hall).status_code, 200)
