@@ -51,7 +51,7 @@ def test_calls_are_spoken_once_each_in_order_despite_late_ids_refusals_and_lost_
     page.clock.install()
     page.route("**/state", fulfil)
     page.goto(f"{live_server.url}/queue/display/{key}/")
-    page.wait_for_function("document.querySelectorAll('#calls li').length === 1")
+    page.wait_for_function("document.querySelectorAll('#calls tr').length === 1")
 
     def serve(doc):
         served["doc"] = doc

@@ -63,9 +63,15 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
 
     display.wait_for_function("window.hallAnnouncements.length === 1")
     assert display.evaluate("window.hallAnnouncements") == ["请B001号到1号窗口办理"]
-    assert display.locator("#calls li").first.inner_text() == "请B001号到1号窗口办理"
+    newest = display.locator("#calls tr").first
+    assert (newest.locator(".number").inner_text(), newest.locator(".window").inner_text()) == ("B001", "1号窗口")
+    assert "newest" in newest.get_attribute("class")
+    assert display.locator("#calls .number").first.bounding_box()["height"] >= 100  # readable from 10 m
     clerk.get_by_role("button", name="重呼（F2）").click()
     display.wait_for_function("window.hallAnnouncements.length === 2")  # a recall is announced again
+    assert display.locator("#calls tr").count() == 1  # … and is not a second line
+    no_sideways_scroll(display)
+    assert display.evaluate("document.documentElement.scrollHeight") <= 1080
     screenshot(display, "queue-hall-display")
 
     clerk.get_by_role("button", name="办结（F4）").click()

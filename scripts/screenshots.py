@@ -113,7 +113,7 @@ class Scene:
         self.slip_token = last.token  # still waiting: its slip counts who is ahead
 
 
-def shoot(browser, base: str, scene: Scene) -> list[str]:
+def shoot(browser, base: str, scene: Scene, at) -> list[str]:
     """Every screen, as (file name, device, who signs in, path, what to do before the shot)."""
     from servicehall.ops.demo import demo_password
 
@@ -154,6 +154,7 @@ def shoot(browser, base: str, scene: Scene) -> list[str]:
             viewport, scale, touch = DEVICES[device]
             made = browser.new_context(viewport=viewport, device_scale_factor=scale, has_touch=touch, locale="zh-CN")
             made.set_default_timeout(15000)
+            made.clock.set_fixed_time(at)  # the pages' own clocks (the hall display's) show the demo's morning
             if user:
                 page = made.new_page()
                 page.goto(f"{base}/accounts/login/")
@@ -216,7 +217,7 @@ def main() -> int:
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            written = shoot(browser, f"http://127.0.0.1:{port}", scene)
+            written = shoot(browser, f"http://127.0.0.1:{port}", scene, at)
             browser.close()
     print(f"{len(written)} screenshots in {OUT.relative_to(ROOT)}/ (demo at {at:%Y-%m-%d %H:%M}):")
     for name in written:

@@ -106,7 +106,11 @@ def ticket_status(request, token: str):
 def display(request, key: str):
     """The hall display: polls the state document and speaks new calls one after another."""
     settings = _settings_by("display_key", key)
-    return render(request, "queueing/display.html", {"center": settings.center, "key": key})
+    center = settings.center
+    return render(request, "queueing/display.html", {
+        "center": center, "key": key,
+        "guide_qr": qr_svg(public_url(reverse("guide:center", args=[center.code]))),
+        "booking_qr": qr_svg(public_url(reverse("queueing:booking", args=[center.code])))})
 
 
 @public

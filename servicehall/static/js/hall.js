@@ -81,27 +81,47 @@
     children.forEach(function (child) { node.appendChild(child); });
   }
 
+  // One line per ticket, newest call first: a recall moves its ticket's line up and lights it
+  // again instead of adding a second one.
+  var flashed = {};
   function drawHall(s) {
-    fill(el("calls"), s.calls.slice(0, 6).map(function (c) {
-      var li = text("li", c.text, c.recall ? "recall" : "");
-      li.dataset.number = c.number;
-      return li;
+    var lines = [], seen = {};
+    s.calls.forEach(function (c) {
+      if (!seen[c.number]) { seen[c.number] = true; lines.push(c); }
+    });
+    lines = lines.slice(0, 5);
+    fill(el("calls"), lines.map(function (c, i) {
+      var tr = document.createElement("tr");
+      tr.className = i === 0 ? "newest" : "older";
+      if (i === 0 && !flashed[c.id]) { tr.className += " flash"; flashed = {}; flashed[c.id] = true; }
+      tr.dataset.number = c.number;
+      tr.appendChild(text("td", c.number, "number"));
+      var w = text("td", c.window === null ? "—" : String(c.window), "window");
+      if (c.window !== null) { w.appendChild(text("small", "号窗口")); }
+      tr.appendChild(w);
+      return tr;
     }));
+    el("calls-empty").hidden = lines.length > 0;
     fill(el("windows"), s.windows.map(function (w) {
       var tr = document.createElement("tr");
-      tr.appendChild(text("td", w.number + "号"));
+      tr.appendChild(text("td", w.number + "号窗口"));
       tr.appendChild(text("td", w.paused ? "暂停服务" : (w.current ? w.current.number : "—"), w.paused ? "paused" : ""));
       return tr;
     }));
     fill(el("waiting"), s.waiting.map(function (c) {
-      return text("li", c.category + " " + c.name + "：" + c.count + " 人");
+      var li = text("li", c.category + " " + c.name);
+      li.appendChild(text("strong", c.count + " 人"));
+      return li;
     }));
-    el("notice").textContent = s.notice || "";
+    var notice = el("notice");
+    notice.textContent = s.notice || notice.dataset["default"];
   }
 
   function drawWindow(s) {
     var w = s.windows.filter(function (x) { return x.number === cfg.windowNumber; })[0];
-    el("serving").textContent = !w ? "—" : (w.paused ? "暂停服务" : (w.current ? w.current.number : "—"));
+    var serving = el("serving");
+    serving.textContent = !w ? "—" : (w.paused ? "暂停服务" : (w.current ? w.current.number : "—"));
+    serving.className = "serving" + (w && w.paused ? " paused" : "");
   }
 
   function apply(s) {
