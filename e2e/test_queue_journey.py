@@ -54,12 +54,14 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
     clerk_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     clerk = clerk_ctx.new_page()
     sign_in(clerk, base, "staff_a")
-    clerk.get_by_role("link", name="窗口叫号").click()
-    clerk.get_by_role("link", name="1号窗口").click()
+    clerk.get_by_role("link", name="窗口叫号").click()  # straight to the clerk's own window (A post)
+    assert "1号窗口" in clerk.locator("h1").inner_text()
     assert clerk.locator("#waiting-total").inner_text() == "1"
     clerk.keyboard.press("F1")
     clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === 'B001'")
     assert "绿色通道" in clerk.locator(".terminal-current").inner_text()
+    assert "已叫号：B001" in clerk.locator(".messages").inner_text()  # every key says what it did
+    screenshot(clerk, "queue-terminal-called")
 
     display.wait_for_function("window.hallAnnouncements.length === 1")
     assert display.evaluate("window.hallAnnouncements") == ["请B001号到1号窗口办理"]

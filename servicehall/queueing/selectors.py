@@ -10,7 +10,7 @@ from django.utils import timezone
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS, OPEN_WINDOWS
 from servicehall.lib.errors import Invalid
-from servicehall.org.models import ServiceCenter, Window
+from servicehall.org.models import BackupPost, ServiceCenter, Window
 from servicehall.workcalendar.selectors import get_calendar
 
 from .models import (
@@ -112,6 +112,12 @@ def waiting_counts(center: ServiceCenter, now: datetime) -> dict[int, int]:
     """Today's waiting tickets per category id."""
     return dict(Ticket.objects.filter(center=center, day=timezone.localdate(now), status=TicketStatus.WAITING)
                 .values_list("category_id").annotate(n=Count("id")))
+
+
+def home_window_id(user) -> int | None:
+    """The window a clerk serves at by default: the one whose A post (主岗) they hold."""
+    return (BackupPost.objects.filter(holder__user=user, window__is_active=True)
+            .order_by("window__number").values_list("window_id", flat=True).first())
 
 
 def window_panel(window: Window, now: datetime) -> dict:

@@ -127,7 +127,9 @@ def terminal(request):
     """The clerk's terminal: pick a window once, then call / recall / start / finish / skip /
     transfer with buttons or keys F1–F8."""
     windows = Window.objects.for_user(request.user).filter(is_active=True).select_related("center")
-    window_id = request.GET.get("window") or request.session.get("queue_window")
+    window_id = request.GET.get("window")
+    if window_id is None:  # remembered for the device's session, else the clerk's own A post
+        window_id = request.session.get("queue_window") or selectors.home_window_id(request.user)
     window = windows.filter(pk=window_id).first() if str(window_id or "").isdigit() else None
     if window is None:
         centers = {w.center for w in windows}
@@ -176,9 +178,21 @@ def terminal_act(request, window_id: int):
         return services.ticket_act(actor=request.user, ticket=chosen_ticket(), action=action)
 
     pressed = apply_service(request, press)
-    if pressed and pressed.result is None and action in ("call-next", "finish-and-next"):
-        messages.info(request, "当前没有等候的群众")
+    if pressed:
+        messages.success(request, _what_happened(action, pressed.result, data.get("paused") == "1"))
     return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")
+
+
+def _what_happened(action: str, ticket, paused: bool) -> str:
+    """Every key of the terminal answers what it did, with the number it did it to."""
+    if action == "pause":
+        return "已暂停服务，大屏显示“暂停服务”" if paused else "已恢复服务"
+    if ticket is None:
+        return "当前没有等候的群众"
+    said = {"call-next": "已叫号", "finish-and-next": "已叫号", "call": "已叫号", "recall": "已重呼",
+            "start": "开始办理", "finish": "已办结", "skip": "已过号", "transfer": "已转移（保留排队位置）"}
+    recalls = f"（第{ticket.recalls}次）" if action == "recall" else ""
+    return f"{said.get(action, '已办理')}：{ticket.number}{recalls}"
 
 
 @public
