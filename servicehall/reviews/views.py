@@ -93,7 +93,8 @@ def _review_page(request, *, title: str, finished: bool, ticket=None, case=None)
         done, error = given.result, given.refusal and given.refusal.message
     return render(request, "reviews/ticket.html", {"title": title, "finished": finished, "review": done,
                                                    "error": error, "levels": Level.choices, "reasons": BAD_REASONS,
-                                                   "posted": request.POST, "verdicts": RaterVerdict.choices})
+                                                   "posted": request.POST, "verdicts": RaterVerdict.choices,
+                                                   "posted_reasons": request.POST.getlist("reasons")})
 
 
 @READERS

@@ -81,7 +81,10 @@ class BookingPageTests(PersonaTestCase):
         page = self.client.get(url)
         day = page.context["days"][0].isoformat()
         page = self.client.get(url, {"category": "A", "day": day})
-        self.assertContains(page, "08:30–09:30")
+        self.assertContains(page, "08:30—09:30")
+        self.assertContains(page, "11:30—12:00")  # no slot runs through the midday break
+        self.assertContains(page, "13:30—14:30")
+        self.assertNotContains(page, "12:30")
         form = {"category": "A", "day": day, "slot": "08:30", "holder": CITIZEN[:-1] + "1", "phone": "13800138000"}
         bad = self.client.post(url, form)
         self.assertContains(bad, "证件号码", status_code=400)
