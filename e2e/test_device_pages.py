@@ -85,3 +85,39 @@ def test_kiosk_pad_and_screens_fit_their_devices(live_server, browser):
         page.wait_for_timeout(300)
         no_sideways_scroll(page)
         context.close()
+
+
+def test_every_printed_document_is_one_a4_page(live_server, browser):
+    from decimal import Decimal
+
+    from e2e.conftest import pdf_pages
+    from e2e.test_bureau_creates_center import sign_in
+    from servicehall.cases.services import case_refuse, case_suspend
+
+    p = Personas.build()
+    item = publish(p, item_data("公证书出具", fees=[
+        {"name": "公证费", "amount": Decimal("80.00"), "legal_basis": "辽价发〔2017〕1号"},
+        {"name": "副本费", "amount": None, "standard": "每份10元", "legal_basis": "辽价发〔2017〕1号"}]))
+    ids = materials(item)
+    copies = item.current_version.fee_rows.get(name="副本费")
+    accepted = case_submit(actor=p.staff_a, center=p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[ids["申请表"], ids["收入状况证明"]], fees={copies.pk: "20"})
+    suspended = case_suspend(actor=p.staff_a, case=case_submit(
+        actor=p.staff_a, center=p.center_a, items=[item.code], applicant=PERSON,
+        materials=[ids["申请表"], ids["收入状况证明"]], fees={copies.pk: "0"}), reason="需要进行笔迹鉴定")
+    notified = case_submit(actor=p.staff_a, center=p.center_a, items=[item.code], applicant=PERSON,
+                           materials=[ids["申请表"]])
+    refused = case_refuse(actor=p.staff_a, case=case_submit(
+        actor=p.staff_a, center=p.center_a, items=[item.code], applicant=PERSON, materials=[ids["申请表"]]),
+        reason="申请事项不属于本机关职权范围")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server.url, "staff_a")
+    for case, kind in ((accepted, "receipt"), (accepted, "bill"), (notified, "notice"), (refused, "refusal"),
+                       (suspended, "suspension")):
+        page.goto(f"{live_server.url}/cases/{case.number}/print/{kind}/")
+        assert "〔" in page.locator("#doc-number").inner_text()
+        assert "（盖章）" in page.content()
+        pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        assert pdf_pages(pdf) == 1, kind
+    context.close()

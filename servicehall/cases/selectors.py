@@ -253,3 +253,33 @@ def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:
             index[due] = calendar.workday_index(due) - base
         counts[light_for(index[due], promised, rule)] += 1
     return counts
+
+
+DOCUMENT_MARKS = {"receipt": "受", "notice": "补", "refusal": "不受", "bill": "缴", "suspension": "特"}
+
+
+def document_number(case: Case, kind: str, record) -> str:
+    """The 文号 of a document handed over the counter, GB/T 9704 style: the centre's 代字, the
+    kind's mark, the year in 〔〕 and the document's place among the centre's documents of that
+    kind that year, without leading zeros (龙港公法受〔2026〕15号). `record` is what the document
+    prints: the case (receipt), the notice, the refusal or suspension's history row, the bill.
+    Counted, not stored: documents are never deleted, so a reprint shows the same number."""
+    from .models import CaseTransition, ConsolidatedBill, OneTimeNotice
+
+    tz = timezone.get_current_timezone()
+    if kind == "receipt":
+        year = case.accepted_on.year
+        earlier = Case.objects.filter(center_id=case.center_id, accepted_on__year=year).filter(
+            Q(accepted_on__lt=case.accepted_on) | Q(accepted_on=case.accepted_on, pk__lte=case.pk))
+    elif kind == "notice":
+        year = timezone.localtime(record.issued_at, tz).year
+        earlier = OneTimeNotice.objects.filter(center_id=case.center_id, issued_at__year=year, pk__lte=record.pk)
+    elif kind == "bill":
+        year = case.accepted_on.year if case.accepted_on else case.received_on.year
+        earlier = ConsolidatedBill.objects.filter(center_id=case.center_id, case__received_on__year=year,
+                                                  pk__lte=record.pk)
+    else:
+        year = timezone.localtime(record.at, tz).year
+        earlier = CaseTransition.objects.filter(center_id=case.center_id, action=record.action, at__year=year,
+                                                pk__lte=record.pk)
+    return f"{case.center.document_prefix}{DOCUMENT_MARKS[kind]}〔{year}〕{earlier.count()}号"

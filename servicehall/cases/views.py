@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -29,7 +30,7 @@ from servicehall.workcalendar.selectors import get_calendar
 from . import services
 from .forms import ApplicantForm, CaseFilterForm, CreditCodeExceptionForm, LightRulesForm, StatusLookupForm
 from .models import BillStatus, Case, CaseStatus, CreditCodeException, Light, MaterialState, ask_once, yellow_rule
-from .selectors import case_document, case_for_user, case_list, clerk_desk
+from .selectors import case_document, case_for_user, case_list, clerk_desk, document_number
 
 readers = requires("case.view")
 
@@ -239,32 +240,46 @@ DOCUMENTS = {"receipt": "受理通知书", "notice": "一次性告知书", "refu
 @readers
 @require_safe
 def document_view(request, number: str, kind: str):
-    """A printable document of the case (A4, print from the browser)."""
+    """A document handed over the counter: A4 on one page with the centre's full name, the
+    title, its 文号, the applicant, what it is about (the materials received or missing, the
+    fees and how to pay), the clerk and window, the centre's phones, the seal area and the
+    applicant's sign-off; printed from the browser."""
     case = case_for_user(request.user, number)
     if kind not in DOCUMENTS:
         raise Http404("没有这种文书")
     context = {"case": case, "doc": case_document(case), "title": DOCUMENTS[kind], "kind": kind,
                "today": timezone.localdate()}
-    if kind == "receipt" and case.accepted_on is None:
-        raise Http404("该办件尚未受理")
-    if kind == "receipt" and case.review_token:
+    record, clerk = case, case.clerk
+    if kind == "receipt":
+        if case.accepted_on is None:
+            raise Http404("该办件尚未受理")
+        accepted = case.transitions.filter(action="accept").select_related("actor").last()
+        clerk = accepted.actor if accepted and accepted.actor else case.clerk
+        context["received"] = case.materials.filter(state=MaterialState.RECEIVED).order_by("id")
         # The applicant scans it to follow up and, once completed, to rate the service (reviews app).
-        context["review_qr"] = qr_svg(public_url(f"/reviews/c/{case.review_token}/"))
-    if kind == "notice":
-        notice = case.notices.order_by("-issued_at", "-id").first()
-        if notice is None:
+        context["qr"] = qr_svg(public_url(f"/reviews/c/{case.review_token}/")) if case.review_token else ""
+        context["qr_caption"] = "扫码查询办理进度，办结后评价本次服务"
+    elif kind == "notice":
+        record = case.notices.select_related("issued_by").order_by("-issued_at", "-id").first()
+        if record is None:
             raise Http404("该办件没有一次性告知书")
-        context["notice"] = notice
-    if kind == "refusal":
-        if case.status != CaseStatus.REFUSED:
-            raise Http404("该办件没有不予受理决定")
-        context["transition"] = case.transitions.filter(action="refuse").last()
-    if kind == "bill" and not hasattr(case, "bill"):
-        raise Http404("该办件没有缴费单")
-    if kind == "suspension":
-        context["transition"] = case.transitions.filter(action="suspend").last()
-        if context["transition"] is None:
-            raise Http404("该办件没有挂起记录")
+        clerk, context["notice"] = record.issued_by, record
+        context["qr"] = qr_svg(public_url(reverse("cases:status")))
+        context["qr_caption"] = "扫码查询办件进度"
+    elif kind in ("refusal", "suspension"):
+        record = case.transitions.filter(action="refuse" if kind == "refusal" else "suspend").select_related(
+            "actor").last()
+        if record is None:
+            raise Http404("该办件没有不予受理决定" if kind == "refusal" else "该办件没有挂起记录")
+        clerk, context["transition"] = record.actor or case.clerk, record
+    elif kind == "bill":
+        record = getattr(case, "bill", None)
+        if record is None:
+            raise Http404("该办件没有缴费单")
+        context["payee"] = case.center.department.name if case.center.department_id else case.center.name
+        context["online_payment"] = any(services.version_facts(ci.version_id).version.content.online_payment
+                                        for ci in case.items.all())
+    context.update({"doc_number": document_number(case, kind, record), "clerk": clerk})
     return render(request, "cases/document.html", context)
 
 

@@ -28,7 +28,7 @@ class CenterEditForm(forms.ModelForm):
     class Meta:
         model = ServiceCenter
         fields = ["name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "break_starts",
-                  "break_ends", "is_active"]
+                  "break_ends", "doc_prefix", "is_active"]
         widgets = {"opens_at": TimeInput(), "closes_at": TimeInput(), "break_starts": TimeInput(),
                    "break_ends": TimeInput()}
 

@@ -107,6 +107,9 @@ class ServiceCenter(models.Model):
     complaint_phone = models.CharField("投诉电话", max_length=30, blank=True)
     opens_at = models.TimeField("开始办公", default=time(8, 30))
     closes_at = models.TimeField("结束办公", default=time(17, 0))
+    # 文书代字: the issuing organ's short form in the numbers of the documents it hands over
+    # (龙港公法受〔2026〕15号); blank: the district's name and the branch's first two characters.
+    doc_prefix = models.CharField("文书代字", max_length=12, blank=True)
     # The midday break (午休): no appointment slot runs through it. Both blank: no break.
     break_starts = models.TimeField("午休开始", null=True, blank=True, default=time(12, 0))
     break_ends = models.TimeField("午休结束", null=True, blank=True, default=time(13, 30))
@@ -134,6 +137,14 @@ class ServiceCenter(models.Model):
         if self.break_starts and self.break_ends:
             return [(self.opens_at, self.break_starts), (self.break_ends, self.closes_at)]
         return [(self.opens_at, self.closes_at)]
+
+    @property
+    def document_prefix(self) -> str:
+        if self.doc_prefix:
+            return self.doc_prefix
+        district = self.district.name.rstrip("区县市") if self.district_id else ""
+        part = self.name.removeprefix(f"{self.district.name}行政服务中心" if self.district_id else "")
+        return district + (part.removesuffix("分中心")[:2] or "政服")
 
     @property
     def hours_label(self) -> str:

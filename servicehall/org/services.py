@@ -56,7 +56,7 @@ def center_create(
 
 BUREAU_ONLY_FIELDS = ("name", "department", "is_active")  # what makes a centre what it is
 CENTER_EDITABLE = ("name", "department", "address", "phone", "complaint_phone", "opens_at", "closes_at", "break_starts",
-                   "break_ends", "is_active")
+                   "break_ends", "doc_prefix", "is_active")
 
 
 def _apply(instance, changes: dict, editable: tuple[str, ...]) -> None:

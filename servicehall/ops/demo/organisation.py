@@ -55,6 +55,10 @@ BRANCHES = [
      [(WindowKind.ACCEPTANCE, "档案查阅利用"), (WindowKind.ACCEPTANCE, "档案证明出具"),
       (WindowKind.INQUIRY, "综合资讯台")]),
 ]
+# 文书代字 of each demo centre, as the numbers of its documents show it (龙港公法受〔2026〕15号).
+DOC_PREFIXES = {"21140300": "龙港政服", "21140301": "龙港公法", "21140302": "龙港运管", "21140303": "龙港龙湾市监",
+                "21140304": "龙港北港市监", "21140305": "龙港妇幼", "21140306": "龙港救助", "21140307": "龙港信访",
+                "21140308": "龙港档案"}
 MAIN_WINDOWS = [(WindowKind.ACCEPTANCE, "综合受理"), (WindowKind.CASHIER, "统一收费"),
                 (WindowKind.COMPLAINT, "投诉受理"), (WindowKind.INQUIRY, "综合资讯台")]
 
@@ -97,7 +101,7 @@ def _ensure_center(district, code, name, kind, department, parent, address) -> S
     if center is None:
         center = ServiceCenter(code=code, name=name, kind=kind, district=district, department=department,
                                parent=parent, address=address, phone="0429-3" + code[-4:] + "1",
-                               complaint_phone="0429-12345")
+                               complaint_phone="0429-12345", doc_prefix=DOC_PREFIXES.get(code, ""))
         center.full_clean()
         center.save()
     return center
