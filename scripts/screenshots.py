@@ -136,10 +136,10 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-case", "office", "gf_staff1", f"/cases/{case}/", None),
         ("office-manager-home", "office", "gf_manager", "/", None),
         ("office-manager-rectifications", "office", "gf_manager", "/reviews/rectifications/", None),
-        ("office-bureau-home", "office", "bureau", "/", None),
+        ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-figures", "office", "bureau", "/reviews/figures/", lambda p: p.wait_for_timeout(800)),
         ("office-bureau-audit", "office", "bureau", "/audit/", None),
-        ("office-leader-home", "office", "leader", "/", None),
+        ("office-leader-home", "office", "leader", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-auditadmin-home", "office", "auditadmin", "/", None),
     ]
     documents = [("print-receipt", f"/cases/{case}/print/receipt/", "A4"),

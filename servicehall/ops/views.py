@@ -21,6 +21,8 @@ from servicehall.web import requires
 from servicehall.workcalendar.models import CalendarYear
 from servicehall.workcalendar.selectors import get_calendar
 
+from .selectors import centre_dashboard
+
 
 def _calendar_status(today):
     calendar = get_calendar()
@@ -67,11 +69,15 @@ def _bureau(user, now, today) -> dict:
     """The bureau's supervision page; the leadership group reads the same, without the appeals
     it does not decide (`read_only` names the page so)."""
     sees_appeals = can(user, "review.appeals")
-    return {"centers": centers_overview(user), "gaps": windows_without_post(user),
+    rows, total = centre_dashboard(user, now)
+    return {"centers": centers_overview(user), "gaps": windows_without_post(user), "rows": rows, "total": total,
             "read_only": not can(user, "catalog.decide"), "case_lights": _case_lights(user, today),
-            "overdue_rectifications": rectifications_for(user, overdue=True).count(), "sees_appeals": sees_appeals,
+            "sees_appeals": sees_appeals, "sees_catalogue": can(user, "catalog.view"),
             "pending_appeals": Appeal.objects.for_user(user).filter(status=AppealStatus.PENDING).count()
-            if sees_appeals else 0}
+            if sees_appeals else 0,
+            "chart": {"names": [r.center.name.removeprefix(f"{r.center.district.name}行政服务中心")
+                                .removesuffix("分中心") or "区中心" for r in rows],
+                      "tickets": [r.tickets for r in rows], "satisfaction": [r.satisfaction for r in rows]}}
 
 
 def _audit_admin(user, now, today) -> dict:

@@ -101,7 +101,8 @@ def _review_page(request, *, title: str, finished: bool, ticket=None, case=None)
 @require_safe
 def rectification_list(request):
     overdue = request.GET.get("overdue") == "1"
-    rows = selectors.rectifications_for(request.user, state=request.GET.get("state", ""), overdue=overdue)
+    rows = selectors.rectifications_for(request.user, state=request.GET.get("state", ""), overdue=overdue,
+                                        center=request.GET.get("center", ""))
     today = timezone.localdate()
     rows = list(rows[:300])
     for row in rows:

@@ -186,6 +186,8 @@ def changes_view(request):
     status = request.GET.get("status", "submitted" if can(request.user, "catalog.decide") else "")
     if status in ChangeStatus.values:
         changes = changes.filter(status=status)
+    if request.GET.get("center"):
+        changes = changes.filter(center__code=request.GET["center"])
     return render(request, "catalog/changes.html", {"changes": changes[:200], "status": status,
                                                     "statuses": ChangeStatus.choices})
 

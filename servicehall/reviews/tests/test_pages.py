@@ -185,7 +185,9 @@ class ReviewPageTests(PersonaTestCase):
         self.client.force_login(self.p.manager_a)
         self.assertContains(self.client.get("/"), "不满意 · 1号窗口")
         self.client.force_login(self.p.bureau)
-        self.assertContains(self.client.get("/"), "待复核申诉 0")
+        home = self.client.get("/")
+        self.assertContains(home, "待复核申诉")
+        self.assertContains(home, "评价 1，差评 1")
 
     def test_staff_see_their_own_reviews_but_not_who_gave_them(self):
         ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
