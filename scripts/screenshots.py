@@ -87,16 +87,28 @@ class Scene:
         self.settings = QueueSettings.objects.get(center=self.center)
         self.windows = list(Window.objects.filter(center=self.center, is_active=True).order_by("number"))
         self.pad = EvaluationPad.objects.get(window=self.windows[0])
+        self.idle_pad = EvaluationPad.objects.get(window=self.windows[1])
         cases = Case.objects.filter(center=self.center)
         self.accepted = cases.filter(status=CaseStatus.ACCEPTED).order_by("-id").first()
         self.awaiting = cases.filter(status=CaseStatus.AWAITING_MATERIALS).order_by("-id").first()
         self.refused = cases.filter(status=CaseStatus.REFUSED).order_by("-id").first()
         self.billed = cases.filter(bill__isnull=False).order_by("-id").first()
         self.completed = cases.filter(status=CaseStatus.COMPLETED).order_by("-id").first()
+        from servicehall.catalog.models import ServiceItem
+        from servicehall.reviews.models import Rectification
+
+        self.item = ServiceItem.objects.filter(center=self.center, status="active").order_by("code").first()
+        from servicehall.accounts.models import Role, User
+
+        self.rectification = Rectification.objects.order_by("-id").first()  # any centre's: the demo's are few
+        self.rectifier = User.objects.filter(role=Role.MANAGER, memberships__center=self.rectification.center) \
+            .order_by("username").first().username
 
     def morning_queue(self):
         """Citizens take tickets; windows 1 and 2 call, window 1 recalls; one is finished so
         the pad asks for a rating."""
+        from django.utils import timezone
+
         from servicehall.accounts.models import User
         from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 
@@ -111,6 +123,9 @@ class Scene:
         ticket_call_next(actor=clerks[1], window=self.windows[1])
         ticket_act(actor=clerks[0], ticket=self.called, action="recall")
         self.slip_token = last.token  # still waiting: its slip counts who is ahead
+        from servicehall.queueing.selectors import bookable_days
+
+        self.next_day = bookable_days(self.center, timezone.now())[0].isoformat()
 
 
 def shoot(browser, base: str, scene: Scene, at) -> list[str]:
@@ -125,15 +140,24 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("tv-hall", "tv", None, f"/queue/display/{display}/", lambda p: p.wait_for_timeout(1500)),
         ("window-screen", "window", None, f"/queue/display/{display}/window/{scene.windows[0].number}/",
          lambda p: p.wait_for_timeout(1500)),
+        ("pad-idle", "pad", None, f"/reviews/pad/{scene.idle_pad.key}/", lambda p: p.wait_for_timeout(1500)),
         ("pad-rate", "pad", None, f"/reviews/pad/{scene.pad.key}/", lambda p: p.locator("#rate").wait_for()),
+        ("pad-reasons", "pad", None, f"/reviews/pad/{scene.pad.key}/", lambda p: (
+            p.locator("#rate").wait_for(), p.get_by_role("button", name="非常不满意").click(),
+            p.locator("#details").wait_for())),
         ("phone-guide", "phone", None, "/guide/", None),
-        ("phone-book", "phone", None, f"/queue/book/{scene.center.code}/", None),
+        ("phone-guide-item", "phone", None, f"/guide/items/{scene.item.code}/", None),
+        ("phone-book", "phone", None, f"/queue/book/{scene.center.code}/?category=A&day={scene.next_day}", None),
         ("phone-ticket", "phone", None, f"/queue/t/{scene.slip_token}/", None),
         ("phone-case-status", "phone", None, "/cases/status/", None),
+        ("kiosk-guide", "kiosk", None, "/guide/kiosk/", None),
         ("office-staff-home", "office", "gf_staff1", "/", None),
         ("office-staff-terminal", "office", "gf_staff1", f"/queue/window/?window={scene.windows[0].pk}", None),
         ("office-staff-cases", "office", "gf_staff1", "/cases/", None),
         ("office-case", "office", "gf_staff1", f"/cases/{case}/", None),
+        ("office-case-new", "office", "gf_staff1", f"/cases/new/?items={scene.item.code}", None),
+        ("office-manager-rectification", "office", scene.rectifier,
+         f"/reviews/rectifications/{scene.rectification.pk}/", None),
         ("office-manager-home", "office", "gf_manager", "/", None),
         ("office-manager-rectifications", "office", "gf_manager", "/reviews/rectifications/", None),
         ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),

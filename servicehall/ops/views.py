@@ -4,6 +4,7 @@ panel drawn from the app that owns it."""
 from datetime import timedelta
 
 from django.shortcuts import render
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 
 from servicehall.accounts.models import Role, User
@@ -48,6 +49,34 @@ def _case_lights(user, today) -> dict:
     return light_counts(rows, today, get_calendar())
 
 
+# Where an audited object's own page is, by the object's model: its URL name and what names it.
+OBJECT_PAGES = {"cases.case": ("cases:detail", "object_repr"),
+                "reviews.rectification": ("reviews:rectification", "object_id"),
+                "catalog.itemchange": ("catalog:change", "object_id"),
+                "inquiries.inquiry": ("inquiries:detail", "object_id"),
+                "org.servicecenter": ("org:center", "center_code")}
+
+
+def _recent(user, limit: int) -> list:
+    """The latest audited actions the user may read, each with its operator's name and a link
+    to its object's page where the user may open it."""
+    events = list(events_for_user(user)[:limit])
+    names = dict(User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})
+                 .values_list("pk", "full_name"))
+    for event in events:
+        event.actor_name = names.get(event.actor_id) or event.actor_username or "系统"
+        page = OBJECT_PAGES.get(event.object_type)
+        event.url = None
+        if page and getattr(event, page[1]):
+            try:
+                url = reverse(page[0], args=[getattr(event, page[1])])
+            except NoReverseMatch:
+                continue
+            if can(user, getattr(resolve(url).func, "required_action", None) or "home.view"):
+                event.url = url
+    return events
+
+
 def _staff(user, now, today) -> dict:
     profile = getattr(user, "staff_profile", None)
     posts = BackupPost.objects.none()
@@ -55,12 +84,12 @@ def _staff(user, now, today) -> dict:
         mine = BackupPost.objects.for_user(user)
         posts = mine.filter(holder=profile) | mine.filter(backup_staff=profile)
     return {"profile": profile, "posts": posts.select_related("window", "holder", "backup_staff", "center").distinct(),
-            "centers": ServiceCenter.objects.for_user(user), "recent": events_for_user(user)[:8],
+            "centers": ServiceCenter.objects.for_user(user), "recent": _recent(user, 8),
             "overdue_inquiries": overdue_for(user, now), "my_cases": _my_cases(user, today)}
 
 
 def _manager(user, now, today) -> dict:
-    return {"centers": centers_overview(user), "gaps": windows_without_post(user), "recent": events_for_user(user)[:10],
+    return {"centers": centers_overview(user), "gaps": windows_without_post(user), "recent": _recent(user, 10),
             "overdue_inquiries": overdue_for(user, now), "case_lights": _case_lights(user, today),
             "rectifications": rectifications_for(user).exclude(status=RectificationStatus.CLOSED)[:10]}
 
