@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from servicehall.api import api
-from servicehall.ops.views import home_view
+from servicehall.ops.views import favicon, home_view
 
 # Django tries the patterns in order: the API first (kiosks and windows call it all day), and
 # within it the queue's routes first (servicehall/api.py).
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", home_view, name="home"),
+    path("favicon.ico", favicon),
     path("accounts/", include("servicehall.accounts.urls")),
     path("org/", include("servicehall.org.urls")),
     path("calendar/", include("servicehall.workcalendar.urls")),

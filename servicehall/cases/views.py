@@ -223,14 +223,38 @@ def act_view(request, number: str):
     """One action button of the case page; errors come back as a message on the page."""
     case = case_for_user(request.user, number)
     data = request.POST
-    apply_service(request, lambda: services.case_act(
-        actor=request.user, case=case, action=data.get("action", ""), reason=data.get("reason"),
+    action = data.get("action", "")
+    acted = apply_service(request, lambda: services.case_act(
+        actor=request.user, case=case, action=action, reason=data.get("reason"),
         days=data.get("days"), materials=data.getlist("materials"),
         faulty=[{"material": k.removeprefix("problem_"), "problem": v} for k, v in data.items()
                 if k.startswith("problem_") and v.strip()],
-        fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()}),
-                  done="已办理。")
+        fees={k.removeprefix("fee_"): v for k, v in data.items() if k.startswith("fee_") and v.strip()}))
+    if acted:
+        messages.success(request, _what_changed(action, acted.result))
     return redirect("cases:detail", number=case.number)
+
+
+def _what_changed(action: str, case) -> str:
+    """Every case action says what it changed, with the date it set (pay and waive give the bill)."""
+    if action in ("pay", "waive"):
+        return f"已登记缴费{case.total}元" if action == "pay" else "已登记减免"
+    due = f"{case.due_date:%Y年%-m月%-d日}" if case.due_date else ""
+    said = {
+        "supplement": "已登记补正材料，请审查后受理或再告知",
+        "accept": f"已受理，承诺办结日期{due}，请打印受理通知书" if due else "已受理",
+        "reject": "已作出不予受理决定，请打印决定书交申请人",
+        "notify": "已出具一次性告知书，请打印交申请人",
+        "suspend": "已挂起，办理时限暂停计算，请打印特别程序告知书",
+        "resume": f"已恢复办理，承诺办结日期{due}",
+        "extend": f"已延期，承诺办结日期{due}",
+        "review": f"已完成“{case.review_steps[case.reviews_done - 1]}”环节" if case.reviews_done else "已完成审核环节",
+        "approve": "已批准，请制作结果并办结",
+        "deny": "已作出不予许可决定，请制作决定书并办结",
+        "complete": "已办结，已通知申请人领取并评价" if case.applicant_phone else "已办结，请通知申请人领取",
+        "deliver": "已登记送达，本件办理完毕",
+    }
+    return said.get(action, "已办理")
 
 
 DOCUMENTS = {"receipt": "受理通知书", "notice": "一次性告知书", "refusal": "不予受理决定书", "bill": "缴费通知单",

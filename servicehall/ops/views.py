@@ -3,7 +3,8 @@ panel drawn from the app that owns it."""
 
 from datetime import timedelta
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from servicehall.org.models import BackupPost, ServiceCenter
 from servicehall.org.selectors import centers_overview, windows_without_post
 from servicehall.reviews.models import Appeal, AppealStatus, RectificationStatus
 from servicehall.reviews.selectors import rectifications_for
-from servicehall.web import requires
+from servicehall.web import public, requires
 from servicehall.workcalendar.models import CalendarYear
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -142,3 +143,9 @@ def home_view(request):
     today = timezone.localdate(now)
     template, panels = HOMES[user.role]
     return render(request, template, {"today": today, **_calendar_status(today), **panels(user, now, today)})
+
+
+@public
+def favicon(request):
+    """Browsers ask /favicon.ico of every page that names no icon (the admin's): the app's icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -37,9 +37,13 @@ class CasePageTests(CaseTestCase):
         self.assertContains(notice, "收入状况证明")
         self.assertNotContains(notice, "<td>申请表</td>")
         act = f"/cases/{case.number}/act"
-        self.client.post(act, {"action": "supplement", "materials": [materials(self.aid)["收入状况证明"]]})
-        self.client.post(act, {"action": "accept"})
+        said = self.client.post(act, {"action": "supplement", "materials": [materials(self.aid)["收入状况证明"]]},
+                                follow=True)
+        self.assertContains(said, "已登记补正材料")
+        said = self.client.post(act, {"action": "accept"}, follow=True)
         case.refresh_from_db()
+        due = case.due_date
+        self.assertContains(said, f"已受理，承诺办结日期{due.year}年{due.month}月{due.day}日")
         self.assertEqual(case.status, CaseStatus.ACCEPTED)
         receipt = self.client.get(f"/cases/{case.number}/print/receipt/")
         self.assertContains(receipt, f"{case.due_date:%Y年}{case.due_date.month}月{case.due_date.day}日")
@@ -67,8 +71,8 @@ class CasePageTests(CaseTestCase):
         self.assertContains(detail, "已办结")
         self.assertContains(detail, "出具一次性告知书")  # the history speaks Chinese
         self.assertNotContains(detail, CITIZEN)
-        refused = self.client.post(act, {"action": "deliver"}, follow=True)
-        self.assertContains(refused, "已办理")
+        delivered = self.client.post(act, {"action": "deliver"}, follow=True)
+        self.assertContains(delivered, "已登记送达，本件办理完毕")
 
     def test_a_clerk_asks_for_a_second_notice_and_the_bureau_issues_it(self):
         self.client.force_login(self.p.staff_a)
