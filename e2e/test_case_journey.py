@@ -37,7 +37,10 @@ def test_called_ticket_to_notice_to_completed_case(live_server, browser):
     clerk.get_by_label(item.name).check()
     clerk.get_by_role("button", name="下一步：核对材料").click()
     clerk.get_by_label("申请人名称").fill("王秀英")
+    clerk.get_by_label("身份证号码").fill(CITIZEN[:-1] + "1")  # a wrong check character, said at once in the field
+    assert clerk.get_by_text("身份证号码校验位错误，请核对").is_visible()
     clerk.get_by_label("身份证号码").fill(CITIZEN)
+    assert clerk.get_by_text("身份证号码校验位错误，请核对").is_hidden()
     clerk.get_by_label("联系电话").fill("13800138000")
     clerk.get_by_label("申请表", exact=True).check()  # the proof of income is missing
     clerk.get_by_role("button", name="提交：材料齐全即受理，不全出具一次性告知书").click()

@@ -33,7 +33,8 @@ class ApplicantForm(forms.Form):
                              widget=forms.RadioSelect)
     name = forms.CharField(label="申请人名称", max_length=100, help_text="个人填姓名，法人填单位全称")
     id_number = forms.CharField(label="身份证号码", max_length=18, required=False,
-                                help_text="个人必填，刷卡或输入18位号码")
+                                help_text="个人必填，刷卡或输入18位号码",
+                                widget=forms.TextInput(attrs={"data-id-check": "", "autocomplete": "off"}))
     credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False,
                                   help_text="法人或其他组织必填")
     phone = forms.CharField(label="联系电话", max_length=20, help_text="11位手机号码，用于告知办理进度")
