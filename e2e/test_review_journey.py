@@ -60,7 +60,7 @@ def test_pad_bad_review_to_closed_rectification(live_server, browser):
     manager_ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     manager = manager_ctx.new_page()
     sign_in(manager, base, "manager_a")
-    manager.get_by_role("link", name="差评整改").click()
+    manager.get_by_role("link", name="差评整改", exact=True).click()
     manager.locator("#rectifications").get_by_role("link").first.click()
     assert manager.locator("#rectification-status").inner_text() == "待回访"
     for label, text, status in (("回访情况", "已电话回访，群众反映高峰期等候时间长", "已回访待核实"),
