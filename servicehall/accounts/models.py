@@ -35,6 +35,10 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
+    def get_short_name(self) -> str:
+        """What the admin greets the user by (欢迎，系统管理员), never the account in capitals."""
+        return self.display_name
+
     def is_locked(self, now) -> bool:
         return self.locked_until is not None and self.locked_until > now
 

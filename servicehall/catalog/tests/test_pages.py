@@ -100,14 +100,12 @@ class OversightPageTests(PersonaTestCase):
     def test_it_lists_failing_items_by_centre(self):
         from servicehall.catalog.models import ItemVersion
         from servicehall.catalog.services import _new_version
-        from servicehall.ops.demo.catalog import item_data
 
-        raw = {"name": "巡游出租汽车经营许可", "type": "行政许可", "legal_basis": "《巡游出租汽车经营服务管理规定》",
-               "case_type": "即办件", "statutory_days": 20, "promised_days": 1, "materials": [], "fees": [],
-               "visits": 1, "online": True, "result": "经营许可证"}
+        # Published before the checks knew better: a 即办件 promising one working day.
+        data = good(name="巡游出租汽车经营许可", case_type="instant", promised_days=1)
         item = ServiceItem.objects.create(center=self.p.center_a, code="21140301-01-0009",
-                                          created_at="2026-11-01T00:00Z", status="active", name=raw["name"])
-        version = _new_version(actor=None, item=item, data=item_data(raw, self.p.center_a), now=item.created_at)
+                                          created_at="2026-11-01T00:00Z", status="active", name=data.name)
+        version = _new_version(actor=None, item=item, data=data, now=item.created_at)
         ItemVersion.objects.filter(pk=version.pk).update(approved_at=item.created_at)
         ServiceItem.objects.filter(pk=item.pk).update(current_version=version)
         response = self.login(self.p.bureau).get("/catalog/health/")

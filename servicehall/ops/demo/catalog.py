@@ -54,13 +54,14 @@ def _steps(item_type: str, promised: int) -> list[dict]:
 
 def item_data(raw: dict, center: ServiceCenter) -> ItemData:
     item_type = ItemType.BY_LABEL.get(raw["type"], "10")
-    promised = int(raw["promised_days"] or 0)
+    instant = raw["case_type"] == "即办件"
+    promised = 0 if instant else int(raw["promised_days"] or 0)  # the source lists some 即办件 with 1 day
     windows = list(center.windows.filter(kind="acceptance").values_list("number", flat=True))
     return ItemData.model_validate({
         "name": raw["name"], "item_type": item_type, "legal_basis": raw["legal_basis"], "level": "county",
         "body_name": f"葫芦岛市龙港{center.department.name[1:]}" if center.department else "",
         "body_credit_code": center.department.credit_code if center.department else "",
-        "case_type": "instant" if raw["case_type"] == "即办件" else "promised",
+        "case_type": "instant" if instant else "promised",
         "statutory_days": raw["statutory_days"], "promised_days": promised,
         "conditions": "符合法律法规规定条件的申请人均可申请。",
         "steps": _steps(item_type, promised),
