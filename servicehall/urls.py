@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from servicehall.api import api
-from servicehall.ops.views import favicon, home_view
+from servicehall.ops.views import audit_verify_view, favicon, home_view
 
 # Django tries the patterns in order: the API first (kiosks and windows call it all day), and
 # within it the queue's routes first (servicehall/api.py).
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", home_view, name="home"),
     path("favicon.ico", favicon),
+    path("audit-verify/", audit_verify_view, name="audit_verify"),
     path("accounts/", include("servicehall.accounts.urls")),
     path("org/", include("servicehall.org.urls")),
     path("calendar/", include("servicehall.workcalendar.urls")),

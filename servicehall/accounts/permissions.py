@@ -142,4 +142,5 @@ ACTIONS = {
     "admin.site": Rule(SYSTEM_ADMIN, "进入系统管理后台", "系统管理后台仅限系统管理员"),
     # Which rows: org's audit reader rule (SH_AUDIT_READER_SCOPE), which asks this for the role.
     "audit.read": Rule(AUDIT_ADMIN | OPERATORS | SUPERVISORS, "查看审计日志"),
+    "audit.verify": Rule(AUDIT_ADMIN, "校验审计链", "只有审计管理员可以校验审计链"),
 }

@@ -123,3 +123,30 @@ def snapshot(instance, fields: list[str] | None = None) -> dict:
         value = field.value_from_object(instance)
         data[field.attname] = mask_identity(value) if field.name in PERSONAL_FIELDS and value else value
     return _jsonable(data)
+
+
+def audit_chain_check(*, anchor_file: str, actor=None, now: datetime | None = None):
+    """Walk the whole chain (selectors.audit_chain_verify) against the chain head the last good
+    walk remembered in `anchor_file` (outside the database, so a removed tail is caught), and
+    remember the head again when the chain is whole. The audit admin's button and `manage.py
+    audit_verify` both run this; the walk itself is recorded with its outcome."""
+    from pathlib import Path
+
+    from .selectors import audit_chain_verify
+
+    now = now or timezone.now()
+    path = Path(anchor_file) if anchor_file else None
+    anchor = None
+    if path is not None and path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        anchor = (int(saved["seq"]), str(saved["hash"]))
+    result = audit_chain_verify(anchor=anchor)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if result.ok and path is not None and head is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"seq": head.last_seq, "hash": head.last_hash, "verified_at": now.isoformat()}),
+                        encoding="utf-8")
+    audit_record(actor=actor, action="audit.verify", object_type="audit.auditchainhead", object_repr="审计日志链",
+                 outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+                 after={"checked": result.checked, "unsealed": result.unsealed, "problem": result.problem}, now=now)
+    return result

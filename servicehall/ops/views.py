@@ -3,15 +3,19 @@ panel drawn from the app that owns it."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from servicehall.accounts.models import Role, User
 from servicehall.accounts.permissions import can
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
+from servicehall.audit.services import audit_chain_check
 from servicehall.cases.models import OPEN_STATUSES, Case
 from servicehall.cases.selectors import clerk_desk, light_counts
 from servicehall.inquiries.selectors import overdue_for
@@ -149,3 +153,16 @@ def home_view(request):
 def favicon(request):
     """Browsers ask /favicon.ico of every page that names no icon (the admin's): the app's icon."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@requires("audit.verify")
+@require_POST
+def audit_verify_view(request):
+    """The audit admin's button: walk the whole chain now (as `manage.py audit_verify` does)."""
+    result = audit_chain_check(anchor_file=settings.SH_AUDIT_ANCHOR_FILE, actor=request.user)
+    if result.ok:
+        messages.success(request, f"审计链完整：已校验 {result.checked} 条，待封存 {result.unsealed} 条。")
+    else:
+        messages.error(request, f"审计链校验失败：{result.problem}（此前 {result.checked} 条完好），"
+                                "请立即报告安全管理员。")
+    return redirect("home")

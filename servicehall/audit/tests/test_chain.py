@@ -446,7 +446,9 @@ class VerifyCommandTests(ChainTestCase):
         record_rows(501)
         out, _ = self.verify_command("--seal")
         self.assertIn("已校验 501 条", out)
-        self.assertFalse(AuditEvent.objects.filter(seq__isnull=True).exists())
+        # Only the verification's own row, written after the walk, waits for the sealer.
+        self.assertEqual(list(AuditEvent.objects.filter(seq__isnull=True).values_list("action", flat=True)),
+                         ["audit.verify"])
 
     def test_it_still_fails_after_sealing_when_a_sealed_row_was_changed(self):
         rows = self.sealed_rows(2)
@@ -506,3 +508,25 @@ class AnchorTests(ChainTestCase):
         audit_seal()
         self.assertEqual(self.verify()[0], 0)
         self.assertEqual(self.verify()[0], 0)
+
+
+class VerifyButtonTests(PersonaTestCase):
+    def test_the_audit_admin_verifies_the_chain_from_the_home_page(self):
+        import tempfile
+        from pathlib import Path
+
+        from django.test import override_settings
+
+        record_rows(3)
+        while audit_seal():
+            pass
+        with tempfile.TemporaryDirectory() as folder, override_settings(
+                SH_AUDIT_ANCHOR_FILE=str(Path(folder) / "anchor.json")):
+            self.client.force_login(self.p.auditadmin)
+            self.assertContains(self.client.get("/"), "校验审计链")
+            page = self.client.post("/audit-verify/", follow=True)
+            self.assertContains(page, "审计链完整：已校验")
+            self.assertTrue((Path(folder) / "anchor.json").exists())
+            self.assertEqual(AuditEvent.objects.filter(action="audit.verify", outcome="success").count(), 1)
+            self.client.force_login(self.p.secadmin)
+            self.assertEqual(self.client.post("/audit-verify/").status_code, 403)

@@ -1,13 +1,9 @@
-import json
-from pathlib import Path
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from servicehall.audit.models import AuditChainHead
-from servicehall.audit.selectors import audit_chain_verify, unsealed_overdue
-from servicehall.audit.services import audit_seal
+from servicehall.audit.selectors import unsealed_overdue
+from servicehall.audit.services import audit_chain_check, audit_seal
 
 
 class Command(BaseCommand):
@@ -25,21 +21,11 @@ class Command(BaseCommand):
         if options["seal"]:
             while audit_seal():
                 pass
-        anchor_file = Path(options["anchor"]) if options["anchor"] else None
-        anchor = None
-        if anchor_file is not None and anchor_file.exists():
-            saved = json.loads(anchor_file.read_text(encoding="utf-8"))
-            anchor = (int(saved["seq"]), str(saved["hash"]))
-        result = audit_chain_verify(anchor=anchor)
+        result = audit_chain_check(anchor_file=options["anchor"])
         if not result.ok:
             self.stderr.write(f"审计链校验失败：{result.problem}（此前 {result.checked} 条完好）")
             raise SystemExit(1)
         self.stdout.write(f"审计链完整：已校验 {result.checked} 条，待封存 {result.unsealed} 条。")
-        head = AuditChainHead.objects.filter(pk=1).first()
-        if anchor_file is not None and head is not None:
-            anchor_file.parent.mkdir(parents=True, exist_ok=True)
-            anchor_file.write_text(json.dumps({"seq": head.last_seq, "hash": head.last_hash,
-                                               "verified_at": timezone.now().isoformat()}), encoding="utf-8")
         minutes = settings.SH_AUDIT_UNSEALED_WARN_MINUTES
         overdue = unsealed_overdue(now=timezone.now(), minutes=minutes) if minutes and result.unsealed else 0
         if overdue:
