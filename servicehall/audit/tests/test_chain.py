@@ -515,7 +515,6 @@ class VerifyButtonTests(PersonaTestCase):
         import tempfile
         from pathlib import Path
 
-        from django.test import override_settings
 
         record_rows(3)
         while audit_seal():
