@@ -515,7 +515,6 @@ class VerifyButtonTests(PersonaTestCase):
         import tempfile
         from pathlib import Path
 
-
         record_rows(3)
         while audit_seal():
             pass
