@@ -316,3 +316,16 @@ class CasePageTests(CaseTestCase):
                          STATUS_CASE_FAILURES + STATUS_IP_FAILURES)
         found = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.0.1.1")
         self.assertContains(found, "已受理办理中")
+
+
+class SuspendedCasePageTests(CaseTestCase):
+    def test_a_suspended_case_shows_its_frozen_days_not_a_past_date(self):
+        from servicehall.cases.services import case_suspend
+
+        case = case_suspend(actor=self.p.staff_a, case=self.submit(at(2026, 11, 2)), reason="等待鉴定",
+                            now=at(2026, 11, 4))  # due 11-09: three working days left on 11-04
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get(f"/cases/{case.number}/")
+        self.assertContains(page, "挂起中，时限暂停：剩余3个工作日，恢复办理后顺延")
+        self.assertNotContains(page, f"{case.due_date:%Y-%m-%d}（")
+        self.assertContains(self.client.get("/cases/", {"q": case.number[-6:]}), "挂起（时限暂停）")
