@@ -483,16 +483,14 @@ def web_threads() -> str:
 
 
 def start_server(database_url: str, port: int, log):
-    granian = Path(sys.executable).parent / "granian"
+    """The production web server (scripts/web), on a free loopback port."""
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="bench.queue_settings", SH_PRODUCTION="1",
                SECRET_KEY=secrets.token_urlsafe(48), SH_AUDIT_CHAIN_KEY=secrets.token_urlsafe(48), DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1", SH_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+               HOST="127.0.0.1", PORT=str(port), WEB_THREADS=web_threads(), SH_BIN_DIR=str(Path(sys.executable).parent),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen(
-        [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", os.environ.get("WEB_WORKERS", "2"), "--blocking-threads", web_threads(), "--log-level", "warning",
-         "servicehall.wsgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen([str(ROOT / "scripts" / "web")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def wait_ready(proc, port: int) -> None:
