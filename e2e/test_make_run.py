@@ -4,11 +4,11 @@ under load and the background loop, see both come back, stop it.
 Runs on a fresh SQLite database in a temporary folder, whatever DATABASE_URL the suite uses.
 """
 
+import http.client
 import os
 import signal
 import socket
 import subprocess
-import http.client
 import threading
 import time
 import urllib.request

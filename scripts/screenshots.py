@@ -165,6 +165,8 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-bureau-audit", "office", "bureau", "/audit/", None),
         ("office-leader-home", "office", "leader", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-auditadmin-home", "office", "auditadmin", "/", None),
+        ("office-secadmin-admins", "office", "secadmin", "/accounts/admins/", None),
+        ("office-secadmin-accounts", "office", "secadmin", "/accounts/users/", None),
     ]
     documents = [("print-receipt", f"/cases/{case}/print/receipt/", "A4"),
                  ("print-notice", f"/cases/{scene.awaiting.number}/print/notice/", "A4"),

@@ -11,7 +11,9 @@ class AccountsConfig(AppConfig):
     audit_actions = {
         "auth.login": "登录", "auth.login_failed": "登录失败", "auth.locked": "账号锁定", "auth.logout": "退出登录",
         "auth.idle_logout": "超时自动退出", "auth.locked_logout": "锁定后强制退出", "auth.password_change": "修改密码",
-        "account.unlock": "解除锁定", "account.create": "创建账号", "security_policy.update": "修改安全策略",
+        "account.unlock": "解除锁定", "account.create": "创建账号",
+        "account.password_reset": "重置密码", "account.activate": "启用账号", "account.deactivate": "停用账号",
+        "security_policy.update": "修改安全策略",
         "api_key.create": "创建接口密钥", "api_key.revoke": "作废接口密钥",
         "admin.add": "系统管理：新增", "admin.change": "系统管理：修改",
     }

@@ -19,6 +19,7 @@ NAV = [
     ("审计日志", "audit:events", "audit.read"),
     ("安全策略", "accounts:security_policy", "security_policy.edit"),
     ("账号", "accounts:accounts", "account.list"),
+    ("管理员账号", "accounts:admins", "admin_account.manage"),
     ("系统管理", "admin:index", "admin.site"),
 ]
 

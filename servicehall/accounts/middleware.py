@@ -49,8 +49,15 @@ class SessionSecurityMiddleware:
             return redirect_to_login(request.get_full_path())
         if not request.headers.get("X-SH-Poll") and (last_seen is None or now - last_seen > REFRESH_SECONDS):
             request.session[SESSION_KEY] = now  # at most once a minute: a session write per page is costly
-        if (not request.path.startswith(EXEMPT_PREFIXES) and not request.path.startswith("/api/")
-                and user.password_expired(timezone.now(), policy.password_max_age_days)):
-            messages.warning(request, "您的密码已超过有效期，请先修改密码。")
+        if not request.path.startswith(EXEMPT_PREFIXES) and user.password_expired(
+                timezone.now(), policy.password_max_age_days):
+            if request.path.startswith("/api/"):
+                # A password someone else set opens nothing, not even the API, until it is
+                # replaced; an expired one still lets a live screen finish its work.
+                if user.must_change_password and "HTTP_AUTHORIZATION" not in request.META:
+                    return error_json(403, "password_change_required", "请先修改密码后再使用")
+                return self.get_response(request)
+            messages.warning(request, "您的密码由管理员设置，请先修改为只有您知道的密码。" if user.must_change_password
+                             else "您的密码已超过有效期，请先修改密码。")
             return redirect("accounts:password_change")
         return self.get_response(request)

@@ -23,6 +23,9 @@ class User(AbstractUser):
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Set when someone else chose this password (a new account, an admin's reset): the holder
+    # must replace it before doing anything, so an admin who knows it cannot quietly act as them.
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -43,9 +46,11 @@ class User(AbstractUser):
         return self.locked_until is not None and self.locked_until > now
 
     def password_expired(self, now, max_age_days: int) -> bool:
-        """Older than the policy allows. An account whose password was set outside the change
-        page (createsuperuser, create_user, the admin's add form) has no change date; its
+        """Set by someone else, or older than the policy allows. An account whose password was
+        set outside the change page (createsuperuser, create_user) has no change date; its
         password dates from the account's creation, so it cannot escape the rule."""
+        if self.must_change_password:
+            return True
         changed = self.password_changed_at or self.date_joined
         if not max_age_days or changed is None:
             return False

@@ -41,8 +41,6 @@ SECURITY_ADMIN = frozenset({Role.SECADMIN})
 AUDIT_ADMIN = frozenset({Role.AUDITADMIN})
 ACCOUNT_ADMINS = SYSTEM_ADMIN | SECURITY_ADMIN
 ADMINS = SYSTEM_ADMIN | SECURITY_ADMIN | AUDIT_ADMIN
-# Accounts the system admin may not change in the admin site, or it could take their powers.
-GUARDED_FROM_SYSTEM_ADMIN = SECURITY_ADMIN | AUDIT_ADMIN
 EVERYONE = frozenset(Role.values)
 
 # Which centres a role sees (org's scope rule reads these): every centre; every centre of the
@@ -136,8 +134,12 @@ def require(user, action: str, center=None, *, message: str = "") -> None:
 ACTIONS = {
     "account.list": Rule(ACCOUNT_ADMINS, "查看账号"),
     "account.password": Rule(EVERYONE, "修改本人密码"),
+    # 三权分立: the system admin manages business accounts; the admins' own accounts (all three
+    # roles) are the security admin's alone; the audit admin only reads. The target's role
+    # decides which action a service asks for (services.account_action).
     "account.unlock": Rule(ACCOUNT_ADMINS, "解除账号锁定", "只有安全管理员或系统管理员可以解锁账号"),
-    "account.create": Rule(SYSTEM_ADMIN, "创建账号", "只有系统管理员可以创建账号"),
+    "account.manage": Rule(SYSTEM_ADMIN, "管理业务账号", "业务账号只能由系统管理员创建和修改"),
+    "admin_account.manage": Rule(SECURITY_ADMIN, "管理管理员账号", "管理员账号只能由安全管理员创建和修改"),
     "security_policy.edit": Rule(SECURITY_ADMIN, "修改安全策略", "只有安全管理员可以修改安全策略"),
     "admin.site": Rule(SYSTEM_ADMIN, "进入系统管理后台", "系统管理后台仅限系统管理员"),
     # Which rows: org's audit reader rule (SH_AUDIT_READER_SCOPE), which asks this for the role.

@@ -17,7 +17,7 @@ from servicehall.db.caches import BEARER_KEYS
 from servicehall.lib.errors import Invalid, NotFound
 
 from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
-from .permissions import require, roles_for
+from .permissions import ADMINS, require, roles_for
 
 BAD_CREDENTIALS = "用户名或密码错误"
 
@@ -110,19 +110,66 @@ def password_change(*, actor: User, old_password: str, new_password: str, now: d
 def _set_new_password(*, actor: User, old_password: str, new_password: str, now: datetime) -> None:
     if old_password == new_password:
         raise Invalid("新密码不能与原密码相同", field="new_password")
-    try:
-        validate_password(new_password, actor)
-    except ValidationError as exc:
-        raise Invalid("；".join(exc.messages), field="new_password") from exc
+    _validated_password(actor, new_password, "new_password")
     actor.set_password(new_password)
     actor.password_changed_at = now
-    actor.save(update_fields=["password", "password_changed_at"])
+    actor.must_change_password = False
+    actor.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit_record(actor=actor, action="auth.password_change", obj=actor, now=now)
+
+
+def account_action(role: str, business_action: str) -> str:
+    """The permission an act on an account of `role` needs: an admin's account is the
+    security admin's alone (三权分立), a business account is `business_action`'s."""
+    return "admin_account.manage" if role in ADMINS else business_action
+
+
+def _validated_password(user: User, password: str, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid("；".join(exc.messages), field=field) from exc
+
+
+@transaction.atomic
+def account_password_reset(*, actor: User, user: User, password: str, now: datetime | None = None) -> User:
+    """Another person sets `user`'s password (a forgotten one). The holder must replace it at
+    the next sign-in, and the reset is a security event the security and audit admins see, so
+    knowing it never lets an admin act as the user unnoticed."""
+    now = now or timezone.now()
+    require(actor, account_action(user.role, "account.manage"))
+    _validated_password(user, password)
+    user.set_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "must_change_password", "failed_logins", "locked_until"])
+    audit_record(actor=actor, action="account.password_reset", obj=user, after={"下次登录须修改密码": True}, now=now)
+    return user
+
+
+@transaction.atomic
+def account_set_active(*, actor: User, user: User, active: bool, now: datetime | None = None) -> User:
+    """Switch an account on or off (never deleted: its history stays). Nobody switches their
+    own account off, and the last active security admin stays, or nobody could manage admins."""
+    require(actor, account_action(user.role, "account.manage"))
+    if not active and user.pk == actor.pk:
+        raise Invalid("不能停用自己的账号", field="is_active")
+    if (not active and user.role == Role.SECADMIN
+            and not User.objects.filter(role=Role.SECADMIN, is_active=True).exclude(pk=user.pk).exists()):
+        raise Invalid("这是最后一个在用的安全管理员账号，不能停用", field="is_active")
+    before = snapshot(user, ["is_active"])
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.refresh_from_db()
+    BEARER_KEYS.clear()
+    audit_record(actor=actor, action="account.activate" if active else "account.deactivate", obj=user, before=before,
+                 after=snapshot(user, ["is_active"]), now=now)
+    return user
 
 
 @transaction.atomic
 def account_unlock(*, actor: User, user: User, now: datetime | None = None) -> User:
-    require(actor, "account.unlock")
+    require(actor, account_action(user.role, "account.unlock"))
     User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
     user.refresh_from_db()
     audit_record(actor=actor, action="account.unlock", obj=user, now=now)
@@ -131,21 +178,23 @@ def account_unlock(*, actor: User, user: User, now: datetime | None = None) -> U
 
 @transaction.atomic
 def account_create(*, actor, username: str, password: str, role: str, full_name: str = "",
-                   now: datetime | None = None) -> User:
-    """A new account. Called by the system admin's tools and by load_demo (actor None)."""
+                   must_change_password: bool = True, now: datetime | None = None) -> User:
+    """A new account: a business one by the system admin, an admin's by the security admin,
+    any by the installer (create_admins) and load_demo (actor None). Its password was chosen
+    by someone else, so the holder changes it at the first sign-in (the demo's need not)."""
     now = now or timezone.now()
-    if actor is not None:  # None: the demo loader
-        require(actor, "account.create")
     if role not in Role.values:
         raise Invalid("角色不存在", field="role")
+    if actor is not None:  # None: the installer (create_admins) or the demo loader
+        require(actor, account_action(role, "account.manage"))
+    username = (username or "").strip()
+    if not username:
+        raise Invalid("请填写用户名", field="username")
     if User.objects.filter(username=username).exists():
         raise Invalid("用户名已存在", field="username")
     user = User(username=username, role=role, full_name=full_name, password_changed_at=now,
-                is_staff=role in roles_for("admin.site"))
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise Invalid("；".join(exc.messages), field="password") from exc
+                is_staff=role in roles_for("admin.site"), must_change_password=must_change_password)
+    _validated_password(user, password)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -8,9 +8,21 @@ from django.views.decorators.http import require_POST
 from servicehall.audit.services import audit_record
 from servicehall.web import apply_service, public, requires
 
-from .forms import LoginForm, PasswordChangeForm, SecurityPolicyForm
+from .forms import AdminAccountForm, LoginForm, NewPasswordFields, PasswordChangeForm, SecurityPolicyForm
 from .models import SecurityPolicy, User
-from .services import LoginRefused, account_unlock, login_attempt, password_change, security_policy_update
+from .permissions import can
+from .selectors import account_events, admin_accounts
+from .services import (
+    LoginRefused,
+    account_action,
+    account_create,
+    account_password_reset,
+    account_set_active,
+    account_unlock,
+    login_attempt,
+    password_change,
+    security_policy_update,
+)
 
 
 @public
@@ -70,6 +82,8 @@ def accounts_view(request):
     users = User.objects.order_by("role", "username")
     return render(request, "accounts/accounts.html", {
         "users": users, "now": now, "locked": [u for u in users if u.is_locked(now)],
+        "events": account_events() if can(request.user, "admin_account.manage") else None,
+        "unlockable": {u.pk for u in users if can(request.user, account_action(u.role, "account.unlock"))},
     })
 
 
@@ -77,6 +91,42 @@ def accounts_view(request):
 @requires("account.unlock")
 def unlock_view(request, user_id: int):
     user = get_object_or_404(User, pk=user_id)
-    account_unlock(actor=request.user, user=user)
-    messages.success(request, f"已解除 {user.username} 的锁定。")
+    if apply_service(request, lambda: account_unlock(actor=request.user, user=user)):
+        messages.success(request, f"已解除 {user.username} 的锁定。")
     return redirect("accounts:accounts")
+
+
+@requires("admin_account.manage")
+def admins_view(request):
+    """The security admin's page for the three admins' accounts (三权分立)."""
+    form = AdminAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = f"已创建管理员账号 {data['username']}，首次登录须修改密码。"
+        if apply_service(request, lambda: account_create(
+                actor=request.user, username=data["username"], password=data["password"], role=data["role"],
+                full_name=data["full_name"]), form=form, done=done):
+            return redirect("accounts:admins")
+    return render(request, "accounts/admins.html", {"form": form, "admins": admin_accounts(), "now": timezone.now()})
+
+
+@requires("admin_account.manage")
+def admin_password_view(request, user_id: int):
+    user = get_object_or_404(admin_accounts(), pk=user_id)
+    form = NewPasswordFields(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(request, lambda: account_password_reset(
+                actor=request.user, user=user, password=form.cleaned_data["password"]), form=form,
+                done=f"已重置 {user.username} 的密码，其下次登录须修改密码。"):
+            return redirect("accounts:admins")
+    return render(request, "accounts/admin_password.html", {"form": form, "target": user})
+
+
+@require_POST
+@requires("admin_account.manage")
+def admin_active_view(request, user_id: int):
+    user = get_object_or_404(admin_accounts(), pk=user_id)
+    active = request.POST.get("active") == "1"
+    apply_service(request, lambda: account_set_active(actor=request.user, user=user, active=active),
+                  done=f"已{'启用' if active else '停用'} {user.username}。")
+    return redirect("accounts:admins")

@@ -30,26 +30,31 @@ class AdminSiteTests(PersonaTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertFalse(User.objects.filter(username="weak").exists())
 
-    def test_it_keeps_the_system_admin_from_changing_its_own_role(self):
+    def test_it_shows_the_system_admin_business_accounts_only_never_an_admin_s(self):
+        """三权分立: the admins' accounts, its own included, are the security admin's."""
         client = self.login(self.p.sysadmin)
-        url = f"/admin/accounts/user/{self.p.sysadmin.pk}/change/"
-        page = client.get(url)
-        self.assertNotContains(page, 'name="role"')
-        client.post(url, {"username": "sysadmin", "role": "auditadmin", "full_name": "x", "is_active": "on"})
-        self.p.sysadmin.refresh_from_db()
-        self.assertEqual(self.p.sysadmin.role, "sysadmin")
-        other = f"/admin/accounts/user/{self.p.staff_a.pk}/change/"
-        self.assertContains(client.get(other), 'name="role"')
-
-    def test_it_keeps_the_security_and_audit_admins_out_of_the_system_admins_reach(self):
-        client = self.login(self.p.sysadmin)
-        for target in (self.p.secadmin, self.p.auditadmin):
+        listed = client.get("/admin/accounts/user/").content.decode()
+        self.assertIn(self.p.staff_a.username, listed)
+        for target in (self.p.sysadmin, self.p.secadmin, self.p.auditadmin):
             with self.subTest(target=target.username):
+                self.assertNotIn(f"/admin/accounts/user/{target.pk}/change/", listed)
                 client.post(f"/admin/accounts/user/{target.pk}/change/", {"username": target.username, "role": "staff"})
                 client.post(f"/admin/accounts/user/{target.pk}/password/",
-                            {"password1": "Taken#Over2026", "password2": "Taken#Over2026"})
+                            {"password1": "Taken#Over2026", "password2": "Taken#Over2026", "usable_password": "true"})
                 target.refresh_from_db()
-                self.assertIn(target.role, {"secadmin", "auditadmin"})
+                self.assertIn(target.role, {"sysadmin", "secadmin", "auditadmin"})
                 self.assertFalse(target.check_password("Taken#Over2026"))
         page = client.get(f"/admin/accounts/user/{self.p.staff_a.pk}/change/").content.decode()
-        self.assertNotIn('value="auditadmin"', page)
+        self.assertIn('name="role"', page)
+        for role in ("sysadmin", "secadmin", "auditadmin"):
+            self.assertNotIn(f'value="{role}"', page)
+            self.assertNotIn(f'value="{role}"', client.get("/admin/accounts/user/add/").content.decode())
+
+    def test_it_refuses_to_create_an_admin_account(self):
+        client = self.login(self.p.sysadmin)
+        for role in ("sysadmin", "secadmin", "auditadmin"):
+            with self.subTest(role=role):
+                response = client.post("/admin/accounts/user/add/", {
+                    "username": f"new_{role}", "role": role, "password1": "Clerk#2026x", "password2": "Clerk#2026x"})
+                self.assertEqual(response.status_code, 200)
+                self.assertFalse(User.objects.filter(username=f"new_{role}").exists())

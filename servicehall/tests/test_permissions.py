@@ -47,7 +47,7 @@ from servicehall.workcalendar.models import CalendarDay
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAS = ["staff_a", "staff_b", "manager_a", "manager_b", "bureau", "other_bureau", "city_bureau", "leader",
             "sysadmin", "secadmin", "auditadmin"]
-CHECKS = {"can", "require", "requires", "permitted", "roles_for", "rule"}  # functions that take an action first
+CHECKS = {"can", "require", "requires", "permitted", "roles_for", "rule", "account_action"}  # take an action
 # Leadership reads; an action it may do must be a read (its code says so).
 READ_VERBS = {"view", "figures", "export", "desk", "password"}
 
@@ -68,7 +68,7 @@ def declared_in_code() -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                args = node.args[1:2] if name in {"can", "require"} else node.args[:1]
+                args = node.args[1:2] if name in {"can", "require", "account_action"} else node.args[:1]
                 if name in CHECKS:
                     found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
             elif isinstance(node, ast.Assign) and any(getattr(t, "attr", None) == "required_action"
@@ -228,6 +228,8 @@ class EndpointTests(PersonaTestCase):
     def fill(self, route: str, centre) -> str:
         """The route with the objects of `centre`; a catalogue route's code is an item's."""
         values = {**self.fixed, **self.objects[centre.pk]}
+        if "/admins/" in route:  # the admins' accounts page names an admin's account
+            values["user_id"] = self.p.auditadmin.pk
         if "/items/" in route:
             values["code"] = values["item"]
         for name, value in values.items():
@@ -340,7 +342,7 @@ class EndpointTests(PersonaTestCase):
 
 POST_ONLY = {"accounts:unlock", "workcalendar:day_delete", "workcalendar:year_confirm", "catalog:withdraw",
              "catalog:decide", "inquiries:answer", "inquiries:hand_over", "inquiries:close", "queueing:terminal_act",
-             "cases:act"}
+             "cases:act", "accounts:admin_active"}
 # The bodies of operations that need one to reach their objects (a name of `objects` stands for
 # the centre's object).
 PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"},

@@ -122,13 +122,17 @@ class PasswordAgeTests(PersonaTestCase):
         self.client.force_login(user)
         self.assertRedirects(self.client.get("/"), CHANGE_URL, fetch_redirect_response=False)
 
-    def test_it_expires_an_account_added_on_the_admin_site_after_90_days(self):
+    def test_an_account_added_on_the_admin_site_changes_its_password_first_then_every_90_days(self):
         self.login(self.p.sysadmin)
         response = self.client.post("/admin/accounts/user/add/", {
             "username": "admin_made", "role": "staff", "password1": GOOD, "password2": GOOD})
         self.assertEqual(response.status_code, 302)
         user = User.objects.get(username="admin_made")
         now = timezone.now()
+        self.assertTrue(user.must_change_password)
+        self.assertTrue(user.password_expired(now, 90))  # the admin knows it: changed before anything else
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.refresh_from_db()
         self.assertFalse(user.password_expired(now, 90))
         self.assertTrue(user.password_expired(now + timedelta(days=91), 90))
 
@@ -148,9 +152,10 @@ class AdminPasswordResetTests(PersonaTestCase):
                                     REMOTE_ADDR="10.3.3.3")
         self.assertEqual(response.status_code, 302)
         self.assertTrue(User.objects.get(pk=self.p.staff_b.pk).check_password(GOOD))
-        event = AuditEvent.objects.get(action="admin.change", object_id=str(self.p.staff_b.pk))
+        event = AuditEvent.objects.get(action="account.password_reset", object_id=str(self.p.staff_b.pk))
         self.assertEqual((event.actor_id, event.source_ip, event.after),
-                         (self.p.sysadmin.pk, "10.3.3.3", {"password": "已重置"}))
+                         (self.p.sysadmin.pk, "10.3.3.3", {"下次登录须修改密码": True}))
+        self.assertTrue(User.objects.get(pk=self.p.staff_b.pk).must_change_password)
 
     def test_it_does_not_audit_a_refused_reset(self):
         self.login(self.p.sysadmin)
@@ -158,7 +163,8 @@ class AdminPasswordResetTests(PersonaTestCase):
         response = self.client.post(url, {"password1": "short", "password2": "short", "usable_password": "true"})
         self.assertEqual(response.status_code, 200)
         self.assertTrue(User.objects.get(pk=self.p.staff_b.pk).check_password(PASSWORD))
-        self.assertFalse(AuditEvent.objects.filter(action="admin.change").exists())
+        self.assertFalse(AuditEvent.objects.filter(action__in=["admin.change", "account.password_reset"]).exists())
+        self.assertFalse(User.objects.get(pk=self.p.staff_b.pk).must_change_password)
 
 
 class OldPasswordGuessTests(PersonaTestCase):

@@ -92,7 +92,8 @@ def _credit_code(serial: int) -> str:
 def _account(username: str, role: str, full_name: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = account_create(actor=None, username=username, password=demo_password(), role=role, full_name=full_name)
+        user = account_create(actor=None, username=username, password=demo_password(), role=role, full_name=full_name,
+                              must_change_password=False)
     return user
 
 
