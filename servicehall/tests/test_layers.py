@@ -89,3 +89,22 @@ class LayerTests(SimpleTestCase):
                             highest = TOP_LEVEL[top]
                             self.assertIsNotNone(highest, f"{path} imports {top}, which sits above every app")
                             self.assertLessEqual(ORDER.index(highest), index, f"{path} imports {top}")
+
+
+class ExportHomeTests(SimpleTestCase):
+    """Spreadsheets and CSV files are written in one place (lib/exports.py, which keeps
+    formula-looking text as text) and read in one (the catalogue importer, which bounds them)."""
+
+    def test_only_the_export_helper_writes_and_only_the_importer_reads_spreadsheets(self):
+        allowed = {ROOT / "lib" / "exports.py": {"csv", "openpyxl"},
+                   ROOT / "catalog" / "excel" / "importer.py": {"openpyxl"}}
+        for path in sources(ROOT):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            used = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    used.add(node.module.split(".")[0])
+                elif isinstance(node, ast.Import):
+                    used.update(alias.name.split(".")[0] for alias in node.names)
+            with self.subTest(path=str(path.relative_to(ROOT))):
+                self.assertLessEqual(used & {"csv", "openpyxl", "xlsxwriter"}, allowed.get(path, set()))

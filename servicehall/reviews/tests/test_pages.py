@@ -114,6 +114,20 @@ class ReviewPageTests(PersonaTestCase):
         bad = self.client.get("/api/v1/rectifications?state=nope", HTTP_AUTHORIZATION=f"Bearer {mine}")
         self.assertEqual((bad.status_code, bad.json()["field"]), (400, "state"))
 
+    def test_a_comment_that_looks_like_a_formula_is_exported_as_text(self):
+        import io
+
+        from openpyxl import load_workbook
+
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        comment = "=cmd|' /C calc'!A0"
+        self.post_review({"ticket": self.ticket.pk, "level": 1, "channel": 4, "comment": comment},
+                         HTTP_X_PAD_KEY=self.pad.key)
+        self.client.force_login(self.p.manager_a)
+        sheet = load_workbook(io.BytesIO(self.client.get("/reviews/export.xlsx?since=2026-01-01").content)).active
+        column = [c.value for c in sheet[1]].index("评价内容") + 1
+        self.assertEqual((sheet.cell(2, column).value, sheet.cell(2, column).data_type), (comment, "s"))
+
     def test_the_exchange_export_maps_both_codings_as_json_and_excel(self):
         import io
 
