@@ -2,6 +2,8 @@
 
 import io
 import re
+import time
+import zipfile
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,8 +36,14 @@ from .layout import (
     ITEM_KEY,
     ITEM_NAME,
     KEY,
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
+    MAX_READ_SECONDS,
     MAX_ROWS,
+    MAX_SHARED_STRINGS_BYTES,
+    MAX_SHEET_ROWS,
+    MAX_UNZIPPED_BYTES,
+    MAX_ZIP_ENTRIES,
     NO,
     PROPOSAL_REASON,
     SHEET_ITEMS,
@@ -218,14 +226,23 @@ def _read_bytes(file) -> bytes:
     return file.read(MAX_FILE_BYTES + 1)
 
 
-def _read_sheet(workbook, title: str, columns: list[Column], report: ImportReport) -> list[_Row] | None:
+class _TooBig(Exception):
+    """The file asks for more than a catalogue needs; the message says which bound."""
+
+
+def _read_sheet(workbook, title: str, columns: list[Column], report: ImportReport,
+                deadline: float) -> list[_Row] | None:
     if title not in workbook.sheetnames:
         report.add(title, None, "", f"缺少工作表「{title}」（可先导出一份作为模板）")
         return None
     sheet = workbook[title]
     sheet.reset_dimensions()  # read every cell even when the file's recorded size is wrong
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+    # Bounded: row numbers past MAX_SHEET_ROWS (blank ones included, which openpyxl would
+    # otherwise fill in one by one) are never produced, nor columns past MAX_COLUMNS.
+    header = next(sheet.iter_rows(max_row=1, values_only=True), None) or ()
+    if any(not _blank(value) for value in header[MAX_COLUMNS:]):
+        raise _TooBig(f"工作表「{title}」超过{MAX_COLUMNS}列，请使用导出的模板")
+    rows = sheet.iter_rows(min_row=2, max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
     positions: dict[str, int] = {}
     for index, value in enumerate(header):
         if _blank(value):
@@ -240,6 +257,10 @@ def _read_sheet(workbook, title: str, columns: list[Column], report: ImportRepor
         return None
     result = []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS:
+            raise _TooBig(f"工作表「{title}」超过{MAX_SHEET_ROWS}行（含空行），请删除多余的空行或分成几个文件导入")
+        if time.monotonic() > deadline:
+            raise _TooBig(f"文件过于复杂，{MAX_READ_SECONDS:.0f}秒内未能读完，请分成几个文件导入")
         if all(_blank(v) for v in values):
             continue
         if len(result) >= MAX_ROWS:
@@ -251,6 +272,25 @@ def _read_sheet(workbook, title: str, columns: list[Column], report: ImportRepor
     return result
 
 
+def _archive_refusal(content: bytes) -> str | None:
+    """What is wrong with the zip itself, checked before any XML is parsed. Python's zipfile
+    never unpacks a part beyond the size it declares, so the declared sizes bound the work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # not a zip at all: openpyxl's own refusal says so
+    limit_mb = MAX_UNZIPPED_BYTES // 1024 // 1024
+    if len(parts) > MAX_ZIP_ENTRIES:
+        return f"文件内部结构异常（包含{len(parts)}个部件），请使用导出的模板"
+    if sum(part.file_size for part in parts) > MAX_UNZIPPED_BYTES:
+        return f"文件解压后超过{limit_mb}MB，请删除多余内容或分成几个文件导入"
+    strings = sum(part.file_size for part in parts if part.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_SHARED_STRINGS_BYTES:
+        return f"文件中的文字内容超过{MAX_SHARED_STRINGS_BYTES // 1024 // 1024}MB，请分成几个文件导入"
+    return None
+
+
 def _read_workbook(content: bytes, report: ImportReport) -> dict[str, list[_Row]] | None:
     if not content:
         report.add(FILE, None, "", "文件是空的")
@@ -258,16 +298,24 @@ def _read_workbook(content: bytes, report: ImportReport) -> dict[str, list[_Row]
     if len(content) > MAX_FILE_BYTES:
         report.add(FILE, None, "", f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024}MB")
         return None
+    refusal = _archive_refusal(content)
+    if refusal:
+        report.add(FILE, None, "", refusal)
+        return None
     unreadable = "无法读取该文件：请上传 Excel 工作簿（.xlsx 格式，可先导出一份作为模板）"
+    deadline = time.monotonic() + MAX_READ_SECONDS
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors…) on a bad file
         report.add(FILE, None, "", unreadable)
         return None
     try:
-        sheets = {SHEET_ITEMS: _read_sheet(workbook, SHEET_ITEMS, ITEM_COLUMNS, report)}
+        sheets = {SHEET_ITEMS: _read_sheet(workbook, SHEET_ITEMS, ITEM_COLUMNS, report, deadline)}
         for title, columns in CHILD_SHEETS.values():
-            sheets[title] = _read_sheet(workbook, title, columns, report)
+            sheets[title] = _read_sheet(workbook, title, columns, report, deadline)
+    except _TooBig as exc:
+        report.add(FILE, None, "", str(exc))
+        return None
     except Exception:  # read-only sheets are parsed lazily: a damaged sheet fails here
         report.add(FILE, None, "", unreadable)
         return None

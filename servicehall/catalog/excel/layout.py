@@ -29,7 +29,16 @@ CENTER_CODE = "中心编码"
 ITEM_CODE = "实施编码"
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000                     # per sheet
+MAX_ROWS = 10_000                     # per sheet, rows with content
+# An .xlsx is a zip of XML: a small file can unpack to gigabytes or declare a million empty
+# rows. These bound what a file may make the server do before (and while) it is read; each is
+# several times what a 10,000-item catalogue needs (docs/decisions.md, "Excel import bounds").
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # all parts together, as the zip declares them
+MAX_SHARED_STRINGS_BYTES = 24 * 1024 * 1024  # openpyxl holds this part in memory
+MAX_ZIP_ENTRIES = 200
+MAX_SHEET_ROWS = MAX_ROWS + 2_000     # row numbers, empty rows included
+MAX_COLUMNS = 100                     # columns read per row (the widest sheet has 30)
+MAX_READ_SECONDS = 30.0               # reading all sheets; beyond this the file is refused
 FIXED_TIME = datetime(2000, 1, 1)     # workbook created/modified, so exports are byte-stable
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)      # the earliest date a zip entry can carry
 PROPOSAL_REASON = "通过Excel导入"

@@ -241,6 +241,56 @@ class CatalogImportTests(ExcelTestCase):
             self.assertRegex(report.problems[0].message, r"\.xlsx|文件是空的")
         self.assertEqual(self.counts(), before)
 
+    def rezip(self, content: bytes, replace: dict[str, bytes] | None = None, add: dict[str, int] | None = None):
+        """The workbook's zip with parts replaced or added, and parts of `n` zero bytes added (a
+        zip bomb: a few kilobytes that unpack to megabytes)."""
+        out, replace = io.BytesIO(), dict(replace or {})
+        with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info.filename, replace.pop(info.filename, None) or source.read(info.filename))
+            for name, data in replace.items():
+                target.writestr(name, data)
+            for name, size in (add or {}).items():
+                with target.open(name, "w") as part:
+                    for _ in range(size // (1 << 20)):
+                        part.write(bytes(1 << 20))
+        return out.getvalue()
+
+    def test_it_refuses_a_file_that_unpacks_to_far_more_than_it_weighs_before_reading_it(self):
+        good = workbook(items=[new_row(1, "法律援助咨询")])
+        shared = b"<sst xmlns='http://schemas.openxmlformats.org/spreadsheetml/2006/main'><si><t>" + b"a" * (30 << 20) \
+            + b"</t></si></sst>"
+        cases = {
+            "解压后超过64MB": self.rezip(good, add={"xl/media/padding.bin": 70 << 20}),
+            "文字内容超过24MB": self.rezip(good, replace={"xl/sharedStrings.xml": shared}),
+        }
+        before = self.counts()
+        for expected, content in cases.items():
+            with self.subTest(expected=expected):
+                self.assertLess(len(content), 450 * 1024)  # the attack: small to upload
+                report = catalog_import(actor=self.p.manager_a, file=content)
+                self.assertEqual(len(report.problems), 1)
+                self.assertIn(expected, report.problems[0].message)
+        self.assertEqual(self.counts(), before)
+        self.assertTrue(catalog_import(actor=self.p.manager_a, file=good).ok)  # the same file without the bomb
+
+    def test_it_refuses_a_sheet_of_a_million_empty_rows_or_too_many_columns(self):
+        good = workbook(items=[new_row(1, "法律援助咨询")])
+        far_row = edit(good, SHEET_ITEMS, 1_048_576, "事项名称", " ")
+        book = load_workbook(io.BytesIO(good))
+        book[SHEET_ITEMS].cell(row=1, column=150, value="备注150")
+        wide = io.BytesIO()
+        book.save(wide)
+        for content, expected in ((far_row, "超过12000行（含空行）"), (wide.getvalue(), "超过100列")):
+            with self.subTest(expected=expected):
+                report = catalog_import(actor=self.p.manager_a, file=content)
+                self.assertEqual([p.message for p in report.problems if expected in p.message] != [], True,
+                                 [str(p) for p in report.problems])
+                self.assertFalse(report.ok)
+        self.assertFalse(ServiceItem.objects.exists())
+        rows_at_the_limit = edit(good, SHEET_ITEMS, 12_000, "事项名称", " ")  # blank rows up to the bound are fine
+        self.assertTrue(catalog_import(actor=self.p.manager_a, file=rows_at_the_limit).ok)
+
     def test_it_refuses_a_missing_sheet_or_column(self):
         rows = [new_row(1, "法律援助咨询")]
         report = catalog_import(actor=self.p.manager_a, file=workbook(items=rows, drop_sheet=SHEET_FEES))
