@@ -51,6 +51,6 @@ class AdminAccountForm(NewPasswordFields):
 
     username = forms.CharField(label="用户名", max_length=150)
     full_name = forms.CharField(label="姓名", max_length=50, required=False)
-    role = forms.ChoiceField(label="角色", choices=[(r, r.label) for r in (Role.SYSADMIN, Role.SECADMIN,
-                                                                            Role.AUDITADMIN)])
+    role = forms.ChoiceField(label="角色", choices=[("", "请选择")] + [
+        (r, r.label) for r in (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)])
     field_order = ["username", "full_name", "role", "password", "password2"]

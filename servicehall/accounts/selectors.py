@@ -15,6 +15,6 @@ def admin_accounts():
     return User.objects.filter(role__in=ADMINS).order_by("role", "username")
 
 
-def account_events(limit: int = 30):
+def account_events(limit: int = 15):
     """The latest account events, newest first."""
     return AuditEvent.objects.filter(action__in=ACCOUNT_EVENTS, object_type="accounts.user").order_by("-id")[:limit]
