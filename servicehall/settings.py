@@ -182,6 +182,13 @@ SH_PAD_PENDING_MINUTES = env_int("SH_PAD_PENDING_MINUTES", 10)
 # The pad stores the level at the tap; the reasons and comment on the next screen amend that
 # review for this long. The pad goes back to idle after SH_PAD_IDLE_SECONDS untouched (JOURNEYS).
 SH_REVIEW_AMEND_MINUTES = env_int("SH_REVIEW_AMEND_MINUTES", 5)
+# Appointment hoarding: a valid ID number is easy to make up, so one person could book a whole
+# day. Active bookings per ID number per day (every centre) and per category; per phone per
+# day; bookings made from one address per hour (a reception desk may book for a few citizens).
+SH_BOOKINGS_PER_ID_PER_DAY = env_int("SH_BOOKINGS_PER_ID_PER_DAY", 2)
+SH_BOOKINGS_PER_ID_PER_CATEGORY = env_int("SH_BOOKINGS_PER_ID_PER_CATEGORY", 1)
+SH_BOOKINGS_PER_PHONE_PER_DAY = env_int("SH_BOOKINGS_PER_PHONE_PER_DAY", 3)
+SH_BOOKINGS_PER_ADDRESS_PER_HOUR = env_int("SH_BOOKINGS_PER_ADDRESS_PER_HOUR", 20)
 SH_PAD_IDLE_SECONDS = env_int("SH_PAD_IDLE_SECONDS", 30)
 # How long another process may answer a hall display "unchanged" (304) after a call.
 SH_HALL_VERSION_SECONDS = float(os.environ.get("SH_HALL_VERSION_SECONDS") or 0.5)

@@ -17,6 +17,7 @@ from servicehall.accounts.api_auth import permitted
 from servicehall.accounts.permissions import require
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
+from servicehall.audit.context import client_ip
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound, error_body
 from servicehall.lib.links import public_url
@@ -300,7 +301,7 @@ def appointment_out(a) -> dict:
 def appointment_book(request, code: str, payload: BookIn):
     appointment = services.appointment_book(center=public_center(code), prefix=payload.category, day=payload.day,
                                             slot_start=selectors.parse_slot(payload.slot), holder=payload.holder,
-                                            phone=payload.phone)
+                                            phone=payload.phone, source_ip=client_ip(request))
     return Status(201, appointment_out(appointment))
 
 

@@ -304,6 +304,7 @@ class Appointment(models.Model):
     status = models.CharField("状态", max_length=12, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     created_at = models.DateTimeField("预约时间")
+    source_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)  # bookings per address per hour
 
     objects = CenterOwnedQuerySet.as_manager()
 
@@ -314,7 +315,9 @@ class Appointment(models.Model):
         constraints = [models.UniqueConstraint(fields=["center", "holder", "day"], condition=ACTIVE_APPOINTMENT,
                                                name="appointment_one_per_day")]
         indexes = [models.Index(fields=["category", "day", "slot_start"], name="appointment_slot_idx"),
-                   models.Index(fields=["holder", "status"], name="appointment_holder_idx")]
+                   models.Index(fields=["holder", "status"], name="appointment_holder_idx"),
+                   models.Index(fields=["phone", "day"], name="appointment_phone_idx"),
+                   models.Index(fields=["source_ip", "created_at"], name="appointment_source_idx")]
 
     def __str__(self):
         return f"{self.code} {self.day} {self.slot_start:%H:%M}"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicehall.accounts.permissions import can, require
+from servicehall.audit.context import client_ip
 from servicehall.db import queue as queue_sql
 from servicehall.db.caches import HALL_VERSIONS
 from servicehall.lib.errors import Invalid
@@ -222,7 +223,8 @@ def booking(request, code: str):
                 raise Invalid("请先选择业务类别和日期", field="category")
             return services.appointment_book(center=center, prefix=category.prefix, day=day,
                                              slot_start=selectors.parse_slot(data.get("slot", "")),
-                                             holder=data.get("holder", ""), phone=data.get("phone", ""), now=now)
+                                             holder=data.get("holder", ""), phone=data.get("phone", ""),
+                                             source_ip=client_ip(request), now=now)
 
         booked = apply_service(request, book, flash=False)  # the page marks the field itself
         if booked:

@@ -5,6 +5,7 @@ further bookings for a while."""
 import secrets
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -55,11 +56,33 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**8):08d}"
 
 
+def _hoarding_refusal(category: TicketCategory, day: date, holder: str, phone: str, source_ip: str | None,
+                      now: datetime) -> Conflict | None:
+    """The first limit on bookings by one person or address that this booking would pass
+    (settings SH_BOOKINGS_*), as the refusal to give; None when within every limit."""
+    active = Appointment.objects.filter(ACTIVE_APPOINTMENT)
+    per_day, per_category = settings.SH_BOOKINGS_PER_ID_PER_DAY, settings.SH_BOOKINGS_PER_ID_PER_CATEGORY
+    per_phone, per_hour = settings.SH_BOOKINGS_PER_PHONE_PER_DAY, settings.SH_BOOKINGS_PER_ADDRESS_PER_HOUR
+    if active.filter(holder=holder, day=day).count() >= per_day:
+        return Conflict(f"证件号码：同一证件每天最多预约{per_day}次（各分中心合计），请取消其他预约后再约",
+                        field="holder", code="booking_limit")
+    if active.filter(holder=holder, category=category, day__gte=timezone.localdate(now)).count() >= per_category:
+        return Conflict(f"证件号码：同一证件在“{category.name}”最多保留{per_category}个未到期的预约，"
+                        "请办理或取消后再约", field="holder", code="booking_limit")
+    if active.filter(phone=phone, day=day).count() >= per_phone:
+        return Conflict(f"手机号码：同一手机号每天最多预约{per_phone}次", field="phone", code="booking_limit")
+    if source_ip and Appointment.objects.filter(source_ip=source_ip,
+                                                created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
+        return Conflict(f"同一网络地址每小时最多预约{per_hour}次，请稍后再试或到现场取号", code="booking_limit")
+    return None
+
+
 @transaction.atomic
 def appointment_book(*, center: ServiceCenter, prefix: str, day: date, slot_start, holder: str, phone: str,
-                     now: datetime | None = None) -> Appointment:
+                     source_ip: str | None = None, now: datetime | None = None) -> Appointment:
     """Book one slot: on a working day within the centre's window, one per holder, centre and
-    day, while the slot has room, and not while repeated no-shows block the holder."""
+    day, while the slot has room, not while repeated no-shows block the holder, and within the
+    limits per ID number, phone and address that keep one person from booking a whole day."""
     now = now or timezone.now()
     category = active_category(center, prefix)
     holder = clean_holder(holder, now)
@@ -78,12 +101,16 @@ def appointment_book(*, center: ServiceCenter, prefix: str, day: date, slot_star
         raise Conflict("预约时段：该时段已约满，请选择其他时段", field="slot", code="slot_full")
     if Appointment.objects.filter(ACTIVE_APPOINTMENT, center=center, holder=holder, day=day).exists():
         raise Conflict("同一证件每天在本中心只能预约一次", field="holder", code="already_booked")
+    refusal = _hoarding_refusal(category, day, holder, phone, source_ip, now)
+    if refusal is not None:
+        raise refusal
     for _ in range(5):
         try:
             with transaction.atomic():
                 appointment = Appointment.objects.create(center=center, category=category, day=day,
                                                          slot_start=slot["start"], slot_end=slot["end"],
-                                                         code=_new_code(), holder=holder, phone=phone, created_at=now)
+                                                         code=_new_code(), holder=holder, phone=phone, created_at=now,
+                                                         source_ip=source_ip)
             break
         except IntegrityError:
             if Appointment.objects.filter(ACTIVE_APPOINTMENT, center=center, holder=holder, day=day).exists():

@@ -4,6 +4,8 @@ and the hall display's state document."""
 import json
 from datetime import date, time
 
+from django.test import override_settings
+
 from servicehall.audit.models import AuditEvent
 from servicehall.lib.errors import Conflict, Invalid, NotFound
 from servicehall.org.models import Window
@@ -282,6 +284,7 @@ class AppointmentTests(PersonaTestCase):
             ticket_act(actor=self.p.staff_a, ticket=order[-1], action="finish", now=now)
         self.assertEqual(order, [green, booked, walk_in, early])  # the same order as the slips said
 
+    @override_settings(SH_BOOKINGS_PER_ID_PER_CATEGORY=3)  # three upcoming bookings, to miss them all
     def test_missed_bookings_become_no_shows_and_repeated_ones_block_booking(self):
         for day in (date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1)):
             self.book(day=day)
@@ -297,6 +300,87 @@ class AppointmentTests(PersonaTestCase):
             self.book(day=date(2026, 12, 3), now=blocked_at)
         self.assertEqual(raised.exception.code, "booking_blocked")
         self.assertIn("2026年12月27日", raised.exception.message)
+
+
+def made_up_id(n: int) -> str:
+    """A valid citizen ID number (checksum right), as anyone can make them up."""
+    from servicehall.lib.identity import citizen_id_check_char
+
+    first17 = f"11010519800101{n:03d}"
+    return first17 + citizen_id_check_char(first17)
+
+
+class AppointmentHoardingTests(PersonaTestCase):
+    """Limits per ID number, phone and address, so nobody books a whole day (settings)."""
+
+    def setUp(self):
+        for centre, window in ((self.p.center_a, self.p.window_a), (self.p.center_b, self.p.window_b)):
+            for prefix, name in (("A", "法律援助"), ("B", "公证咨询")):
+                category = TicketCategory.objects.create(center=centre, prefix=prefix, name=name, daily_capacity=100,
+                                                         slot_capacity=50)
+                CategoryWindow.objects.create(category=category, window=window)
+        self.now = at(26, 10)
+        self.day = date(2026, 11, 27)
+
+    def book(self, holder=CITIZEN, center=None, prefix="A", day=None, slot=time(9, 30), phone="13800138000",
+             source_ip="10.1.1.1", now=None):
+        return appointment_book(center=center or self.p.center_a, prefix=prefix, day=day or self.day, slot_start=slot,
+                                holder=holder, phone=phone, source_ip=source_ip, now=now or self.now)
+
+    def refusal(self, **kwargs) -> Conflict:
+        with self.assertRaises(Conflict) as raised:
+            self.book(**kwargs)
+        self.assertEqual(raised.exception.code, "booking_limit")
+        return raised.exception
+
+    def test_an_id_number_books_at_most_two_a_day_across_centres_and_one_upcoming_per_category(self):
+        self.book()
+        self.book(center=self.p.center_b)
+        with self.settings(SH_BOOKINGS_PER_ID_PER_DAY=1):
+            refused = self.refusal(holder=CITIZEN, center=self.p.center_b, day=date(2026, 11, 30))
+        refused = self.refusal(prefix="A", day=date(2026, 11, 30))  # an upcoming booking of 综合 is still open
+        self.assertEqual(refused.field, "holder")
+        self.assertIn("最多保留1个未到期的预约", refused.message)
+        self.book(prefix="B", day=date(2026, 11, 30))  # another category is fine
+        self.assertEqual(Appointment.objects.filter(holder=CITIZEN).count(), 3)
+
+    def test_a_cancelled_or_past_booking_no_longer_counts(self):
+        first = self.book()
+        appointment_cancel(code=first.code, holder=CITIZEN, now=self.now)
+        self.book(day=date(2026, 11, 30))
+        next_morning = at(30, 8).replace(month=12, day=1)  # the 30th is over: its booking holds nothing
+        self.book(day=date(2026, 12, 2), now=next_morning)
+
+    def test_a_phone_books_at_most_three_a_day(self):
+        for n in range(3):
+            self.book(holder=made_up_id(n), source_ip=f"10.0.0.{n}")
+        refused = self.refusal(holder=made_up_id(9), source_ip="10.0.0.9")
+        self.assertEqual(refused.field, "phone")
+        self.book(holder=made_up_id(9), phone="13900139000", source_ip="10.0.0.9")
+
+    def test_an_address_books_at_most_twenty_an_hour(self):
+        for n in range(20):
+            self.book(holder=made_up_id(n), phone=f"139001390{n:02d}")
+        refused = self.refusal(holder=made_up_id(50), phone="13700137000")
+        self.assertIn("每小时最多预约20次", refused.message)
+        self.book(holder=made_up_id(50), phone="13700137000", source_ip="10.9.9.9")  # another address
+        self.book(holder=made_up_id(51), phone="13700137001", now=at(26, 11, 1))  # an hour later
+
+    def test_the_api_refuses_with_the_reason_and_the_field(self):
+        body = {"category": "A", "day": "2026-11-27", "slot": "09:30", "holder": CITIZEN, "phone": "13800138000"}
+        with self.settings(SH_BOOKINGS_PER_ADDRESS_PER_HOUR=1):
+            url = f"/api/v1/centers/{self.p.center_a.code}/appointments"
+            import time_machine
+
+            with time_machine.travel(self.now, tick=False):
+                first = self.client.post(url, body, content_type="application/json", REMOTE_ADDR="10.7.7.7")
+                self.assertEqual(first.status_code, 201, first.content)
+                second = self.client.post(url, {**body, "holder": OTHER_CITIZEN, "phone": "13900139000"},
+                                          content_type="application/json", REMOTE_ADDR="10.7.7.7")
+        self.assertEqual(second.status_code, 409)
+        self.assertEqual(second.json()["error"], "booking_limit")
+        self.assertIn("同一网络地址每小时最多预约1次", second.json()["message"])
+        self.assertEqual(Appointment.objects.get().source_ip, "10.7.7.7")
 
 
 @during_opening_hours
