@@ -185,6 +185,11 @@ SH_REVIEW_AMEND_MINUTES = env_int("SH_REVIEW_AMEND_MINUTES", 5)
 # Appointment hoarding: a valid ID number is easy to make up, so one person could book a whole
 # day. Active bookings per ID number per day (every centre) and per category; per phone per
 # day; bookings made from one address per hour (a reception desk may book for a few citizens).
+# Sign-in back-off (accounts.services.login_wait): failures of one name (every address) or of
+# one address (every name) within the lock window after which each attempt waits 1, 2, 4… s.
+SH_LOGIN_BACKOFF_AFTER = env_int("SH_LOGIN_BACKOFF_AFTER", 3)
+SH_LOGIN_ADDRESS_BACKOFF_AFTER = env_int("SH_LOGIN_ADDRESS_BACKOFF_AFTER", 10)
+SH_LOGIN_BACKOFF_MAX_SECONDS = env_int("SH_LOGIN_BACKOFF_MAX_SECONDS", 300)
 SH_BOOKINGS_PER_ID_PER_DAY = env_int("SH_BOOKINGS_PER_ID_PER_DAY", 2)
 SH_BOOKINGS_PER_ID_PER_CATEGORY = env_int("SH_BOOKINGS_PER_ID_PER_CATEGORY", 1)
 SH_BOOKINGS_PER_PHONE_PER_DAY = env_int("SH_BOOKINGS_PER_PHONE_PER_DAY", 3)

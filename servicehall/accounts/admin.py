@@ -26,14 +26,14 @@ class ServiceHallUserAdmin(SystemAdminModel, UserAdmin):
     accounts (its own included) are the security admin's (/accounts/admins/), so it can neither
     create an admin nor take over one, nor widen its own powers."""
 
-    list_display = ["username", "full_name", "role", "is_active", "last_login", "locked_until"]
+    list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name"]
     fieldsets = (
         (None, {"fields": ["username", "password"]}),
         ("个人信息", {"fields": ["full_name", "phone", "email"]}),
-        ("角色与状态", {"fields": ["role", "is_active", "locked_until", "must_change_password", "password_changed_at",
-                                   "last_login", "date_joined"]}),
+        ("角色与状态", {"fields": ["role", "is_active", "must_change_password", "password_changed_at", "last_login",
+                                   "date_joined"]}),
     )
     readonly_fields = ["last_login", "date_joined", "password_changed_at", "must_change_password"]
     add_fieldsets = ((None, {"classes": ("wide",),

@@ -36,16 +36,14 @@ class SessionSecurityMiddleware:
         policy = SecurityPolicy.current()
         now = time.time()
         last_seen = request.session.get(SESSION_KEY)
-        locked = user.is_locked(timezone.now())
-        if locked or (last_seen is not None and now - last_seen > policy.idle_minutes * 60):
-            audit_record(actor=user, action="auth.locked_logout" if locked else "auth.idle_logout", obj=user)
+        if last_seen is not None and now - last_seen > policy.idle_minutes * 60:
+            audit_record(actor=user, action="auth.idle_logout", obj=user)
             logout(request)
             if "HTTP_AUTHORIZATION" in request.META:
                 return self.get_response(request)  # the key alone decides now
             if request.path.startswith("/api/") or request.headers.get("X-SH-Poll"):
                 return error_json(401, "not_authenticated", "长时间未操作，已自动退出，请重新登录")
-            messages.info(request, "账号已锁定，已退出登录。" if locked
-                          else f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
+            messages.info(request, f"您已超过{policy.idle_minutes}分钟未操作，已自动退出，请重新登录。")
             return redirect_to_login(request.get_full_path())
         if not request.headers.get("X-SH-Poll") and (last_seen is None or now - last_seen > REFRESH_SECONDS):
             request.session[SESSION_KEY] = now  # at most once a minute: a session write per page is costly

@@ -20,8 +20,6 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.STAFF)
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号码", max_length=20, blank=True)
-    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
     # Set when someone else chose this password (a new account, an admin's reset): the holder
     # must replace it before doing anything, so an admin who knows it cannot quietly act as them.
@@ -42,9 +40,6 @@ class User(AbstractUser):
         """What the admin greets the user by (欢迎，系统管理员), never the account in capitals."""
         return self.display_name
 
-    def is_locked(self, now) -> bool:
-        return self.locked_until is not None and self.locked_until > now
-
     def password_expired(self, now, max_age_days: int) -> bool:
         """Set by someone else, or older than the policy allows. An account whose password was
         set outside the change page (createsuperuser, create_user) has no change date; its
@@ -55,6 +50,30 @@ class User(AbstractUser):
         if not max_age_days or changed is None:
             return False
         return now - changed > timedelta(days=max_age_days)
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in (or wrong old password), by the name typed and the source address.
+
+    The back-off and the lock are counted from these rows (services.login_attempt), so a lock
+    holds one account at one address, never the account everywhere, and a name that has no
+    account is counted exactly like one that has. A success deletes its own address's rows
+    (consecutive failures); the security admin's unlock deletes an account's rows; the
+    background loop drops rows older than a day. The audit trail keeps every attempt."""
+
+    username = models.CharField("用户名", max_length=150)
+    source_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    at = models.DateTimeField("时间")
+    locks = models.BooleanField("达到次数而锁定", default=False)  # the failure that reached the limit
+
+    class Meta:
+        verbose_name = "登录失败"
+        verbose_name_plural = "登录失败"
+        indexes = [models.Index(fields=["username", "at"], name="login_failure_user_idx"),
+                   models.Index(fields=["source_ip", "at"], name="login_failure_source_idx")]
+
+    def __str__(self):
+        return f"{self.username} {self.source_ip or ''} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class SecurityPolicy(models.Model):

@@ -1,8 +1,10 @@
 """Reads of accounts beyond a filter."""
 
+from datetime import timedelta
+
 from servicehall.audit.models import AuditEvent
 
-from .models import User
+from .models import LoginFailure, SecurityPolicy, User
 from .permissions import ADMINS
 
 # What the security admin watches: accounts created, switched on or off, unlocked, and every
@@ -18,3 +20,25 @@ def admin_accounts():
 def account_events(limit: int = 15):
     """The latest account events, newest first."""
     return AuditEvent.objects.filter(action__in=ACCOUNT_EVENTS, object_type="accounts.user").order_by("-id")[:limit]
+
+
+def locks(now) -> list[dict]:
+    """The names locked at an address now (services.login_wait's first rule): name, address,
+    until, whether an account has that name. A name without an account is listed too: it is
+    someone trying names."""
+    minutes = timedelta(minutes=SecurityPolicy.current().login_lock_minutes)
+    rows = LoginFailure.objects.filter(locks=True, at__gt=now - minutes, at__lte=now).order_by("-at")
+    accounts = set(User.objects.filter(username__in=[r.username for r in rows]).values_list("username", flat=True))
+    return [{"username": r.username, "source_ip": r.source_ip, "account": r.username in accounts,
+             "until": r.at + minutes} for r in rows]
+
+
+def with_locks(users, now) -> list:
+    """`users`, each with `lock_until`: when its last lock at some address ends, or None."""
+    until = {}
+    for lock in locks(now):
+        until[lock["username"]] = max(lock["until"], until.get(lock["username"], lock["until"]))
+    users = list(users)
+    for user in users:
+        user.lock_until = until.get(user.username)
+    return users

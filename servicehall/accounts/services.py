@@ -4,19 +4,20 @@ import copy
 import math
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from servicehall.audit.context import client_ip, current_source_ip
 from servicehall.audit.models import Outcome
 from servicehall.audit.services import audit_record, snapshot
 from servicehall.db.caches import BEARER_KEYS
 from servicehall.lib.errors import Invalid, NotFound
 
-from .models import ApiKey, Role, SecurityPolicy, User, hash_api_key
+from .models import ApiKey, LoginFailure, Role, SecurityPolicy, User, hash_api_key
 from .permissions import ADMINS, require, roles_for
 
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -28,81 +29,138 @@ class LoginRefused(Exception):
         self.message = message
 
 
-def login_attempt(*, username: str, password: str, request=None, now: datetime | None = None) -> User:
-    """Check credentials and the lock; count failures and lock after the policy's limit.
+def _recent_failures(policy: SecurityPolicy, now: datetime):
+    return LoginFailure.objects.filter(at__gt=now - timedelta(minutes=policy.login_lock_minutes))
 
-    Returns the user or raises LoginRefused with the message to show. A wrong password and an
-    unknown user get the same message. Each attempt is claimed before the (slow) password
-    check, so parallel guesses cannot slip past the limit.
-    """
+
+def _latest(rows, n: int) -> list[datetime]:
+    return list(rows.order_by("-at").values_list("at", flat=True)[:n])
+
+
+def _counting(username: str, ip: str | None, policy: SecurityPolicy, now: datetime):
+    """The failures at this address that count towards its lock: within the lock window and
+    after its last lock (a lock that has run out starts the count afresh)."""
+    rows = _recent_failures(policy, now).filter(username=username, source_ip=ip)
+    last_lock = rows.filter(locks=True).order_by("-pk").values_list("pk", flat=True).first()
+    return rows.filter(pk__gt=last_lock) if last_lock else rows
+
+
+def _lock_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return f"登录失败次数过多，已锁定，请{minutes}分钟后再试，或联系安全管理员解锁"
+
+
+def login_wait(username: str, ip: str | None, now: datetime, policy: SecurityPolicy | None = None) -> str | None:
+    """Why a sign-in as `username` from `ip` must wait now, or None.
+
+    1. The lock (等保: `login_max_failures` failures lock for `login_lock_minutes`) holds the
+       name at this address only: a stranger's guesses cannot lock its holder out elsewhere.
+    2. Back-off by name, every address together (a guesser with many addresses): after
+       SH_LOGIN_BACKOFF_AFTER failures each further attempt waits twice as long, up to
+       SH_LOGIN_BACKOFF_MAX_SECONDS; the holder waits seconds, never a lock.
+    3. Back-off by address, every name together (one address trying many names).
+    The messages are the same whether or not the name has an account."""
+    policy = policy or SecurityPolicy.current()
+    recent = _recent_failures(policy, now)
+    lock = _latest(recent.filter(username=username, source_ip=ip, locks=True), 1)
+    if lock:
+        return _lock_message(lock[0] + timedelta(minutes=policy.login_lock_minutes), now)
+    longest = settings.SH_LOGIN_BACKOFF_MAX_SECONDS
+    for rows, after in ((recent.filter(username=username), settings.SH_LOGIN_BACKOFF_AFTER),
+                        (recent.filter(source_ip=ip), settings.SH_LOGIN_ADDRESS_BACKOFF_AFTER)):
+        times = _latest(rows, after + 12)  # 2**12 s is past any sensible longest wait
+        if len(times) >= after:
+            until = times[0] + timedelta(seconds=min(2 ** (len(times) - after), longest))
+            if until > now:
+                return f"登录尝试过于频繁，请{math.ceil((until - now).total_seconds())}秒后再试"
+    return None
+
+
+def _failure_claim(username: str, ip: str | None, policy: SecurityPolicy, now: datetime) -> LoginFailure | None:
+    """Count this attempt as failed before the (slow) password check, so parallel guesses
+    cannot slip past the lock; None (and nothing counted) when the lock is already full.
+    Claims for one account are taken one at a time (its row locked while counting)."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(username=username).first()
+        if (_recent_failures(policy, now).filter(username=username, source_ip=ip, locks=True).exists()
+                or _counting(username, ip, policy, now).count() >= policy.login_max_failures):
+            return None
+        return LoginFailure.objects.create(username=username, source_ip=ip, at=now)
+
+
+def _failure_confirm(claim: LoginFailure, policy: SecurityPolicy, now: datetime) -> int:
+    """The claimed attempt failed: how many now count here; the one that reaches the limit
+    locks the name at this address (and says so in the row)."""
+    here = _counting(claim.username, claim.source_ip, policy, now).filter(pk__lte=claim.pk).count()
+    if here == policy.login_max_failures:
+        LoginFailure.objects.filter(pk=claim.pk).update(locks=True)
+    return here
+
+
+def login_attempt(*, username: str, password: str, request=None, now: datetime | None = None) -> User:
+    """Check credentials, the lock and the back-off (login_wait). Returns the user or raises
+    LoginRefused with the message to show; a wrong password, an unknown name and an inactive
+    account get the same message. Every attempt is audited."""
     now = now or timezone.now()
     policy = SecurityPolicy.current()
-    username = (username or "").strip()
+    username = (username or "").strip()[:150]
+    ip = client_ip(request) if request is not None else current_source_ip.get()
     user = User.objects.filter(username=username).first()
-    if user is None:
-        authenticate(request, username=username, password=password)  # same cost as a real check
-        # Audited like any failure (等保: failed logins are security events), with the name
-        # that was tried, since there is no account to point at.
-        audit_record(actor=None, action="auth.login_failed", object_type="accounts.user",
-                     object_repr=username[:150], outcome=Outcome.FAILURE, after={"reason": "unknown_user"}, now=now)
-        raise LoginRefused(BAD_CREDENTIALS)
-    if not _claim_attempt(user, policy, now):
-        raise LoginRefused(_locked_message(user, policy, now))
-    authenticated = authenticate(request, username=username, password=password)
+    target = {"obj": user} if user else {"object_type": "accounts.user", "object_repr": username}
+    wait = login_wait(username, ip, now, policy)
+    claim = None if wait else _failure_claim(username, ip, policy, now)
+    if claim is None:
+        audit_record(actor=user, action="auth.login_failed", outcome=Outcome.DENIED, after={"reason": "throttled"},
+                     now=now, **target)
+        # No wait but no claim: parallel guesses filled the lock while this one came in.
+        raise LoginRefused(wait or _lock_message(now + timedelta(minutes=policy.login_lock_minutes), now))
+    authenticated = authenticate(request, username=username, password=password)  # hashes even for no account
     if authenticated is None:
-        if _record_failure(user, policy, now):
-            raise LoginRefused(f"连续{policy.login_max_failures}次登录失败，账号已锁定{policy.login_lock_minutes}分钟")
+        here = _failure_confirm(claim, policy, now)
+        # Audited like any failure (等保: failed logins are security events), with the name that
+        # was tried when there is no account to point at.
+        audit_record(actor=user, action="auth.login_failed", outcome=Outcome.FAILURE,
+                     after={"failures_here": here} if user else {"reason": "unknown_user"}, now=now, **target)
+        if here >= policy.login_max_failures:
+            audit_record(actor=user, action="auth.locked", outcome=Outcome.DENIED, now=now,
+                         after={"source_ip": ip, "minutes": policy.login_lock_minutes}, **target)
+            raise LoginRefused(login_wait(username, ip, now, policy) or BAD_CREDENTIALS)
         raise LoginRefused(BAD_CREDENTIALS)
-    User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None, last_login=now)
+    LoginFailure.objects.filter(username=username, source_ip=ip).delete()  # consecutive failures only
+    User.objects.filter(pk=authenticated.pk).update(last_login=now)
     audit_record(actor=authenticated, action="auth.login", obj=authenticated, now=now)
     return authenticated
 
 
-def _claim_attempt(user: User, policy: SecurityPolicy, now: datetime) -> bool:
-    """Reserve one of the allowed attempts in one UPDATE; False when the account is locked
-    (or its last allowed attempts are being checked right now). An expired lock starts afresh."""
-    User.objects.filter(pk=user.pk, locked_until__lte=now).update(locked_until=None, failed_logins=0)
-    claimed = User.objects.filter(pk=user.pk, locked_until__isnull=True, failed_logins__lt=policy.login_max_failures)
-    return claimed.update(failed_logins=F("failed_logins") + 1) == 1
-
-
-def _locked_message(user: User, policy: SecurityPolicy, now: datetime) -> str:
-    user.refresh_from_db(fields=["failed_logins", "locked_until"])
-    until = user.locked_until or now + timedelta(minutes=policy.login_lock_minutes)
-    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.DENIED, after={"reason": "locked"},
-                 now=now)
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return f"账号已锁定，请{minutes}分钟后再试，或联系安全管理员解锁"
-
-
-@transaction.atomic
-def _record_failure(user: User, policy: SecurityPolicy, now: datetime) -> bool:
-    """The claimed attempt failed; lock the account once the limit is reached. True when locked."""
-    user.refresh_from_db(fields=["failed_logins", "locked_until"])
-    audit_record(actor=user, action="auth.login_failed", obj=user, outcome=Outcome.FAILURE,
-                 after={"failed_logins": user.failed_logins}, now=now)
-    if user.failed_logins < policy.login_max_failures:
-        return False
-    until = now + timedelta(minutes=policy.login_lock_minutes)
-    if User.objects.filter(pk=user.pk, locked_until__isnull=True).update(locked_until=until):
-        BEARER_KEYS.clear()
-        audit_record(actor=user, action="auth.locked", obj=user, outcome=Outcome.DENIED, after={"locked_until": until},
-                     now=now)
-    return True
+def login_failures_purge(now: datetime | None = None) -> int:
+    """The background loop's step: failures older than a day count for nothing any more."""
+    now = now or timezone.now()
+    return LoginFailure.objects.filter(at__lt=now - timedelta(days=1)).delete()[0]
 
 
 def password_change(*, actor: User, old_password: str, new_password: str, now: datetime | None = None) -> None:
-    """A wrong old password counts as a failed sign-in: a left-open session must not become a
-    way to guess the password without limit."""
+    """A wrong old password counts as a failed sign-in at this address: a left-open session
+    must not become a way to guess the password without limit. Reaching the lock raises
+    Invalid with code "locked", and the page signs the session out."""
     now = now or timezone.now()
     policy = SecurityPolicy.current()
-    if not _claim_attempt(actor, policy, now):
-        raise Invalid("账号已锁定，请稍后再试", field="old_password")
+    ip = current_source_ip.get()
+    wait = login_wait(actor.username, ip, now, policy)
+    claim = None if wait else _failure_claim(actor.username, ip, policy, now)
+    if claim is None:
+        raise Invalid(wait or _lock_message(now + timedelta(minutes=policy.login_lock_minutes), now),
+                      field="old_password", code="locked")
     if not actor.check_password(old_password or ""):
-        if _record_failure(actor, policy, now):
-            raise Invalid(f"原密码连续{policy.login_max_failures}次错误，账号已锁定", field="old_password")
+        here = _failure_confirm(claim, policy, now)
+        audit_record(actor=actor, action="auth.login_failed", obj=actor, outcome=Outcome.FAILURE,
+                     after={"failures_here": here, "reason": "old_password"}, now=now)
+        if here >= policy.login_max_failures:
+            audit_record(actor=actor, action="auth.locked", obj=actor, outcome=Outcome.DENIED, now=now,
+                         after={"source_ip": ip, "minutes": policy.login_lock_minutes})
+            raise Invalid(f"原密码连续{policy.login_max_failures}次错误，已锁定{policy.login_lock_minutes}分钟",
+                          field="old_password", code="locked")
         raise Invalid("原密码不正确", field="old_password")
-    User.objects.filter(pk=actor.pk).update(failed_logins=0)
+    LoginFailure.objects.filter(username=actor.username, source_ip=ip).delete()
     _set_new_password(actor=actor, old_password=old_password, new_password=new_password, now=now)
 
 
@@ -141,9 +199,8 @@ def account_password_reset(*, actor: User, user: User, password: str, now: datet
     _validated_password(user, password)
     user.set_password(password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
-    user.save(update_fields=["password", "must_change_password", "failed_logins", "locked_until"])
+    user.save(update_fields=["password", "must_change_password"])
+    LoginFailure.objects.filter(username=user.username).delete()
     audit_record(actor=actor, action="account.password_reset", obj=user, after={"下次登录须修改密码": True}, now=now)
     return user
 
@@ -170,8 +227,7 @@ def account_set_active(*, actor: User, user: User, active: bool, now: datetime |
 @transaction.atomic
 def account_unlock(*, actor: User, user: User, now: datetime | None = None) -> User:
     require(actor, account_action(user.role, "account.unlock"))
-    User.objects.filter(pk=user.pk).update(locked_until=None, failed_logins=0)
-    user.refresh_from_db()
+    LoginFailure.objects.filter(username=user.username).delete()
     audit_record(actor=actor, action="account.unlock", obj=user, now=now)
     return user
 
@@ -265,7 +321,7 @@ def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:
     now = now or timezone.now()
     key_hash = hash_api_key(raw)
     key = BEARER_KEYS.get(key_hash, lambda: _active_key(key_hash, now))
-    if key is None or key.user.is_locked(now):
+    if key is None:
         return None
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -275,6 +331,6 @@ def api_key_user(raw: str, *, now: datetime | None = None) -> User | None:
 
 def _active_key(key_hash: str, now: datetime) -> ApiKey | None:
     key = ApiKey.objects.select_related("user").filter(key_hash=key_hash, revoked_at__isnull=True).first()
-    if key is None or not key.user.is_active or key.user.is_locked(now):
+    if key is None or not key.user.is_active:  # a sign-in lock never stops a device's key
         return None
     return key

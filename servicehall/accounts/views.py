@@ -11,7 +11,7 @@ from servicehall.web import apply_service, public, requires
 from .forms import AdminAccountForm, LoginForm, NewPasswordFields, PasswordChangeForm, SecurityPolicyForm
 from .models import SecurityPolicy, User
 from .permissions import can
-from .selectors import account_events, admin_accounts
+from .selectors import account_events, admin_accounts, with_locks
 from .services import (
     LoginRefused,
     account_action,
@@ -57,11 +57,17 @@ def logout_view(request):
 def password_change_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if apply_service(request, lambda: password_change(
-                actor=request.user, old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"]), form=form, done="密码已修改。"):
+        outcome = apply_service(request, lambda: password_change(
+            actor=request.user, old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"]), form=form, done="密码已修改。")
+        if outcome:
             update_session_auth_hash(request, request.user)
             return redirect("home")
+        if outcome.refusal.code == "locked":  # guessing in a left-open session ends it
+            audit_record(actor=request.user, action="auth.locked_logout", obj=request.user)
+            logout(request)
+            messages.error(request, outcome.refusal.message)
+            return redirect("accounts:login")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -78,10 +84,9 @@ def security_policy_view(request):
 
 @requires("account.list")
 def accounts_view(request):
-    now = timezone.now()
-    users = User.objects.order_by("role", "username")
+    users = with_locks(User.objects.order_by("role", "username"), timezone.now())
     return render(request, "accounts/accounts.html", {
-        "users": users, "now": now, "locked": [u for u in users if u.is_locked(now)],
+        "users": users,
         "events": account_events() if can(request.user, "admin_account.manage") else None,
         "unlockable": {u.pk for u in users if can(request.user, account_action(u.role, "account.unlock"))},
     })
@@ -107,7 +112,8 @@ def admins_view(request):
                 actor=request.user, username=data["username"], password=data["password"], role=data["role"],
                 full_name=data["full_name"]), form=form, done=done):
             return redirect("accounts:admins")
-    return render(request, "accounts/admins.html", {"form": form, "admins": admin_accounts(), "now": timezone.now()})
+    admins = with_locks(admin_accounts(), timezone.now())
+    return render(request, "accounts/admins.html", {"form": form, "admins": admins})
 
 
 @requires("admin_account.manage")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from servicehall.accounts.models import Role, User
 from servicehall.accounts.permissions import can
+from servicehall.accounts.selectors import locks
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
 from servicehall.audit.services import audit_chain_check
@@ -121,7 +122,7 @@ def _audit_admin(user, now, today) -> dict:
 
 
 def _security_admin(user, now, today) -> dict:
-    return {"locked": User.objects.filter(locked_until__gt=now)}
+    return {"locks": locks(now)}
 
 
 def _system_admin(user, now, today) -> dict:
