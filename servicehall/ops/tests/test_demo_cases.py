@@ -43,7 +43,7 @@ class DemoCaseTests(TestCase):
         sms_before = list(LoggingBackend.sent)
         try:
             with cls.captureOnCommitCallbacks(execute=True):  # what would follow the demo's commit
-                call_command("load_demo", stdout=StringIO())
+                call_command("load_demo", "--force-demo", stdout=StringIO())
         finally:
             logger.removeHandler(collect)
         cls.refused = collect.messages  # plans the services refused (logged and skipped by the demo)
@@ -102,7 +102,7 @@ class DemoCaseTests(TestCase):
     def test_reloading_adds_nothing(self):
         counts = (Case.objects.count(), CaseTransition.objects.count(), OneTimeNotice.objects.count(),
                   ConsolidatedBill.objects.count(), AuditEvent.objects.filter(action__startswith="case.").count())
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--force-demo", stdout=StringIO())
         self.assertEqual(counts, (Case.objects.count(), CaseTransition.objects.count(), OneTimeNotice.objects.count(),
                                   ConsolidatedBill.objects.count(),
                                   AuditEvent.objects.filter(action__startswith="case.").count()))

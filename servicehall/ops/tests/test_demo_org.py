@@ -2,8 +2,11 @@
 
 import json
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import F
 from django.test import TestCase
 
@@ -15,7 +18,7 @@ from servicehall.testing import during_opening_hours
 class LoadDemoTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--force-demo", stdout=StringIO())
 
     def test_it_creates_the_district_centre_and_branches_with_valid_names(self):
         center = ServiceCenter.objects.get(code="21140300")
@@ -35,7 +38,7 @@ class LoadDemoTests(TestCase):
         counts = (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
                   BackupPost.objects.count())
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--force-demo", stdout=out)
         self.assertEqual(counts, (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
                                   BackupPost.objects.count()))
         self.assertIn("bureau", out.getvalue())
@@ -78,3 +81,24 @@ class LoadDemoTests(TestCase):
         out = StringIO()
         call_command("queue_devices", stdout=out)
         self.assertIn("/queue/kiosk/", out.getvalue())
+
+
+class DemoRefusedTests(TestCase):
+    """The demo's accounts share a published password: never in production, never by accident
+    on a real database."""
+
+    def refusal(self, *args) -> CommandError:
+        with self.assertRaises(CommandError) as raised:
+            call_command("load_demo", *args, stdout=StringIO())
+        self.assertEqual(raised.exception.returncode, 3)  # scripts/run goes on without the demo
+        self.assertFalse(User.objects.exists())
+        return raised.exception
+
+    def test_it_refuses_in_production_even_when_forced(self):
+        with self.settings(PRODUCTION=True):
+            self.assertIn("SH_PRODUCTION=1", str(self.refusal()))
+            self.refusal("--force-demo")
+
+    def test_it_refuses_a_database_other_than_sqlite_unless_forced(self):
+        with mock.patch.object(connection, "vendor", "postgresql"):
+            self.assertIn("--force-demo", str(self.refusal()))

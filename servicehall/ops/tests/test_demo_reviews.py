@@ -16,7 +16,7 @@ from servicehall.testing import FAST_HASHERS
 class DemoReviewTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--force-demo", stdout=StringIO())
 
     def test_completed_demo_cases_are_rated_and_bad_ones_followed_up(self):
         reviews = Review.objects.all()
