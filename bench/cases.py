@@ -429,7 +429,7 @@ def measure_reads(data, now) -> dict:
 
     def mine():
         clerk.__dict__.pop("_visible_center_ids", None)
-        return clerk_desk(clerk, today, calendar, limit=MINE_SHOWN)
+        return clerk_desk(clerk, today, calendar, limit=MINE_SHOWN)[0]
 
     out["open"] = read(mine) | {"clerk": clerk.username, "clerk_open": clerk_open}
 

@@ -1,5 +1,6 @@
 """Reads of cases: lookups in the user's scope, the detail document, lists by urgency."""
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -185,18 +186,19 @@ def clerk_desk(user, today: date, calendar: WorkCalendar, limit: int | None = No
 
     The order is computed over a few columns of every case on the desk (`case_clerk_desk_idx`),
     and only the rows shown are loaded whole: a clerk with thousands stays fast."""
-    today_index = calendar.workday_index(today)
+    index = functools.cache(calendar.workday_index)  # many cases share their dates
+    deadline_of = functools.cache(lambda *clock: _desk_clock(*clock, calendar)[1])
+    today_index = index(today)
     keys = []
     desk = Case.objects.for_user(user).filter(clerk=user, status__in=DESK_STATUSES).order_by()
     for pk, status, received_on, due_date, delivery_due, suspended_on in desk.values_list(
             "pk", "status", "received_on", "due_date", "delivery_due", "suspended_on"):
         if status == CaseStatus.SUSPENDED:
-            remaining = None if due_date is None else (
-                calendar.workday_index(due_date) - calendar.workday_index(min(today, suspended_on or today)))
+            remaining = None if due_date is None else index(due_date) - index(min(today, suspended_on or today))
             keys.append((True, remaining is None, remaining or 0, pk))
             continue
-        deadline = _desk_clock(status, received_on, due_date, delivery_due, calendar)[1]
-        remaining = None if deadline is None else calendar.workday_index(deadline) - today_index
+        deadline = deadline_of(status, received_on, due_date, delivery_due)
+        remaining = None if deadline is None else index(deadline) - today_index
         keys.append((deadline is None, remaining is None, remaining or 0, pk))
     keys.sort()
     shown = [key[-1] for key in (keys[:limit] if limit else keys)]
