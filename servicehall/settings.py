@@ -160,6 +160,8 @@ SH_IDLE_MINUTES = env_int("SH_IDLE_MINUTES", 30)
 # How long another server process may keep using a key, scope or category after it changed
 # (servicehall/db/hotcache.py); 0 turns the per-process caches off.
 SH_HOT_CACHE_SECONDS = float(os.environ.get("SH_HOT_CACHE_SECONDS") or 2)
+# Bearer keys: the bound, stated in the README, on how long a revoked key works in other workers.
+SH_KEY_CACHE_SECONDS = min(1.0, float(os.environ.get("SH_KEY_CACHE_SECONDS") or 1))
 # Case clock (RULES.md "Time limits"): Art. 32 notice within 5 working days; one extension of
 # at most 10 working days (15 for joint handling); delivery within 10 working days. The yellow
 # light's thresholds are the bureau's to edit (cases.LightRules, /cases/rules/).

@@ -13,7 +13,10 @@ from .hotcache import HotCache, VersionedCache
 
 # --- every request ---------------------------------------------------------------------------
 
-BEARER_KEYS = HotCache("bearer_keys", invalidated_by=("accounts.ApiKey", "accounts.User"))
+# A key revoked (or its owner switched off) by another process stops working in this one
+# within SH_KEY_CACHE_SECONDS (1 s), whatever wrote the change.
+BEARER_KEYS = HotCache("bearer_keys", invalidated_by=("accounts.ApiKey", "accounts.User"),
+                       seconds_setting="SH_KEY_CACHE_SECONDS")
 """Key hash → the key with its user. Terminals and kiosks send the same key with every request
 (a join per request saved); a revoked key or a locked user may work on another process for 2 s."""
 

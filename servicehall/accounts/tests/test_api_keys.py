@@ -140,3 +140,20 @@ class LockedKeyOwnerTests(PersonaTestCase):
                 with self.assertRaises(LoginRefused):
                     login_attempt(username=self.p.bureau.username, password="Wrong#Pass2026")
         self.assertEqual(self.client.get("/api/v1/centers", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code, 200)
+
+
+class RevokedElsewhereTests(PersonaTestCase):
+    def test_a_key_revoked_by_another_process_stops_working_within_one_second(self):
+        from unittest import mock
+
+        from servicehall.db import hotcache
+
+        _, raw = api_key_create(actor=None, user=self.p.bureau)
+        start = hotcache.time.monotonic()
+        with mock.patch.object(hotcache.time, "monotonic", return_value=start):
+            self.assertIsNotNone(api_key_user(raw))  # now in this process's memory
+        ApiKey.objects.update(revoked_at=timezone.now())  # another worker's write: no signal here
+        with mock.patch.object(hotcache.time, "monotonic", return_value=start + 0.5):
+            self.assertIsNotNone(api_key_user(raw))  # within the stated bound
+        with mock.patch.object(hotcache.time, "monotonic", return_value=start + 1.001):
+            self.assertIsNone(api_key_user(raw))
