@@ -28,9 +28,8 @@ def locks(now) -> list[dict]:
     someone trying names."""
     minutes = timedelta(minutes=SecurityPolicy.current().login_lock_minutes)
     rows = LoginFailure.objects.filter(locks=True, at__gt=now - minutes, at__lte=now).order_by("-at")
-    accounts = set(User.objects.filter(username__in=[r.username for r in rows]).values_list("username", flat=True))
-    return [{"username": r.username, "source_ip": r.source_ip, "account": r.username in accounts,
-             "until": r.at + minutes} for r in rows]
+    return [{"username": "未知账号名" if r.username.startswith("?") else r.username, "source_ip": r.source_ip,
+             "account": not r.username.startswith("?"), "until": r.at + minutes} for r in rows]
 
 
 def with_locks(users, now) -> list:

@@ -1,6 +1,8 @@
 """Sign-in, lock-out, passwords, API keys and the security policy; all audited."""
 
 import copy
+import hashlib
+import hmac
 import math
 from datetime import datetime, timedelta
 
@@ -43,6 +45,13 @@ def _counting(username: str, ip: str | None, policy: SecurityPolicy, now: dateti
     rows = _recent_failures(policy, now).filter(username=username, source_ip=ip)
     last_lock = rows.filter(locks=True).order_by("-pk").values_list("pk", flat=True).first()
     return rows.filter(pk__gt=last_lock) if last_lock else rows
+
+
+def unknown_name(typed: str) -> str:
+    """A name without an account, as stored: a keyed SM3 fingerprint (repeats of one name
+    still count together), never the text, which may be a password typed in the wrong field."""
+    key = ("login-name:" + settings.SECRET_KEY).encode()
+    return "?" + hmac.new(key, typed.encode(), lambda: hashlib.new("sm3")).hexdigest()[:16]
 
 
 def _lock_message(until: datetime, now: datetime) -> str:
@@ -106,9 +115,12 @@ def login_attempt(*, username: str, password: str, request=None, now: datetime |
     username = (username or "").strip()[:150]
     ip = client_ip(request) if request is not None else current_source_ip.get()
     user = User.objects.filter(username=username).first()
-    target = {"obj": user} if user else {"object_type": "accounts.user", "object_repr": username}
-    wait = login_wait(username, ip, now, policy)
-    claim = None if wait else _failure_claim(username, ip, policy, now)
+    # What was typed is kept only when it names an account: people type their password into
+    # the name field, and it must not end up in the audit trail or the failure counts.
+    name = username if user else unknown_name(username)
+    target = {"obj": user} if user else {"object_type": "accounts.user", "object_repr": f"未知账号名 {name}"}
+    wait = login_wait(name, ip, now, policy)
+    claim = None if wait else _failure_claim(name, ip, policy, now)
     if claim is None:
         audit_record(actor=user, action="auth.login_failed", outcome=Outcome.DENIED, after={"reason": "throttled"},
                      now=now, **target)
@@ -124,9 +136,9 @@ def login_attempt(*, username: str, password: str, request=None, now: datetime |
         if here >= policy.login_max_failures:
             audit_record(actor=user, action="auth.locked", outcome=Outcome.DENIED, now=now,
                          after={"source_ip": ip, "minutes": policy.login_lock_minutes}, **target)
-            raise LoginRefused(login_wait(username, ip, now, policy) or BAD_CREDENTIALS)
+            raise LoginRefused(login_wait(name, ip, now, policy) or BAD_CREDENTIALS)
         raise LoginRefused(BAD_CREDENTIALS)
-    LoginFailure.objects.filter(username=username, source_ip=ip).delete()  # consecutive failures only
+    LoginFailure.objects.filter(username=name, source_ip=ip).delete()  # consecutive failures only
     User.objects.filter(pk=authenticated.pk).update(last_login=now)
     audit_record(actor=authenticated, action="auth.login", obj=authenticated, now=now)
     return authenticated

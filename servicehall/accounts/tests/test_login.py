@@ -128,10 +128,17 @@ class LoginServiceTests(PersonaTestCase):
         refused = AuditEvent.objects.filter(action="auth.login_failed", actor_id=self.user.pk).order_by("-id").first()
         self.assertEqual((refused.outcome, refused.after), ("denied", {"reason": "throttled"}))
 
-    def test_it_audits_a_failure_for_an_unknown_username(self):
-        self.refuse("nobody_here", WRONG)
-        event = AuditEvent.objects.get(action="auth.login_failed")
-        self.assertEqual((event.actor_id, event.outcome, event.object_repr), (None, "failure", "nobody_here"))
+    def test_it_audits_a_failure_for_an_unknown_username_without_what_was_typed(self):
+        """People type their password into the name field: it is never stored."""
+        self.refuse("Secret#Pass2026", WRONG)
+        self.refuse("Secret#Pass2026", WRONG, self.now + timedelta(minutes=1))
+        events = AuditEvent.objects.filter(action="auth.login_failed")
+        self.assertEqual([(e.actor_id, e.outcome) for e in events], [(None, "failure")] * 2)
+        self.assertEqual(len({e.object_repr for e in events}), 1)  # one fingerprint: repeats still correlate
+        self.assertTrue(events[0].object_repr.startswith("未知账号名 ?"))
+        stored = [str(e.__dict__) for e in events] + [str(f.__dict__) for f in LoginFailure.objects.all()]
+        self.assertFalse([row for row in stored if "Secret" in row])
+        self.assertEqual(LoginFailure.objects.count(), 2)
 
     def test_it_audits_a_successful_login(self):
         self.sign_in()
