@@ -557,10 +557,13 @@ class ClerkDeskTests(CaseTestCase):
         self.assertEqual(total, 6)
         self.assertNotIn(delivered.number, [r.case.number for r in rows])
         self.assertNotIn(other.number, [r.case.number for r in rows])
-        later, _ = clerk_desk(clerk, date(2026, 12, 10), get_calendar(), limit=3)
+        later, later_total = clerk_desk(clerk, date(2026, 12, 10), get_calendar(), limit=3)
         self.assertEqual([(r.case.number, r.remaining, r.light, r.overdue_by) for r in later],
                          [(completed.number, -3, "red", 3), (approved.number, -2, "red", 2),
                           (received.number, -1, "red", 1)])
+        self.assertEqual(later_total, 6)  # counted, though only the clocks were read
+        five, five_total = clerk_desk(clerk, date(2026, 12, 7), get_calendar(), limit=5)
+        self.assertEqual(([r.case.number for r in five], five_total), ([g[0] for g in got[:5]], 6))
 
 
 class JointCaseTests(CaseTestCase):
