@@ -6,7 +6,7 @@ validation answers 400 (not the framework's 422) and names the offending field.
 
 import logging
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.api_schemas import FIELD_LABELS as SHARED_LABELS
 from servicehall.api_schemas import ErrorOut
+from servicehall.errors import unavailable
 from servicehall.lib.errors import ServiceError, error_body
 
 logger = logging.getLogger("servicehall.api")
@@ -94,6 +95,13 @@ def on_authentication_error(request, exc):
 @api.exception_handler(AuthorizationError)
 def on_authorization_error(request, exc):
     return error_response(request, 403, "forbidden", "没有权限执行此操作")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_down(request, exc):
+    logger.warning("database unavailable: %s", exc)
+    return unavailable(request, exc)
 
 
 @api.exception_handler(Http404)

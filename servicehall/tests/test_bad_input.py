@@ -14,3 +14,22 @@ class NulCharacterTests(PersonaTestCase):
                                content_type="application/json")
         self.assertEqual(response.status_code, 400)
         self.assertEqual(client.post("/org/centers/new/", {"name": "a\x00", "code": "1"}).status_code, 400)
+
+
+class DatabaseDownTests(PersonaTestCase):
+    """While the database restarts, clients are told to retry (503, Retry-After), not 500."""
+
+    def test_pages_and_the_api_answer_503_with_retry_after(self):
+        from unittest import mock
+
+        from django.db import OperationalError
+
+        self.client.raise_request_exception = False
+        down = OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+        with mock.patch("servicehall.org.selectors._visible_center_ids", side_effect=down):
+            self.login(self.p.bureau)
+            page = self.client.get("/org/centers/")
+            api = self.client.get("/api/v1/centers")
+        self.assertEqual((page.status_code, page["Retry-After"]), (503, "5"))
+        self.assertContains(page, "请几秒钟后重试", status_code=503)
+        self.assertEqual((api.status_code, api["Retry-After"], api.json()["error"]), (503, "5", "unavailable"))
