@@ -110,6 +110,9 @@ def material_ids(values, *, field: str, label: str) -> set[int]:
         raise Invalid(f"{label}：应为材料编号列表", field=field) from None
 
 
+PROBLEM_MAX_LENGTH = 300
+
+
 def faulty_entries(values) -> dict[int, str]:
     """{material id: what is wrong and what is needed}; the problem must be written down."""
     found = {}
@@ -120,5 +123,7 @@ def faulty_entries(values) -> dict[int, str]:
             raise Invalid("需补正材料：每项应包含材料编号和问题说明", field="faulty") from None
         if not problem:
             raise Invalid("需补正材料：请写明问题及需要的材料", field="faulty")
-        found[material] = problem[:300]
+        if len(problem) > PROBLEM_MAX_LENGTH:  # printed on the notice: refused, never silently cut
+            raise Invalid(f"需补正材料：问题说明不能超过{PROBLEM_MAX_LENGTH}字（现为{len(problem)}字）", field="faulty")
+        found[material] = problem
     return found

@@ -75,6 +75,18 @@ class AcceptanceTests(CaseTestCase):
         self.assertFalse(case.materials.exists())
         self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
 
+    def test_an_overlong_problem_is_refused_with_the_limit_not_cut(self):
+        problem = "签名不清晰，" * 60  # 360 characters
+        with self.assertRaises(Invalid) as raised:
+            self.submit(at(2026, 9, 28), present=("申请表",),
+                        faulty=[{"material": self.aid_materials["申请表"], "problem": problem}])
+        self.assertEqual(raised.exception.field, "faulty")
+        self.assertIn("不能超过300字（现为360字）", raised.exception.message)
+        self.assertFalse(OneTimeNotice.objects.exists())
+        self.submit(at(2026, 9, 28), present=("申请表",),
+                    faulty=[{"material": self.aid_materials["申请表"], "problem": problem[:300]}])
+        self.assertEqual(OneTimeNotice.objects.get().entries[0]["problem"], problem[:300])
+
     def test_missing_materials_get_one_notice_listing_every_one_then_supplement_and_accept(self):
         case = self.submit(at(2026, 9, 28), present=("申请表",),
                            faulty=[{"material": self.aid_materials["申请表"], "problem": "未签名，请本人签名"}])

@@ -36,6 +36,13 @@ class ReviewPageTests(PersonaTestCase):
     def post_review(self, body, **headers):
         return self.client.post("/api/v1/reviews", body, content_type="application/json", **headers)
 
+    def test_a_bad_level_is_named_as_the_review_s_not_the_catalogue_s(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        answer = self.post_review({"ticket": self.ticket.pk, "level": "很好", "channel": 4},
+                                  HTTP_X_PAD_KEY=self.pad.key).json()
+        self.assertEqual(answer["field"], "level")
+        self.assertTrue(answer["message"].startswith("评价："), answer["message"])
+
     def test_the_pad_offers_the_finished_ticket_once_and_only_for_its_window(self):
         state = f"/reviews/pad/{self.pad.key}/state"
         self.assertIsNone(self.client.get(state).json()["service"])
