@@ -15,6 +15,11 @@ from ..models import BillLine, BillStatus, Case, CaseTransition, ConsolidatedBil
 from .common import require_operator, required_text, version_facts
 
 
+# What the amount columns hold (12 digits, 2 after the point): beyond it the database refuses.
+_column = BillLine._meta.get_field("amount")
+AMOUNT_LIMIT = Decimal(10) ** (_column.max_digits - _column.decimal_places)
+
+
 def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> ConsolidatedBill | None:
     """All fees of all items on one bill. Fixed fees come from the catalogue; a fee charged by
     a standard needs its amount (`fees`: {fee id: amount}); nothing the catalogue does not
@@ -37,8 +42,10 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
             continue
         if amount is None:
             raise Invalid(f"收费金额：请按收费标准填写“{fee.name}”的金额", field="fees")
-        if amount < 0 or amount.as_tuple().exponent < -2:
+        if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
             raise Invalid(f"收费金额：“{fee.name}”的金额应为非负数，最多两位小数", field="fees")
+        if amount >= AMOUNT_LIMIT:
+            raise Invalid(f"收费金额：“{fee.name}”的金额应小于{AMOUNT_LIMIT:,.0f}元", field="fees")
         rule = fee_rule(fee.standard) if fee.amount is None else None
         if rule is not None and not rule.allows(amount):
             raise Invalid(f"收费金额：“{fee.name}”按收费标准（{fee.standard}）{rule.hint}，不能收{amount:g}元",
@@ -46,6 +53,8 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
         lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
     if not lines:
         return None
+    if sum(line.amount for line in lines) >= AMOUNT_LIMIT:
+        raise Invalid(f"收费金额：合计应小于{AMOUNT_LIMIT:,.0f}元", field="fees")
     bill = ConsolidatedBill.objects.create(case=case, center_id=case.center_id,
                                            total=sum(line.amount for line in lines))
     for line in lines:

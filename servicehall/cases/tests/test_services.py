@@ -200,6 +200,17 @@ class AcceptanceTests(CaseTestCase):
         self.assertEqual(raised.exception.field, "fees")
         self.assertFalse(Case.objects.exists())
 
+    def test_a_fee_beyond_what_the_columns_hold_or_not_a_number_is_refused_not_a_500(self):
+        copy_fee = self.notary.current_version.fee_rows.get(name="副本费")  # 每份10元, plus a fixed fee
+        for amount, expected in (("10000000000", "“副本费”的金额应小于10,000,000,000元"),
+                                 ("9999999990", "合计应小于10,000,000,000元"),
+                                 ("NaN", "应为非负数"), ("Infinity", "应为非负数"), ("-10", "应为非负数")):
+            with self.subTest(amount=amount), self.assertRaises(Invalid) as raised:
+                self.submit(at(2026, 11, 2), items=[self.notary], present=("身份证明",), fees={copy_fee.pk: amount})
+            self.assertEqual(raised.exception.field, "fees")
+            self.assertIn(expected, raised.exception.message)
+        self.assertFalse(Case.objects.exists())
+
     def test_a_fee_by_a_standard_takes_only_what_the_standard_allows(self):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")  # 每份10元
         with self.assertRaises(Invalid) as raised:
