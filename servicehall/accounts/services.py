@@ -85,21 +85,28 @@ def login_wait(username: str, ip: str | None, now: datetime, policy: SecurityPol
     return None
 
 
+def _one_at_a_time(username: str) -> None:
+    """Lock the account's row for the rest of the transaction: claims and confirmations of
+    one account's failures take turns, so no check sees half of another's change."""
+    User.objects.select_for_update().filter(username=username).first()
+
+
 def _failure_claim(username: str, ip: str | None, policy: SecurityPolicy, now: datetime) -> LoginFailure | None:
     """Count this attempt as failed before the (slow) password check, so parallel guesses
-    cannot slip past the lock; None (and nothing counted) when the lock is already full.
-    Claims for one account are taken one at a time (its row locked while counting)."""
+    cannot slip past the lock; None (and nothing counted) when the lock is already full."""
     with transaction.atomic():
-        User.objects.select_for_update().filter(username=username).first()
+        _one_at_a_time(username)
         if (_recent_failures(policy, now).filter(username=username, source_ip=ip, locks=True).exists()
                 or _counting(username, ip, policy, now).count() >= policy.login_max_failures):
             return None
         return LoginFailure.objects.create(username=username, source_ip=ip, at=now)
 
 
+@transaction.atomic
 def _failure_confirm(claim: LoginFailure, policy: SecurityPolicy, now: datetime) -> int:
     """The claimed attempt failed: how many now count here; the one that reaches the limit
     locks the name at this address (and says so in the row)."""
+    _one_at_a_time(claim.username)
     here = _counting(claim.username, claim.source_ip, policy, now).filter(pk__lte=claim.pk).count()
     if here == policy.login_max_failures:
         LoginFailure.objects.filter(pk=claim.pk).update(locks=True)
