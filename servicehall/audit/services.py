@@ -66,39 +66,27 @@ def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
 
 @transaction.atomic
 def _append_chained(events: list[AuditEvent], now: datetime | None = None) -> None:
-    """INSERT the rows (unsealed, as the database's triggers require), then chain them."""
-    AuditEvent.objects.bulk_create(events)
-    chained = audit_chain_inserted([event.pk for event in events], now=now)
-    for event in events:
-        event.seq, event.prev_hash, event.hash, event.sealed_at = chained[event.pk]
-
-
-def audit_chain_inserted(ids: list[int], now: datetime | None = None) -> dict[int, tuple]:
-    """Chain rows just inserted in this transaction (`ids`, in order), under the chain head's
-    lock, and move the head: four statements. For writers that insert audit rows by their own
-    SQL (the receipt's one statement); everyone else calls audit_record. Returns id → (seq,
-    prev_hash, hash, sealed_at)."""
-    if not connection.in_atomic_block:
-        raise transaction.TransactionManagementError("audit rows are chained in the transaction that wrote them")
+    """INSERT the rows (unsealed, as the database's triggers require), then, under the chain
+    head's lock, give each its sequence number and keyed digest and move the head: five
+    statements for one row."""
     now = now or timezone.now()
+    AuditEvent.objects.bulk_create(events)
     head = _locked_head()
     # A row forged past the head (triggers bypassed) must not stop the hall's writes: continue
     # after the highest number taken; the walk still names the forged row.
     seq, prev = max(head.last_seq, head.taken or 0), head.last_hash
     # The digest is of the row as the database keeps it (JSON numbers, addresses), as a walk
     # reads it back: hashing the values in memory differs for some (a test keeps them apart).
-    stored = AuditEvent.objects.in_bulk(ids)
-    chained = {}
-    for pk in ids:
-        row = stored[pk]
+    stored = AuditEvent.objects.in_bulk([event.pk for event in events])
+    for event in events:
+        row = stored[event.pk]
         seq += 1
         row.seq, row.prev_hash = seq, prev
         prev = row_digest(row)
-        AuditEvent.objects.filter(pk=pk, seq__isnull=True).update(seq=seq, prev_hash=row.prev_hash, hash=prev,
-                                                                  sealed_at=now)
-        chained[pk] = (seq, row.prev_hash, prev, now)
+        AuditEvent.objects.filter(pk=event.pk, seq__isnull=True).update(
+            seq=seq, prev_hash=row.prev_hash, hash=prev, sealed_at=now)
+        event.seq, event.prev_hash, event.hash, event.sealed_at = seq, row.prev_hash, prev, now
     AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev, updated_at=now)
-    return chained
 
 
 def _locked_head() -> AuditChainHead:

@@ -72,9 +72,9 @@ def items_in_use(center_id: int, status: str, codes: list[str]) -> list[tuple[st
 def insert_accepted(case, case_items, case_materials, history, audit_events) -> None:
     """PostgreSQL, a case accepted at receipt without fees: raise the centre's counter, insert
     the case with its number, its items and materials, both history rows and both audit rows,
-    in one statement. Nothing is written if any part fails. The audit rows quote the number,
-    which is only known in the statement: theirs is set there, and their ids are set on
-    `audit_events` for the caller to chain them in the same transaction."""
+    in one statement. Run on its own it commits at once: the counter row is locked for the
+    rest of that statement and its commit only. Nothing is written if any part fails. The
+    audit rows quote the number, which is only known in the statement: theirs is set there."""
     day = case.received_on
     case.number = f"{case.center.code}-{day:%Y%m%d}-"
     case_id, number = "(SELECT id FROM k)", "(SELECT number FROM k)"
@@ -92,12 +92,8 @@ def insert_accepted(case, case_items, case_materials, history, audit_events) -> 
     if case_materials:  # an item may ask for no materials at all
         parts["m"] = insert_values(_model("cases.CaseMaterial"), case_materials, {"case": case_id})
     parts["k"] = (parts["k"][0] + " RETURNING id, number", parts["k"][1])
-    parts["a"] = (parts["a"][0] + " RETURNING id", parts["a"][1])
-    sql = ("WITH " + ", ".join(f"{name} AS ({part})" for name, (part, _) in parts.items())
-           + " SELECT id, number, (SELECT array_agg(id ORDER BY id) FROM a) FROM k")
+    sql = "WITH " + ", ".join(f"{name} AS ({part})" for name, (part, _) in parts.items()) + " SELECT id, number FROM k"
     with connection.cursor() as cursor:
         cursor.execute(sql, [p for _, params in parts.values() for p in params])
-        case.pk, case.number, audit_ids = cursor.fetchone()
+        case.pk, case.number = cursor.fetchone()
     case._state.adding, case._state.db = False, connection.alias
-    for event, pk in zip(audit_events, audit_ids, strict=True):
-        event.pk = pk

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from servicehall.audit.services import audit_chain_inserted, audit_event, audit_record, audit_record_all
+from servicehall.audit.services import audit_event, audit_record, audit_record_all
 from servicehall.catalog.models import ItemStatus
 from servicehall.db import cases as sql
 from servicehall.db.caches import CURRENT_ITEMS
@@ -152,10 +152,7 @@ def case_submit(*, actor, center: ServiceCenter, items, applicant: dict, materia
         if connection.vendor == "postgresql" and not any(facts.fees for _, _, facts in chosen):
             # Not kept as prefetched relations (`_remember`): building the two related
             # querysets cost about 5 % of a receipt's CPU, and nothing reads them after acceptance.
-            events = _receipt_events(case, actor=actor, now=now)
-            with transaction.atomic():  # the audit rows are chained before anything commits
-                sql.insert_accepted(case, case_items, case_materials, history, events)
-                audit_chain_inserted([event.pk for event in events], now=now)
+            sql.insert_accepted(case, case_items, case_materials, history, _receipt_events(case, actor=actor, now=now))
             return case
     with transaction.atomic():
         case.save(force_insert=True)

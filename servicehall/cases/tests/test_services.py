@@ -75,21 +75,6 @@ class AcceptanceTests(CaseTestCase):
         self.assertFalse(case.materials.exists())
         self.assertEqual(list(case.transitions.values_list("action", flat=True)), ["receive", "accept"])
 
-    def test_a_receipt_s_audit_rows_are_chained_when_it_commits_on_either_path(self):
-        """On PostgreSQL an acceptance at receipt is one statement of its own SQL: its audit rows
-        must join the chain in that transaction like every other."""
-        from servicehall.audit.models import AuditEvent
-        from servicehall.audit.selectors import audit_chain_verify
-
-        accepted = self.submit(at(2026, 9, 28))
-        waiting = self.submit(at(2026, 9, 28), present=("申请表",))
-        rows = AuditEvent.objects.filter(object_id__in=[str(accepted.pk), str(waiting.pk)], object_type="cases.case")
-        self.assertEqual(sorted(rows.values_list("action", flat=True)),
-                         ["case.accept", "case.notify", "case.receive", "case.receive"])
-        self.assertFalse(AuditEvent.objects.filter(seq__isnull=True).exists())
-        result = audit_chain_verify()
-        self.assertTrue(result.ok, result.problem)
-
     def test_an_overlong_problem_is_refused_with_the_limit_not_cut(self):
         problem = "签名不清晰，" * 60  # 360 characters
         with self.assertRaises(Invalid) as raised:
