@@ -18,7 +18,6 @@ from functools import lru_cache
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from servicehall.lib.masking import mask_identity
@@ -67,37 +66,29 @@ def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
 @transaction.atomic
 def _append_chained(events: list[AuditEvent], now: datetime | None = None) -> None:
     """INSERT the rows (unsealed, as the database's triggers require), then, under the chain
-    head's lock, give each its sequence number and keyed digest and move the head: five
-    statements for one row."""
+    head's lock, give each its sequence number and keyed digest and move the head."""
     now = now or timezone.now()
     AuditEvent.objects.bulk_create(events)
-    head = _locked_head()
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # a new database (or a test that emptied the table)
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
     # A row forged past the head (triggers bypassed) must not stop the hall's writes: continue
     # after the highest number taken; the walk still names the forged row.
-    seq, prev = max(head.last_seq, head.taken or 0), head.last_hash
-    # The digest is of the row as the database keeps it (JSON numbers, addresses), as a walk
-    # reads it back: hashing the values in memory differs for some (a test keeps them apart).
+    taken = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
+    seq, prev = max(head.last_seq, taken or 0), head.last_hash
+    # The digest is of the row as the database keeps it (its JSON, its address), as a walk
+    # will read it back.
     stored = AuditEvent.objects.in_bulk([event.pk for event in events])
     for event in events:
         row = stored[event.pk]
         seq += 1
         row.seq, row.prev_hash = seq, prev
         prev = row_digest(row)
-        AuditEvent.objects.filter(pk=event.pk, seq__isnull=True).update(
-            seq=seq, prev_hash=row.prev_hash, hash=prev, sealed_at=now)
+        AuditEvent.objects.filter(pk=event.pk, seq__isnull=True).update(seq=seq, prev_hash=row.prev_hash, hash=prev,
+                                                                        sealed_at=now)
         event.seq, event.prev_hash, event.hash, event.sealed_at = seq, row.prev_hash, prev, now
     AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev, updated_at=now)
-
-
-def _locked_head() -> AuditChainHead:
-    """The chain head, locked for this transaction, with the highest number taken (`taken`)."""
-    taken = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values("seq")[:1]
-    locked = AuditChainHead.objects.select_for_update(of=("self",)).filter(pk=1).annotate(taken=Subquery(taken))
-    head = locked.first()
-    if head is None:  # a new database (or a test that emptied the table)
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = locked.get()
-    return head
 
 
 @contextmanager
