@@ -53,7 +53,7 @@ class VerifyResult:
 def verify_rows(rows, head_seq: int, head_hash: str, unsealed: int) -> VerifyResult:
     """Walk sealed rows (seq 1..head_seq, in order); stop at the first one that does not fit.
 
-    Rows chained beyond the head are the caller's to judge (a writer may be committing)."""
+    Rows sealed beyond the head are the caller's to judge (the sealer may be running)."""
     expected_seq, prev = 1, ""
     checked = 0
     for row in rows:

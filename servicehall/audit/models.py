@@ -1,10 +1,10 @@
 """The append-only audit trail (等保2.0: time, user, event, object, outcome, source).
 
-Each row is chained in the transaction that writes it (`services.audit_record`): inserted
-unsealed, as the triggers require, then given a sequence number, the previous row's hash and
-its own keyed SM3 hash under the lock of the chain head, which moves with it. Actor and
-centre are stored as ids plus snapshots, not foreign keys, so deleting a user or a centre can
-never change or remove a row.
+Writers only INSERT, so busy paths never wait on each other. The SM3 hash chain is added
+afterwards by the sealer (`services.audit_seal`), the only process that touches the chain
+head: it walks unsealed rows in id order and gives each a sequence number, the previous
+row's hash and its own keyed SM3 hash. Actor and centre are stored as ids plus snapshots,
+not foreign keys, so deleting a user or a centre can never change or remove a row.
 """
 
 from django.db import models
@@ -42,7 +42,7 @@ class AuditEvent(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     source_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    # Chain fields, written once, in the transaction that inserts the row (services.audit_record).
+    # Chain fields, written once by the sealer.
     seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
@@ -78,7 +78,7 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: where the chain ends. Every audited write locks it until it commits."""
+    """One row: where the sealed chain ends. Only the sealer locks it."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)

@@ -1,23 +1,18 @@
-"""Writing the audit trail: `audit_record` inserts a row and chains it at once.
+"""Writing the audit trail: `audit_record` inserts, `audit_seal` chains.
 
-It runs inside the caller's transaction, so the row commits or rolls back with the change it
-describes, and it is chained there too, under the lock of the one chain-head row: no row is
-ever committed unchained, so a row inserted by any other way (forged, backdated) stays
-outside the chain and `audit_verify` names it, and removing any row breaks the chain. The
-head's lock is held until the caller commits, so audited transactions end one after another;
-a long one (the catalogue import) gathers its rows with `audit_deferred` and chains them at
-its end.
+`audit_record` is called inside the caller's transaction, so the row commits or rolls back
+with the change it describes. It never takes a lock. `audit_seal` runs in the background
+loop (`run_workers`) and is safe to run in several copies: the chain head row is locked for
+the short time one batch is sealed.
 """
 
 import ipaddress
 import json
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from servicehall.lib.masking import mask_identity
@@ -43,66 +38,16 @@ def _valid_ip(value: str | None) -> str | None:
         return None
 
 
-_deferred: ContextVar[list | None] = ContextVar("audit_deferred", default=None)
-
-
 def audit_record(**fields) -> AuditEvent:
-    """Append one audit row (the arguments of `audit_event`), chained."""
-    return audit_record_all([audit_event(**fields)])[0]
+    """Append one audit row (the arguments of `audit_event`)."""
+    event = audit_event(**fields)
+    event.save()
+    return event
 
 
 def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Append rows in order, each chained to the one before. Inside `audit_deferred` they are
-    gathered and written when it ends."""
-    gathered = _deferred.get()
-    if gathered is not None:
-        gathered.extend(events)
-        return events
-    if events:
-        _append_chained(events)
-    return events
-
-
-@transaction.atomic
-def _append_chained(events: list[AuditEvent], now: datetime | None = None) -> None:
-    """INSERT the rows (unsealed, as the database's triggers require), then, under the chain
-    head's lock, give each its sequence number and keyed digest and move the head."""
-    now = now or timezone.now()
-    AuditEvent.objects.bulk_create(events)
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # a new database (or a test that emptied the table)
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    # A row forged past the head (triggers bypassed) must not stop the hall's writes: continue
-    # after the highest number taken; the walk still names the forged row.
-    taken = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True).first()
-    seq, prev = max(head.last_seq, taken or 0), head.last_hash
-    # The digest is of the row as the database keeps it (its JSON, its address), as a walk
-    # will read it back.
-    stored = AuditEvent.objects.in_bulk([event.pk for event in events])
-    for event in events:
-        row = stored[event.pk]
-        seq += 1
-        row.seq, row.prev_hash = seq, prev
-        prev = row_digest(row)
-        AuditEvent.objects.filter(pk=event.pk, seq__isnull=True).update(seq=seq, prev_hash=row.prev_hash, hash=prev,
-                                                                        sealed_at=now)
-        event.seq, event.prev_hash, event.hash, event.sealed_at = seq, row.prev_hash, prev, now
-    AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev, updated_at=now)
-
-
-@contextmanager
-def audit_deferred():
-    """Gather the rows audited inside, and chain them all when it ends (still inside the
-    caller's transaction), so a long transaction holds the chain head only at its end."""
-    gathered: list[AuditEvent] = []
-    token = _deferred.set(gathered)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if gathered and not (connection.in_atomic_block and transaction.get_rollback()):
-        _append_chained(gathered)  # a transaction that rolls back takes its rows with it
+    """Append several rows made by `audit_event` in one INSERT, in order."""
+    return AuditEvent.objects.bulk_create(events)
 
 
 def audit_event(
@@ -142,6 +87,27 @@ def audit_event(
         outcome=outcome,
         source_ip=_valid_ip(source_ip or current_source_ip.get()),
     )
+
+
+def audit_seal(*, batch_size: int = 500, now: datetime | None = None) -> int:
+    """Chain the next batch of unsealed rows; returns how many were sealed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+        rows = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+        seq, prev = head.last_seq, head.last_hash
+        for row in rows:
+            seq += 1
+            row.seq, row.prev_hash = seq, prev
+            digest = row_digest(row)
+            AuditEvent.objects.filter(pk=row.pk, seq__isnull=True).update(
+                seq=seq, prev_hash=prev, hash=digest, sealed_at=now
+            )
+            prev = digest
+        if rows:
+            AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev, updated_at=now)
+    return len(rows)
 
 
 PERSONAL_FIELDS = {"phone", "mobile", "id_number", "citizen_id"}

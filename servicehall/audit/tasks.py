@@ -1,4 +1,13 @@
-"""Background tasks of the audit trail: none. Rows are chained as they are written
-(services.audit_record), so nothing is left for a background sealer to do."""
+"""Background tasks of the audit trail (run by `manage.py run_workers`, lib/registry.py)."""
 
-TASKS = []
+from django.conf import settings
+
+from servicehall.lib.registry import Task
+
+from .services import audit_seal
+
+TASKS = [
+    Task("audit_seal", audit_seal, every=settings.SH_AUDIT_SEAL_INTERVAL_SECONDS,
+         safe_in_copies="each batch is sealed under a lock on the one chain-head row, so copies seal one after "
+                        "another and never chain a row twice"),
+]

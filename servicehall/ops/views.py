@@ -162,7 +162,7 @@ def audit_verify_view(request):
     """The audit admin's button: walk the whole chain now (as `manage.py audit_verify` does)."""
     result = audit_chain_check(anchor_file=settings.SH_AUDIT_ANCHOR_FILE, actor=request.user)
     if result.ok:
-        messages.success(request, f"审计链完整：已校验 {result.checked} 条。")
+        messages.success(request, f"审计链完整：已校验 {result.checked} 条，待封存 {result.unsealed} 条。")
     else:
         messages.error(request, f"审计链校验失败：{result.problem}（此前 {result.checked} 条完好），"
                                 "请立即报告安全管理员。")

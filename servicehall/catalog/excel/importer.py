@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from servicehall.accounts.permissions import can
-from servicehall.audit.services import audit_deferred
 from servicehall.lib.errors import ServiceError
 from servicehall.org.models import ServiceCenter, Window
 
@@ -625,9 +624,7 @@ def import_steps(*, actor, file, center: ServiceCenter | None = None,
     rows = _assemble(sheets, report)
     report.total = len(rows)
     ctx = _Context.load(actor, center, rows)
-    # One transaction for the whole file; its audit rows are chained at its end, so the chain
-    # head (which every audited write takes in turn) is not held while the rows are written.
-    with transaction.atomic(), audit_deferred():
+    with transaction.atomic():
         for done, item_row in enumerate(rows, start=1):
             plan = _check_row(item_row, ctx, report)
             if plan is not None and report.ok:
