@@ -64,6 +64,7 @@ else:
     sys.path.insert(0, str(ROOT))
 
 import asyncio  # noqa: E402
+import base64  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
@@ -488,6 +489,8 @@ def start_server(database_url: str, port: int, log):
                SECRET_KEY=secrets.token_urlsafe(48), SH_AUDIT_CHAIN_KEY=secrets.token_urlsafe(48), DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1", SH_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
                HOST="127.0.0.1", PORT=str(port), WEB_THREADS=web_threads(), SH_BIN_DIR=str(Path(sys.executable).parent),
+               SH_DATA_KEYS="1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
+               SH_DATA_INDEX_KEY=base64.b64encode(secrets.token_bytes(16)).decode(),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen([str(ROOT / "scripts" / "web")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -36,6 +36,16 @@ SH_AUDIT_CHAIN_KEY = os.environ.get("SH_AUDIT_CHAIN_KEY", "")
 if PRODUCTION and (SECRET_KEY == _DEV_SECRET or not SH_AUDIT_CHAIN_KEY):
     raise RuntimeError("SECRET_KEY and SH_AUDIT_CHAIN_KEY must be set in production (SH_PRODUCTION=1)")
 # The public address citizens' phones open (QR codes, printed and SMS links): lib/links.py.
+# Personal data at rest (lib/personal.py): SM4 keys "<number>:<base64>,…" and the key of the
+# lookup hashes. Development derives both from SECRET_KEY; production must set them.
+SH_DATA_KEYS = os.environ.get("SH_DATA_KEYS", "")
+SH_DATA_INDEX_KEY = os.environ.get("SH_DATA_INDEX_KEY", "")
+if PRODUCTION and not (SH_DATA_KEYS and SH_DATA_INDEX_KEY):
+    raise RuntimeError("SH_DATA_KEYS and SH_DATA_INDEX_KEY must be set in production (SH_PRODUCTION=1): "
+                       "python -c \"import os,base64;print('1:'+base64.b64encode(os.urandom(16)).decode())\"")
+# How long tickets, appointments and reviews keep the citizen's phone and ID number; cases keep
+# theirs with the file (archives). The background loop blanks them after this many days.
+SH_PERSONAL_DATA_DAYS = env_int("SH_PERSONAL_DATA_DAYS", 180)
 SH_PUBLIC_BASE_URL = os.environ.get("SH_PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
 if PRODUCTION and not SH_PUBLIC_BASE_URL.startswith(("https://", "http://")):
     raise RuntimeError("SH_PUBLIC_BASE_URL must be set in production (SH_PRODUCTION=1), e.g. https://zwfw.example.gov.cn")

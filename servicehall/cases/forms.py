@@ -4,7 +4,7 @@ from .models import ApplicantKind, CaseStatus, Light
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label="办件编号或申请人", required=False, max_length=100)
+    q = forms.CharField(label="办件编号、申请人或证件号码", required=False, max_length=100)
     center = forms.ChoiceField(label="中心", required=False)
     item = forms.ChoiceField(label="事项", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + CaseStatus.choices)

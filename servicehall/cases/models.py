@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from servicehall.catalog.models import ItemVersion, ServiceItem, VersionFee, VersionMaterial
 from servicehall.db.caches import LIGHT_RULES
+from servicehall.db.fields import EncryptedField
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
@@ -114,8 +115,11 @@ class Case(models.Model):
     status = models.CharField("状态", max_length=20, choices=CaseStatus.choices)
     applicant_kind = models.CharField("申请人类型", max_length=10, choices=ApplicantKind.choices)
     applicant_name = models.CharField("申请人", max_length=100)
-    applicant_id = models.CharField("证件号码", max_length=18, help_text="身份证号码或统一社会信用代码")
-    applicant_phone = models.CharField("联系电话", max_length=20)
+    applicant_id = EncryptedField("证件号码", index_field="applicant_id_index",
+                                  help_text="身份证号码或统一社会信用代码")
+    applicant_id_index = models.CharField(max_length=64, default="", editable=False, db_index=True)  # by ID number
+    applicant_phone = EncryptedField("联系电话", index_field="applicant_phone_index")
+    applicant_phone_index = models.CharField(max_length=64, default="", editable=False)
     joint = models.BooleanField("一条龙联办", default=False)
     instant = models.BooleanField("即办件", default=False)
     promised_days = models.PositiveIntegerField("承诺办结时限（工作日）")

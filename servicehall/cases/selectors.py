@@ -253,7 +253,8 @@ FILTERS = ("item", "status", "light", "date_from", "date_to", "staff", "center",
 
 def case_list(user, filters: dict, now=None):
     """Cases the user may see, filtered (item code, status, light, received from/to, clerk,
-    centre, number or applicant name), newest first; each fetch is planned for its values."""
+    centre, number, applicant name or whole ID number), newest first; each fetch is planned
+    for its values."""
     now = now or timezone.now()
     today, calendar = timezone.localdate(now), get_calendar()
     cases = Case.objects.for_user(user).select_related("center", "clerk")
@@ -271,7 +272,9 @@ def case_list(user, filters: dict, now=None):
         cases = cases.filter(received_on__lte=filters["date_to"])
     if filters.get("q"):
         text = filters["q"].strip()
-        cases = cases.filter(Q(number__icontains=text) | Q(applicant_name__icontains=text))
+        # A whole ID number (or credit code) finds its cases by the lookup hash: the number
+        # itself is stored encrypted (lib/personal.py).
+        cases = cases.filter(Q(number__icontains=text) | Q(applicant_name__icontains=text) | Q(applicant_id=text))
     if filters.get("light"):
         # Promised days come from the catalogue's versions (a small table), never from scanning cases.
         max_promised = ItemVersion.objects.aggregate(top=Max("promised_days"))["top"] or 0

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from servicehall.catalog.models import ServiceItem
+from servicehall.db.fields import EncryptedField
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
@@ -51,7 +52,8 @@ class FirstInquiry(models.Model):
                                verbose_name="接待窗口")
     asked_at = models.DateTimeField("咨询时间")
     asker_name = models.CharField("来访人姓名", max_length=50, blank=True)
-    asker_phone = models.CharField("联系电话", max_length=20, blank=True)
+    asker_phone = EncryptedField("联系电话", blank=True, index_field="asker_phone_index")
+    asker_phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
     asker_description = models.CharField("来访人情况", max_length=100, blank=True)
     topic = models.CharField("咨询问题", max_length=200)
     detail = models.TextField("问题详情", max_length=2000, blank=True)

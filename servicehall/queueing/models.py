@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from servicehall.db.fields import EncryptedField
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 
 
@@ -183,8 +184,10 @@ class Ticket(models.Model):
     number = models.CharField("号码", max_length=8)
     status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
     green_channel = models.BooleanField("绿色通道", default=False)
-    phone = models.CharField("手机号码", max_length=20, blank=True)
-    id_number = models.CharField("证件号码", max_length=18, blank=True)
+    phone = EncryptedField("手机号码", blank=True, index_field="phone_index")
+    phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)  # HMAC-SM3 of phone
+    id_number = EncryptedField("证件号码", blank=True, index_field="id_number_index")
+    id_number_index = models.CharField(max_length=64, blank=True, default="", editable=False)
     token = models.CharField(max_length=24, default=new_ticket_token)  # unique: ticket_unique_token
     appointment = models.OneToOneField("Appointment", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="ticket", verbose_name="预约")
@@ -299,8 +302,10 @@ class Appointment(models.Model):
     slot_start = models.TimeField("时段开始")
     slot_end = models.TimeField("时段结束")
     code = models.CharField("预约码", max_length=8, unique=True)
-    holder = models.CharField("证件号码", max_length=18)
-    phone = models.CharField("手机号码", max_length=20)
+    holder = EncryptedField("证件号码", index_field="holder_index")
+    holder_index = models.CharField(max_length=64, default="", editable=False)  # HMAC-SM3: limits and blocks
+    phone = EncryptedField("手机号码", index_field="phone_index")
+    phone_index = models.CharField(max_length=64, default="", editable=False)
     status = models.CharField("状态", max_length=12, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     created_at = models.DateTimeField("预约时间")
@@ -312,11 +317,11 @@ class Appointment(models.Model):
         verbose_name = "预约"
         verbose_name_plural = "预约"
         ordering = ["day", "slot_start", "id"]
-        constraints = [models.UniqueConstraint(fields=["center", "holder", "day"], condition=ACTIVE_APPOINTMENT,
+        constraints = [models.UniqueConstraint(fields=["center", "holder_index", "day"], condition=ACTIVE_APPOINTMENT,
                                                name="appointment_one_per_day")]
         indexes = [models.Index(fields=["category", "day", "slot_start"], name="appointment_slot_idx"),
-                   models.Index(fields=["holder", "status"], name="appointment_holder_idx"),
-                   models.Index(fields=["phone", "day"], name="appointment_phone_idx"),
+                   models.Index(fields=["holder_index", "status"], name="appointment_holder_idx"),
+                   models.Index(fields=["phone_index", "day"], name="appointment_phone_idx"),
                    models.Index(fields=["source_ip", "created_at"], name="appointment_source_idx")]
 
     def __str__(self):

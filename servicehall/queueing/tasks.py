@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from servicehall.lib.registry import Task
 
-from .services import appointments_mark_no_show, tickets_expire
+from .services import appointments_mark_no_show, contact_data_purge, tickets_expire
 
 
 def expire_stale_tickets(now=None) -> int:
@@ -17,4 +17,6 @@ TASKS = [
     Task("tickets_expire", expire_stale_tickets, every=60,
          safe_in_copies="every ticket and booking moves by compare-and-set on its status; of two copies the "
                         "second finds it changed and counts nothing"),
+    Task("contact_data_purge", contact_data_purge, every=3600,
+         safe_in_copies="two UPDATEs that blank what is past the retention period; a second copy finds it blank"),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from servicehall.cases.models import Case
 from servicehall.catalog.models import ServiceItem
+from servicehall.db.fields import EncryptedField
 from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Window
 from servicehall.queueing.models import Ticket
 
@@ -71,7 +72,8 @@ class Review(models.Model):
     comment = models.TextField("评价内容", max_length=500, blank=True)
     reasons = models.JSONField("差评原因", default=list, blank=True)
     rater_name = models.CharField("评价人", max_length=100, blank=True)
-    rater_phone = models.CharField("评价人电话", max_length=20, blank=True)
+    rater_phone = EncryptedField("评价人电话", blank=True, index_field="rater_phone_index")
+    rater_phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField("评价时间")
     amended_at = models.DateTimeField("补充原因或意见的时间", null=True, blank=True)
     excluded = models.BooleanField("申诉核实后不计入统计", default=False)

@@ -369,3 +369,12 @@ def invite_to_rate_correction(rectification: Rectification) -> None:
 def _invite(phone: str, what: str, path: str) -> None:
     if phone:
         send_sms(phone, f"{what}，欢迎在{settings.SH_REVIEW_WINDOW_DAYS}天内评价：{public_url(path)}?via=sms")
+
+
+def rater_phones_purge(now: datetime | None = None) -> int:
+    """Blank the raters' phones of reviews older than SH_PERSONAL_DATA_DAYS: the review and
+    its figures stay, the way to reach the person goes (PIPL)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SH_PERSONAL_DATA_DAYS)
+    return Review.objects.filter(created_at__lt=cutoff).exclude(rater_phone_index="").update(
+        rater_phone="", rater_phone_index="")

@@ -14,7 +14,6 @@ from servicehall.lib.errors import Conflict, Invalid, NotFound
 from ..models import BillLine, BillStatus, Case, CaseTransition, ConsolidatedBill
 from .common import require_operator, required_text, version_facts
 
-
 # What the amount columns hold (12 digits, 2 after the point): beyond it the database refuses.
 _column = BillLine._meta.get_field("amount")
 AMOUNT_LIMIT = Decimal(10) ** (_column.max_digits - _column.decimal_places)

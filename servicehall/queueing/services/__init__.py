@@ -13,9 +13,10 @@ from .appointments import (
 )
 from .calling import ticket_call, ticket_call_next, window_queue, window_waiting_counts
 from .setup import category_save, hall_org_changed, queue_settings_update, settings_for, window_pause
-from .tickets import ACTIONS, ticket_act, ticket_issue, ticket_transfer, tickets_expire
+from .tickets import ACTIONS, contact_data_purge, ticket_act, ticket_issue, ticket_transfer, tickets_expire
 
 __all__ = [
+    "contact_data_purge",
     "ACTIONS", "appointment_book", "appointment_cancel", "appointment_check_in", "appointments_mark_no_show",
     "category_save", "clean_holder", "hall_org_changed", "queue_settings_update",
     "settings_for", "slot_starts_at", "ticket_act", "ticket_call", "ticket_call_next", "ticket_issue",

@@ -3,8 +3,9 @@ transition every change goes through, the terminal's other buttons, transfers an
 expiry. Ticket actions are recorded in the ticket's own history (`TicketEvent`, which the
 statistics read), not in the audit log: a hall makes hundreds an hour."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +18,7 @@ from servicehall.lib.identity import IdentityError, validate_citizen_id, validat
 from servicehall.lib.signals import send_after_commit
 from servicehall.org.models import ServiceCenter, Window
 
-from ..models import TRANSITIONS, Ticket, TicketCategory, TicketEvent, TicketStatus
+from ..models import TRANSITIONS, Appointment, Ticket, TicketCategory, TicketEvent, TicketStatus
 from ..selectors import hall_changed, hall_closed
 from ..signals import ticket_finished
 from .setup import settings_for
@@ -211,3 +212,16 @@ def tickets_expire(*, before: date, now: datetime | None = None) -> int:
     for ticket in Ticket.objects.filter(day__lt=before, status=TicketStatus.WAITING):
         count += transition(ticket, TicketStatus.EXPIRED, action="expire", now=now, note="过期")
     return count
+
+
+def contact_data_purge(now: datetime | None = None) -> int:
+    """Blank the phone and ID numbers of tickets and bookings older than
+    SH_PERSONAL_DATA_DAYS (PIPL: kept no longer than needed; the figures keep the rows). A
+    booking's ID number is longer needed than the no-show blocks look back (30 days)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SH_PERSONAL_DATA_DAYS)
+    tickets = Ticket.objects.filter(issued_at__lt=cutoff).exclude(phone_index="", id_number_index="").update(
+        phone="", phone_index="", id_number="", id_number_index="")
+    bookings = Appointment.objects.filter(day__lt=timezone.localdate(cutoff)).exclude(holder_index="").update(
+        holder="", holder_index="", phone="", phone_index="")
+    return tickets + bookings
