@@ -9,6 +9,16 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+CSP_VIOLATIONS: list[str] = []  # what Chromium reported the Content-Security-Policy blocked
+
+
+def _watched(context):
+    """A browser context whose pages report what the Content-Security-Policy blocks."""
+    def watch(page):
+        page.on("console", lambda message: CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+    context.on("page", watch)
+    return context
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +32,19 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        new_context = chromium.new_context
+        chromium.new_context = lambda *args, **kwargs: _watched(new_context(*args, **kwargs))
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def nothing_blocked_by_the_csp():
+    """Every page of every browser test runs under the site's Content-Security-Policy: an inline
+    script or a handler it blocks (a dead button, a display that never starts) fails the test."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +93,23 @@ def pdf_pages(pdf: bytes) -> int:
         return len(document)
     finally:
         document.close()
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is true. Playwright's wait_for_function compiles
+    its predicate with eval, which the site's Content-Security-Policy forbids; evaluate does
+    not."""
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:  # the page is navigating (a form just posted): ask the next one
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {expression}")
+        page.wait_for_timeout(50)

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from e2e.conftest import wait_until
 from servicehall.queueing.services import settings_for
 from servicehall.testing import Personas
 
@@ -51,7 +52,7 @@ def test_calls_are_spoken_once_each_in_order_despite_late_ids_refusals_and_lost_
     page.clock.install()
     page.route("**/state", fulfil)
     page.goto(f"{live_server.url}/queue/display/{key}/")
-    page.wait_for_function("document.querySelectorAll('#calls tr').length === 1")
+    wait_until(page, "document.querySelectorAll('#calls tr').length === 1")
 
     def serve(doc):
         served["doc"] = doc
@@ -63,28 +64,28 @@ def test_calls_are_spoken_once_each_in_order_despite_late_ids_refusals_and_lost_
     assert spoken() == []  # what was called before the page loaded is not spoken again
 
     serve(document("v2", [call(7, "A002"), call(5, "A001")]))
-    page.wait_for_function("window.__utterances.length === 1")
+    wait_until(page, "window.__utterances.length === 1")
     page.evaluate("window.__utterances[0].onerror({error: 'not-allowed'})")  # no touch on the page yet
     button = page.get_by_role("button", name="浏览器未允许自动播报，请点击此处开启语音播报")
     button.wait_for(state="visible")
     button.click()
-    page.wait_for_function("window.__utterances.length === 2")
+    wait_until(page, "window.__utterances.length === 2")
     assert button.is_hidden()
     page.evaluate("window.__utterances[1].onend()")
     page.clock.run_for(500)
-    page.wait_for_function("window.__utterances.length === 3")  # each call is spoken twice
+    wait_until(page, "window.__utterances.length === 3")  # each call is spoken twice
 
     # A003's call committed after A002's although its id is smaller: it is still new.
     serve(document("v3", [call(7, "A002"), call(6, "A003"), call(5, "A001")]))
-    page.wait_for_function("window.hallAnnouncements.length === 2")
+    wait_until(page, "window.hallAnnouncements.length === 2")
     assert page.evaluate("window.hallAnnouncements") == ["请A002号到1号窗口办理", "请A003号到1号窗口办理"]
     assert len(spoken()) == 3  # nothing is cut off: A003 waits for A002's second reading to end
     page.evaluate("window.__utterances[2].onend()")
     page.clock.run_for(500)
-    page.wait_for_function("window.__utterances.length === 4")
+    wait_until(page, "window.__utterances.length === 4")
 
     # That reading never ends (a browser fault): the watchdog drops it and the queue goes on.
     page.clock.run_for(20000)
-    page.wait_for_function("window.__utterances.length === 5")
+    wait_until(page, "window.__utterances.length === 5")
     assert page.evaluate("window.__cancels") == 1
     assert spoken() == ["请A002号到1号窗口办理"] * 3 + ["请A003号到1号窗口办理"] * 2

@@ -3,7 +3,7 @@ the hall display shows it and queues the announcement, the clerk finishes it."""
 
 import pytest
 
-from e2e.conftest import no_sideways_scroll, pdf_pages, screenshot
+from e2e.conftest import no_sideways_scroll, pdf_pages, screenshot, wait_until
 from e2e.test_bureau_creates_center import sign_in
 from servicehall.queueing.models import CategoryWindow, Ticket, TicketCategory, TicketStatus
 from servicehall.queueing.services import settings_for
@@ -22,7 +22,7 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
     display_ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     display = display_ctx.new_page()
     display.goto(f"{base}/queue/display/{settings.display_key}/")
-    display.wait_for_function("document.getElementById('waiting').children.length === 1")
+    wait_until(display, "document.getElementById('waiting').children.length === 1")
 
     kiosk_ctx = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
     kiosk = kiosk_ctx.new_page()
@@ -58,26 +58,26 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
     assert "1号窗口" in clerk.locator("h1").inner_text()
     assert clerk.locator("#waiting-total").inner_text() == "1"
     clerk.keyboard.press("F1")
-    clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === 'B001'")
+    wait_until(clerk, "document.getElementById('current-number').textContent.trim() === 'B001'")
     assert "绿色通道" in clerk.locator(".terminal-current").inner_text()
     assert "已叫号：B001" in clerk.locator(".messages").inner_text()  # every key says what it did
     screenshot(clerk, "queue-terminal-called")
 
-    display.wait_for_function("window.hallAnnouncements.length === 1")
+    wait_until(display, "window.hallAnnouncements.length === 1")
     assert display.evaluate("window.hallAnnouncements") == ["请B001号到1号窗口办理"]
     newest = display.locator("#calls tr").first
     assert (newest.locator(".number").inner_text(), newest.locator(".window").inner_text()) == ("B001", "1号窗口")
     assert "newest" in newest.get_attribute("class")
     assert display.locator("#calls .number").first.bounding_box()["height"] >= 100  # readable from 10 m
     clerk.get_by_role("button", name="重呼（F2）").click()
-    display.wait_for_function("window.hallAnnouncements.length === 2")  # a recall is announced again
+    wait_until(display, "window.hallAnnouncements.length === 2")  # a recall is announced again
     assert display.locator("#calls tr").count() == 1  # … and is not a second line
     no_sideways_scroll(display)
     assert display.evaluate("document.documentElement.scrollHeight") <= 1080
     screenshot(display, "queue-hall-display")
 
     clerk.get_by_role("button", name="办结（F4）").click()
-    clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === '—'")
+    wait_until(clerk, "document.getElementById('current-number').textContent.trim() === '—'")
     assert Ticket.objects.get().status == TicketStatus.DONE
     for ctx in (display_ctx, kiosk_ctx, clerk_ctx):
         ctx.close()

@@ -4,7 +4,7 @@ closes it."""
 
 import pytest
 
-from e2e.conftest import screenshot
+from e2e.conftest import screenshot, wait_until
 from e2e.test_bureau_creates_center import sign_in
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
@@ -33,7 +33,7 @@ def test_pad_bad_review_to_closed_rectification(live_server, browser):
     sign_in(clerk, base, "staff_a")
     clerk.goto(f"{base}/queue/window/?window={p.window_a.pk}")
     clerk.get_by_role("button", name="办结（F4）").click()
-    clerk.wait_for_function("document.getElementById('current-number').textContent.trim() === '—'")
+    wait_until(clerk, "document.getElementById('current-number').textContent.trim() === '—'")
 
     tablet.locator("#rate").wait_for(state="visible", timeout=10000)
     assert "B001" in tablet.locator("#service-label").inner_text()

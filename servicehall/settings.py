@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "servicehall.queueing.middleware.HallPollMiddleware",  # a display's unchanged poll: 304 at once
     "django.middleware.security.SecurityMiddleware",
+    "servicehall.web.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicehall.web.RejectNulMiddleware",
     "servicehall.web.ApiErrorShapeMiddleware",
@@ -218,6 +219,19 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Served over HTTPS (nginx in front terminates it): redirect plain HTTP and send HSTS for a
+# year. The health check stays reachable over HTTP for the load balancer on loopback.
+SH_HTTPS = env_bool("SH_HTTPS", False)
+SECURE_SSL_REDIRECT = SH_HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if SH_HTTPS else 0
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+if SH_TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Scripts only from this site (no inline script, no eval); styles may be inline (the printed
+# documents carry theirs, and a style cannot run code). web.SecurityHeadersMiddleware sends it.
+SH_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                              "img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; "
+                              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

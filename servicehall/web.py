@@ -73,6 +73,21 @@ def apply_service(request, call, *, form=None, done: str = "", flash: bool = Tru
     return Outcome(result)
 
 
+class SecurityHeadersMiddleware:
+    """The Content-Security-Policy of settings on every response that has none of its own."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.policy = settings.SH_CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
 class ServiceErrorMiddleware:
     """A ServiceError that escapes a view becomes its page (404, 403, 409, 400), never a 500."""
 

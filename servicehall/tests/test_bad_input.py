@@ -33,3 +33,44 @@ class DatabaseDownTests(PersonaTestCase):
         self.assertEqual((page.status_code, page["Retry-After"]), (503, "5"))
         self.assertContains(page, "请几秒钟后重试", status_code=503)
         self.assertEqual((api.status_code, api["Retry-After"], api.json()["error"]), (503, "5", "unavailable"))
+
+
+class SecurityHeaderTests(PersonaTestCase):
+    def test_every_page_carries_the_content_security_policy(self):
+        self.login(self.p.staff_a)
+        for url in ("/", "/cases/", "/guide/", "/accounts/login/", "/api/v1/health"):
+            with self.subTest(url=url):
+                policy = self.client.get(url)["Content-Security-Policy"]
+                self.assertIn("script-src 'self'", policy)
+                self.assertIn("frame-ancestors 'none'", policy)
+
+    def test_no_template_has_an_inline_script_or_handler(self):
+        import re
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[1] / "templates"
+        for path in root.rglob("*.html"):
+            text = path.read_text(encoding="utf-8")
+            with self.subTest(template=str(path.relative_to(root))):
+                self.assertEqual(re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text), [])
+                self.assertEqual(re.findall(r"\son[a-z]+\s*=", text), [])
+
+    def test_over_https_plain_http_is_redirected_and_hsts_sent(self):
+        with self.settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=31_536_000,
+                           SECURE_REDIRECT_EXEMPT=[r"^api/v1/health$"]):
+            plain = self.client.get("/guide/")
+            self.assertEqual((plain.status_code, plain["Location"]), (301, "https://testserver/guide/"))
+            self.assertEqual(self.client.get("/api/v1/health").status_code, 200)  # the balancer's check
+            secure = self.client.get("/guide/", secure=True)
+            self.assertEqual(secure["Strict-Transport-Security"], "max-age=31536000")
+
+    def test_the_production_flag_sh_https_turns_both_on(self):
+        import os
+        import subprocess
+        import sys
+
+        env = dict(os.environ, SH_HTTPS="1")
+        script = ("import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'servicehall.settings'); "
+                  "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS)")
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split(), ["True", "31536000"])

@@ -3,7 +3,9 @@
 // restart only shows a banner; polling goes on with a growing pause and recovers by itself.
 (function () {
   "use strict";
-  var cfg = window.HALL;
+  var node = document.getElementById("hall-config");  // no inline script: the page's CSP forbids it
+  var cfg = {stateUrl: node.dataset.stateUrl,
+             windowNumber: node.dataset.windowNumber ? Number(node.dataset.windowNumber) : null};
   var etag = null, state = null, heard = null, failures = 0;
   var queue = [];          // texts waiting to be spoken; the first is the one being spoken
   var speaking = false;
