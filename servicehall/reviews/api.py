@@ -69,10 +69,24 @@ def _service(request, payload: ReviewIn) -> tuple[Ticket | None, Case | None, in
         service_window = (ticket or case).window_id if (ticket or case) else None
         if service_window != pad.window_id:
             raise Forbidden("评价器只能评价本窗口的服务")
+        # Only the service the pad is offering right now: a pad's key cannot rate any other
+        # service of its window (an earlier citizen's, yesterday's).
+        # (A service already rated, or a visit rated as its case, gets the service's own 409.)
+        offered = selectors.pending_service(pad, timezone.now())
+        if (offered is None or (offered["ticket"], offered["case"]) != (
+                ticket.pk if ticket else None, case.number if case else None)) and not _rated_elsewhere(ticket, case):
+            raise Forbidden("评价器只能评价正在邀请评价的这次服务")
         return ticket, case, Channel.PAD
     if ticket is not None and payload.token and payload.token == ticket.token and payload.channel != Channel.PAD:
         return ticket, None, payload.channel
     raise Forbidden("请在窗口评价器上评价，或扫描排队凭条、短信中的评价链接")
+
+
+def _rated_elsewhere(ticket, case) -> bool:
+    """Already reviewed, or a ticket whose visit became a case (rated as the case)."""
+    if ticket is not None:
+        return Review.objects.filter(ticket=ticket).exists() or ticket.cases.exists()
+    return case is not None and Review.objects.filter(case=case).exists()
 
 
 @router.post("/reviews", auth=None, response={201: ReviewOut, **errors(400, 403, 404, 409)}, summary="提交好差评")

@@ -36,6 +36,21 @@ class ReviewPageTests(PersonaTestCase):
     def post_review(self, body, **headers):
         return self.client.post("/api/v1/reviews", body, content_type="application/json", **headers)
 
+    def test_a_pad_rates_only_the_service_it_is_offering_now(self):
+        ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
+        ticket_issue(center=self.p.center_a, prefix="A")
+        later = ticket_act(actor=self.p.staff_a, ticket=ticket_call_next(actor=self.p.staff_a, window=self.p.window_a),
+                           action="finish")
+        self.assertEqual(self.client.get(f"/reviews/pad/{self.pad.key}/state").json()["service"]["ticket"], later.pk)
+        earlier = self.post_review({"ticket": self.ticket.pk, "level": 1, "channel": 4}, HTTP_X_PAD_KEY=self.pad.key)
+        self.assertEqual(earlier.status_code, 403)
+        self.assertIn("正在邀请评价", earlier.json()["message"])
+        self.assertFalse(Review.objects.exists())
+        self.assertEqual(self.post_review({"ticket": later.pk, "level": 5, "channel": 4},
+                                          HTTP_X_PAD_KEY=self.pad.key).status_code, 201)
+        again = self.post_review({"ticket": later.pk, "level": 1, "channel": 4}, HTTP_X_PAD_KEY=self.pad.key)
+        self.assertEqual(again.json()["error"], "already_reviewed")  # a second tap: told it is rated
+
     def test_a_bad_level_is_named_as_the_review_s_not_the_catalogue_s(self):
         ticket_act(actor=self.p.staff_a, ticket=self.ticket, action="finish")
         answer = self.post_review({"ticket": self.ticket.pk, "level": "很好", "channel": 4},
