@@ -25,17 +25,10 @@ from .common import missing_materials, require_operator, version_facts
 from .decision import case_approve, case_complete, case_deliver, case_deny, case_review, decision_refusal
 from .receipt import case_submit, clean_applicant
 from .rules import credit_code_exception_add, light_rules_update
-from .status_page import (
-    STATUS_CASE_FAILURES,
-    STATUS_IP_FAILURES,
-    STATUS_LOCK_MINUTES,
-    case_status_lookup,
-    status_failures_purge,
-)
+from .status_page import STATUS_AFTER, case_status_lookup, status_failures_purge
 
 __all__ = [
-    "ACTIONS", "STATUS_CASE_FAILURES", "STATUS_IP_FAILURES",
-    "STATUS_LOCK_MINUTES", "bill_pay", "bill_waive", "case_accept", "case_act", "case_approve", "case_complete",
+    "ACTIONS", "STATUS_AFTER", "bill_pay", "bill_waive", "case_accept", "case_act", "case_approve", "case_complete",
     "case_deliver", "case_deny", "case_extend", "case_notify_again", "case_refuse", "case_resume", "case_review",
     "case_status_lookup", "case_submit", "case_supplement", "case_suspend", "cases_deem_accepted", "cases_redate",
     "clean_applicant", "credit_code_exception_add", "decision_refusal", "extension_limit", "light_rules_update",

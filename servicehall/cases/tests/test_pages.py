@@ -3,9 +3,12 @@ their exports, the citizen's status page, and centre scope."""
 
 import csv
 import io
+import unittest
 from datetime import date, timedelta
 from unittest.mock import patch
 
+from django.db import connection
+from django.test import TransactionTestCase
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -292,30 +295,40 @@ class CasePageTests(CaseTestCase):
         self.assertNotContains(found, "王秀英")
         self.assertContains(self.client.post("/cases/status/", {"number": number, "phone_tail": "80"}), "后4位数字")
 
-    def test_guessing_a_phone_tail_or_case_numbers_is_stopped(self):
-        from servicehall.cases.services import STATUS_CASE_FAILURES, STATUS_IP_FAILURES
+    def test_wrong_tails_slow_down_instead_of_locking_the_applicant_out(self):
+        import time_machine
+
+        from servicehall.cases.services import status_failures_purge
 
         self.client.force_login(self.p.staff_a)
         self.receive(["申请表", "收入状况证明"])
         number = Case.objects.get().number
         self.client.logout()
-        for tail in range(STATUS_CASE_FAILURES):  # a guesser from many addresses
-            self.client.post("/cases/status/", {"number": number, "phone_tail": f"{tail:04d}"},
-                             REMOTE_ADDR=f"10.0.0.{tail + 1}")
-        locked = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.0.1.1")
-        self.assertContains(locked, "查询失败次数过多")
-        self.assertNotContains(locked, "已受理办理中")
-        for n in range(STATUS_IP_FAILURES):  # one address walking through numbers
-            self.client.post("/cases/status/", {"number": f"{number[:-4]}{9000 + n}", "phone_tail": "8000"},
-                             REMOTE_ADDR="10.0.2.1")
-        self.assertContains(self.client.post("/cases/status/", {"number": "x", "phone_tail": "8000"},
-                                             REMOTE_ADDR="10.0.2.1"), "查询失败次数过多")
-        from servicehall.cases.services import status_failures_purge
+        start = timezone.now()
 
-        self.assertEqual(status_failures_purge(now=timezone.now() + timedelta(days=2)),
-                         STATUS_CASE_FAILURES + STATUS_IP_FAILURES)
-        found = self.client.post("/cases/status/", {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.0.1.1")
-        self.assertContains(found, "已受理办理中")
+        def look(tail, after_seconds, address="10.0.0.1", case_number=number):
+            with time_machine.travel(start + timedelta(seconds=after_seconds), tick=False):
+                return self.client.post("/cases/status/", {"number": case_number, "phone_tail": tail},
+                                        REMOTE_ADDR=address)
+
+        for n in range(3):  # the applicant mistypes three times
+            self.assertContains(look(f"000{n}", n), "不匹配")
+        self.assertContains(look("8000", 2), "请15秒后再试")  # a pause, not a 30-minute lock
+        self.assertContains(look("8000", 17), "已受理办理中")
+        # A guesser at one address: each wrong tail doubles the pause, up to 30 minutes.
+        waited = 0
+        for n in range(12):
+            while "秒后再试" in (page := look(f"{n:04d}", waited, "10.9.9.9")).content.decode() or \
+                    "分钟后再试" in page.content.decode():
+                waited += 60
+        self.assertContains(look("0013", waited, "10.9.9.9"), "请30分钟后再试")
+        self.assertContains(look("8000", waited, "10.0.0.2"), "已受理办理中")  # the applicant, elsewhere: fine
+        # One address walking through case numbers is slowed the same way.
+        for n in range(20):
+            look("8000", waited + n, "10.7.7.7", f"{number[:-4]}{9000 + n}")
+        self.assertContains(look("8000", waited + 21, "10.7.7.7"), "后再试")
+        self.assertGreater(status_failures_purge(now=start + timedelta(days=2)), 30)
+        self.assertContains(look("8000", 2 * 86400 + 60, "10.7.7.7"), "已受理办理中")
 
 
 class SuspendedCasePageTests(CaseTestCase):
@@ -329,3 +342,30 @@ class SuspendedCasePageTests(CaseTestCase):
         self.assertContains(page, "挂起中，时限暂停：剩余3个工作日，恢复办理后顺延")
         self.assertNotContains(page, f"{case.due_date:%Y-%m-%d}（")
         self.assertContains(self.client.get("/cases/", {"q": case.number[-6:]}), "挂起（时限暂停）")
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "threads against one database are tested on PostgreSQL")
+class ParallelStatusGuessTests(TransactionTestCase):
+    def test_parallel_guesses_of_one_case_are_counted_one_at_a_time(self):
+        from servicehall.cases.models import StatusLookupFailure
+        from servicehall.cases.services import STATUS_AFTER, case_status_lookup, case_submit
+        from servicehall.lib.errors import ServiceError
+        from servicehall.testing import Personas, run_together
+
+        p = Personas.build()
+        item = publish(p, item_data("法律援助申请"))
+        case = case_submit(actor=p.staff_a, center=p.center_a, items=[item.code], applicant=PERSON,
+                           materials=list(materials(item).values()))
+        outcomes = []
+
+        def guess(tail):
+            def work():
+                try:
+                    case_status_lookup(number=case.number, phone_tail=tail, ip="10.3.3.3")
+                except ServiceError as exc:
+                    outcomes.append(type(exc).__name__)
+            return work
+
+        self.assertEqual(run_together(*[guess(f"{n:04d}") for n in range(12)]), [])
+        self.assertEqual(StatusLookupFailure.objects.filter(case=case).count(), STATUS_AFTER["here"])
+        self.assertEqual(sorted(outcomes), ["Forbidden"] * 9 + ["Invalid"] * 3)
