@@ -81,8 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "servicehall.web.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servicehall.web.ApiErrorShapeMiddleware",  # outside what reads the body: a bad body is shaped too
     "servicehall.web.RejectNulMiddleware",
-    "servicehall.web.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

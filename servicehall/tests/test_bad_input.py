@@ -74,3 +74,25 @@ class SecurityHeaderTests(PersonaTestCase):
                   "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS)")
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
         self.assertEqual(out.stdout.split(), ["True", "31536000"])
+
+
+class MalformedBodyTests(PersonaTestCase):
+    """Whatever arrives, the API answers in its one error shape."""
+
+    def test_an_oversized_or_malformed_body_gets_the_json_error_shape(self):
+        from django.conf import settings
+
+        too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        bodies = {
+            "oversized JSON": (too_big, "application/json"),
+            "oversized form": (f"a={too_big}", "application/x-www-form-urlencoded"),
+            "malformed multipart": ("--nope\r\nContent-Disposition: form-data\r\n\r\nx",
+                                    "multipart/form-data; boundary=b"),
+            "multipart without a boundary": ("x", "multipart/form-data"),
+        }
+        for label, (body, kind) in bodies.items():
+            with self.subTest(label):
+                response = self.client.generic("POST", "/api/v1/cases", body, content_type=kind)
+                self.assertIn(response.status_code, (400, 401, 413), response.content[:200])
+                self.assertTrue(response["Content-Type"].startswith("application/json"), response["Content-Type"])
+                self.assertEqual(set(response.json()), {"error", "message", "field"})
