@@ -76,6 +76,27 @@ class LoginFailure(models.Model):
         return f"{self.username} {self.source_ip or ''} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key` header (ticket issue, case
+    receipt): a client that lost the answer and sends again gets this one, not a second ticket
+    or case. Kept a day (accounts.tasks)."""
+
+    scope = models.CharField("调用方", max_length=40)  # user:<id> or kiosk:<centre id>
+    operation = models.CharField("接口", max_length=40)
+    key = models.CharField("幂等键", max_length=100)
+    status = models.PositiveSmallIntegerField("状态码")
+    body = models.BinaryField("应答")
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "幂等请求"
+        verbose_name_plural = "幂等请求"
+        constraints = [models.UniqueConstraint(fields=["scope", "operation", "key"], name="idempotent_request_key")]
+
+    def __str__(self):
+        return f"{self.operation} {self.key}"
+
+
 class SecurityPolicy(models.Model):
     """The live login-security figures; one row, edited by the security admin.
 

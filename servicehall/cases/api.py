@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from servicehall.accounts.api_auth import permitted
+from servicehall.accounts.idempotency import replay_or_run
 from servicehall.api_schemas import errors, hot_json
 from servicehall.lib.errors import Invalid
 from servicehall.org.models import Window
@@ -108,17 +109,21 @@ def case_create(request, payload: CaseIn):
         window = Window.objects.filter(pk=payload.window, center=center).first()
         if window is None:
             raise Invalid("窗口：本中心没有该窗口", field="window")
-    case = services.case_submit(actor=request.user, center=center, items=payload.items,
-                                applicant=payload.applicant.dict(), materials=payload.materials,
-                                faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket,
-                                window=window)
-    # An accepted case had every required material (case_submit); only a notice lists some.
-    missing = [] if case.status == CaseStatus.ACCEPTED else [
-        {"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
-        for m in services.missing_materials(case)]
-    return hot_json({"number": case.number, "status": case.status, "status_label": case.get_status_display(),
-                     "missing_materials": missing, "due_date": case.due_date,
-                     "calendar_confirmed": case.calendar_confirmed}, status=201)
+
+    def receive():
+        case = services.case_submit(actor=request.user, center=center, items=payload.items,
+                                    applicant=payload.applicant.dict(), materials=payload.materials,
+                                    faulty=[f.dict() for f in payload.faulty], fees=payload.fees, ticket=ticket,
+                                    window=window)
+        # An accepted case had every required material (case_submit); only a notice lists some.
+        missing = [] if case.status == CaseStatus.ACCEPTED else [
+            {"id": m.material_id, "name": m.name, "state": m.state, "problem": m.problem}
+            for m in services.missing_materials(case)]
+        return hot_json({"number": case.number, "status": case.status, "status_label": case.get_status_display(),
+                         "missing_materials": missing, "due_date": case.due_date,
+                         "calendar_confirmed": case.calendar_confirmed}, status=201)
+
+    return replay_or_run(request, "case.receive", receive)  # a retry after a lost answer: the same case
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **errors(401, 403, 404)}, summary="办件详情")

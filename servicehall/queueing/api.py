@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 
 from servicehall.accounts.api_auth import permitted
+from servicehall.accounts.idempotency import replay_or_run
 from servicehall.accounts.permissions import require
 from servicehall.accounts.services import api_key_user
 from servicehall.api_schemas import errors, hot_json
@@ -135,13 +136,17 @@ def tickets_issue(request, code: str, payload: TicketIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
         require(request.user, "queue.operate", center)
-    if payload.appointment:
-        ticket = services.appointment_check_in(center=center, code=payload.appointment)
-    else:
-        ticket = services.ticket_issue(center=center, prefix=payload.category or "",
-                                       green_channel=payload.green_channel, phone=payload.phone or "",
-                                       id_number=payload.id_number or "")
-    return hot_json(ticket_out(ticket), status=201)
+
+    def issue():
+        if payload.appointment:
+            ticket = services.appointment_check_in(center=center, code=payload.appointment)
+        else:
+            ticket = services.ticket_issue(center=center, prefix=payload.category or "",
+                                           green_channel=payload.green_channel, phone=payload.phone or "",
+                                           id_number=payload.id_number or "")
+        return hot_json(ticket_out(ticket), status=201)
+
+    return replay_or_run(request, "ticket.issue", issue)  # a kiosk's retry never prints a second number
 
 
 @router.get("/tickets/{ticket_id}", auth=permitted("center.view"),

@@ -24,6 +24,25 @@ class CaseApiTests(CaseTestCase):
                 "materials": [ids["申请表"], ids["收入状况证明"]], "ticket": None} | changes
         return self.post("/api/v1/cases", body)
 
+    def test_a_retried_receipt_with_the_same_idempotency_key_is_one_case(self):
+        ids = materials(self.aid)
+        body = {"center": self.p.center_a.code, "items": [self.aid.code], "applicant": PERSON,
+                "materials": [ids["申请表"], ids["收入状况证明"]], "ticket": None}
+
+        def send(key, user_key=None):
+            return self.client.post("/api/v1/cases", body, content_type="application/json",
+                                    HTTP_AUTHORIZATION=f"Bearer {user_key or self.key}", HTTP_IDEMPOTENCY_KEY=key)
+
+        first, again = send("receipt-7f3a"), send("receipt-7f3a")
+        self.assertEqual((first.status_code, again.status_code), (201, 201))
+        self.assertEqual(again.json()["number"], first.json()["number"])
+        self.assertEqual(Case.objects.count(), 1)
+        _, colleague = api_key_create(actor=None, user=self.p.manager_a)
+        self.assertNotEqual(send("receipt-7f3a", colleague).json()["number"], first.json()["number"])  # per caller
+        self.assertEqual(Case.objects.count(), 2)
+        refused = send("x" * 101)
+        self.assertEqual((refused.status_code, refused.json()["field"]), (400, "Idempotency-Key"))
+
     def test_a_case_goes_from_notice_to_delivery(self):
         ids = materials(self.aid)
         created = self.create(materials=[ids["申请表"]])

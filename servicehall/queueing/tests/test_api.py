@@ -24,6 +24,23 @@ class QueueApiTests(PersonaTestCase):
     def kiosk(self, data):
         return self.post(f"/api/v1/centers/{self.code}/tickets", data, HTTP_X_KIOSK_KEY=self.settings.kiosk_key)
 
+    def test_a_retry_with_the_same_idempotency_key_gets_the_first_ticket_not_a_second(self):
+        url = f"/api/v1/centers/{self.code}/tickets"
+        first = self.post(url, {"category": "A"}, HTTP_X_KIOSK_KEY=self.settings.kiosk_key,
+                          HTTP_IDEMPOTENCY_KEY="kiosk-1-0001")
+        again = self.post(url, {"category": "A"}, HTTP_X_KIOSK_KEY=self.settings.kiosk_key,
+                          HTTP_IDEMPOTENCY_KEY="kiosk-1-0001")
+        other = self.post(url, {"category": "A"}, HTTP_X_KIOSK_KEY=self.settings.kiosk_key,
+                          HTTP_IDEMPOTENCY_KEY="kiosk-1-0002")
+        self.assertEqual((first.status_code, again.status_code, other.status_code), (201, 201, 201))
+        self.assertEqual(again.json(), first.json())
+        self.assertEqual(again["Idempotent-Replayed"], "true")
+        self.assertNotEqual(other.json()["number"], first.json()["number"])
+        self.assertEqual(Ticket.objects.count(), 2)
+        plain = [self.kiosk({"category": "B"}) for _ in range(2)]  # without the header: two tickets
+        self.assertEqual(Ticket.objects.count(), 4)
+        self.assertNotEqual(plain[0].json()["number"], plain[1].json()["number"])
+
     def test_the_hot_answers_are_exactly_the_documented_ticket(self):
         """Issuing and call-next send `ticket_out` without ninja's second validation
         (api_schemas.hot_json); they must still be exactly TicketOut, field for field, as the
