@@ -245,6 +245,7 @@ def generate(data, today) -> dict:
     from django.db import DatabaseError, connection
 
     from servicehall.cases.models import Case, CaseItem
+    from servicehall.lib.personal import blind_index, encrypt
 
     case, case_item = Case._meta.db_table, CaseItem._meta.db_table
     status_case = " ".join(f"WHEN u < {share} THEN '{name}'" for name, share in STATUS_MIX)
@@ -264,7 +265,8 @@ def generate(data, today) -> dict:
         # u picks the status, r1..r3 the dates, ci the centre, ki the clerk, ii the item.
         cursor.execute(f"""
             INSERT INTO {case} (center_id, number, status, applicant_kind, applicant_name, applicant_id,
-                applicant_phone, joint, instant, promised_days, steps, received_on, accepted_on, deemed_accepted,
+                applicant_id_index, applicant_phone, applicant_phone_index, joint, instant, promised_days, steps,
+                received_on, accepted_on, deemed_accepted,
                 due_date, calendar_confirmed, suspended_on, suspended_days, extended_days, reviews_done, decided_on,
                 completed_on, delivery_due, delivered_on, clerk_id, window_id, ticket_id, created_at, review_token)
             WITH drawn AS MATERIALIZED (
@@ -298,7 +300,8 @@ def generate(data, today) -> dict:
                    (%(codes)s::text[])[ci + 1] || '-' || to_char(received_on, 'YYYYMMDD') || '-'
                        || lpad((row_number() OVER (PARTITION BY ci, received_on ORDER BY created_at))::text, 4, '0'),
                    status, 'person', (ARRAY['王秀英', '李建国', '张桂兰', '刘志刚', '陈海涛', '杨晓峰'])[1 + g %% 6],
-                   '11010519491231002X', '13800138000', false, false, p, '[]'::jsonb, received_on,
+                   %(applicant_id)s, %(applicant_id_index)s, %(applicant_phone)s, %(applicant_phone_index)s,
+                   false, false, p, '[]'::jsonb, received_on,
                    CASE WHEN status IN ('received', 'awaiting_materials', 'refused') THEN NULL ELSE received_on END,
                    false,
                    CASE WHEN status IN ('received', 'awaiting_materials', 'refused') THEN NULL
@@ -314,7 +317,10 @@ def generate(data, today) -> dict:
                    substr(md5(g::text), 1, 16)
             FROM dated
         """, {"n": CASES, "centres": CENTRES, "clerks": CLERKS, "items": len(ITEMS), "promised": promised,
-              "today": today, "history": HISTORY_DAYS - 30, "ids": ids, "codes": codes, "clerk_ids": data.clerks})
+              "today": today, "history": HISTORY_DAYS - 30, "ids": ids, "codes": codes, "clerk_ids": data.clerks,
+              # stored as the application stores them: encrypted, with their lookup hashes
+              "applicant_id": encrypt("11010519491231002X"), "applicant_id_index": blind_index("11010519491231002X"),
+              "applicant_phone": encrypt("13800138000"), "applicant_phone_index": blind_index("13800138000")})
         inserted = time.perf_counter()
         cursor.execute(f"""
             INSERT INTO {case_item} (case_id, item_id, version_id, position)

@@ -483,14 +483,21 @@ def web_threads() -> str:
     return os.environ.get("WEB_THREADS", "2")
 
 
+def personal_data_keys() -> dict:
+    """This run's personal-data keys, one set for the server and this process (which reads
+    what the server wrote)."""
+    os.environ.setdefault("SH_DATA_KEYS", "1:" + base64.b64encode(secrets.token_bytes(16)).decode())
+    os.environ.setdefault("SH_DATA_INDEX_KEY", base64.b64encode(secrets.token_bytes(16)).decode())
+    return {name: os.environ[name] for name in ("SH_DATA_KEYS", "SH_DATA_INDEX_KEY")}
+
+
 def start_server(database_url: str, port: int, log):
     """The production web server (scripts/web), on a free loopback port."""
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="bench.queue_settings", SH_PRODUCTION="1",
                SECRET_KEY=secrets.token_urlsafe(48), SH_AUDIT_CHAIN_KEY=secrets.token_urlsafe(48), DEBUG="0",
                ALLOWED_HOSTS="127.0.0.1", SH_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
                HOST="127.0.0.1", PORT=str(port), WEB_THREADS=web_threads(), SH_BIN_DIR=str(Path(sys.executable).parent),
-               SH_DATA_KEYS="1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
-               SH_DATA_INDEX_KEY=base64.b64encode(secrets.token_bytes(16)).decode(),
+               **personal_data_keys(),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen([str(ROOT / "scripts" / "web")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -648,6 +655,7 @@ def bench_server(build, described: str):
     bench_url = with_database(url, name)
     os.environ["DATABASE_URL"] = bench_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicehall.settings"
+    personal_data_keys()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     busy_before = cpu_busy()
     admin_execute(url, f'CREATE DATABASE "{name}"')

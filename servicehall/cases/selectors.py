@@ -178,6 +178,7 @@ def _desk_row(case: Case, today: date, calendar: WorkCalendar, rule) -> DeskRow:
                    light_for(remaining, days or case.promised_days, rule))
 
 
+PERSONAL_FIELDS = ("applicant_id", "applicant_phone")  # encrypted at rest (lib/personal.py)
 DESK_FIELDS = ("pk", "status", "received_on", "due_date", "delivery_due", "suspended_on")
 DELIVERING = (CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.COMPLETED)
 
@@ -212,7 +213,7 @@ def clerk_desk(user, today: date, calendar: WorkCalendar, limit: int | None = No
         keys.append((deadline is None, remaining is None, remaining or 0, pk))
     keys.sort()
     shown = [key[-1] for key in keys[:limit]]
-    cases = Case.objects.select_related("center").in_bulk(shown)
+    cases = Case.objects.select_related("center").defer(*PERSONAL_FIELDS).in_bulk(shown)
     rule = yellow_rule()
     return [_desk_row(cases[pk], today, calendar, rule) for pk in shown], total
 
@@ -282,7 +283,8 @@ def case_list(user, filters: dict, now=None):
     # Planned for its values on every run: a prepared statement's generic plan knows neither how
     # many cases the dates keep nor how many the light keeps, and walked the due-date index and
     # sorted thousands of rows (db/plans.py).
-    return planned_per_call(cases.order_by("-received_on", "-id"))
+    # Lists show no ID or phone number: they are not read (nor decrypted) unless asked for.
+    return planned_per_call(cases.defer(*PERSONAL_FIELDS).order_by("-received_on", "-id"))
 
 
 def light_counts(rows, today: date, calendar: WorkCalendar) -> dict[str, int]:

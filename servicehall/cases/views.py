@@ -105,7 +105,7 @@ def list_view(request):
 def _export(kind: str, rows, today, calendar) -> HttpResponse:
     """The filtered list as CSV (UTF-8 with BOM, opens in Excel) or an .xlsx workbook; the
     applicant's number is masked as on screen."""
-    rows = rows.prefetch_related("items__version")
+    rows = rows.defer(None).prefetch_related("items__version")  # the masked ID number is exported
     table = [[c.number, c.center.name, "、".join(ci.version.name for ci in c.items.all()), c.applicant_name,
               mask_identity(c.applicant_id), c.get_status_display(), c.received_on, c.accepted_on or "",
               c.due_date or "", dict(Light.choices).get(c.light(today, calendar), ""),
