@@ -165,6 +165,7 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-bureau-audit", "office", "bureau", "/audit/", None),
         ("office-leader-home", "office", "leader", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-auditadmin-home", "office", "auditadmin", "/", None),
+        ("office-secadmin-home", "office", "secadmin", "/", None),
         ("office-secadmin-admins", "office", "secadmin", "/accounts/admins/", None),
         ("office-secadmin-accounts", "office", "secadmin", "/accounts/users/", None),
     ]
