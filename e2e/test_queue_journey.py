@@ -57,6 +57,7 @@ def test_kiosk_to_window_to_hall_display(live_server, browser):
     clerk.get_by_role("link", name="窗口叫号").click()  # straight to the clerk's own window (A post)
     assert "1号窗口" in clerk.locator("h1").inner_text()
     assert clerk.locator("#waiting-total").inner_text() == "1"
+    clerk.wait_for_load_state("load")  # terminal.js listens for the keys once loaded
     clerk.keyboard.press("F1")
     wait_until(clerk, "document.getElementById('current-number').textContent.trim() === 'B001'")
     assert "绿色通道" in clerk.locator(".terminal-current").inner_text()

@@ -265,10 +265,6 @@ LOGGING = {
     "loggers": {"servicehall": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
 
-# How long the audit sealer waits between rounds, and how old an unsealed row may get before
-# audit_verify reports it (the sealer is the only writer of the hash chain).
-SH_AUDIT_SEAL_INTERVAL_SECONDS = env_int("SH_AUDIT_SEAL_INTERVAL_SECONDS", 2)
-SH_AUDIT_UNSEALED_WARN_MINUTES = env_int("SH_AUDIT_UNSEALED_WARN_MINUTES", 10)
 # Where audit_verify remembers the last verified chain head. Outside the database, so that a
 # removed tail with a rewound head is caught; in production put it on another machine or
 # write-once storage.

@@ -1,9 +1,8 @@
 """The append-only audit trail (等保2.0: time, user, event, object, outcome, source).
 
-Writers only INSERT, so busy paths never wait on each other. The SM3 hash chain is added
-afterwards by the sealer (`services.audit_seal`), the only process that touches the chain
-head: it walks unsealed rows in id order and gives each a sequence number, the previous
-row's hash and its own keyed SM3 hash. Actor and centre are stored as ids plus snapshots,
+Writers only INSERT. A database trigger gives each row, in the transaction that writes it, a
+sequence number, the previous row's hash and its own keyed SM3 hash (chain.py), so no row is
+committed outside the chain. Actor and centre are stored as ids plus snapshots,
 not foreign keys, so deleting a user or a centre can never change or remove a row.
 """
 
@@ -18,10 +17,7 @@ class Outcome(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        allowed = {"seq", "prev_hash", "hash", "sealed_at"}
-        if set(kwargs) - allowed:
-            raise PermissionError("audit rows are append-only")
-        return super().update(**kwargs)
+        raise PermissionError("audit rows are append-only")
 
     def delete(self):
         raise PermissionError("audit rows are append-only")
@@ -42,7 +38,7 @@ class AuditEvent(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     source_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    # Chain fields, written once by the sealer.
+    # Chain fields, written once by the chaining trigger.
     seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
@@ -78,7 +74,7 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: where the sealed chain ends. Only the sealer locks it."""
+    """One row: where the chain ends. Only the chaining trigger writes it, at commit."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)

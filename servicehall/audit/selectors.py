@@ -5,16 +5,16 @@ knows neither roles nor centres. Who may read which rows is org's rule, named in
 (`SH_AUDIT_READER_SCOPE`): a Q filter for the user, or None for "may not read".
 """
 
-from datetime import timedelta
 from functools import cache, wraps
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from servicehall.lib.errors import Forbidden
 
-from .chain import VerifyResult, verify_rows
+from .chain import TABLE, VerifyResult, canonical_sql, verify_rows
 from .models import AuditChainHead, AuditEvent
 
 
@@ -79,23 +79,33 @@ def _chain_head() -> tuple[int, str]:
     return (head.last_seq, head.last_hash) if head else (0, "")
 
 
-def audit_chain_verify(anchor: tuple[int, str] | None = None) -> VerifyResult:
-    """Walk the sealed chain up to its head, then look for rows sealed past it.
+def _chained_rows(vendor: str, head_seq: int):
+    """(id, seq, prev_hash, hash, canonical text) of the chained rows up to the head, in seq
+    order, read in one streamed query."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT id, seq, prev_hash, hash, {canonical_sql(vendor)} FROM {TABLE} "
+                       "WHERE seq IS NOT NULL AND seq <= %s ORDER BY seq", [head_seq])
+        while chunk := cursor.fetchmany(2000):
+            yield from chunk
 
-    The sealer may commit while the walk runs (audit_verify beside run_workers). It commits a
-    batch's rows and the head together, so a row past the head read at the start is counted
-    as slipped in only if it is also past the head read again after that row was seen;
-    rows sealed meanwhile are left for the next walk.
+
+def audit_chain_verify(anchor: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain up to its head, then look for rows outside it.
+
+    Rows are chained as they commit, so a committed row without a place in the chain was
+    written past the trigger (switched off, or a forged INSERT). Writers may commit while the
+    walk runs: a row past the head read at the start counts as slipped in only if it is also
+    past the head read again after it was seen.
     """
     head_seq, head_hash = _chain_head()
+    unchained = AuditEvent.objects.filter(seq__isnull=True)
+    outside, first_outside = unchained.count(), unchained.order_by("id").values_list("id", flat=True).first()
     sealed = AuditEvent.objects.filter(seq__isnull=False)
-    unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
     if anchor is not None:
         problem = _anchor_problem(anchor, head_seq, sealed)
         if problem:
-            return VerifyResult(False, 0, unsealed, problem, None, anchor[0])
-    rows = sealed.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=2000)
-    result = verify_rows(rows, head_seq, head_hash, unsealed)
+            return VerifyResult(False, 0, outside, problem, None, anchor[0])
+    result = verify_rows(_chained_rows(connection.vendor, head_seq), head_seq, head_hash, outside)
     if not result.ok:
         return result
     beyond = list(sealed.filter(seq__gt=head_seq).order_by("seq").values_list("id", "seq"))
@@ -103,9 +113,13 @@ def audit_chain_verify(anchor: tuple[int, str] | None = None) -> VerifyResult:
         latest_seq, _ = _chain_head()
         for event_id, seq in beyond:
             if seq > latest_seq:
-                return VerifyResult(False, result.checked, unsealed,
+                return VerifyResult(False, result.checked, outside,
                                     f"记录 #{event_id}（链序号 {seq}）超出链尾 {latest_seq}：系插入的记录",
                                     event_id, seq)
+    if outside:
+        return VerifyResult(False, result.checked, outside,
+                            f"记录 #{first_outside} 等 {outside} 条不在审计链中：系绕过审计链写入的记录",
+                            first_outside, None)
     return result
 
 
@@ -118,8 +132,3 @@ def _anchor_problem(anchor: tuple[int, str], head_seq: int, sealed) -> str:
     if seq and not sealed.filter(seq=seq, hash=digest).exists():
         return f"链序号 {seq} 的记录与上次校验时的锚点不符：其后的链被删除或改写"
     return ""
-
-
-def unsealed_overdue(*, now, minutes: int) -> int:
-    """Rows still unsealed `minutes` after they were written: is the sealer running?"""
-    return AuditEvent.objects.filter(seq__isnull=True, created_at__lt=now - timedelta(minutes=minutes)).count()

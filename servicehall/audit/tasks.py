@@ -1,13 +1,4 @@
-"""Background tasks of the audit trail (run by `manage.py run_workers`, lib/registry.py)."""
+"""Background tasks of the audit trail: none. The chain is added by the database in the
+transaction that writes each row (chain.py), so nothing is left for a background loop."""
 
-from django.conf import settings
-
-from servicehall.lib.registry import Task
-
-from .services import audit_seal
-
-TASKS = [
-    Task("audit_seal", audit_seal, every=settings.SH_AUDIT_SEAL_INTERVAL_SECONDS,
-         safe_in_copies="each batch is sealed under a lock on the one chain-head row, so copies seal one after "
-                        "another and never chain a row twice"),
-]
+TASKS = []

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from servicehall.accounts.models import Role, User
 from servicehall.accounts.permissions import can
 from servicehall.accounts.selectors import locks
-from servicehall.audit.models import AuditEvent
+from servicehall.audit.models import AuditChainHead, AuditEvent
 from servicehall.audit.selectors import events_for_user
 from servicehall.audit.services import audit_chain_check
 from servicehall.cases.models import OPEN_STATUSES, Case
@@ -116,7 +116,8 @@ def _bureau(user, now, today) -> dict:
 
 
 def _audit_admin(user, now, today) -> dict:
-    return {"unsealed": AuditEvent.objects.filter(seq__isnull=True).count(),
+    return {"outside": AuditEvent.objects.filter(seq__isnull=True).count(),
+            "chain_length": AuditChainHead.objects.values_list("last_seq", flat=True).first() or 0,
             "today_count": AuditEvent.objects.filter(created_at__gte=now - timedelta(days=1)).count(),
             "denied": AuditEvent.objects.filter(outcome__in=["denied", "failure"]).order_by("-id")[:10]}
 
@@ -162,7 +163,7 @@ def audit_verify_view(request):
     """The audit admin's button: walk the whole chain now (as `manage.py audit_verify` does)."""
     result = audit_chain_check(anchor_file=settings.SH_AUDIT_ANCHOR_FILE, actor=request.user)
     if result.ok:
-        messages.success(request, f"审计链完整：已校验 {result.checked} 条，待封存 {result.unsealed} 条。")
+        messages.success(request, f"审计链完整：已校验 {result.checked} 条。")
     else:
         messages.error(request, f"审计链校验失败：{result.problem}（此前 {result.checked} 条完好），"
                                 "请立即报告安全管理员。")

@@ -1,10 +1,14 @@
 """What an intruder or a careless DBA does to the audit table, in raw SQL, for the chain tests.
 
 The guard triggers refuse UPDATE of sealed rows (and DELETE on PostgreSQL), INSERT of sealed
-rows and rewinding the chain head; someone who owns the tables can switch them off first, and
+rows and rewinding the chain head, and the chaining trigger refuses a row from a session
+without the chain key. Someone who owns the tables can switch them all off first, and
 `guard_bypassed()` does exactly that: DISABLE TRIGGER on PostgreSQL, DROP TRIGGER on SQLite
-(which has no DISABLE). It switches the guard
-back on when the block ends, so the rest of the test runs against the guarded table again.
+(which has no DISABLE). It switches them back on when the block ends, so the rest of the test
+runs against the guarded table again.
+
+On PostgreSQL the chain is added at COMMIT, which a TestCase never reaches: `chain_pending()`
+runs the deferred trigger at once, as COMMIT would.
 """
 
 import re
@@ -14,6 +18,7 @@ from datetime import timezone as dt_timezone
 
 from django.db import connection
 
+from servicehall.audit.chain import canonical_sql, chain_now, mac
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.services import audit_record
 
@@ -23,6 +28,7 @@ GUARDS = [
     (TABLE, "audit_event_guard", "0002_append_only_triggers"),
     (TABLE, "audit_event_insert_guard", "0003_guard_inserts_and_head"),
     ("audit_auditchainhead", "audit_head_guard", "0003_guard_inserts_and_head"),
+    (TABLE, "audit_event_chain", "0004_chain_at_commit"),
 ]
 
 
@@ -44,7 +50,25 @@ def raw(sql: str, params=()) -> int:
         return cursor.rowcount
 
 
+def chain_pending() -> None:
+    """Chain the rows this transaction wrote, as its COMMIT would (PostgreSQL defers it)."""
+    chain_now(connection)
+
+
+def canonical_text(event_id: int) -> str:
+    """A row's canonical text as the database computes it for the chain."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {canonical_sql(connection.vendor)} FROM {TABLE} WHERE id = %s", [event_id])
+        return cursor.fetchone()[0]
+
+
+def row_digest(event_id: int) -> str:
+    """The digest the chain gives row `event_id` as it now stands, under the current key."""
+    return mac(canonical_text(event_id))
+
+
 def disable_guard() -> None:
+    chain_pending()  # PostgreSQL refuses ALTER TABLE while trigger events are pending
     for table, name, _ in GUARDS:
         raw(f"ALTER TABLE {table} DISABLE TRIGGER {name}" if is_postgresql() else f"DROP TRIGGER {name}")
 
@@ -117,7 +141,8 @@ def shift_seqs_up(from_seq: int) -> None:
 
 
 def record_rows(n: int, *, actor=None, center=None, start: datetime | None = None, action: str = "window.update"):
-    """`n` audit rows through the real writer, one minute apart; returns them in id order."""
+    """`n` audit rows through the real writer, one minute apart; returns them in id order (as
+    written: `sealed()` reads back their chain fields)."""
     start = start or datetime(2026, 3, 2, 1, 0, tzinfo=dt_timezone.utc)
     rows = []
     for i in range(1, n + 1):

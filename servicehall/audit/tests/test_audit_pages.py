@@ -10,8 +10,10 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from servicehall.audit import urls as audit_urls
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import audit_chain_verify
-from servicehall.audit.services import audit_record, audit_seal
+from servicehall.audit.services import audit_record
 from servicehall.testing import PersonaTestCase
+
+from .tamper import chain_pending
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -41,7 +43,7 @@ class AuditPageTestCase(PersonaTestCase):
         cls.b_manager = rec(p.manager_b, p.center_b, "staff.create", at(2, 14), "B人员")
         cls.a_staff_signin = rec(p.staff_a, None, "auth.login", at(2, 8, 55), "staff_a")
         cls.other_district = rec(p.other_bureau, p.other_center, "center.update", at(2, 15), "连山")
-        audit_seal()
+        chain_pending()
 
     def page_ids(self, user, **params) -> list[int]:
         response = self.login(user).get(reverse("audit:events"), params)

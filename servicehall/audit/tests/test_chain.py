@@ -1,5 +1,5 @@
-"""The SM3 hash chain: sealing, the append-only guards, and `audit_verify` naming the first row
-that was altered, removed or slipped in."""
+"""The SM3 hash chain: chaining at commit, the append-only guards, and `audit_verify` naming the
+first row that was altered, removed, slipped in or written past the chain."""
 
 import hashlib
 import hmac
@@ -11,13 +11,15 @@ from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from servicehall.audit.chain import canonical, chain_key, row_digest
+from servicehall.audit.chain import chain_key, mac
 from servicehall.audit.models import AuditChainHead, AuditEvent
 from servicehall.audit.selectors import audit_chain_verify
-from servicehall.audit.services import audit_record, audit_seal
+from servicehall.audit.services import audit_record
 from servicehall.testing import PersonaTestCase
 
 from .tamper import (
+    canonical_text,
+    chain_pending,
     delete_row,
     disable_guard,
     guard_active,
@@ -27,6 +29,7 @@ from .tamper import (
     names_row,
     raw,
     record_rows,
+    row_digest,
     sealed,
     set_column,
     shift_seqs_up,
@@ -39,7 +42,7 @@ class ChainTestCase(PersonaTestCase):
 
     def sealed_rows(self, n: int):
         rows = self.rows(n)
-        audit_seal()
+        chain_pending()
         return [sealed(r) for r in rows]
 
     def verify_command(self, *args):
@@ -64,11 +67,10 @@ class ChainTestCase(PersonaTestCase):
 
 
 class SealingTests(ChainTestCase):
-    def test_it_gives_rows_consecutive_seq_in_id_order_with_linked_hashes(self):
+    def test_it_gives_rows_consecutive_seq_in_commit_order_with_linked_hashes(self):
         rows = self.rows(5)
-        self.assertTrue(all(r.seq is None and r.hash == "" for r in rows))
 
-        self.assertEqual(audit_seal(), 5)
+        chain_pending()  # what COMMIT does on PostgreSQL; SQLite chained them at insert
 
         rows = [sealed(r) for r in rows]
         self.assertEqual([r.seq for r in rows], [1, 2, 3, 4, 5])
@@ -77,40 +79,28 @@ class SealingTests(ChainTestCase):
             self.assertEqual(after.prev_hash, before.hash)
         for r in rows:
             self.assertRegex(r.hash, r"^[0-9a-f]{64}$")
-            self.assertEqual(r.hash, row_digest(r))
+            self.assertEqual(r.hash, row_digest(r.pk))
             self.assertIsNotNone(r.sealed_at)
         head = AuditChainHead.objects.get()
         self.assertEqual((head.last_seq, head.last_hash), (5, rows[-1].hash))
         result = audit_chain_verify()
         self.assertTrue(result.ok, result.problem)
-        self.assertEqual((result.checked, result.unsealed), (5, 0))
+        self.assertEqual((result.checked, result.outside), (5, 0))
 
-    def test_it_uses_hmac_sm3_keyed_by_the_chain_key(self):
+    def test_it_uses_hmac_sm3_keyed_by_the_chain_key_over_every_column(self):
         row = self.sealed_rows(1)[0]
-        expected = hmac.new(chain_key(), canonical(row), lambda: hashlib.new("sm3")).hexdigest()
+        text = canonical_text(row.pk)
+        expected = hmac.new(chain_key(), text.encode(), lambda: hashlib.new("sm3")).hexdigest()
         self.assertEqual(row.hash, expected)
-        self.assertNotEqual(row.hash, hmac.new(chain_key(), canonical(row), hashlib.sha256).hexdigest())
+        self.assertNotEqual(row.hash, hmac.new(chain_key(), text.encode(), hashlib.sha256).hexdigest())
+        for value in (str(row.pk), "staff_a", "21140301", "window.update", "1号窗口", "\"number\": 1", "10.0.0.8",
+                      "2026-03-02", str(row.seq)):
+            self.assertIn(value, text)
 
-    def test_it_adds_nothing_when_sealed_twice(self):
-        rows = self.sealed_rows(3)
-        head = AuditChainHead.objects.get()
-
-        self.assertEqual(audit_seal(), 0)
-
-        self.assertEqual([sealed(r).hash for r in rows], [r.hash for r in rows])
-        self.assertEqual([sealed(r).sealed_at for r in rows], [r.sealed_at for r in rows])
-        again = AuditChainHead.objects.get()
-        self.assertEqual((again.last_seq, again.last_hash, again.updated_at),
-                         (head.last_seq, head.last_hash, head.updated_at))
-        self.assertEqual(AuditChainHead.objects.count(), 1)
-        self.assertTrue(audit_chain_verify().ok)
-
-    def test_it_continues_the_chain_with_rows_written_after_a_seal(self):
+    def test_it_continues_the_chain_with_rows_written_later(self):
         first = self.sealed_rows(3)
         later = self.rows(2)
-        self.assertEqual(audit_chain_verify().unsealed, 2)
-
-        self.assertEqual(audit_seal(), 2)
+        chain_pending()
 
         later = [sealed(r) for r in later]
         self.assertEqual([r.seq for r in later], [4, 5])
@@ -118,29 +108,44 @@ class SealingTests(ChainTestCase):
         self.assertEqual(later[1].prev_hash, later[0].hash)
         result = audit_chain_verify()
         self.assertTrue(result.ok, result.problem)
-        self.assertEqual((result.checked, result.unsealed), (5, 0))
+        self.assertEqual((result.checked, result.outside), (5, 0))
 
-    def test_it_seals_in_batches_without_gaps(self):
-        rows = self.rows(5)
+    def test_a_rolled_back_write_leaves_no_gap(self):
+        self.sealed_rows(2)
+        with transaction.atomic():
+            audit_record(actor=None, action="window.update", object_repr="撤回的修改")
+            transaction.set_rollback(True)
+        kept = audit_record(actor=None, action="window.update", object_repr="保留的修改")
+        chain_pending()
 
-        self.assertEqual([audit_seal(batch_size=2) for _ in range(4)], [2, 2, 1, 0])
-
-        self.assertEqual([sealed(r).seq for r in rows], [1, 2, 3, 4, 5])
+        self.assertEqual(sealed(kept).seq, 3)
+        self.assertEqual(AuditChainHead.objects.get().last_seq, 3)
         self.assertTrue(audit_chain_verify().ok)
 
-    def test_it_verifies_an_empty_and_an_unsealed_trail_as_intact(self):
+    def test_it_verifies_an_empty_trail_as_intact(self):
         result = audit_chain_verify()
         self.assertTrue(result.ok)
-        self.assertEqual((result.checked, result.unsealed), (0, 0))
-        self.rows(2)
-        result = audit_chain_verify()
-        self.assertTrue(result.ok)
-        self.assertEqual((result.checked, result.unsealed), (0, 2))
+        self.assertEqual((result.checked, result.outside), (0, 0))
+
+    def test_it_chains_the_receipt_rows_written_in_one_statement(self):
+        # db/cases.insert_accepted writes a case and its two audit rows in one statement.
+        from servicehall.cases.services import case_submit
+        from servicehall.cases.tests.helpers import PERSON, item_data, materials, publish
+
+        item = publish(self.p, item_data("法律援助申请"))
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[item.code], applicant=PERSON,
+                           materials=list(materials(item).values()), now=timezone.now())
+        chain_pending()
+        rows = list(AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("seq"))
+        self.assertEqual([r.action for r in rows], ["case.receive", "case.accept"])
+        self.assertEqual(rows[1].seq, rows[0].seq + 1)
+        self.assertEqual(rows[0].object_repr, case.number)
+        self.assertTrue(audit_chain_verify().ok)
 
     def test_it_records_the_source_address_and_snapshot_fields(self):
         row = audit_record(actor=self.p.manager_a, action="window.update", obj=self.p.window_a, center=self.p.center_a,
                            before={"name": "综合受理"}, after={"name": "综合受理（一）"}, source_ip="10.0.0.9")
-        audit_seal()
+        chain_pending()
         row = sealed(row)
         self.assertEqual((row.actor_id, row.actor_username, row.actor_role),
                          (self.p.manager_a.pk, "manager_a", "manager"))
@@ -150,6 +155,36 @@ class SealingTests(ChainTestCase):
         self.assertEqual(row.source_ip, "10.0.0.9")
         self.assertTrue(audit_chain_verify().ok)
         self.assertIsNone(audit_record(actor=None, action="auth.login_failed", source_ip="not-an-address").source_ip)
+
+
+class KeylessSessionTests(ChainTestCase):
+    """psql, a script, anything but the application: it has no chain key, so it cannot write."""
+
+    def test_a_session_without_the_chain_key_cannot_write_a_row(self):
+        self.sealed_rows(1)
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            if is_postgresql():
+                raw("SELECT set_config('servicehall.audit_key', '', true)")
+            else:
+                connection.connection.create_function("sh_audit_mac", 1, None)
+            try:
+                insert_forged(seq=None, prev_hash="", hash="")
+                chain_pending()
+            finally:
+                if not is_postgresql():
+                    connection.connection.create_function("sh_audit_mac", 1, mac, deterministic=True)
+        self.assertEqual(AuditEvent.objects.count(), 1)
+        self.assertTrue(audit_chain_verify().ok)
+
+    def test_it_names_a_row_written_past_the_chaining_trigger(self):
+        self.sealed_rows(3)
+        with guard_bypassed():
+            forged = insert_forged(seq=None, prev_hash="", hash="")
+
+        result = self.assertChainNames(AuditEvent.objects.get(pk=forged))
+
+        self.assertIn("不在审计链中", result.problem)
+        self.assertEqual((result.checked, result.outside), (3, 1))
 
 
 class AppendOnlyTests(ChainTestCase):
@@ -176,12 +211,11 @@ class AppendOnlyTests(ChainTestCase):
         self.assertRefused("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["伪造", row.pk])
         self.assertEqual(sealed(row).object_repr, row.object_repr)
 
-    def test_it_refuses_a_chain_field_update_through_the_orm_at_the_database(self):
-        # The queryset lets the sealer's four columns through; the trigger is what stops them later.
+    def test_it_refuses_a_chain_field_update_through_the_orm_and_at_the_database(self):
         row = self.sealed_rows(1)[0]
-        with self.assertRaises(DatabaseError):
-            with transaction.atomic():
-                AuditEvent.objects.filter(pk=row.pk).update(hash="0" * 64)
+        with self.assertRaises(PermissionError):
+            AuditEvent.objects.filter(pk=row.pk).update(hash="0" * 64)
+        self.assertRefused("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["0" * 64, row.pk])
         self.assertEqual(sealed(row).hash, row.hash)
 
     def test_it_refuses_a_raw_delete_on_postgresql(self):
@@ -276,7 +310,7 @@ class TamperingTests(ChainTestCase):
     def test_it_names_a_row_whose_hash_was_changed(self):
         rows = self.sealed_rows(3)
         with guard_bypassed():
-            AuditEvent.objects.filter(pk=rows[1].pk).update(hash="0" * 64)
+            set_column(rows[1].pk, "hash", "0" * 64)
         self.assertChainNames(rows[1])
 
     def test_it_names_a_row_whose_time_was_moved(self):
@@ -295,12 +329,10 @@ class TamperingTests(ChainTestCase):
             set_column(rows[1].pk, "object_repr", "伪造")
             prev = rows[0].hash
             for r in rows[1:]:
-                r = sealed(r)
-                r.prev_hash = prev
-                digest = row_digest(r)
-                raw("UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s", [prev, digest, r.pk])
-                prev = digest
-            AuditChainHead.objects.filter(pk=1).update(last_hash=prev)
+                set_column(r.pk, "prev_hash", prev)
+                prev = row_digest(r.pk)
+                set_column(r.pk, "hash", prev)
+            raw("UPDATE audit_auditchainhead SET last_hash = %s WHERE id = 1", [prev])
 
         self.assertChainNames(rows[1])
 
@@ -365,7 +397,7 @@ class InsertionTests(ChainTestCase):
         with guard_bypassed():
             shift_seqs_up(3)
             forged = insert_forged(seq=3, prev_hash=rows[1].hash, hash=rows[2].hash)
-        AuditChainHead.objects.filter(pk=1).update(last_seq=6, last_hash=rows[4].hash)
+        raw("UPDATE audit_auditchainhead SET last_seq = 6, last_hash = %s WHERE id = 1", [rows[4].hash])
 
         result = self.assertChainNames(AuditEvent.objects.get(pk=forged))
 
@@ -410,9 +442,9 @@ class InsertionTests(ChainTestCase):
         with override_settings(SH_AUDIT_CHAIN_KEY="guessed-key"), guard_bypassed():
             forged = insert_forged(seq=3, prev_hash=rows[1].hash, hash="")
             row = AuditEvent.objects.get(pk=forged)
-            digest = row_digest(row)
+            digest = row_digest(forged)
             set_column(forged, "hash", digest)
-        AuditChainHead.objects.filter(pk=1).update(last_seq=3, last_hash=digest)
+        raw("UPDATE audit_auditchainhead SET last_seq = 3, last_hash = %s WHERE id = 1", [digest])
 
         self.assertChainNames(row)
 
@@ -426,56 +458,25 @@ class InsertionTests(ChainTestCase):
 class VerifyCommandTests(ChainTestCase):
     def test_it_reports_an_intact_chain_in_chinese(self):
         self.sealed_rows(3)
-        record_rows(1, start=timezone.now() - timedelta(minutes=1))  # written a moment ago
 
         out, err = self.verify_command()
 
-        self.assertEqual(out.strip(), "审计链完整：已校验 3 条，待封存 1 条。")
+        self.assertEqual(out.strip(), "审计链完整：已校验 3 条。")
         self.assertEqual(err, "")
 
-    def test_it_seals_then_verifies_with_seal(self):
-        rows = self.rows(4)
+    def test_it_walks_more_rows_than_one_chunk(self):
+        record_rows(2001)
+        chain_pending()
+        out, _ = self.verify_command()
+        self.assertIn("已校验 2001 条", out)
 
-        out, err = self.verify_command("--seal")
-
-        self.assertEqual(out.strip(), "审计链完整：已校验 4 条，待封存 0 条。")
-        self.assertEqual(err, "")
-        self.assertEqual([sealed(r).seq for r in rows], [1, 2, 3, 4])
-
-    def test_it_seals_more_than_one_batch_with_seal(self):
-        record_rows(501)
-        out, _ = self.verify_command("--seal")
-        self.assertIn("已校验 501 条", out)
-        # Only the verification's own row, written after the walk, waits for the sealer.
-        self.assertEqual(list(AuditEvent.objects.filter(seq__isnull=True).values_list("action", flat=True)),
-                         ["audit.verify"])
-
-    def test_it_still_fails_after_sealing_when_a_sealed_row_was_changed(self):
-        rows = self.sealed_rows(2)
-        self.rows(1)
+    def test_it_fails_when_a_row_stands_outside_the_chain(self):
+        self.sealed_rows(2)
         with guard_bypassed():
-            set_column(rows[0].pk, "object_repr", "伪造")
+            insert_forged(seq=None, prev_hash="", hash="")
         with self.assertRaises(SystemExit) as exit_:
-            call_command("audit_verify", "--seal", stdout=StringIO(), stderr=StringIO())
+            call_command("audit_verify", stdout=StringIO(), stderr=StringIO())
         self.assertEqual(exit_.exception.code, 1)
-
-    @override_settings(SH_AUDIT_UNSEALED_WARN_MINUTES=10)
-    def test_it_warns_about_rows_left_unsealed_too_long(self):
-        self.sealed_rows(1)
-        audit_record(actor=None, action="auth.login_failed", now=timezone.now() - timedelta(minutes=30))
-        audit_record(actor=None, action="auth.login_failed", now=timezone.now())
-
-        out, err = self.verify_command()
-
-        self.assertIn("审计链完整", out)
-        self.assertIn("1 条审计记录超过 10 分钟仍未封存", err)
-
-    @override_settings(SH_AUDIT_UNSEALED_WARN_MINUTES=10)
-    def test_it_does_not_warn_about_fresh_unsealed_rows(self):
-        audit_record(actor=None, action="auth.login_failed", now=timezone.now() - timedelta(minutes=5))
-        out, err = self.verify_command()
-        self.assertIn("待封存 1 条", out)
-        self.assertEqual(err, "")
 
 
 class AnchorTests(ChainTestCase):
@@ -492,9 +493,8 @@ class AnchorTests(ChainTestCase):
     def test_it_catches_a_removed_tail_with_a_rewound_head(self):
         rows = self.sealed_rows(5)
         self.assertEqual(self.verify()[0], 0)
-        with guard_bypassed():
-            for row in rows[3:]:
-                delete_row(row.pk)
+        with guard_bypassed():  # rows 4 and 5, and the verification's own row after them
+            self.assertEqual(raw("DELETE FROM audit_auditevent WHERE seq > 3"), 3)
             raw("UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s", [3, rows[2].hash])
         self.assertTrue(audit_chain_verify().ok)  # the walk alone cannot see it
         code, message = self.verify()
@@ -505,7 +505,7 @@ class AnchorTests(ChainTestCase):
         self.sealed_rows(2)
         self.assertEqual(self.verify()[0], 0)
         audit_record(actor=None, action="x.grow")
-        audit_seal()
+        chain_pending()
         self.assertEqual(self.verify()[0], 0)
         self.assertEqual(self.verify()[0], 0)
 
@@ -516,8 +516,7 @@ class VerifyButtonTests(PersonaTestCase):
         from pathlib import Path
 
         record_rows(3)
-        while audit_seal():
-            pass
+        chain_pending()
         with tempfile.TemporaryDirectory() as folder, override_settings(
                 SH_AUDIT_ANCHOR_FILE=str(Path(folder) / "anchor.json")):
             self.client.force_login(self.p.auditadmin)

@@ -10,6 +10,7 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from servicehall.audit.models import AuditEvent
+from servicehall.audit.selectors import audit_chain_verify
 from servicehall.cases.models import Case, CaseCounter, CaseTransition
 from servicehall.cases.services import case_submit
 from servicehall.queueing.models import Ticket
@@ -58,6 +59,8 @@ class ConcurrentNumberTests(TransactionTestCase):
         stored = sorted(Case.objects.values_list("number", flat=True))
         self.assertEqual(sorted(numbers), stored)
         self.assertEqual([int(number.rsplit("-", 1)[1]) for number in stored], list(range(1, len(stored) + 1)))
+        # The audit rows of the failed receipts went with them; the chain has no gap.
+        self.assertTrue(audit_chain_verify().ok)
         self.assertEqual(CaseCounter.objects.get().last, len(stored))
         for case in Case.objects.all():
             self.assertEqual(list(CaseTransition.objects.filter(case=case).order_by("id")

@@ -20,7 +20,7 @@ from servicehall.testing import FAST_HASHERS, Personas, run_together
 class DeclaredTaskTests(SimpleTestCase):
     def test_every_app_task_is_declared_with_its_interval_and_why_copies_are_safe(self):
         tasks = {task.name: task for task in declared_tasks()}
-        self.assertEqual(set(tasks), {"audit_seal", "login_failures_purge", "idempotent_requests_purge",
+        self.assertEqual(set(tasks), {"login_failures_purge", "idempotent_requests_purge",
                                       "tickets_expire", "contact_data_purge", "cases_deem_accepted",
                                       "status_failures_purge", "rater_phones_purge"})
         for task in tasks.values():
@@ -32,7 +32,7 @@ class DeclaredTaskTests(SimpleTestCase):
         out = StringIO()
         call_command("run_workers", "--list", stdout=out)
         lines = out.getvalue().splitlines()
-        self.assertEqual(len(lines), 8)
+        self.assertEqual(len(lines), 7)
         self.assertTrue(any(line.startswith("status_failures_purge") and "every 3600 s" in line for line in lines))
 
 
