@@ -313,6 +313,20 @@ class TamperingTests(ChainTestCase):
             set_column(rows[1].pk, "hash", "0" * 64)
         self.assertChainNames(rows[1])
 
+    def test_it_names_a_row_when_two_rows_swap_places(self):
+        rows = self.sealed_rows(4)
+        with guard_bypassed():  # seq 2 ↔ 3, each with the chain fields of its new place
+            raw("UPDATE audit_auditevent SET seq = -seq WHERE seq IN (2, 3)")
+            for row, place in ((rows[1], rows[2]), (rows[2], rows[1])):
+                raw("UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                    [place.seq, place.prev_hash, place.hash, row.pk])
+        self.assertEqual(list(AuditEvent.objects.order_by("seq").values_list("id", flat=True)),
+                         [rows[0].pk, rows[2].pk, rows[1].pk, rows[3].pk])
+
+        result = self.assertChainNames(rows[2])
+
+        self.assertEqual(result.seq, 2)
+
     def test_it_names_a_row_whose_time_was_moved(self):
         rows = self.sealed_rows(3)
         moved = rows[1].created_at - timedelta(hours=3)
