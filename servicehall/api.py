@@ -13,17 +13,35 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from servicehall.accounts.api_auth import API_AUTH
 from servicehall.api_schemas import FIELD_LABELS as SHARED_LABELS
-from servicehall.api_schemas import ErrorOut
+from servicehall.api_schemas import ErrorOut, LocalTimeRenderer
 from servicehall.errors import unavailable
 from servicehall.lib.errors import ServiceError, error_body
 
 logger = logging.getLogger("servicehall.api")
 
-api = NinjaAPI(
+class ServiceHallApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Every operation that takes parameters or a body can refuse them with 400: declared
+        here once, so that no endpoint, present or future, answers a status its document
+        does not list."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        refused = {"description": "请求内容不正确：字段缺失、格式不符或超出所列长度、范围"
+                                  "（error 为 invalid，field 指明字段）",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if (operation.get("parameters") or operation.get("requestBody")) and 400 not in operation["responses"]:
+                    operation["responses"][400] = refused
+        return schema
+
+
+api = ServiceHallApi(
     title="政务服务分中心管理平台 API",
     version="1",
     description="ServiceHall 接口。认证：浏览器会话，或 `Authorization: Bearer <密钥>`。"
-                "错误统一为 `{\"error\", \"message\", \"field\"}`。",
+                "错误统一为 `{\"error\", \"message\", \"field\"}`，超出所列长度或范围的值答 400 并指明字段。"
+                "日期写作 `YYYY-MM-DD`；时间带时区偏移，答复中一律为北京时间（`+08:00`）。",
+    renderer=LocalTimeRenderer(),
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
@@ -46,10 +64,13 @@ PYDANTIC_MESSAGES = {
     "date_from_datetime_parsing": "日期格式应为YYYY-MM-DD",
     "date_type": "日期格式应为YYYY-MM-DD",
     "datetime_parsing": "时间格式不正确",
-    "string_too_long": "过长",
-    "string_too_short": "过短",
-    "greater_than_equal": "过小",
-    "less_than_equal": "过大",
+    "string_too_long": "不能超过{max_length}个字符",
+    "string_too_short": "不能少于{min_length}个字符",
+    "too_long": "不能超过{max_length}项",
+    "greater_than_equal": "不能小于{ge}",
+    "less_than_equal": "不能大于{le}",
+    "datetime_type": "时间格式不正确",
+    "timezone_aware": "须带时区偏移，如 2026-12-07T09:00:00+08:00",
     "json_invalid": "请求内容不是有效的JSON",
     "list_type": "应为列表",
     "dict_type": "应为对象",
@@ -78,6 +99,10 @@ def on_validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
     field = _field_name(first.get("loc", ()))
     message = PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
+    try:  # the bound the value passed, from the error's context
+        message = message.format(**first.get("ctx", {}))
+    except (KeyError, IndexError):
+        message = "格式不正确"
     label = FIELD_LABELS.get((field or "").rsplit(".", 1)[-1], field)
     return error_response(request, 400, "invalid", f"{label}：{message}" if label else message, field)
 

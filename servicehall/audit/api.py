@@ -1,11 +1,12 @@
 """The audit trail over the API: read-only, scoped like the audit page."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ninja import Query, Router, Schema
+from pydantic import Field
 
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import CenterCode, Id, IsoDate, errors, text
 from servicehall.lib.errors import NotFound
 
 from .selectors import audit_reader, events_filtered, events_for_user
@@ -39,11 +40,11 @@ def event_out(e) -> dict:
 
 
 class AuditFilter(Schema):
-    actor: str = ""
-    center: str = ""
-    action: str = ""
-    day: date | None = None
-    limit: int = 100
+    actor: text(150) = ""
+    center: CenterCode = ""
+    action: text(60) = ""
+    day: IsoDate | None = None
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/events", response={200: list[AuditEventOut], **errors(400, 401, 403)}, summary="审计记录查询")
@@ -51,12 +52,12 @@ class AuditFilter(Schema):
 def events_list(request, filters: Query[AuditFilter]):
     rows = events_filtered(request.user, actor=filters.actor, center=filters.center, action=filters.action,
                            day=filters.day)
-    return [event_out(e) for e in rows[: max(1, min(filters.limit, 1000))]]
+    return [event_out(e) for e in rows[: filters.limit]]
 
 
 @router.get("/events/{event_id}", response={200: AuditEventOut, **errors(400, 401, 403, 404)}, summary="审计记录详情")
 @audit_reader
-def event_detail(request, event_id: int):
+def event_detail(request, event_id: Id):
     event = events_for_user(request.user).filter(pk=event_id).first()
     if event is None:
         raise NotFound("未找到该审计记录")

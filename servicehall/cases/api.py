@@ -4,11 +4,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from django.conf import settings
 from ninja import Router, Schema
+from pydantic import Field
 
 from servicehall.accounts.api_auth import permitted
 from servicehall.accounts.idempotency import replay_or_run
-from servicehall.api_schemas import errors, hot_json
+from servicehall.api_schemas import CenterCode, Id, IdNumber, Phone, Reason, errors, hot_json, text
 from servicehall.lib.errors import Invalid
 from servicehall.org.models import Window
 from servicehall.org.selectors import center_for_user_fast
@@ -16,6 +18,7 @@ from servicehall.org.selectors import center_for_user_fast
 from . import services
 from .models import CaseStatus
 from .selectors import case_document, case_for_user
+from .services.common import PROBLEM_MAX_LENGTH
 
 router = Router(tags=["办件"], auth=permitted("case.view"))
 
@@ -25,28 +28,33 @@ FIELD_LABELS = {"items": "办理事项", "applicant": "申请人", "materials": 
                 "kind": "申请人类型", "material": "材料", "problem": "问题及需要补正的内容"}
 
 
+# A case names at most this many items (a joint case, 联办) and materials.
+MAX_ITEMS, MAX_MATERIALS = 20, 200
+Number = text(32, description="办件编号")
+
+
 class ApplicantIn(Schema):
-    kind: str | None = None
-    name: str | None = None
-    id_number: str | None = None
-    credit_code: str | None = None
-    phone: str | None = None
+    kind: text(20, description="person 自然人 / org 法人") | None = None
+    name: text(100) | None = None
+    id_number: IdNumber | None = None
+    credit_code: text(18) | None = None
+    phone: Phone | None = None
 
 
 class FaultyIn(Schema):
-    material: int
-    problem: str
+    material: Id
+    problem: text(PROBLEM_MAX_LENGTH)
 
 
 class CaseIn(Schema):
-    center: str
-    items: list[str]
+    center: CenterCode
+    items: list[text(40, description="事项实施编码")] = Field(max_length=MAX_ITEMS)
     applicant: ApplicantIn
-    materials: list[int] = []
-    faulty: list[FaultyIn] = []
+    materials: list[Id] = Field([], max_length=MAX_MATERIALS)
+    faulty: list[FaultyIn] = Field([], max_length=MAX_MATERIALS)
     fees: dict[str, Decimal] = {}
-    ticket: int | None = None
-    window: int | None = None
+    ticket: Id | None = None
+    window: Id | None = None
 
 
 class MissingOut(Schema):
@@ -127,15 +135,17 @@ def case_create(request, payload: CaseIn):
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **errors(401, 403, 404)}, summary="办件详情")
-def case_detail(request, number: str):
+def case_detail(request, number: Number):
     return case_document(case_for_user(request.user, number))
 
 
 class ActionIn(Schema):
-    reason: str | None = None
-    days: int | None = None
-    materials: list[int] = []
-    faulty: list[FaultyIn] = []
+    reason: Reason | None = None
+    days: int | None = Field(None, ge=1, le=max(settings.SH_CASE_EXTENSION_DAYS, settings.SH_CASE_JOINT_EXTENSION_DAYS),
+                             description=f"延期的工作日数：至多{settings.SH_CASE_EXTENSION_DAYS}个，"
+                                         f"联办件至多{settings.SH_CASE_JOINT_EXTENSION_DAYS}个")
+    materials: list[Id] = Field([], max_length=MAX_MATERIALS)
+    faulty: list[FaultyIn] = Field([], max_length=MAX_MATERIALS)
     fees: dict[str, Decimal] = {}
 
 
@@ -143,7 +153,7 @@ class ActionIn(Schema):
              response={200: CaseOut, **errors(400, 401, 403, 404, 409)},
              summary="补正 / 受理 / 不予受理 / 再次告知 / 挂起 / 恢复 / 延期 / 审核 / 批准 / "
                      "不予许可 / 办结 / 送达 / 缴费 / 减免")
-def case_action(request, number: str, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
+def case_action(request, number: Number, action: Literal[services.ACTIONS], payload: ActionIn | None = None):
     payload = payload or ActionIn()
     # Not in one transaction: each service is atomic and compares-and-sets the state it read,
     # and a refused action may still leave its record (a refused second notice).

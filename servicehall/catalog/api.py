@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from servicehall.accounts.api_auth import permitted
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import CenterCode, Id, Reason, errors, text
 from servicehall.lib.errors import NotFound
 from servicehall.org.selectors import center_for_user
 
@@ -111,7 +111,7 @@ def items_list(request, filters: Query[ItemFilters]):
 
 @router.get("/items/{code}", auth=None, response={200: ItemDetailOut, **errors(404)},
             summary="事项详情（公开，现行版本）")
-def items_detail(request, code: str):
+def items_detail(request, code: text(40)):
     guide = public_item_guide(code)
     ids = list(VersionMaterial.objects.filter(version=guide.version).order_by("position").values_list("pk", flat=True))
     content = guide.data.model_dump()
@@ -127,14 +127,14 @@ def items_detail(request, code: str):
 class ProposalIn(ItemData):
     """A new item (`item` null) or a change of `item`, with the whole implementation list."""
 
-    center: str = Field(description="中心编码")
-    item: str | None = Field(None, description="变更时为事项实施编码，新增时为 null")
-    reason: str = ""
+    center: CenterCode = Field(description="中心编码")
+    item: text(40) | None = Field(None, description="变更时为事项实施编码，新增时为 null")
+    reason: Reason = ""
     submit: bool = Field(True, description="false 时仅保存草稿，不做质量检查")
 
 
 class DecisionIn(Schema):
-    reason: str = ""
+    reason: Reason = ""
 
 
 class ProposalOut(Schema):
@@ -163,7 +163,7 @@ def proposal_out(change) -> dict:
     }
 
 
-def _proposal(request, change_id: int):
+def _proposal(request, change_id: Id):
     change = ItemChange.objects.for_user(request.user).select_related("center", "item", "version", "base_version")
     change = change.filter(pk=change_id).first()
     if change is None:
@@ -172,8 +172,8 @@ def _proposal(request, change_id: int):
 
 
 class ProposalFilters(Schema):
-    center: str | None = None
-    status: str | None = None
+    center: CenterCode | None = None
+    status: text(20) | None = None
 
 
 @router.get("/proposals", response={200: list[ProposalOut], **errors(400, 401, 403)}, summary="事项变更申请列表")
@@ -202,20 +202,20 @@ def proposals_create(request, payload: ProposalIn):
 
 
 @router.get("/proposals/{change_id}", response={200: ProposalOut, **errors(400, 401, 403, 404)}, summary="变更申请详情")
-def proposals_detail(request, change_id: int):
+def proposals_detail(request, change_id: Id):
     return proposal_out(_proposal(request, change_id))
 
 
 @router.post("/proposals/{change_id}/approve", auth=permitted("catalog.decide"),
              response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="批准（营商局）")
-def proposals_approve(request, change_id: int, payload: DecisionIn):
+def proposals_approve(request, change_id: Id, payload: DecisionIn):
     return proposal_out(item_change_approve(actor=request.user, change=_proposal(request, change_id),
                                             reason=payload.reason))
 
 
 @router.post("/proposals/{change_id}/return", auth=permitted("catalog.decide"),
              response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="退回（营商局，须写明理由）")
-def proposals_return(request, change_id: int, payload: DecisionIn):
+def proposals_return(request, change_id: Id, payload: DecisionIn):
     return proposal_out(item_change_return(actor=request.user, change=_proposal(request, change_id),
                                            reason=payload.reason))
 
@@ -227,7 +227,7 @@ class RevisionIn(ItemData):
 @router.put("/proposals/{change_id}", auth=permitted("catalog.propose"),
             response={200: ProposalOut, **errors(400, 401, 403, 404, 409)},
             summary="修改草稿或被退回的申请（新版本），默认同时提交")
-def proposals_revise(request, change_id: int, payload: RevisionIn):
+def proposals_revise(request, change_id: Id, payload: RevisionIn):
     data = ItemData.model_validate(payload.model_dump(include=set(ItemData.model_fields)))
     return proposal_out(item_change_revise(actor=request.user, change=_proposal(request, change_id), data=data,
                                            submit=payload.submit))
@@ -235,23 +235,23 @@ def proposals_revise(request, change_id: int, payload: RevisionIn):
 
 @router.post("/proposals/{change_id}/submit", auth=permitted("catalog.propose"),
              response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="提交草稿")
-def proposals_submit(request, change_id: int):
+def proposals_submit(request, change_id: Id):
     return proposal_out(item_change_submit(actor=request.user, change=_proposal(request, change_id)))
 
 
 @router.post("/proposals/{change_id}/cancel", auth=permitted("catalog.propose"),
-             response={200: ProposalOut, **errors(401, 403, 404, 409)}, summary="撤销本中心的申请")
-def proposals_cancel(request, change_id: int):
+             response={200: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="撤销本中心的申请")
+def proposals_cancel(request, change_id: Id):
     return proposal_out(item_change_cancel(actor=request.user, change=_proposal(request, change_id)))
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: Reason
 
 
 @router.post("/items/{code}/withdraw", auth=permitted("catalog.propose"),
              response={201: ProposalOut, **errors(400, 401, 403, 404, 409)}, summary="申请取消事项")
-def items_withdraw(request, code: str, payload: WithdrawIn):
+def items_withdraw(request, code: text(40), payload: WithdrawIn):
     item = ServiceItem.objects.for_user(request.user).filter(code=code).first()
     if item is None:
         raise NotFound("未找到该事项")

@@ -6,8 +6,13 @@ Field names follow the national implementation-list elements (实施清单要素
 """
 
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+# Yuan with at most 10 digits before the point and 2 after (the bill's column), as a number or as text.
+AMOUNT_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 9999999999.99},
+                           {"type": "string", "maxLength": 13, "pattern": r"^\d{1,10}(\.\d{1,2})?$"}]}
 
 
 class ItemType:
@@ -41,23 +46,24 @@ class Material(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)
-    source: str = "applicant"
+    source: str = Field(default="applicant", max_length=20)
     originals: int = Field(default=1, ge=0, le=99)
     copies: int = Field(default=0, ge=0, le=99)
     required: bool = True
-    form: str = "paper"
-    blank_form: str = ""      # address or file name of the blank form
-    sample: str = ""          # address or file name of a filled-in sample
-    note: str = ""
+    form: str = Field(default="paper", max_length=20)
+    blank_form: str = Field(default="", max_length=500)  # address or file name of the blank form
+    sample: str = Field(default="", max_length=500)      # address or file name of a filled-in sample
+    note: str = Field(default="", max_length=500)
 
 
 class Fee(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    standard: str = ""        # when the amount depends on the case, the charging standard
-    legal_basis: str = ""
+    amount: Annotated[Decimal, WithJsonSchema(AMOUNT_SCHEMA)] | None = Field(default=None, ge=0, max_digits=12,
+                                                                             decimal_places=2)
+    standard: str = Field(default="", max_length=500)  # when the amount depends on the case, the charging standard
+    legal_basis: str = Field(default="", max_length=2000)
 
 
 class Step(BaseModel):
@@ -65,7 +71,7 @@ class Step(BaseModel):
 
     name: str = Field(min_length=1, max_length=50)
     days: int = Field(default=0, ge=0, le=365)
-    description: str = ""
+    description: str = Field(default="", max_length=2000)
 
 
 class Faq(BaseModel):
@@ -82,34 +88,35 @@ class ItemData(BaseModel):
 
     basic_code: str = Field(default="", max_length=40)
     name: str = Field(min_length=1, max_length=200)
-    item_type: str = "20"
-    legal_basis: str = ""
-    level: str = "county"
-    body_name: str = ""               # 实施主体
-    body_credit_code: str = ""
-    case_type: str = "promised"
-    approver: str = "head"
+    item_type: str = Field(default="20", max_length=2)
+    legal_basis: str = Field(default="", max_length=2000)
+    level: str = Field(default="county", max_length=20)
+    body_name: str = Field(default="", max_length=200)  # 实施主体
+    body_credit_code: str = Field(default="", max_length=18)
+    case_type: str = Field(default="promised", max_length=10)
+    approver: str = Field(default="head", max_length=20)
     statutory_days: int | None = Field(default=None, ge=0, le=3650)   # None: no working-day statutory limit
     promised_days: int = Field(default=0, ge=0, le=3650)
-    conditions: str = ""
+    conditions: str = Field(default="", max_length=5000)
     steps: list[Step] = Field(default=[], max_length=30)
     materials: list[Material] = Field(default=[], max_length=100)
     fees: list[Fee] = Field(default=[], max_length=50)
     visits: int = Field(default=1, ge=0, le=10)
-    visits_reason: str = ""
+    visits_reason: str = Field(default="", max_length=500)
     online_depth: int = Field(default=0, ge=0, le=4)
     appointment: bool = False
     online_payment: bool = False
     delivery: bool = False
-    place: str = ""
-    hours: str = ""
-    consult_phone: str = ""
-    complaint_phone: str = ""
+    place: str = Field(default="", max_length=200)
+    hours: str = Field(default="", max_length=200)
+    consult_phone: str = Field(default="", max_length=30)
+    complaint_phone: str = Field(default="", max_length=30)
     faqs: list[Faq] = Field(default=[], max_length=50)
-    result_name: str = ""
-    result_sample: str = ""
-    windows: list[int] = Field(default=[], max_length=50)  # window numbers of the centre that handle it
-    keywords: str = ""
+    result_name: str = Field(default="", max_length=200)
+    result_sample: str = Field(default="", max_length=500)
+    # The window numbers of the centre that handle it.
+    windows: list[Annotated[int, Field(ge=1, le=9999)]] = Field(default=[], max_length=50)
+    keywords: str = Field(default="", max_length=500)
 
     @property
     def is_free(self) -> bool:

@@ -5,7 +5,7 @@ from datetime import time
 from ninja import Router, Schema, Status
 
 from servicehall.accounts.api_auth import permitted
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import CenterCode, Id, errors, text
 from servicehall.lib.errors import Invalid
 from servicehall.lib.masking import mask_phone
 
@@ -39,10 +39,10 @@ def center_out(center: ServiceCenter) -> dict:
 
 
 class CenterIn(Schema):
-    code: str
-    name: str
-    department: str | int
-    district: str | None = None
+    code: CenterCode
+    name: text(80)
+    department: text(60, description="部门名称") | Id
+    district: text(6, description="行政区划代码") | None = None
 
 
 @router.get("/centers", response={200: list[CenterOut], **errors(401, 403)}, summary="可见的中心列表")
@@ -102,13 +102,13 @@ def _windows(user):
 
 
 @router.get("/centers/{code}/windows", response={200: list[WindowOut], **errors(401, 403, 404)}, summary="中心的窗口")
-def center_windows(request, code: str):
+def center_windows(request, code: CenterCode):
     center = center_for_user(request.user, code)
     return [window_out(w) for w in _windows(request.user).filter(center=center)]
 
 
 @router.get("/windows/{window_id}", response={200: WindowOut, **errors(400, 401, 403, 404)}, summary="窗口详情")
-def window_detail(request, window_id: int):
+def window_detail(request, window_id: Id):
     window = get_visible(Window, request.user, window_id, label="窗口")
     return window_out(_windows(request.user).get(pk=window.pk))
 
@@ -129,13 +129,13 @@ def staff_out(staff: Staff) -> dict:
 
 
 @router.get("/centers/{code}/staff", response={200: list[StaffOut], **errors(401, 403, 404)}, summary="中心的窗口人员")
-def center_staff(request, code: str):
+def center_staff(request, code: CenterCode):
     center = center_for_user(request.user, code)
     return [staff_out(s) for s in Staff.objects.for_user(request.user).filter(center=center).select_related("center")]
 
 
 @router.get("/staff/{staff_id}", response={200: StaffOut, **errors(400, 401, 403, 404)}, summary="窗口人员详情")
-def staff_detail(request, staff_id: int):
+def staff_detail(request, staff_id: Id):
     return staff_out(get_visible(Staff, request.user, staff_id, label="人员"))
 
 

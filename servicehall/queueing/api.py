@@ -17,7 +17,7 @@ from servicehall.accounts.api_auth import permitted
 from servicehall.accounts.idempotency import replay_or_run
 from servicehall.accounts.permissions import require
 from servicehall.accounts.services import api_key_user
-from servicehall.api_schemas import errors, hot_json
+from servicehall.api_schemas import CenterCode, Id, IdNumber, IsoDate, Phone, Prefix, errors, hot_json, text
 from servicehall.audit.context import client_ip
 from servicehall.db.caches import KIOSK_KEYS
 from servicehall.lib.errors import Invalid, NotFound, error_body
@@ -80,7 +80,7 @@ class CategoryOut(Schema):
 
 @router.get("/centers/{code}/categories", auth=KIOSK_OR_READER,
             response={200: list[CategoryOut], **errors(401, 403, 404)}, summary="中心的业务类别")
-def categories_list(request, code: str):
+def categories_list(request, code: CenterCode):
     center = _center_for(request, code)
     waiting = selectors.waiting_counts(center, timezone.now())
     rows = TicketCategory.objects.filter(center=center, is_active=True).prefetch_related("window_links__window")
@@ -90,11 +90,11 @@ def categories_list(request, code: str):
 
 
 class TicketIn(Schema):
-    category: str | None = None
+    category: Prefix | None = None
     green_channel: bool = False
-    phone: str | None = None
-    id_number: str | None = None
-    appointment: str | None = None
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+    appointment: text(8, description="预约码") | None = None
 
 
 class TicketOut(Schema):
@@ -132,7 +132,7 @@ def ticket_out(ticket: Ticket) -> dict:
 
 @router.post("/centers/{code}/tickets", auth=KIOSK_OR_OPERATOR,
              response={201: TicketOut, **errors(400, 401, 403, 404, 409)}, summary="取号（或以预约码签到）")
-def tickets_issue(request, code: str, payload: TicketIn):
+def tickets_issue(request, code: CenterCode, payload: TicketIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
         require(request.user, "queue.operate", center)
@@ -151,13 +151,13 @@ def tickets_issue(request, code: str, payload: TicketIn):
 
 @router.get("/tickets/{ticket_id}", auth=permitted("center.view"),
             response={200: TicketOut, **errors(400, 401, 403, 404)}, summary="排队号详情")
-def ticket_detail(request, ticket_id: int):
+def ticket_detail(request, ticket_id: Id):
     return ticket_out(get_visible(Ticket, request.user, ticket_id, label="排队号"))
 
 
 @router.post("/windows/{window_id}/call-next", response={200: TicketOut, 204: None, **errors(400, 401, 403, 404, 409)},
              summary="叫下一位（无人等候时204；?finish_current=true 先办结当前号）")
-def window_call_next(request, window_id: int, finish_current: bool = False):
+def window_call_next(request, window_id: Id, finish_current: bool = False):
     """The ticket being served is finished by the call; a called ticket that was never started
     answers 409 `window_busy` unless `?finish_current=true` (办结并叫下一位). A query parameter,
     so any body (none, JSON or a form) is accepted alike."""
@@ -167,12 +167,12 @@ def window_call_next(request, window_id: int, finish_current: bool = False):
 
 
 class CallIn(Schema):
-    ticket: int
+    ticket: Id
 
 
 @router.post("/windows/{window_id}/call", response={200: TicketOut, **errors(400, 401, 403, 404, 409)},
              summary="指定呼叫")
-def window_call(request, window_id: int, payload: CallIn):
+def window_call(request, window_id: Id, payload: CallIn):
     window = operable_window(request.user, window_id)
     ticket = Ticket.objects.filter(pk=payload.ticket, center_id=window.center_id).first()
     if ticket is None:
@@ -191,7 +191,7 @@ class PauseOut(Schema):
 
 @router.post("/windows/{window_id}/pause", response={200: PauseOut, **errors(400, 401, 403, 404)},
              summary="暂停或恢复窗口")
-def window_pause(request, window_id: int, payload: PauseIn):
+def window_pause(request, window_id: Id, payload: PauseIn):
     window = operable_window(request.user, window_id)
     state = services.window_pause(actor=request.user, window=window, paused=payload.paused)
     return {"window": window.number, "paused": state.paused}
@@ -200,14 +200,14 @@ def window_pause(request, window_id: int, payload: PauseIn):
 class TransferIn(Schema):
     """One of the two. `window` is the window's id, as in the /windows list and the
     /windows/{id}/… paths (a ticket's `window` is the number the hall shows)."""
-    category: str | None = Field(None, description="业务类别字母")
-    window: int | None = Field(None, description="窗口ID（窗口列表中的 id，不是窗口号）")
+    category: Prefix | None = None
+    window: Id | None = Field(None, description="窗口ID（窗口列表中的 id，不是窗口号）")
 
 
 # Declared before the generic action route, which would otherwise take "transfer".
 @router.post("/tickets/{ticket_id}/transfer", response={200: TicketOut, **errors(400, 401, 403, 404, 409)},
              summary="转移到其他业务类别或窗口（保留原排队位置）")
-def ticket_transfer(request, ticket_id: int, payload: TransferIn):
+def ticket_transfer(request, ticket_id: Id, payload: TransferIn):
     ticket = ticket_for_operator(request.user, ticket_id)
     category = window = None
     if payload.category:
@@ -224,14 +224,14 @@ def ticket_transfer(request, ticket_id: int, payload: TransferIn):
 
 @router.post("/tickets/{ticket_id}/{action}", response={200: TicketOut, **errors(400, 401, 403, 404, 409)},
              summary="重呼 / 过号 / 开始办理 / 办结 / 取消")
-def ticket_action(request, ticket_id: int, action: Literal["recall", "skip", "start", "finish", "cancel"]):
+def ticket_action(request, ticket_id: Id, action: Literal["recall", "skip", "start", "finish", "cancel"]):
     ticket = ticket_for_operator(request.user, ticket_id)
     return ticket_out(services.ticket_act(actor=request.user, ticket=ticket, action=action))
 
 
 @router.get("/centers/{code}/hall", auth=None, response={200: dict, 304: None, **errors(401, 404)},
             summary="大屏状态（ETag；未变化时304）")
-def hall(request, code: str, key: str | None = None):
+def hall(request, code: CenterCode, key: text(40) | None = None):
     """A display with its key (`X-Display-Key` or `?key=`), or a user of the centre: signed in,
     or with a bearer key (`Authorization: Bearer …`)."""
     key = request.headers.get("X-Display-Key") or key
@@ -260,13 +260,13 @@ class SlotOut(Schema):
 
 @router.get("/centers/{code}/appointment-days", auth=None, response={200: list[date], **errors(404)},
             summary="可预约日期")
-def appointment_days(request, code: str):
+def appointment_days(request, code: CenterCode):
     return selectors.bookable_days(public_center(code), timezone.now())
 
 
 @router.get("/centers/{code}/appointment-slots", auth=None, response={200: list[SlotOut], **errors(400, 404)},
             summary="某类别某日的预约时段")
-def appointment_slots(request, code: str, category: str, day: date):
+def appointment_slots(request, code: CenterCode, category: Prefix, day: IsoDate):
     center = public_center(code)
     found = TicketCategory.objects.filter(center=center, prefix=category.strip().upper(), is_active=True).first()
     if found is None:
@@ -275,11 +275,11 @@ def appointment_slots(request, code: str, category: str, day: date):
 
 
 class BookIn(Schema):
-    category: str
-    day: date
-    slot: str
-    holder: str
-    phone: str
+    category: Prefix
+    day: IsoDate
+    slot: text(8, description="时段的开始，如 09:00")
+    holder: IdNumber
+    phone: Phone
 
 
 class AppointmentOut(Schema):
@@ -303,7 +303,7 @@ def appointment_out(a) -> dict:
 
 @router.post("/centers/{code}/appointments", auth=None, response={201: AppointmentOut, **errors(400, 404, 409)},
              summary="预约")
-def appointment_book(request, code: str, payload: BookIn):
+def appointment_book(request, code: CenterCode, payload: BookIn):
     appointment = services.appointment_book(center=public_center(code), prefix=payload.category, day=payload.day,
                                             slot_start=selectors.parse_slot(payload.slot), holder=payload.holder,
                                             phone=payload.phone, source_ip=client_ip(request))
@@ -311,22 +311,22 @@ def appointment_book(request, code: str, payload: BookIn):
 
 
 class CancelIn(Schema):
-    holder: str
+    holder: IdNumber
 
 
 @router.post("/appointments/{booking_code}/cancel", auth=None, response={200: AppointmentOut, **errors(400, 404, 409)},
              summary="取消预约（须提供预约时的证件号码）")
-def appointment_cancel(request, booking_code: str, payload: CancelIn):
+def appointment_cancel(request, booking_code: text(8), payload: CancelIn):
     return appointment_out(services.appointment_cancel(code=booking_code, holder=payload.holder))
 
 
 class CheckInIn(Schema):
-    code: str
+    code: text(8, description="预约码")
 
 
 @router.post("/centers/{code}/appointments/check-in", auth=KIOSK_OR_OPERATOR,
              response={201: TicketOut, **errors(400, 401, 403, 404, 409)}, summary="预约签到（生成排队号）")
-def appointment_check_in(request, code: str, payload: CheckInIn):
+def appointment_check_in(request, code: CenterCode, payload: CheckInIn):
     center = _center_for(request, code)
     if not isinstance(request.auth, ServiceCenter):
         require(request.user, "queue.operate", center)

@@ -4,18 +4,20 @@ pad (`X-Pad-Key`, channel 4, for a service of that window) or with the ticket's 
 """
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from servicehall.accounts.api_auth import permitted
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import CenterCode, Id, Moment, errors, text
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
 from servicehall.queueing.models import Ticket
 
 from . import selectors, services
-from .models import Channel, RectificationStatus, Review
+from .models import BAD_REASONS, Channel, Level, RectificationStatus, Review
 
 router = Router(tags=["好差评"])
 
@@ -26,21 +28,26 @@ FIELD_LABELS = {"level": "评价", "channel": "评价渠道", "indicators": "分
                 "token": "评价凭证", "state": "状态", "overdue": "是否超期", "since": "起始时间"}
 
 
+Score = Annotated[int, Field(ge=min(Level.values), le=max(Level.values), description="5 非常满意 … 1 非常不满意")]
+Reasons = Annotated[list[text(max(map(len, BAD_REASONS)))], Field(max_length=len(BAD_REASONS),
+                                                                  description="差评原因，取自列出的原因")]
+
+
 class Indicators(Schema):
-    efficiency: int | None = None
-    competence: int | None = None
-    attitude: int | None = None
+    efficiency: Score | None = None
+    competence: Score | None = None
+    attitude: Score | None = None
 
 
 class ReviewIn(Schema):
-    ticket: int | None = None
-    case: str | None = None
-    level: int
-    channel: int
+    ticket: Id | None = None
+    case: text(32, description="办件编号") | None = None
+    level: Score
+    channel: int = Field(ge=min(Channel.values), le=max(Channel.values), description="评价渠道（交换接口的 pf 代码）")
     indicators: Indicators | None = None
-    comment: str | None = None
-    reasons: list[str] | None = None
-    token: str | None = None
+    comment: text(500) | None = None
+    reasons: Reasons | None = None
+    token: text(24) | None = None
 
 
 class ReviewOut(Schema):
@@ -107,8 +114,8 @@ def _review_out(review) -> dict:
 
 
 class ReviewAmendIn(Schema):
-    reasons: list[str] | None = None
-    comment: str | None = None
+    reasons: Reasons | None = None
+    comment: text(500) | None = None
 
 
 def _pad(request):
@@ -120,7 +127,7 @@ def _pad(request):
 
 @router.patch("/reviews/{int:review_id}", auth=None, response={200: ReviewOut, **errors(400, 403, 404, 409)},
               summary="补充差评原因或意见（评价器，点选等级后数分钟内）")
-def review_amend(request, review_id: int, payload: ReviewAmendIn):
+def review_amend(request, review_id: Id, payload: ReviewAmendIn):
     """The pad stores the level at the tap (`POST /reviews`); the reasons and comment the
     citizen adds on the next screen come here, from the same pad, within minutes."""
     pad = _pad(request)
@@ -152,7 +159,7 @@ class RectificationOut(Schema):
 
 @router.get("/rectifications", auth=permitted("review.view"),
             response={200: list[RectificationOut], **errors(400, 401, 403)}, summary="差评整改列表")
-def rectification_list(request, center: str = "", state: str = "", overdue: bool = False):
+def rectification_list(request, center: CenterCode = "", state: text(20) = "", overdue: bool = False):
     if state and state not in RectificationStatus.values:
         raise Invalid("状态：不支持的整改状态", field="state")
     today = timezone.localdate()
@@ -183,7 +190,7 @@ class ExchangeOut(Schema):
 
 @router.get("/reviews/export", auth=permitted("review.export"),
             response={200: list[ExchangeOut], **errors(400, 401, 403)}, summary="好差评数据交换（国家交换格式）")
-def review_export(request, since: datetime | None = None):
+def review_export(request, since: Moment | None = None):
     """Reviews in the national exchange layout: `satisfaction` 5 = 非常满意 (the exchange's
     coding) and `satisfaction_gbt39046` 1 = 非常满意, both from explicit tables."""
     return [selectors.exchange_row(r) for r in selectors.reviews_since(request.user, since)[:10000]]

@@ -87,12 +87,55 @@ class FieldLabelTests(SimpleTestCase):
         missing = set()
         for path, methods in schema["paths"].items():
             for method, operation in methods.items():
-                names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+                names = [p["name"] for p in operation.get("parameters", []) if p["in"] in {"query", "path"}]
                 body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
                 names += list(fields(body.get("schema", {})))
                 missing |= {f"{method.upper()} {path}: {n}" for n in names if n not in FIELD_LABELS}
         self.maxDiff = None
         self.assertEqual(sorted(missing), [])
+
+
+class StatedLimitsTests(SimpleTestCase):
+    """The document states the bound of every value a request may carry: each string its
+    maximum length (or its choices or format), each number its range, each list its size, and
+    dates as YYYY-MM-DD text."""
+
+    def test_every_request_value_has_its_bound_in_the_document(self):
+        from servicehall.api import api
+
+        schema = api.get_openapi_schema()
+        components = schema.get("components", {}).get("schemas", {})
+        unbounded = []
+
+        def walk(where, node):
+            while "$ref" in node:
+                node = components[node["$ref"].rsplit("/", 1)[-1]]
+            for key in ("anyOf", "allOf", "oneOf"):
+                for part in node.get(key, []):
+                    walk(where, part)
+            kind = node.get("type")
+            if kind == "object" or "properties" in node:
+                for name, prop in node.get("properties", {}).items():
+                    walk(f"{where}.{name}", prop)
+            elif kind == "array":
+                if "maxItems" not in node:
+                    unbounded.append(f"{where}: list without maxItems")
+                walk(f"{where}[]", node.get("items", {}))
+            elif kind == "string" and not ({"maxLength", "enum", "const"} & set(node)
+                                           or node.get("format") in {"date", "date-time", "time"}):
+                unbounded.append(f"{where}: text without maxLength")
+            elif kind in {"integer", "number"} and not ({"minimum", "exclusiveMinimum"} & set(node)
+                                                        and {"maximum", "exclusiveMaximum"} & set(node)):
+                unbounded.append(f"{where}: number without minimum and maximum")
+
+        for path, methods in schema["paths"].items():
+            for method, operation in methods.items():
+                for parameter in operation.get("parameters", []):
+                    walk(f"{method.upper()} {path} {parameter['in']}:{parameter['name']}", parameter["schema"])
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    walk(f"{method.upper()} {path} body", content["schema"])
+        self.maxDiff = None
+        self.assertEqual(unbounded, [])
 
 
 @during_opening_hours
@@ -143,3 +186,40 @@ class ApiContractTests(PersonaTestCase):
         self.assertEqual(self.client.get(hall).status_code, 401)
         self.client.force_login(self.p.staff_a)
         self.assertEqual(self.client.get(hall).status_code, 200)
+
+
+class DatesAndTimesTests(PersonaTestCase):
+    """Dates are YYYY-MM-DD text, never numbers; moments carry their offset both ways."""
+
+    def test_a_date_given_as_a_number_is_refused_naming_the_field(self):
+        for start in ("0", "20261207", "1765000000", "2026-1-7"):
+            with self.subTest(start=start):
+                response = self.client.get("/api/v1/calendar/due-date", {"start": start, "days": 3})
+                self.assertEqual((response.status_code, response.json()["field"]), (400, "start"))
+                self.assertEqual(response.json()["message"], "起算日：日期格式应为YYYY-MM-DD")
+        response = self.client.get("/api/v1/calendar/due-date", {"start": "2026-12-07", "days": 3})
+        self.assertEqual((response.status_code, response.json()["due"]), (200, "2026-12-10"))
+        booking = {"category": "A", "day": 20261207, "slot": "09:00", "holder": "11010519491231002X",
+                   "phone": "13800138000"}
+        response = self.client.post(f"/api/v1/centers/{self.p.center_a.code}/appointments", booking,
+                                    content_type="application/json")
+        self.assertEqual((response.status_code, response.json()["field"]), (400, "day"))
+
+    def test_a_moment_without_its_offset_is_refused_and_answers_are_in_beijing_time(self):
+        from servicehall.audit.services import audit_record
+
+        _, key = api_key_create(actor=self.p.sysadmin, user=self.p.bureau, name="交换")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        response = self.client.get("/api/v1/reviews/export", {"since": "2026-12-01T09:00:00"}, **auth)
+        self.assertEqual((response.status_code, response.json()["field"]), (400, "since"))
+        self.assertIn("时区", response.json()["message"])
+        self.assertEqual(self.client.get("/api/v1/reviews/export", {"since": "2026-12-01T09:00:00+08:00"},
+                                         **auth).status_code, 200)
+        from datetime import datetime
+        from datetime import timezone as dt_timezone
+
+        event = audit_record(actor=self.p.bureau, action="center.update", center=self.p.center_a,
+                             now=datetime(2026, 12, 7, 1, 30, tzinfo=dt_timezone.utc))
+        _, audit_key = api_key_create(actor=self.p.secadmin, user=self.p.auditadmin, name="审计")
+        answer = self.client.get(f"/api/v1/audit/events/{event.pk}", HTTP_AUTHORIZATION=f"Bearer {audit_key}")
+        self.assertEqual(answer.json()["created_at"], "2026-12-07T09:30:00+08:00")

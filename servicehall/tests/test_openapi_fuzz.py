@@ -8,6 +8,9 @@ Each operation gets a bounded number of examples (`EXAMPLES`), so the run takes 
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -16,10 +19,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.test import override_settings
 
 from servicehall.accounts.services import api_key_create
 from servicehall.api import api

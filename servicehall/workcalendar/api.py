@@ -3,8 +3,9 @@
 from datetime import date
 
 from ninja import Query, Router, Schema
+from pydantic import Field
 
-from servicehall.api_schemas import errors
+from servicehall.api_schemas import IsoDate, errors
 
 from .selectors import due_date as compute_due_date
 
@@ -12,8 +13,8 @@ router = Router(tags=["工作日历"])
 
 
 class DueDateIn(Schema):
-    start: date
-    days: int
+    start: IsoDate = Field(description="起算日，2000至2100年之间")
+    days: int = Field(ge=0, le=3650, description="工作日数")
 
 
 class DueDateOut(Schema):

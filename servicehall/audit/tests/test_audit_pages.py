@@ -140,9 +140,12 @@ class AuditApiTests(AuditPageTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json()["field"], "day")
 
-    def test_it_caps_the_number_of_rows(self):
+    def test_it_gives_the_number_of_rows_asked_within_the_stated_range(self):
         self.assertEqual(len(self.api_ids(self.p.auditadmin, limit=2)), 2)
-        self.assertEqual(len(self.api_ids(self.p.auditadmin, limit=0)), 1)
+        for limit, message in ((0, "条数：不能小于1"), (1001, "条数：不能大于1000")):
+            response = self.login(self.p.auditadmin).get("/api/v1/audit/events", {"limit": limit})
+            self.assertEqual((response.status_code, response.json()["field"], response.json()["message"]),
+                             (400, "limit", message))
 
 
 class AuditScopeTests(AuditPageTestCase):
