@@ -1,0 +1,124 @@
+"""Each built-in rule fires, does not fire, and is tested at its threshold, on dates across the
+National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
+
+from servicehall.cases.services import case_submit, case_suspend
+from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
+from servicehall.queueing.models import CategoryWindow, TicketCategory
+from servicehall.queueing.services import ticket_call_next, ticket_issue
+from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
+from servicehall.supervision.services import rule_update, supervision_sweep
+from servicehall.testing import PersonaTestCase
+
+
+def when(month, day, hour, minute=0, second=0):
+    return at(2026, month, day, hour).replace(minute=minute, second=second)
+
+
+class RuleTestCase(PersonaTestCase):
+    def alerts(self, code: str):
+        return list(Alert.objects.filter(rule__code=code).order_by("id"))
+
+    def receive(self, when, center=None):
+        center = center or self.p.center_a
+        item = self.items.get(center.pk) or publish(self.p, item_data(f"法律援助申请{center.pk}"), center=center)
+        self.items[center.pk] = item
+        clerk = self.p.staff_a if center == self.p.center_a else self.p.staff_b
+        return case_submit(actor=clerk, center=center, items=[item.code], applicant=PERSON,
+                           materials=list(materials(item).values()), now=when)
+
+    def setUp(self):
+        self.items = {}
+
+
+class CaseOverdueTests(RuleTestCase):
+    def test_it_fires_the_working_day_after_the_due_date_across_the_holiday_and_only_once(self):
+        case = self.receive(at(2026, 9, 30))  # + 5 working days → 2026-10-13
+        self.assertEqual(case.due_date.isoformat(), "2026-10-13")
+        supervision_sweep(now=at(2026, 10, 8, 9))
+        supervision_sweep(now=at(2026, 10, 13, 17))  # the due date itself: not overdue yet
+        self.assertEqual(self.alerts("case_overdue"), [])
+
+        supervision_sweep(now=at(2026, 10, 14, 9))
+        supervision_sweep(now=when(10, 14, 9, 1))
+
+        [alert] = self.alerts("case_overdue")
+        self.assertEqual((alert.subject, alert.subject_id, alert.subject_label), ("case", case.pk, case.number))
+        self.assertEqual((alert.center_id, alert.staff_id, alert.level, alert.state),
+                         (self.p.center_a.pk, self.p.staff_a.pk, Level.RED, AlertState.OPEN))
+        self.assertEqual(alert.evidence, {"due_date": "2026-10-13", "remaining_workdays": -1, "promised_days": 5})
+        self.assertEqual(alert.rule_version.number, 1)
+
+    def test_it_closes_itself_when_the_clock_stops(self):
+        case = self.receive(at(2026, 9, 30))
+        supervision_sweep(now=at(2026, 10, 14, 9))
+        case_suspend(actor=self.p.staff_a, case=case, reason="需要现场核查", now=at(2026, 10, 14, 10))
+
+        supervision_sweep(now=when(10, 14, 10, 1))
+
+        [alert] = self.alerts("case_overdue")
+        self.assertEqual((alert.state, alert.outcome), (AlertState.CLOSED, AlertOutcome.RESOLVED))
+        self.assertEqual(list(alert.transitions.values_list("from_state", "to_state")), [("open", "closed")])
+
+    def test_it_counts_only_the_centre_and_clerk_of_the_case(self):
+        self.receive(at(2026, 9, 30))
+        self.receive(at(2026, 10, 12), center=self.p.center_b)  # due 10-19: not overdue on 10-14
+        supervision_sweep(now=at(2026, 10, 14, 9))
+        self.assertEqual([a.center_id for a in self.alerts("case_overdue")], [self.p.center_a.pk])
+
+
+class CaseDueSoonTests(RuleTestCase):
+    def test_it_turns_yellow_at_two_working_days_counting_the_worked_saturday(self):
+        case = self.receive(at(2026, 9, 30))  # due 10-13; 10-10 (Sat) is worked
+        supervision_sweep(now=at(2026, 10, 8, 9))
+        supervision_sweep(now=at(2026, 10, 9, 9))  # 3 working days left: green
+        self.assertEqual(self.alerts("case_due_soon"), [])
+
+        supervision_sweep(now=at(2026, 10, 10, 9))  # 2 left: yellow
+
+        [alert] = self.alerts("case_due_soon")
+        self.assertEqual((alert.subject_id, alert.level, alert.evidence["remaining_workdays"]),
+                         (case.pk, Level.YELLOW, 2))
+
+    def test_it_closes_when_the_case_turns_red_and_the_overdue_alert_takes_over(self):
+        self.receive(at(2026, 9, 30))
+        supervision_sweep(now=at(2026, 10, 12, 9))
+        supervision_sweep(now=at(2026, 10, 14, 9))
+        [soon] = self.alerts("case_due_soon")
+        self.assertEqual((soon.state, soon.outcome), (AlertState.CLOSED, AlertOutcome.RESOLVED))
+        self.assertEqual(len(self.alerts("case_overdue")), 1)
+
+
+class TicketWaitTests(RuleTestCase):
+    def setUp(self):
+        super().setUp()
+        category = TicketCategory.objects.create(center=self.p.center_a, prefix="B", name="法律援助")
+        CategoryWindow.objects.create(category=category, window=self.p.window_a)
+
+    def test_it_fires_at_thirty_minutes_of_waiting_and_not_before(self):
+        first = ticket_issue(center=self.p.center_a, prefix="B", now=at(2026, 10, 12, 9))
+        ticket_issue(center=self.p.center_a, prefix="B", now=when(10, 12, 9, 20))
+        supervision_sweep(now=when(10, 12, 9, 29, 59))
+        self.assertEqual(self.alerts("ticket_wait_long"), [])
+
+        supervision_sweep(now=when(10, 12, 9, 30))
+
+        [alert] = self.alerts("ticket_wait_long")
+        self.assertEqual((alert.subject_id, alert.subject_label, alert.evidence["waited_minutes"]),
+                         (first.pk, first.number, 30))
+
+    def test_a_called_ticket_closes_its_alert_and_a_new_threshold_is_a_new_version(self):
+        ticket_issue(center=self.p.center_a, prefix="B", now=at(2026, 10, 12, 9))
+        supervision_sweep(now=when(10, 12, 9, 31))
+        ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=when(10, 12, 9, 32))
+        rule = rule_update(actor=self.p.city_bureau, rule=SupervisionRule.objects.get(code="ticket_wait_long"),
+                           thresholds={"minutes": 45}, level=Level.RED, enabled=True, now=at(2026, 10, 12, 9))
+        late = ticket_issue(center=self.p.center_a, prefix="B", now=at(2026, 10, 12, 10))
+
+        supervision_sweep(now=when(10, 12, 10, 40))  # 40 < 45: nothing
+        supervision_sweep(now=when(10, 12, 10, 45))
+
+        first, second = self.alerts("ticket_wait_long")
+        self.assertEqual((first.state, first.outcome, first.rule_version.number), ("closed", "resolved", 1))
+        self.assertEqual((second.subject_id, second.level, second.rule_version.number), (late.pk, Level.RED, 2))
+        self.assertEqual(rule.version, 2)
+        self.assertEqual(list(RuleVersion.objects.filter(rule=rule).values_list("number", flat=True)), [1, 2])
