@@ -23,8 +23,10 @@ from django.utils import timezone
 from servicehall.cases.models import Case, CaseTransition
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.models import ItemVersion
+from servicehall.inquiries.models import PENDING_STATUSES, FirstInquiry
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.queueing.models import Ticket, TicketStatus
+from servicehall.reviews.models import Rectification, RectificationStatus
 
 from .models import Level, Subject
 
@@ -100,7 +102,7 @@ def _cases_in_light(light: str, recent: Callable[[Sweep], Q]):
     def breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
         return set(Case.objects.filter(_light(sweep, light), pk__in=ids).values_list("pk", flat=True))
 
-    return find, breaking
+    return {"find": find, "breaking": breaking}
 
 
 def _became_overdue(sweep: Sweep) -> Q:
@@ -136,20 +138,96 @@ def _long_waits_breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[
     return set(Ticket.objects.filter(_waiting_too_long(sweep, thresholds), pk__in=ids).values_list("pk", flat=True))
 
 
+# --- rows of small tables: every open one is looked at on each sweep -----------------------
+# Open rectifications and pending first inquiries number in the hundreds, so a sweep reads
+# them all and the rule's test runs in Python on the working-day calendar.
+
+def _rows_rule(rows: Callable[[], QuerySet], breaks: Callable[[Sweep, dict, object], dict | None],
+               finding: Callable[[object, dict], Finding]):
+    """`find` and `breaking` of a rule over `rows()`: `breaks` gives the evidence of a row that
+    breaks the rule, or None."""
+    def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+        for row in rows():
+            evidence = breaks(sweep, thresholds, row)
+            if evidence is not None:
+                yield finding(row, evidence)
+
+    def breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
+        return {row.pk for row in rows().filter(pk__in=ids) if breaks(sweep, thresholds, row) is not None}
+
+    return {"find": find, "breaking": breaking}
+
+
+def _open_rectifications() -> QuerySet:
+    return Rectification.objects.exclude(status=RectificationStatus.CLOSED).select_related("review")
+
+
+def _rectification_finding(occurrence: Callable[[Rectification], str]):
+    def finding(row: Rectification, evidence: dict) -> Finding:
+        return Finding(row.pk, occurrence(row), f"差评整改 {row.review.created_at:%m-%d %H:%M}", row.center_id,
+                       row.review.window_id, row.review.staff_id, evidence)
+    return finding
+
+
+def _rectification_late(sweep: Sweep, thresholds: dict, row: Rectification) -> dict | None:
+    if row.deadline >= sweep.today:
+        return None
+    index = sweep.calendar.workday_index
+    return {"deadline": row.deadline.isoformat(), "overdue_workdays": index(sweep.today) - index(row.deadline),
+            "status": row.get_status_display()}
+
+
+def _not_called_back(sweep: Sweep, thresholds: dict, row: Rectification) -> dict | None:
+    if row.status != RectificationStatus.OPEN:
+        return None
+    due = sweep.calendar.add_workdays(timezone.localdate(row.created_at), thresholds["workdays"]).due
+    if due >= sweep.today:
+        return None
+    return {"opened_on": timezone.localdate(row.created_at).isoformat(), "callback_due": due.isoformat(),
+            "limit_workdays": thresholds["workdays"]}
+
+
+def _pending_inquiries() -> QuerySet:
+    return FirstInquiry.objects.filter(status__in=PENDING_STATUSES)
+
+
+def _inquiry_late(sweep: Sweep, thresholds: dict, row: FirstInquiry) -> dict | None:
+    asked = timezone.localdate(row.asked_at)
+    due = sweep.calendar.add_workdays(asked, thresholds["workdays"]).due
+    if due >= sweep.today:
+        return None
+    return {"asked_on": asked.isoformat(), "answer_due": due.isoformat(), "limit_workdays": thresholds["workdays"],
+            "status": row.get_status_display()}
+
+
+def _inquiry_finding(row: FirstInquiry, evidence: dict) -> Finding:
+    return Finding(row.pk, "", row.topic[:100], row.center_id, row.window_id, row.owner_id, evidence)
+
+
 _overdue = _cases_in_light(Light.RED, _became_overdue)
 _due_soon = _cases_in_light(Light.YELLOW, _became_due_soon)
 
 BUILT_IN = [
     BuiltIn("case_overdue", "办件超期", Subject.CASE, Level.RED,
-            "已受理的办件过了承诺办结日期仍未作出决定", find=_overdue[0], breaking=_overdue[1]),
+            "已受理的办件过了承诺办结日期仍未作出决定", **_overdue),
     BuiltIn("case_due_soon", "办件临近到期", Subject.CASE, Level.YELLOW,
-            "已受理的办件亮黄灯（剩余工作日按办件亮灯规则）", find=_due_soon[0], breaking=_due_soon[1]),
+            "已受理的办件亮黄灯（剩余工作日按办件亮灯规则）", **_due_soon),
     BuiltIn("ticket_wait_long", "等候超时", Subject.TICKET, Level.YELLOW,
             "排队号等候叫号超过规定分钟数", thresholds={"minutes": 30},
             find=_find_long_waits, breaking=_long_waits_breaking),
+    BuiltIn("review_not_called_back", "差评未按时回访", Subject.RECTIFICATION, Level.YELLOW,
+            "差评生成整改后，超过规定工作日仍未回访评价人", thresholds={"workdays": 1},
+            **_rows_rule(_open_rectifications, _not_called_back, _rectification_finding(lambda row: ""))),
+    BuiltIn("rectification_overdue", "差评整改超期", Subject.RECTIFICATION, Level.RED,
+            "差评整改过了整改期限仍未反馈办结",
+            **_rows_rule(_open_rectifications, _rectification_late,
+                         _rectification_finding(lambda row: row.deadline.isoformat()))),
+    BuiltIn("inquiry_unanswered", "首问未按时答复", Subject.INQUIRY, Level.YELLOW,
+            "首问登记超过规定工作日仍未答复或办结", thresholds={"workdays": 1},
+            **_rows_rule(_pending_inquiries, _inquiry_late, _inquiry_finding)),
 ]
 BY_CODE = {rule.code: rule for rule in BUILT_IN}
 
 # Labels of the thresholds, for the rule pages and validation messages.
-THRESHOLD_LABELS = {"minutes": "分钟数"}
+THRESHOLD_LABELS = {"minutes": "分钟数", "workdays": "工作日数"}
 

@@ -1,10 +1,16 @@
 """Each built-in rule fires, does not fire, and is tested at its threshold, on dates across the
 National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
+from django.test import override_settings
+
 from servicehall.cases.services import case_submit, case_suspend
 from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
+from servicehall.inquiries.services import inquiry_answer, inquiry_log
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_call_next, ticket_issue
+from servicehall.reviews.models import Rectification
+from servicehall.reviews.services import rectification_advance, review_submit
+from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
 from servicehall.supervision.services import rule_update, supervision_sweep
 from servicehall.testing import PersonaTestCase
@@ -122,3 +128,54 @@ class TicketWaitTests(RuleTestCase):
         self.assertEqual((second.subject_id, second.level, second.rule_version.number), (late.pk, Level.RED, 2))
         self.assertEqual(rule.version, 2)
         self.assertEqual(list(RuleVersion.objects.filter(rule=rule).values_list("number", flat=True)), [1, 2])
+
+
+@override_settings(SH_RECTIFICATION_DAYS=5)
+class RectificationRuleTests(RuleTestCase):
+    """A bad review on 2026-09-30 (Wednesday, before the holiday): its rectification is due
+    five working days later, on 10-13; the call-back one working day later, on 10-08."""
+
+    def setUp(self):
+        super().setUp()
+        ticket = finished_ticket(self.p, at(2026, 9, 30))
+        review_submit(ticket=ticket, level=1, channel=4, reasons=["等候时间过长"], now=at(2026, 9, 30, 11))
+        self.rectification = Rectification.objects.get()
+
+    def test_a_call_back_is_due_the_first_working_day_after_the_holiday(self):
+        supervision_sweep(now=at(2026, 10, 8, 17))
+        self.assertEqual(self.alerts("review_not_called_back"), [])
+        supervision_sweep(now=at(2026, 10, 9, 9))
+        [alert] = self.alerts("review_not_called_back")
+        self.assertEqual((alert.subject, alert.subject_id, alert.staff_id, alert.window_id),
+                         ("rectification", self.rectification.pk, self.p.staff_a.pk, self.p.window_a.pk))
+        self.assertEqual(alert.evidence["callback_due"], "2026-10-08")
+
+        rectification_advance(actor=self.p.manager_a, rectification=self.rectification, to="called_back",
+                              text="已电话回访评价人", now=at(2026, 10, 9, 10))
+        supervision_sweep(now=at(2026, 10, 9, 11))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
+
+    def test_the_rectification_is_overdue_the_working_day_after_its_deadline(self):
+        self.assertEqual(self.rectification.deadline.isoformat(), "2026-10-13")
+        supervision_sweep(now=at(2026, 10, 13, 17))
+        self.assertEqual(self.alerts("rectification_overdue"), [])
+        supervision_sweep(now=at(2026, 10, 14, 9))
+        [alert] = self.alerts("rectification_overdue")
+        self.assertEqual((alert.level, alert.occurrence, alert.evidence["overdue_workdays"]),
+                         (Level.RED, "2026-10-13", 1))
+
+
+class InquiryRuleTests(RuleTestCase):
+    def test_a_first_inquiry_is_late_after_one_working_day_and_an_answer_closes_its_alert(self):
+        inquiry = inquiry_log(actor=self.p.staff_a, center=self.p.center_a, topic="法律援助需要哪些材料",
+                              now=at(2026, 9, 30))
+        supervision_sweep(now=at(2026, 10, 8, 17))  # answer due on 10-08, the first working day after
+        self.assertEqual(self.alerts("inquiry_unanswered"), [])
+        supervision_sweep(now=at(2026, 10, 9, 9))
+        [alert] = self.alerts("inquiry_unanswered")
+        self.assertEqual((alert.subject_id, alert.staff_id, alert.evidence["answer_due"]),
+                         (inquiry.pk, self.p.staff_a.pk, "2026-10-08"))
+
+        inquiry_answer(actor=self.p.staff_a, inquiry=inquiry, answer="申请表和收入状况证明", now=at(2026, 10, 9, 10))
+        supervision_sweep(now=at(2026, 10, 9, 11))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).state, AlertState.CLOSED)
