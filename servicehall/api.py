@@ -182,11 +182,13 @@ def _add_routers() -> dict[str, str]:
     from servicehall.org import api as org_api
     from servicehall.queueing import api as queue_api
     from servicehall.reviews import api as reviews_api
+    from servicehall.supervision import api as supervision_api
     from servicehall.workcalendar import api as calendar_api
 
     labels = dict(SHARED_LABELS)
     for prefix, module in (("", queue_api), ("", cases_api), ("", org_api), ("/calendar", calendar_api),
-                           ("/audit", audit_api), ("", catalog_api), ("", reviews_api)):
+                           ("/audit", audit_api), ("", catalog_api), ("", reviews_api),
+                           ("/supervision", supervision_api)):
         api.add_router(prefix, module.router)
         labels.update(getattr(module, "FIELD_LABELS", {}))
     return labels

@@ -1,8 +1,9 @@
 """Who may do what in electronic supervision (accounts.permissions has the role sets and the check)."""
 
-from servicehall.accounts.permissions import EVERY_CENTRE, MANAGERS, SUPERVISORS, Rule
+from servicehall.accounts.permissions import EVERY_CENTRE, MANAGERS, OVERSEERS, SUPERVISORS, Rule
 
 ACTIONS = {
+    "supervision.view": Rule(OVERSEERS, "查看电子监察"),
     "supervision.rules": Rule(SUPERVISORS, "修改监察规则", "只有营商局可以修改监察规则", scope=EVERY_CENTRE),
     "supervision.explain": Rule(MANAGERS, "预警情况说明", "只有被预警中心的负责人可以作出说明"),
     "supervision.decide": Rule(SUPERVISORS, "关闭监察预警", "预警由营商局关闭"),
