@@ -20,12 +20,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from servicehall.cases.models import Case, CaseTransition
+from servicehall.cases.models import Case, CaseStatus, CaseTransition
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.models import ItemVersion
 from servicehall.inquiries.models import PENDING_STATUSES, FirstInquiry
 from servicehall.lib.workdays import WorkCalendar
-from servicehall.queueing.models import Ticket, TicketStatus
+from servicehall.queueing.models import Ticket, TicketStatus, WindowState
 from servicehall.reviews.models import Rectification, RectificationStatus
 
 from .models import Level, Subject
@@ -204,6 +204,80 @@ def _inquiry_finding(row: FirstInquiry, evidence: dict) -> Finding:
     return Finding(row.pk, "", row.topic[:100], row.center_id, row.window_id, row.owner_id, evidence)
 
 
+# --- windows: 空岗 -------------------------------------------------------------------------
+
+def _open_minutes(center, start: datetime, end: datetime, sweep: Sweep) -> int:
+    """Minutes between `start` and `end` that fall in today's opening hours, the midday break
+    left out (a window paused over lunch is not an empty post)."""
+    if not sweep.calendar.is_workday(sweep.today):
+        return 0
+    periods = [(center.opens_at, center.break_starts), (center.break_ends, center.closes_at)] \
+        if center.break_starts and center.break_ends else [(center.opens_at, center.closes_at)]
+    zone, total = timezone.get_current_timezone(), 0
+    for opens, closes in periods:
+        first = max(start, datetime.combine(sweep.today, opens, tzinfo=zone))
+        last = min(end, datetime.combine(sweep.today, closes, tzinfo=zone))
+        total += max(0, int((last - first).total_seconds() // 60))
+    return total
+
+
+def _paused_windows() -> QuerySet:
+    return WindowState.objects.filter(paused=True, since__isnull=False).select_related("window__center")
+
+
+def _paused_too_long(sweep: Sweep, thresholds: dict, row: WindowState) -> dict | None:
+    minutes = _open_minutes(row.window.center, row.since, sweep.now, sweep)
+    if minutes < thresholds["minutes"]:
+        return None
+    return {"paused_since": timezone.localtime(row.since).isoformat(timespec="minutes"),
+            "open_minutes_paused": minutes, "limit_minutes": thresholds["minutes"]}
+
+
+def _paused_finding(row: WindowState, evidence: dict) -> Finding:
+    window = row.window
+    return Finding(window.pk, row.since.isoformat(), f"{window.number}号窗口 {window.name}", window.center_id,
+                   window.pk, row.by_id, evidence)
+
+
+def _pause_rule() -> dict:
+    rule = _rows_rule(_paused_windows, _paused_too_long, _paused_finding)
+    # An alert is about a window (its subject), found through the window's state row.
+    rule["breaking"] = lambda sweep, thresholds, ids: {
+        row.window_id for row in _paused_windows().filter(window_id__in=ids)
+        if _paused_too_long(sweep, thresholds, row) is not None}
+    return rule
+
+
+# --- cases: what their history records --------------------------------------------------
+
+def _transitions_rule(condition: Q, evidence: Callable[[CaseTransition], dict]):
+    """Case transitions that break a rule by what they are (no time passing makes them right):
+    one alert per transition, open until the bureau closes it."""
+    def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+        rows = CaseTransition.objects.filter(condition).select_related("case")
+        if sweep.since is not None:
+            rows = rows.filter(at__gte=sweep.since)
+        for row in rows:
+            case = row.case
+            staff = row.actor_id or case.clerk_id
+            yield Finding(case.pk, str(row.pk), case.number, case.center_id, case.window_id, staff, evidence(row))
+
+    def breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
+        return set(ids)
+
+    return {"find": find, "breaking": breaking}
+
+
+def _transition_evidence(row: CaseTransition) -> dict:
+    return {"action": row.action, "to_status": row.to_status, "at": timezone.localtime(row.at).isoformat(
+        timespec="minutes"), "reason": row.reason}
+
+
+_refused_without_reason = _transitions_rule(
+    Q(to_status__in=[CaseStatus.REFUSED, CaseStatus.DENIED], reason__regex=r"^\s*$"), _transition_evidence)
+_deemed_accepted = _transitions_rule(Q(action="accept", case__deemed_accepted=True), _transition_evidence)
+
+
 _overdue = _cases_in_light(Light.RED, _became_overdue)
 _due_soon = _cases_in_light(Light.YELLOW, _became_due_soon)
 
@@ -225,6 +299,12 @@ BUILT_IN = [
     BuiltIn("inquiry_unanswered", "首问未按时答复", Subject.INQUIRY, Level.YELLOW,
             "首问登记超过规定工作日仍未答复或办结", thresholds={"workdays": 1},
             **_rows_rule(_pending_inquiries, _inquiry_late, _inquiry_finding)),
+    BuiltIn("window_paused_long", "窗口空岗", Subject.WINDOW, Level.RED,
+            "办公时间内窗口暂停服务超过规定分钟数（午休不计）", thresholds={"minutes": 15}, **_pause_rule()),
+    BuiltIn("case_refused_without_reason", "不予受理或不予许可未说明理由", Subject.CASE, Level.RED,
+            "不予受理、不予许可的决定没有写明理由和依据", **_refused_without_reason),
+    BuiltIn("case_deemed_accepted", "收件逾期视为受理", Subject.CASE, Level.RED,
+            "收到材料后5个工作日内既未受理也未告知补正，依法视为受理（行政许可法第三十二条）", **_deemed_accepted),
 ]
 BY_CODE = {rule.code: rule for rule in BUILT_IN}
 

@@ -3,11 +3,12 @@ National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
 from django.test import override_settings
 
-from servicehall.cases.services import case_submit, case_suspend
+from servicehall.cases.models import CaseTransition
+from servicehall.cases.services import case_refuse, case_submit, case_supplement, case_suspend, cases_deem_accepted
 from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
 from servicehall.inquiries.services import inquiry_answer, inquiry_log
 from servicehall.queueing.models import CategoryWindow, TicketCategory
-from servicehall.queueing.services import ticket_call_next, ticket_issue
+from servicehall.queueing.services import ticket_call_next, ticket_issue, window_pause
 from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import rectification_advance, review_submit
 from servicehall.reviews.tests.test_services import finished_ticket
@@ -24,13 +25,15 @@ class RuleTestCase(PersonaTestCase):
     def alerts(self, code: str):
         return list(Alert.objects.filter(rule__code=code).order_by("id"))
 
-    def receive(self, when, center=None):
+    def receive(self, when, center=None, present=None):
+        """A case received at `when` with every material (accepted at once), or with the
+        materials named in `present` only (a one-time notice)."""
         center = center or self.p.center_a
         item = self.items.get(center.pk) or publish(self.p, item_data(f"法律援助申请{center.pk}"), center=center)
         self.items[center.pk] = item
         clerk = self.p.staff_a if center == self.p.center_a else self.p.staff_b
-        return case_submit(actor=clerk, center=center, items=[item.code], applicant=PERSON,
-                           materials=list(materials(item).values()), now=when)
+        given = [pk for name, pk in materials(item).items() if present is None or name in present]
+        return case_submit(actor=clerk, center=center, items=[item.code], applicant=PERSON, materials=given, now=when)
 
     def setUp(self):
         self.items = {}
@@ -179,3 +182,59 @@ class InquiryRuleTests(RuleTestCase):
         inquiry_answer(actor=self.p.staff_a, inquiry=inquiry, answer="申请表和收入状况证明", now=at(2026, 10, 9, 10))
         supervision_sweep(now=at(2026, 10, 9, 11))
         self.assertEqual(Alert.objects.get(pk=alert.pk).state, AlertState.CLOSED)
+
+
+class CaseRecordRuleTests(RuleTestCase):
+    def test_a_deemed_acceptance_is_a_red_alert_on_the_clerk_of_the_case(self):
+        case = self.receive(at(2026, 9, 28), present=("申请表",))
+        case = case_supplement(actor=self.p.staff_a, case=case, materials=[materials(self.items[self.p.center_a.pk])[
+            "收入状况证明"]], now=at(2026, 9, 29))
+        cases_deem_accepted(now=at(2026, 10, 12))
+        supervision_sweep(now=at(2026, 10, 12, 17))
+        self.assertEqual(self.alerts("case_deemed_accepted"), [])  # 5 working days not yet past
+
+        cases_deem_accepted(now=at(2026, 10, 13))
+        supervision_sweep(now=at(2026, 10, 13, 9))
+        supervision_sweep(now=at(2026, 10, 14, 9))  # stays one alert, and open: it happened
+
+        [alert] = self.alerts("case_deemed_accepted")
+        self.assertEqual((alert.subject_id, alert.staff_id, alert.state, alert.level),
+                         (case.pk, self.p.staff_a.pk, AlertState.OPEN, Level.RED))
+
+    def test_a_refusal_fires_only_when_its_record_has_no_reason(self):
+        written = self.receive(at(2026, 10, 12), present=("申请表",))
+        case_refuse(actor=self.p.staff_a, case=written, reason="申请事项不属于本机关职权范围", now=at(2026, 10, 12, 11))
+        bare = self.receive(at(2026, 10, 12), present=("申请表",))
+        # A record without its reason, as another system might have written it.
+        CaseTransition.objects.create(case=bare, center=bare.center, action="refuse", from_status=bare.status,
+                                      to_status="refused", actor=self.p.staff_a, at=at(2026, 10, 12, 12),
+                                      reason="  ")
+
+        supervision_sweep(now=at(2026, 10, 12, 13))
+
+        [alert] = self.alerts("case_refused_without_reason")
+        self.assertEqual((alert.subject_id, alert.evidence["to_status"]), (bare.pk, "refused"))
+
+
+class WindowPauseTests(RuleTestCase):
+    def pause(self, when):
+        window_pause(actor=self.p.staff_a, window=self.p.window_a, paused=True, now=when)
+
+    def test_fifteen_minutes_of_opening_hours_make_an_empty_post_and_lunch_does_not_count(self):
+        self.pause(when(10, 12, 11, 50))  # 10 minutes before the midday break (12:00–13:30)
+        supervision_sweep(now=when(10, 12, 13, 34))  # 10 + 4 open minutes
+        self.assertEqual(self.alerts("window_paused_long"), [])
+
+        supervision_sweep(now=when(10, 12, 13, 35))  # 10 + 5 = 15
+
+        [alert] = self.alerts("window_paused_long")
+        self.assertEqual((alert.subject, alert.subject_id, alert.staff_id, alert.evidence["open_minutes_paused"]),
+                         ("window", self.p.window_a.pk, self.p.staff_a.pk, 15))
+        window_pause(actor=self.p.staff_a, window=self.p.window_a, paused=False, now=when(10, 12, 13, 40))
+        supervision_sweep(now=when(10, 12, 13, 41))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
+
+    def test_a_pause_on_a_holiday_is_no_empty_post(self):
+        self.pause(when(10, 5, 9))
+        supervision_sweep(now=when(10, 5, 11))
+        self.assertEqual(self.alerts("window_paused_long"), [])
