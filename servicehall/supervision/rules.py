@@ -276,6 +276,53 @@ def _transition_evidence(row: CaseTransition) -> dict:
 _refused_without_reason = _transitions_rule(
     Q(to_status__in=[CaseStatus.REFUSED, CaseStatus.DENIED], reason__regex=r"^\s*$"), _transition_evidence)
 _deemed_accepted = _transitions_rule(Q(action="accept", case__deemed_accepted=True), _transition_evidence)
+# A second one-time notice: the bureau's allowed one and a clerk's refused attempt, both in the history.
+_second_notice = _transitions_rule(Q(action="notify_refused") | Q(action="notify", data__repeat=True),
+                                   _transition_evidence)
+
+
+# --- long services, long suspensions, refused second notices -----------------------------
+
+def _serving_too_long(sweep: Sweep, thresholds: dict) -> Q:
+    limit = sweep.now - timedelta(minutes=thresholds["minutes"])
+    return Q(day=sweep.today, status__in=[TicketStatus.CALLED, TicketStatus.SERVING], called_at__lte=limit)
+
+
+def _find_long_services(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+    rows = Ticket.objects.filter(_serving_too_long(sweep, thresholds)).values_list(
+        "pk", "number", "center_id", "window_id", "staff_id", "called_at")
+    for pk, number, center_id, window_id, staff_id, called_at in rows:
+        minutes = int((sweep.now - called_at).total_seconds() // 60)
+        yield Finding(pk, "", number, center_id, window_id, staff_id,
+                      {"called_at": timezone.localtime(called_at).isoformat(timespec="minutes"),
+                       "service_minutes": minutes, "limit_minutes": thresholds["minutes"]})
+
+
+def _suspended_cases(sweep: Sweep, thresholds: dict) -> QuerySet:
+    # N working days span at least N calendar days: the date bound keeps the query on the few.
+    return Case.objects.filter(status=CaseStatus.SUSPENDED,
+                               suspended_on__lte=sweep.today - timedelta(days=thresholds["workdays"]))
+
+
+def _suspension_evidence(sweep: Sweep, thresholds: dict, case: Case) -> dict | None:
+    days = sweep.calendar.workdays_between(case.suspended_on, sweep.today)
+    if days <= thresholds["workdays"]:
+        return None
+    return {"suspended_on": case.suspended_on.isoformat(), "suspended_workdays": days,
+            "limit_workdays": thresholds["workdays"]}
+
+
+def _find_long_suspensions(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+    for case in _suspended_cases(sweep, thresholds):
+        evidence = _suspension_evidence(sweep, thresholds, case)
+        if evidence is not None:
+            yield Finding(case.pk, case.suspended_on.isoformat(), case.number, case.center_id, case.window_id,
+                          case.clerk_id, evidence)
+
+
+def _long_suspensions_breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
+    return {case.pk for case in _suspended_cases(sweep, thresholds).filter(pk__in=ids)
+            if _suspension_evidence(sweep, thresholds, case) is not None}
 
 
 _overdue = _cases_in_light(Light.RED, _became_overdue)
@@ -305,6 +352,15 @@ BUILT_IN = [
             "不予受理、不予许可的决定没有写明理由和依据", **_refused_without_reason),
     BuiltIn("case_deemed_accepted", "收件逾期视为受理", Subject.CASE, Level.RED,
             "收到材料后5个工作日内既未受理也未告知补正，依法视为受理（行政许可法第三十二条）", **_deemed_accepted),
+    BuiltIn("ticket_service_long", "办理超时", Subject.TICKET, Level.YELLOW,
+            "叫号后办理超过规定分钟数仍未办结", thresholds={"minutes": 60},
+            find=_find_long_services, breaking=lambda sweep, thresholds, ids: set(
+                Ticket.objects.filter(_serving_too_long(sweep, thresholds), pk__in=ids).values_list("pk", flat=True))),
+    BuiltIn("case_suspended_long", "挂起超期", Subject.CASE, Level.YELLOW,
+            "办件挂起（听证、检验、鉴定、专家评审）超过规定工作日仍未恢复", thresholds={"workdays": 30},
+            find=_find_long_suspensions, breaking=_long_suspensions_breaking),
+    BuiltIn("case_second_notice", "再次一次性告知", Subject.CASE, Level.RED,
+            "同一办件第二次出具一次性告知书，或窗口人员试图这样做（系统已拒绝）", **_second_notice),
 ]
 BY_CODE = {rule.code: rule for rule in BUILT_IN}
 

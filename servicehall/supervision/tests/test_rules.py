@@ -1,12 +1,22 @@
 """Each built-in rule fires, does not fire, and is tested at its threshold, on dates across the
 National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
+from datetime import date
+
 from django.test import override_settings
 
 from servicehall.cases.models import CaseTransition
-from servicehall.cases.services import case_refuse, case_submit, case_supplement, case_suspend, cases_deem_accepted
+from servicehall.cases.services import (
+    case_notify_again,
+    case_refuse,
+    case_submit,
+    case_supplement,
+    case_suspend,
+    cases_deem_accepted,
+)
 from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
 from servicehall.inquiries.services import inquiry_answer, inquiry_log
+from servicehall.lib.errors import Forbidden
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_call_next, ticket_issue, window_pause
 from servicehall.reviews.models import Rectification
@@ -15,6 +25,7 @@ from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
 from servicehall.supervision.services import rule_update, supervision_sweep
 from servicehall.testing import PersonaTestCase
+from servicehall.workcalendar.selectors import get_calendar
 
 
 def when(month, day, hour, minute=0, second=0):
@@ -238,3 +249,47 @@ class WindowPauseTests(RuleTestCase):
         self.pause(when(10, 5, 9))
         supervision_sweep(now=when(10, 5, 11))
         self.assertEqual(self.alerts("window_paused_long"), [])
+
+
+class MoreCaseRuleTests(RuleTestCase):
+    def test_a_clerks_refused_second_notice_and_the_bureaus_allowed_one_each_raise_an_alert(self):
+        case = self.receive(at(2026, 9, 28), present=("申请表",))
+        supervision_sweep(now=at(2026, 9, 28, 11))
+        self.assertEqual(self.alerts("case_second_notice"), [])  # the first notice is the rule itself
+        # Back to received, the income proof still missing: a second notice is what is left.
+        case = case_supplement(actor=self.p.staff_a, case=case,
+                               materials=[materials(self.items[self.p.center_a.pk])["申请表"]], now=at(2026, 9, 28, 11))
+        with self.assertRaises(Forbidden):
+            case_notify_again(actor=self.p.staff_a, case=case, reason="漏告知", now=at(2026, 9, 28, 12))
+        case_notify_again(actor=self.p.bureau, case=case, reason="首次告知遗漏签章要求，经批准补充告知",
+                          now=at(2026, 9, 29))
+        supervision_sweep(now=at(2026, 9, 29, 11))
+        alerts = self.alerts("case_second_notice")
+        self.assertEqual([(a.subject_id, a.staff_id, a.evidence["action"]) for a in alerts],
+                         [(case.pk, self.p.staff_a.pk, "notify_refused"), (case.pk, self.p.bureau.pk, "notify")])
+
+    def test_a_suspension_over_thirty_working_days_is_long(self):
+        case = self.receive(at(2026, 9, 1))
+        case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 9, 2))
+        # 30 working days after 09-02, across both September holidays and the National Day one.
+        day = get_calendar().add_workdays(date(2026, 9, 2), 30).due
+        supervision_sweep(now=at(day.year, day.month, day.day, 17))
+        self.assertEqual(self.alerts("case_suspended_long"), [])
+        following = get_calendar().add_workdays(day, 1).due
+        supervision_sweep(now=at(following.year, following.month, following.day, 9))
+        [alert] = self.alerts("case_suspended_long")
+        self.assertEqual((alert.occurrence, alert.evidence["suspended_workdays"]), ("2026-09-02", 31))
+
+
+class TicketServiceTests(RuleTestCase):
+    def test_a_service_over_sixty_minutes_from_the_call(self):
+        category = TicketCategory.objects.create(center=self.p.center_a, prefix="B", name="法律援助")
+        CategoryWindow.objects.create(category=category, window=self.p.window_a)
+        ticket_issue(center=self.p.center_a, prefix="B", now=when(10, 12, 9))
+        called = ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=when(10, 12, 9, 5))
+        supervision_sweep(now=when(10, 12, 10, 4))
+        self.assertEqual(self.alerts("ticket_service_long"), [])
+        supervision_sweep(now=when(10, 12, 10, 5))
+        [alert] = self.alerts("ticket_service_long")
+        self.assertEqual((alert.subject_id, alert.window_id, alert.staff_id, alert.evidence["service_minutes"]),
+                         (called.pk, self.p.window_a.pk, self.p.staff_a.pk, 60))
