@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from servicehall.cases.models import Case, CaseStatus, CaseTransition
+from servicehall.cases.models import Case, CaseStatus, CaseTransition, StepRole, step_roles
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.models import ItemVersion
 from servicehall.inquiries.models import PENDING_STATUSES, FirstInquiry
@@ -33,15 +33,22 @@ from .models import Level, Subject
 
 @dataclass(frozen=True)
 class Sweep:
-    """One sweep's view of time: `now`, the local day, the calendar, and from when changes
-    count (`since`, already moved back by the sweep's overlap)."""
+    """One sweep's view of time: `now`, the local day, the calendar, from when changes count
+    (`since`, already moved back by the sweep's overlap) and when the rule was last swept."""
     now: datetime
     since: datetime | None
     calendar: WorkCalendar
+    last: datetime | None = None
 
     @property
     def today(self) -> date:
         return timezone.localdate(self.now)
+
+    @property
+    def new_day(self) -> bool:
+        """A limit counted in working days can only be crossed when the date changes: rules of
+        that kind look at everything on the day's first sweep, at the changed rest after."""
+        return self.last is None or timezone.localdate(self.last) < self.today
 
 
 @dataclass(frozen=True)
@@ -325,12 +332,82 @@ def _long_suspensions_breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -
             if _suspension_evidence(sweep, thresholds, case) is not None}
 
 
+# --- a step over its own limit ----------------------------------------------------------
+
+_DONE_BY = {StepRole.ACCEPT: {"accept"}, StepRole.REVIEW: {"review"}, StepRole.DECIDE: {"approve", "deny"}}
+
+
+def _step_evidence(case: Case, history: list[CaseTransition], sweep: Sweep) -> list[tuple[str, dict]]:
+    """Each step from the first review to the decision that took, or has taken so far, more
+    working days than its own limit (suspended working days within it not counted)."""
+    roles = step_roles(case.steps)
+    done: list[datetime | None] = []
+    for step, role in zip(case.steps, roles, strict=True):
+        if role not in _DONE_BY:
+            break
+        actions = _DONE_BY[role]
+        done.append(next((t.at for t in history if t.action in actions
+                          and (role != StepRole.REVIEW or t.step == step["name"])), None))
+    found = []
+    for i in range(1, len(done)):
+        start = done[i - 1]
+        if start is None:
+            break
+        end = done[i] or sweep.now
+        paused = sum(t.data.get("suspended_workdays", 0) for t in history
+                     if t.action == "resume" and start <= t.at <= end)
+        used = sweep.calendar.workdays_between(timezone.localdate(start), timezone.localdate(end)) - paused
+        limit = int(case.steps[i].get("days") or 0)
+        if limit and used > limit:
+            found.append((case.steps[i]["name"], {
+                "step": case.steps[i]["name"], "limit_workdays": limit, "used_workdays": used,
+                "started_on": timezone.localdate(start).isoformat(),
+                "done_on": timezone.localdate(done[i]).isoformat() if done[i] else None}))
+        if done[i] is None:
+            break
+    return found
+
+
+def _step_candidates(sweep: Sweep) -> QuerySet:
+    cases = Case.objects.exclude(accepted_on=None).exclude(status__in=[CaseStatus.REFUSED])
+    if not sweep.new_day and sweep.since is not None:
+        return cases.filter(pk__in=_changed_cases(sweep.since))
+    # On a new day every case still between acceptance and decision, and those decided since.
+    running = Q(status__in=[CaseStatus.ACCEPTED, CaseStatus.SUSPENDED])
+    if sweep.since is not None:
+        running |= Q(pk__in=_changed_cases(sweep.since))
+    return cases.filter(running)
+
+
+def _with_history(cases: QuerySet) -> Iterable[tuple[Case, list[CaseTransition]]]:
+    cases = list(cases.only("pk", "number", "center_id", "window_id", "clerk_id", "steps"))
+    history: dict[int, list[CaseTransition]] = {case.pk: [] for case in cases}
+    rows = CaseTransition.objects.filter(case_id__in=list(history)).only("case_id", "action", "step", "at", "data")
+    for row in rows.order_by("at", "id"):
+        history[row.case_id].append(row)
+    return ((case, history[case.pk]) for case in cases)
+
+
+def _find_slow_steps(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+    for case, history in _with_history(_step_candidates(sweep)):
+        for step, evidence in _step_evidence(case, history, sweep):
+            yield Finding(case.pk, step, case.number, case.center_id, case.window_id, case.clerk_id, evidence)
+
+
+def _slow_steps_breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
+    return {case.pk for case, history in _with_history(Case.objects.filter(pk__in=ids))
+            if _step_evidence(case, history, sweep)}
+
+
 _overdue = _cases_in_light(Light.RED, _became_overdue)
 _due_soon = _cases_in_light(Light.YELLOW, _became_due_soon)
 
 BUILT_IN = [
     BuiltIn("case_overdue", "办件超期", Subject.CASE, Level.RED,
             "已受理的办件过了承诺办结日期仍未作出决定", **_overdue),
+    BuiltIn("case_step_over_limit", "环节超时", Subject.CASE, Level.YELLOW,
+            "办理流程中某一环节用时超过该环节自己的时限（即使总时限未超）",
+            find=_find_slow_steps, breaking=_slow_steps_breaking),
     BuiltIn("case_due_soon", "办件临近到期", Subject.CASE, Level.YELLOW,
             "已受理的办件亮黄灯（剩余工作日按办件亮灯规则）", **_due_soon),
     BuiltIn("ticket_wait_long", "等候超时", Subject.TICKET, Level.YELLOW,

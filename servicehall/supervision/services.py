@@ -124,7 +124,8 @@ def supervision_sweep(*, now: datetime | None = None) -> int:
     done = 0
     for rule in SupervisionRule.objects.filter(enabled=True, code__in=BY_CODE).select_related("mark"):
         mark = getattr(rule, "mark", None)
-        sweep = Sweep(now=now, since=mark.swept_at - OVERLAP if mark else None, calendar=calendar)
+        sweep = Sweep(now=now, since=mark.swept_at - OVERLAP if mark else None, calendar=calendar,
+                      last=mark.swept_at if mark else None)
         version = RuleVersion.objects.get(rule=rule, number=rule.version)
         done += _raise(rule, version, BY_CODE[rule.code].find(sweep, rule.thresholds), now)
         done += _close_resolved(rule, sweep, rule.thresholds)

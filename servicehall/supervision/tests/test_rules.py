@@ -7,8 +7,11 @@ from django.test import override_settings
 
 from servicehall.cases.models import CaseTransition
 from servicehall.cases.services import (
+    case_approve,
     case_notify_again,
     case_refuse,
+    case_resume,
+    case_review,
     case_submit,
     case_supplement,
     case_suspend,
@@ -293,3 +296,29 @@ class TicketServiceTests(RuleTestCase):
         [alert] = self.alerts("ticket_service_long")
         self.assertEqual((alert.subject_id, alert.window_id, alert.staff_id, alert.evidence["service_minutes"]),
                          (called.pk, self.p.window_a.pk, self.p.staff_a.pk, 60))
+
+
+class StepLimitTests(RuleTestCase):
+    def test_a_review_step_over_its_four_days_fires_while_the_case_is_within_its_promise(self):
+        case = self.receive(at(2026, 9, 30))  # 审查 4 working days: 10-08, 10-09, 10-10 (worked), 10-12
+        supervision_sweep(now=at(2026, 10, 12, 17))
+        self.assertEqual(self.alerts("case_step_over_limit"), [])
+
+        supervision_sweep(now=at(2026, 10, 13, 9))
+
+        [alert] = self.alerts("case_step_over_limit")
+        self.assertEqual((alert.subject_id, alert.occurrence, alert.evidence["used_workdays"],
+                          alert.evidence["limit_workdays"], alert.evidence["done_on"]), (case.pk, "审查", 5, 4, None))
+        self.assertEqual(self.alerts("case_overdue"), [])  # due 10-13: the total is still kept
+        case = case_review(actor=self.p.staff_a, case=case, now=at(2026, 10, 13, 10))
+        case_approve(actor=self.p.manager_a, case=case, now=at(2026, 10, 13, 11))
+        supervision_sweep(now=at(2026, 10, 13, 12))
+        [alert] = self.alerts("case_step_over_limit")  # done late is still late; the decision took no day
+        self.assertEqual(alert.state, AlertState.OPEN)
+
+    def test_a_suspension_within_the_step_is_not_counted(self):
+        case = self.receive(at(2026, 9, 30))
+        case = case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 10, 8))
+        case_resume(actor=self.p.staff_a, case=case, now=at(2026, 10, 10))  # 2 working days suspended
+        supervision_sweep(now=at(2026, 10, 14, 9))  # 6 working days since acceptance, 2 of them suspended
+        self.assertEqual(self.alerts("case_step_over_limit"), [])
