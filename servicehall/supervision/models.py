@@ -158,3 +158,119 @@ class SweepMark(models.Model):
 
     def __str__(self):
         return f"{self.rule.name} {self.swept_at:%Y-%m-%d %H:%M}"
+
+
+class OrderColor(models.TextChoices):
+    """三色督办 (PRACTICE.md): blue a reminder with a deadline; orange when blue was missed;
+    red when orange was missed. Important matters may start at orange."""
+    BLUE = "blue", "蓝色督办"
+    ORANGE = "orange", "橙色督办"
+    RED = "red", "红色督办"
+
+
+NEXT_COLOR = {OrderColor.BLUE: OrderColor.ORANGE, OrderColor.ORANGE: OrderColor.RED}
+
+
+class OrderState(models.TextChoices):
+    OPEN = "open", "待办理"
+    REPLIED = "replied", "已反馈"
+    CLOSED = "closed", "已办结"
+
+
+ORDER_TRANSITIONS = {
+    OrderState.OPEN: {OrderState.REPLIED, OrderState.CLOSED},
+    OrderState.REPLIED: {OrderState.OPEN, OrderState.CLOSED},  # the bureau sends an insufficient reply back
+    OrderState.CLOSED: set(),
+}
+
+
+class SupervisionOrder(models.Model):
+    """督办单: the bureau orders a centre to put right what its alerts show, by a date."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="supervision_orders",
+                               verbose_name="被督办中心")
+    alerts = models.ManyToManyField(Alert, related_name="orders", verbose_name="所涉预警")
+    requirement = models.TextField("督办事项及要求")
+    color = models.CharField("督办级别", max_length=10, choices=OrderColor.choices, default=OrderColor.BLUE)
+    days = models.PositiveSmallIntegerField("办理时限（工作日）")
+    due_date = models.DateField("办理期限")
+    state = models.CharField("状态", max_length=10, choices=OrderState.choices, default=OrderState.OPEN)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="督办人")
+    issued_at = models.DateTimeField("下发时间")
+    reply = models.TextField("整改情况", blank=True)
+    evidence = models.TextField("佐证材料说明", blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="反馈人")
+    replied_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closing_note = models.TextField("办结意见", blank=True)
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["state", "due_date"], name="order_open_due_idx")]
+
+    def __str__(self):
+        return f"督办单第{self.pk}号（{self.center.name}）"
+
+
+class OrderTransition(models.Model):
+    order = models.ForeignKey(SupervisionOrder, on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10)
+    color = models.CharField(max_length=10, choices=OrderColor.choices)
+    due_date = models.DateField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "督办记录"
+        verbose_name_plural = "督办记录"
+        ordering = ["order", "at", "id"]
+
+    def __str__(self):
+        return f"{self.order}：{self.action}"
+
+
+class CardKind(models.TextChoices):
+    """Staff-level outcomes, in escalating order (PRACTICE.md: 提醒 → 黄牌 → 红牌)."""
+    REMINDER = "reminder", "提醒"
+    YELLOW = "yellow", "黄牌"
+    RED = "red", "红牌"
+
+
+class Card(models.Model):
+    """A reminder or a card for one staff member, counted per person and centre for assessment."""
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervision_cards",
+                              verbose_name="人员")
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="supervision_cards",
+                               verbose_name="中心")
+    kind = models.CharField("类别", max_length=10, choices=CardKind.choices)
+    reason = models.TextField("事由")
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="cards",
+                              verbose_name="所涉预警")
+    order = models.ForeignKey(SupervisionOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="cards",
+                              verbose_name="所涉督办单")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name="出具人")
+    issued_at = models.DateTimeField("出具时间")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "提醒与红黄牌"
+        verbose_name_plural = "提醒与红黄牌"
+        ordering = ["-issued_at", "-id"]
+        # An order's escalation gives each person each card once, however many sweeps run it.
+        constraints = [models.UniqueConstraint(fields=["order", "staff", "kind"],
+                                               condition=models.Q(order__isnull=False),
+                                               name="card_once_per_order_step")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.staff}"

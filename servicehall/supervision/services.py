@@ -1,5 +1,6 @@
 """Writes of electronic supervision: the sweep that raises and closes alerts, the bureau's rule
-edits, and the centre's explanation and the bureau's closing of an alert."""
+edits, the centre's explanation and the bureau's closing of an alert, and supervision orders
+(督办单) with their escalation and the staff's reminders and cards."""
 
 from datetime import datetime, timedelta
 
@@ -10,15 +11,24 @@ from django.utils import timezone
 from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Invalid
+from servicehall.lib.sms import send_sms
 from servicehall.workcalendar.selectors import get_calendar
 
 from .models import (
     ALERT_TRANSITIONS,
+    NEXT_COLOR,
+    ORDER_TRANSITIONS,
     Alert,
     AlertOutcome,
     AlertState,
     AlertTransition,
+    Card,
+    CardKind,
+    OrderColor,
+    OrderState,
+    OrderTransition,
     RuleVersion,
+    SupervisionOrder,
     SupervisionRule,
     SweepMark,
 )
@@ -184,3 +194,167 @@ def alert_close(*, actor, alert: Alert, outcome: str, note: str = "", now: datet
         raise Conflict("该预警已关闭", code="invalid_state")
     return Alert.objects.get(pk=alert.pk)
 
+
+
+# --- supervision orders (督办单) and cards ------------------------------------------------
+
+def _text(value: str, *, field: str, label: str, limit: int, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise Invalid(f"{label}：请填写", field=field)
+    if len(text) > limit:
+        raise Invalid(f"{label}：不能超过{limit}字", field=field)
+    return text
+
+
+def _heads_of(center) -> list:
+    """Who hears of an order: the centre's managers and the people of its department."""
+    from servicehall.accounts.models import Role, User
+
+    heads = Q(role=Role.MANAGER, memberships__center=center)
+    if center.department_id:
+        heads |= Q(memberships__department_id=center.department_id)
+    return list(User.objects.filter(heads, is_active=True).exclude(phone="").distinct())
+
+
+def _notify(order: SupervisionOrder, text: str) -> None:
+    phones = [user.phone for user in _heads_of(order.center)]
+    transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
+
+
+def _order_step(order: SupervisionOrder, action: str, to: str, *, actor, now: datetime, note: str = "",
+                **changes) -> SupervisionOrder:
+    """Compare and set the order's state (and what else changes with it), with its history row."""
+    sources = [state for state, targets in ORDER_TRANSITIONS.items() if to in targets]
+    if action == "escalate":
+        sources = [OrderState.OPEN]
+    updated = SupervisionOrder.objects.filter(pk=order.pk, state__in=sources, color=order.color,
+                                              due_date=order.due_date).update(state=to, **changes)
+    if not updated:
+        raise Conflict("该督办单已被他人处理，请刷新后重试", code="invalid_state")
+    fresh = SupervisionOrder.objects.select_related("center").get(pk=order.pk)
+    OrderTransition.objects.create(order=fresh, action=action, from_state=order.state, to_state=to, color=fresh.color,
+                                   due_date=fresh.due_date, actor=actor, at=now, note=note)
+    audit_record(actor=actor, action=f"order.{action}", obj=fresh, center=fresh.center,
+                 before={"state": order.state, "color": order.color, "due_date": order.due_date},
+                 after={"state": to, "color": fresh.color, "due_date": fresh.due_date, "note": note}, now=now)
+    return fresh
+
+
+def _cards_for(order: SupervisionOrder, kind: str, *, actor, now: datetime) -> int:
+    """The staff named in the order's alerts each get `kind` once for this order."""
+    staff = set(order.alerts.exclude(staff=None).values_list("staff_id", flat=True))
+    reason = f"督办单第{order.pk}号（{order.get_color_display()}）：{order.requirement[:100]}"
+    cards = [Card(staff_id=pk, center=order.center, kind=kind, reason=reason, order=order, issued_by=actor,
+                  issued_at=now) for pk in sorted(staff)]
+    Card.objects.bulk_create(cards, ignore_conflicts=True)
+    return len(cards)
+
+
+@transaction.atomic
+def order_issue(*, actor, center, alerts: list[Alert], requirement: str, days: int, color: str = OrderColor.BLUE,
+                now: datetime | None = None) -> SupervisionOrder:
+    """The bureau turns one or more alerts of a centre into an order with a deadline in working
+    days; the staff they name get a reminder, the centre's heads an SMS."""
+    now = now or timezone.now()
+    require(actor, "supervision.order", center)
+    requirement = _text(requirement, field="requirement", label="督办事项及要求", limit=2000)
+    if not alerts:
+        raise Invalid("所涉预警：请至少选择一条预警", field="alerts")
+    if any(alert.center_id != center.pk for alert in alerts):
+        raise Invalid("所涉预警：只能选择被督办中心的预警", field="alerts")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise Invalid("办理时限：应为整数", field="days") from None
+    if not 1 <= days <= 30:
+        raise Invalid("办理时限：应为1至30个工作日", field="days")
+    if color not in (OrderColor.BLUE, OrderColor.ORANGE):
+        raise Invalid("督办级别：新督办单为蓝色或橙色", field="color")
+    due = get_calendar().add_workdays(timezone.localdate(now), days).due
+    order = SupervisionOrder.objects.create(center=center, requirement=requirement, color=color, days=days,
+                                            due_date=due, issued_by=actor, issued_at=now)
+    order.alerts.set(alerts)
+    OrderTransition.objects.create(order=order, action="issue", to_state=OrderState.OPEN, color=color, due_date=due,
+                                   actor=actor, at=now)
+    audit_record(actor=actor, action="order.issue", obj=order, center=center,
+                 after={"color": color, "due_date": due, "alerts": [a.pk for a in alerts], "days": days}, now=now)
+    _cards_for(order, CardKind.REMINDER if color == OrderColor.BLUE else CardKind.YELLOW, actor=actor, now=now)
+    _notify(order, f"【电子监察】{center.name}：收到{order.get_color_display()}单第{order.pk}号，"
+                   f"请于{due:%-m月%-d日}前办理并反馈。")
+    return order
+
+
+@transaction.atomic
+def order_reply(*, actor, order: SupervisionOrder, reply: str, evidence: str = "",
+                now: datetime | None = None) -> SupervisionOrder:
+    """The centre says what it did, with its evidence."""
+    now = now or timezone.now()
+    require(actor, "supervision.reply", order.center_id)
+    reply = _text(reply, field="reply", label="整改情况", limit=2000)
+    evidence = _text(evidence, field="evidence", label="佐证材料说明", limit=1000, required=False)
+    if order.state != OrderState.OPEN:
+        raise Conflict("该督办单当前不能反馈", code="invalid_state")
+    return _order_step(order, "reply", OrderState.REPLIED, actor=actor, now=now, note=reply, reply=reply,
+                       evidence=evidence, replied_by=actor, replied_at=now)
+
+
+@transaction.atomic
+def order_close(*, actor, order: SupervisionOrder, accepted: bool, note: str = "",
+                now: datetime | None = None) -> SupervisionOrder:
+    """The bureau closes a replied order, or sends an insufficient reply back (the deadline
+    stands)."""
+    now = now or timezone.now()
+    require(actor, "supervision.order", order.center_id)
+    note = _text(note, field="note", label="办结意见", limit=1000, required=not accepted)
+    if order.state != OrderState.REPLIED:
+        raise Conflict("督办单须在中心反馈后办结", code="invalid_state")
+    if accepted:
+        return _order_step(order, "close", OrderState.CLOSED, actor=actor, now=now, note=note, closed_at=now,
+                           closing_note=note)
+    return _order_step(order, "return", OrderState.OPEN, actor=actor, now=now, note=note)
+
+
+def orders_escalate(now: datetime | None = None) -> int:
+    """Open orders past their deadline go up one colour with a new deadline of their working
+    days, on working days only (an order due before a holiday escalates on the first working
+    day after it). The staff they name get the card of the new colour, the heads an SMS. Safe
+    in copies: each step compares the colour and deadline it read."""
+    now = now or timezone.now()
+    calendar, today = get_calendar(), timezone.localdate(now)
+    if not calendar.is_workday(today):
+        return 0
+    done = 0
+    for order in SupervisionOrder.objects.filter(state=OrderState.OPEN, due_date__lt=today,
+                                                 color__in=list(NEXT_COLOR)).select_related("center"):
+        color = NEXT_COLOR[order.color]
+        due = calendar.add_workdays(today, order.days).due
+        try:
+            with transaction.atomic():
+                fresh = _order_step(order, "escalate", OrderState.OPEN, actor=None, now=now, color=color, due_date=due,
+                                    note=f"逾期未办理，升级为{OrderColor(color).label}")
+                _cards_for(fresh, CardKind.YELLOW if color == OrderColor.ORANGE else CardKind.RED, actor=None, now=now)
+                _notify(fresh, f"【电子监察】{fresh.center.name}：督办单第{fresh.pk}号逾期未办理，已升级为"
+                               f"{fresh.get_color_display()}，请于{due:%-m月%-d日}前办理并反馈。")
+        except Conflict:
+            continue  # another copy escalated it a moment ago
+        done += 1
+    return done
+
+
+@transaction.atomic
+def card_issue(*, actor, staff, center, kind: str, reason: str, alert: Alert | None = None,
+               now: datetime | None = None) -> Card:
+    """The bureau gives a staff member a reminder or a card of its own accord."""
+    now = now or timezone.now()
+    require(actor, "supervision.card", center)
+    if kind not in CardKind.values:
+        raise Invalid("类别：应为提醒、黄牌或红牌", field="kind")
+    reason = _text(reason, field="reason", label="事由", limit=1000)
+    if not staff.memberships.filter(center=center).exists():
+        raise Invalid("人员：不是该中心的人员", field="staff")
+    card = Card.objects.create(staff=staff, center=center, kind=kind, reason=reason, alert=alert, issued_by=actor,
+                               issued_at=now)
+    audit_record(actor=actor, action="card.issue", obj=card, center=center,
+                 after={"staff": staff.username, "kind": kind, "reason": reason}, now=now)
+    return card

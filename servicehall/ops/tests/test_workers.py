@@ -22,7 +22,8 @@ class DeclaredTaskTests(SimpleTestCase):
         tasks = {task.name: task for task in declared_tasks()}
         self.assertEqual(set(tasks), {"login_failures_purge", "idempotent_requests_purge",
                                       "tickets_expire", "contact_data_purge", "cases_deem_accepted",
-                                      "status_failures_purge", "rater_phones_purge", "supervision_sweep"})
+                                      "status_failures_purge", "rater_phones_purge", "supervision_sweep",
+                                      "orders_escalate"})
         for task in tasks.values():
             with self.subTest(task=task.name):
                 self.assertGreater(task.every, 0)
@@ -32,7 +33,7 @@ class DeclaredTaskTests(SimpleTestCase):
         out = StringIO()
         call_command("run_workers", "--list", stdout=out)
         lines = out.getvalue().splitlines()
-        self.assertEqual(len(lines), 8)
+        self.assertEqual(len(lines), 9)
         self.assertTrue(any(line.startswith("status_failures_purge") and "every 3600 s" in line for line in lines))
 
 
