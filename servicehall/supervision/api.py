@@ -1,23 +1,25 @@
 """Electronic supervision over the API: the rules, the alerts (scoped like everything else),
 and the centre's explanation and the bureau's closing of an alert."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from servicehall.accounts.api_auth import permitted
 from servicehall.api_schemas import CenterCode, Id, Moment, Reason, errors, text
 from servicehall.lib.errors import NotFound
+from servicehall.org.selectors import center_for_user
 
 from . import services
-from .models import Alert, AlertOutcome, SupervisionRule
+from .models import Alert, AlertOutcome, SupervisionOrder, SupervisionRule
 
 router = Router(tags=["电子监察"], auth=permitted("supervision.view"))
 
 FIELD_LABELS = {"rule": "规则", "state": "状态", "since": "起始时间", "explanation": "情况说明", "outcome": "处理结果",
-                "note": "关闭意见", "alert_id": "预警编号"}
+                "note": "关闭意见", "alert_id": "预警编号", "alerts": "所涉预警", "requirement": "督办事项及要求",
+                "color": "督办级别", "reply": "整改情况", "evidence": "佐证材料说明", "order_id": "督办单编号"}
 
 
 class RuleOut(Schema):
@@ -121,3 +123,70 @@ def alert_close(request, alert_id: Id, payload: CloseIn):
                                  outcome=AlertOutcome(payload.outcome), note=payload.note)
     return alert_out(_alert(request, alert.pk))
 
+
+
+class OrderOut(Schema):
+    id: int
+    center: str
+    color: str = Field(description="blue 蓝色督办 / orange 橙色督办 / red 红色督办")
+    state: str = Field(description="open 待办理 / replied 已反馈 / closed 已办结")
+    requirement: str
+    days: int
+    due_date: date
+    alerts: list[int]
+    issued_at: datetime
+    reply: str
+    evidence: str
+    closing_note: str
+
+
+def order_out(order: SupervisionOrder) -> dict:
+    return {"id": order.pk, "center": order.center.code, "color": order.color, "state": order.state,
+            "requirement": order.requirement, "days": order.days, "due_date": order.due_date,
+            "alerts": sorted(a.pk for a in order.alerts.all()), "issued_at": order.issued_at, "reply": order.reply,
+            "evidence": order.evidence, "closing_note": order.closing_note}
+
+
+def _orders(request):
+    return SupervisionOrder.objects.for_user(request.user).select_related("center").prefetch_related("alerts")
+
+
+@router.get("/orders", response={200: list[OrderOut], **errors(400, 401, 403)}, summary="督办单")
+def orders_list(request, state: Literal["open", "replied", "closed"] | None = None):
+    orders = _orders(request)
+    return [order_out(o) for o in (orders.filter(state=state) if state else orders)[:500]]
+
+
+class OrderIn(Schema):
+    center: CenterCode
+    alerts: list[Id] = Field(min_length=1, max_length=100, description="所涉预警的编号")
+    requirement: text(2000)
+    days: int = Field(ge=1, le=30, description="办理时限（工作日）")
+    color: Literal["blue", "orange"] = "blue"
+
+
+@router.post("/orders", auth=permitted("supervision.order"),
+             response={201: OrderOut, **errors(400, 401, 403, 404)}, summary="下发督办单（营商局）")
+def order_create(request, payload: OrderIn):
+    center = center_for_user(request.user, payload.center)
+    alerts = list(Alert.objects.for_user(request.user).filter(pk__in=payload.alerts))
+    if len(alerts) != len(set(payload.alerts)):
+        raise NotFound("所涉预警：未找到其中的预警", field="alerts")
+    order = services.order_issue(actor=request.user, center=center, alerts=alerts, requirement=payload.requirement,
+                                 days=payload.days, color=payload.color)
+    return Status(201, order_out(_orders(request).get(pk=order.pk)))
+
+
+class ReplyIn(Schema):
+    reply: text(2000)
+    evidence: text(1000) = ""
+
+
+@router.post("/orders/{order_id}/reply", auth=permitted("supervision.reply"),
+             response={200: OrderOut, **errors(400, 401, 403, 404, 409)}, summary="反馈督办单（被督办中心）")
+def order_reply(request, order_id: Id, payload: ReplyIn):
+    order = _orders(request).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("未找到该督办单")
+    services.order_reply(actor=request.user, order=order, reply=payload.reply, evidence=payload.evidence)
+    return order_out(_orders(request).get(pk=order.pk))

@@ -58,3 +58,26 @@ class SupervisionApiTests(RuleTestCase):
         self.assertEqual(by_code["ticket_wait_long"]["thresholds"], {"minutes": 30})
         self.assertEqual({r["version"] for r in rules}, {1})
         self.assertGreaterEqual(len(rules), 6)
+
+    def test_the_bureau_orders_and_only_the_centres_manager_replies(self):
+        alert = Alert.objects.filter(rule__code="case_overdue", center=self.p.center_a).first()
+        body = {"center": self.p.center_a.code, "alerts": [alert.pk], "requirement": "立即办结并说明超期原因",
+                "days": 3}
+        staff = self.client.post("/api/v1/supervision/orders", body, content_type="application/json",
+                                 **self.key(self.p.manager_a))
+        self.assertEqual(staff.status_code, 403)
+        wrong = self.client.post("/api/v1/supervision/orders", body | {"alerts": [self.b_alert.pk]},
+                                 content_type="application/json", **self.key(self.p.bureau))
+        self.assertEqual((wrong.status_code, wrong.json()["field"]), (400, "alerts"))
+        made = self.client.post("/api/v1/supervision/orders", body, content_type="application/json",
+                                **self.key(self.p.bureau))
+        self.assertEqual((made.status_code, made.json()["color"], made.json()["alerts"]), (201, "blue", [alert.pk]))
+        url = f"/api/v1/supervision/orders/{made.json()['id']}/reply"
+        hidden = self.client.post(url, {"reply": "已办结"}, content_type="application/json",
+                                  **self.key(self.p.manager_b))
+        self.assertEqual(hidden.status_code, 404)
+        replied = self.client.post(url, {"reply": "已办结", "evidence": "办结通知书"}, content_type="application/json",
+                                   **self.key(self.p.manager_a))
+        self.assertEqual((replied.status_code, replied.json()["state"]), (200, "replied"))
+        listed = self.client.get("/api/v1/supervision/orders", **self.key(self.p.manager_b)).json()
+        self.assertEqual(listed, [])
