@@ -21,6 +21,7 @@ urlpatterns = [
     path("queue/", include("servicehall.queueing.urls")),
     path("cases/", include("servicehall.cases.urls")),
     path("reviews/", include("servicehall.reviews.urls")),
+    path("supervision/", include("servicehall.supervision.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,8 @@ NAV = [
     ("办件", "cases:list", "case.view"),
     ("差评整改", "reviews:rectifications", "review.view"),
     ("好差评统计", "reviews:figures", "review.figures"),
+    ("电子监察", "supervision:console", "supervision.view"),
+    ("我的提醒", "supervision:my_cards", "supervision.mine"),
     ("综合资讯台", "guide:desk", "guide.desk"),
     ("工作日历", "workcalendar:calendar", "calendar.view"),
     ("首问登记", "inquiries:list", "inquiry.view"),

@@ -441,6 +441,39 @@ BUILT_IN = [
 ]
 BY_CODE = {rule.code: rule for rule in BUILT_IN}
 
+# Labels of the evidence an alert carries, for its pages.
+EVIDENCE_LABELS = {
+    "due_date": "承诺办结日期", "remaining_workdays": "剩余工作日", "promised_days": "承诺时限（工作日）",
+    "queued_at": "排队时间", "waited_minutes": "已等候（分钟）", "limit_minutes": "规定（分钟）",
+    "called_at": "叫号时间", "service_minutes": "已办理（分钟）", "paused_since": "暂停开始",
+    "open_minutes_paused": "办公时间内暂停（分钟）", "opened_on": "生成整改日期", "callback_due": "应回访日期",
+    "limit_workdays": "规定（工作日）", "deadline": "整改期限", "overdue_workdays": "超期工作日", "status": "状态",
+    "asked_on": "咨询日期", "answer_due": "应答复日期", "action": "操作", "to_status": "结果", "at": "时间",
+    "reason": "理由", "step": "环节", "used_workdays": "已用工作日", "started_on": "环节开始", "done_on": "环节完成",
+    "suspended_on": "挂起日期", "suspended_workdays": "已挂起工作日",
+}
+ACTION_LABELS = {"refuse": "不予受理", "deny": "不予许可", "accept": "受理（逾期视为受理）", "notify": "再次一次性告知",
+                 "notify_refused": "试图再次告知（被拒绝）"}
+
+
+def evidence_items(evidence: dict) -> list[tuple[str, str]]:
+    """An alert's evidence as (label, value) pairs in Chinese."""
+    items = []
+    for key, value in evidence.items():
+        if key == "action":
+            value = ACTION_LABELS.get(value, value)
+        elif key == "to_status":
+            value = CaseStatus(value).label if value in CaseStatus.values else value
+        elif value is None:
+            value = "—"
+        elif isinstance(value, str) and "T" in value and value[:4].isdigit():
+            value = value.replace("T", " ")[:16]
+        elif value == "":
+            value = "（空）"
+        items.append((EVIDENCE_LABELS.get(key, key), str(value)))
+    return items
+
+
 # Labels of the thresholds, for the rule pages and validation messages.
 THRESHOLD_LABELS = {"minutes": "分钟数", "workdays": "工作日数"}
 

@@ -41,6 +41,8 @@ from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call_next, ticket_issue
 from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import review_submit
+from servicehall.supervision.models import Alert, RuleVersion, SupervisionRule
+from servicehall.supervision.services import order_issue, rules_ensure
 from servicehall.testing import WORKING_MORNING, PersonaTestCase, crawl, during_opening_hours
 from servicehall.workcalendar.models import CalendarDay
 
@@ -202,6 +204,7 @@ class EndpointTests(PersonaTestCase):
         p = cls.p
         when = WORKING_MORNING
         cls.objects = {}
+        rules_ensure()
         CalendarDay.objects.create(date=date(2026, 12, 31), is_workday=False, name="测试")
         for centre, staff, manager, window, person in ((p.center_a, p.staff_a, p.manager_a, p.window_a, p.person_a),
                                                          (p.center_b, p.staff_b, p.manager_b, p.window_b, p.person_b)):
@@ -217,7 +220,13 @@ class EndpointTests(PersonaTestCase):
                                 action="finish", now=when)
             review_submit(ticket=ticket, level=1, channel=4, reasons=["等候时间过长"], now=when)
             waiting = ticket_issue(center=centre, prefix="A", now=when)
+            alert = Alert.objects.create(
+                rule=SupervisionRule.objects.get(code="case_overdue"), rule_version=RuleVersion.objects.get(
+                    rule__code="case_overdue", number=1), subject="case", subject_id=case.pk, subject_label=case.number,
+                center=centre, staff=staff, level="red", evidence={"due_date": "2026-12-01"}, raised_at=when)
+            order = order_issue(actor=p.bureau, center=centre, alerts=[alert], requirement="立即办结", days=3, now=when)
             cls.objects[centre.pk] = {
+                "alert_id": alert.pk, "order_id": order.pk,
                 "code": centre.code, "item": item.code, "number": case.number, "window_id": window.pk,
                 "staff_id": person.pk, "inquiry_id": inquiry.pk, "change_id": change.pk, "ticket_id": waiting.pk,
                 "pk": Rectification.objects.get(center=centre).pk,
