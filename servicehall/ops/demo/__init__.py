@@ -4,7 +4,7 @@ cases and their reviews. Every step is idempotent and runs through the apps' own
 what the demo shows is what the services would have made. Never load it in production.
 
 One module per app's content, in the order they build on each other: `organisation`,
-`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`.
+`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`, `supervision`.
 """
 
 from django.db import transaction
@@ -16,6 +16,7 @@ from .catalog import load_demo_catalog
 from .organisation import BRANCHES, DemoAccount, demo_password, load_demo_organisation
 from .queue import load_demo_queue
 from .reviews import load_demo_reviews
+from .supervision import load_demo_supervision
 
 __all__ = ["BRANCHES", "DemoAccount", "demo_password", "load_demo"]
 
@@ -24,7 +25,7 @@ __all__ = ["BRANCHES", "DemoAccount", "demo_password", "load_demo"]
 def load_demo() -> list[DemoAccount]:
     """Everything, in one transaction; the demo accounts it made or found."""
     district, accounts = load_demo_organisation()
-    for step in (load_demo_catalog, load_demo_queue, load_demo_cases, load_demo_reviews):
+    for step in (load_demo_catalog, load_demo_queue, load_demo_cases, load_demo_reviews, load_demo_supervision):
         step(district)
     audit_record(actor=None, action="demo.load", object_type="org.district", object_id=district.code,
                  object_repr=district.name)
