@@ -103,6 +103,13 @@ class Scene:
         self.rectification = Rectification.objects.order_by("-id").first()  # any centre's: the demo's are few
         self.rectifier = User.objects.filter(role=Role.MANAGER, memberships__center=self.rectification.center) \
             .order_by("username").first().username
+        from servicehall.supervision.models import Alert, SupervisionOrder
+
+        self.order = SupervisionOrder.objects.order_by("id").first()  # the demo's orange one
+        self.order_manager = User.objects.filter(role=Role.MANAGER, memberships__center=self.order.center) \
+            .order_by("username").first().username
+        self.alert = Alert.objects.filter(subject="case", rule__code="case_step_over_limit").order_by("id").first()
+        self.carded = self.order.cards.order_by("id").first().staff.username
 
     def morning_queue(self):
         """Citizens take tickets; windows 1 and 2 call, window 1 recalls; one is finished so
@@ -163,6 +170,11 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-figures", "office", "bureau", "/reviews/figures/", lambda p: p.wait_for_timeout(800)),
         ("office-bureau-audit", "office", "bureau", "/audit/", None),
+        ("office-bureau-supervision", "office", "bureau", "/supervision/", lambda p: p.wait_for_timeout(1200)),
+        ("office-bureau-alerts", "office", "bureau", "/supervision/alerts/?state=open", None),
+        ("office-bureau-alert", "office", "bureau", f"/supervision/alerts/{scene.alert.pk}/", None),
+        ("office-manager-order", "office", scene.order_manager, f"/supervision/orders/{scene.order.pk}/", None),
+        ("office-staff-cards", "office", scene.carded, "/supervision/cards/mine/", None),
         ("office-leader-home", "office", "leader", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-auditadmin-home", "office", "auditadmin", "/", None),
         ("office-secadmin-home", "office", "secadmin", "/", None),

@@ -110,8 +110,7 @@ def _bureau(user, now, today) -> dict:
             "sees_appeals": sees_appeals, "sees_catalogue": can(user, "catalog.view"),
             "pending_appeals": Appeal.objects.for_user(user).filter(status=AppealStatus.PENDING).count()
             if sees_appeals else 0,
-            "chart": {"names": [r.center.name.removeprefix(f"{r.center.district.name}行政服务中心")
-                                .removesuffix("分中心") or "区中心" for r in rows],
+            "chart": {"names": [r.center.short_name for r in rows],
                       "tickets": [r.tickets for r in rows], "satisfaction": [r.satisfaction for r in rows]}}
 
 

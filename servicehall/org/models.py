@@ -132,6 +132,12 @@ class ServiceCenter(models.Model):
     def is_branch(self) -> bool:
         return self.kind == CenterKind.BRANCH
 
+    @property
+    def short_name(self) -> str:
+        """The name a chart or a narrow table shows: "公共法律服务" for "龙港区行政服务中心公共法律服务分中心",
+        "区中心" for the district centre itself (reads `district`: select it with the centre)."""
+        return self.name.removeprefix(f"{self.district.name}行政服务中心").removesuffix("分中心") or "区中心"
+
     def opening_periods(self) -> list[tuple[time, time]]:
         """A working day's open periods: the hours less the midday break."""
         if self.break_starts and self.break_ends:

@@ -218,10 +218,8 @@ def _open_minutes(center, start: datetime, end: datetime, sweep: Sweep) -> int:
     left out (a window paused over lunch is not an empty post)."""
     if not sweep.calendar.is_workday(sweep.today):
         return 0
-    periods = [(center.opens_at, center.break_starts), (center.break_ends, center.closes_at)] \
-        if center.break_starts and center.break_ends else [(center.opens_at, center.closes_at)]
     zone, total = timezone.get_current_timezone(), 0
-    for opens, closes in periods:
+    for opens, closes in center.opening_periods():
         first = max(start, datetime.combine(sweep.today, opens, tzinfo=zone))
         last = min(end, datetime.combine(sweep.today, closes, tzinfo=zone))
         total += max(0, int((last - first).total_seconds() // 60))
@@ -261,7 +259,7 @@ def _transitions_rule(condition: Q, evidence: Callable[[CaseTransition], dict]):
     """Case transitions that break a rule by what they are (no time passing makes them right):
     one alert per transition, open until the bureau closes it."""
     def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
-        rows = CaseTransition.objects.filter(condition).select_related("case")
+        rows = CaseTransition.objects.filter(condition, at__lte=sweep.now).select_related("case")
         if sweep.since is not None:
             rows = rows.filter(at__gte=sweep.since)
         for row in rows:

@@ -40,10 +40,13 @@ def alerts_for(user, filters: dict):
 def console(user, now) -> dict:
     """Open alerts per centre × rule (with the colour of the worst), the tiles, the orders and
     30 days of alerts raised per day by level."""
-    centers = list(ServiceCenter.objects.for_user(user).order_by("code"))
-    rules = list(SupervisionRule.objects.filter(code__in=BY_CODE).order_by("watches", "code"))
+    centers = list(ServiceCenter.objects.for_user(user).select_related("district").order_by("code"))
     counts = {(row["center_id"], row["rule_id"]): row for row in Alert.objects.for_user(user).filter(state__in=OPEN)
               .values("center_id", "rule_id").annotate(n=Count("id"), red=Count("id", filter=Q(level=Level.RED)))}
+    # A column per rule with open alerts; the quiet ones are named below the table.
+    every_rule = list(SupervisionRule.objects.filter(code__in=BY_CODE).order_by("watches", "code"))
+    busy = {rule_id for _, rule_id in counts}
+    rules = [rule for rule in every_rule if rule.pk in busy]
     matrix = []
     for center in centers:
         cells = []
@@ -65,7 +68,7 @@ def console(user, now) -> dict:
     orders = SupervisionOrder.objects.for_user(user)
     open_orders = orders.exclude(state=OrderState.CLOSED)
     return {
-        "rules": rules, "matrix": matrix,
+        "rules": rules, "matrix": matrix, "quiet_rules": [rule for rule in every_rule if rule.pk not in busy],
         "tiles": {
             "red": Alert.objects.for_user(user).filter(state__in=OPEN, level=Level.RED).count(),
             "yellow": Alert.objects.for_user(user).filter(state__in=OPEN, level=Level.YELLOW).count(),

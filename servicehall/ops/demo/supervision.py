@@ -39,19 +39,28 @@ def load_demo_supervision(district, now: datetime | None = None) -> int:
     if SupervisionOrder.objects.filter(center__district=district).exists():
         return 0
     now = now or timezone.now()
+    today = timezone.localdate(now)
+    # The sweep ran every minute over the last weeks; the demo replays a morning of each of the
+    # last ten working days, so alerts carry the day they were raised, and those whose cause
+    # went away since are closed by a later sweep.
+    for back in range(10, 0, -1):
+        supervision_sweep(now=datetime.combine(_working_days_back(today, back), time(8, 0), tzinfo=BEIJING))
     supervision_sweep(now=now)
     bureau = User.objects.filter(username="bureau").first()
-    open_alerts = Alert.objects.filter(center__district=district, state=AlertState.OPEN)
-    busiest = (open_alerts.filter(rule__code="case_overdue").values("center").annotate(n=Count("id"))
-               .order_by("-n", "center").first())
+    alerts = Alert.objects.filter(center__district=district)
+    open_alerts = alerts.filter(state=AlertState.OPEN)
+    # The late order was made four working days ago, with one day to answer, of the case alerts
+    # known then; it went orange the day after its deadline and is overdue again today.
+    issued = datetime.combine(_working_days_back(today, 4), time(9, 30), tzinfo=BEIJING)
+    known = alerts.filter(rule__code__in=["case_overdue", "case_step_over_limit", "case_due_soon"],
+                          raised_at__lte=issued)
+    busiest = known.values("center").annotate(n=Count("id")).order_by("-n", "center").first()
     if bureau is None or busiest is None:
         return 0
-    today = timezone.localdate(now)
-    issued = datetime.combine(_working_days_back(today, 6), time(9, 30), tzinfo=BEIJING)
     center = ServiceCenter.objects.get(pk=busiest["center"])
-    late = order_issue(actor=bureau, center=center, days=2, now=issued,
-                       alerts=list(open_alerts.filter(center=center, rule__code="case_overdue").order_by("id")[:2]),
-                       requirement="以上办件已超过承诺办结时限，请立即办结，查明超期原因，落实责任人，并书面反馈整改情况。")
+    late = order_issue(actor=bureau, center=center, days=1, now=issued,
+                       alerts=list(known.filter(center=center).order_by("rule__code", "raised_at", "id")[:2]),
+                       requirement="以上办件超过或即将超过办理时限，请立即办理，查明原因，落实责任人，并书面反馈整改情况。")
     # The background loop escalated it on the first working day after its deadline.
     escalated_on = get_calendar().add_workdays(late.due_date, 1).due
     orders_escalate(now=datetime.combine(escalated_on, time(8, 0), tzinfo=BEIJING))

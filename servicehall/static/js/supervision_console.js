@@ -4,6 +4,7 @@
   if (!window.echarts) { return; }
   var colours = { red: "#c62828", yellow: "#d89b00" };
   echarts.init(document.getElementById("chart-trend")).setOption({
+    animation: false,
     textStyle: { fontFamily: "Microsoft YaHei, WenQuanYi Micro Hei, sans-serif" },
     title: { left: "center", text: "近30天每日新增预警", textStyle: { fontSize: 15 } }, tooltip: { trigger: "axis" },
     legend: { top: 28 }, grid: { top: 64, bottom: 10, left: 10, right: 20, containLabel: true },
