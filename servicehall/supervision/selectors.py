@@ -18,15 +18,16 @@ ALERT_FILTERS = ("center", "rule", "state", "level", "since")
 
 
 def alerts_for(user, filters: dict):
-    """The alerts the user may see, filtered by centre code, rule code, state (or "open" for open
-    and explained), level and the first day raised; newest first."""
-    alerts = Alert.objects.for_user(user).select_related("rule", "rule_version", "center", "window", "staff")
+    """The alerts the user may see, filtered by centre code, rule code, state (or "unclosed" for
+    open and explained), level and the first day raised; newest first."""
+    alerts = Alert.objects.for_user(user).select_related("rule", "rule_version", "center__district", "window",
+                                                         "staff")
     if filters.get("center"):
         alerts = alerts.filter(center__code=filters["center"])
     if filters.get("rule"):
         alerts = alerts.filter(rule__code=filters["rule"])
     state = filters.get("state")
-    if state == "open":
+    if state == "unclosed":
         alerts = alerts.filter(state__in=OPEN)
     elif state in AlertState.values:
         alerts = alerts.filter(state=state)
@@ -54,11 +55,11 @@ def console(user, now) -> dict:
             row = counts.get((center.pk, rule.pk))
             n = row["n"] if row else 0
             light = "green" if not n else ("red" if row["red"] else "yellow")
-            cells.append({"n": n, "light": light,
-                          "url": f"{reverse('supervision:alerts')}?center={center.code}&rule={rule.code}&state=open"})
+            listed = f"{reverse('supervision:alerts')}?center={center.code}&rule={rule.code}&state=unclosed"
+            cells.append({"n": n, "light": light, "url": listed})
         total = sum(cell["n"] for cell in cells)
         matrix.append({"center": center, "cells": cells, "total": total,
-                       "url": f"{reverse('supervision:alerts')}?center={center.code}&state=open"})
+                       "url": f"{reverse('supervision:alerts')}?center={center.code}&state=unclosed"})
     today = timezone.localdate(now)
     first = today - timedelta(days=29)
     per_day = {(row["day"], row["level"]): row["n"] for row in Alert.objects.for_user(user)
@@ -84,7 +85,9 @@ def console(user, now) -> dict:
 
 def orders_for(user, state: str = ""):
     orders = SupervisionOrder.objects.for_user(user).select_related("center", "issued_by")
-    if state in OrderState.values:
+    if state == "unclosed":
+        orders = orders.exclude(state=OrderState.CLOSED)
+    elif state in OrderState.values:
         orders = orders.filter(state=state)
     return orders.order_by("-issued_at", "-id")
 

@@ -63,7 +63,7 @@ def alerts(request):
     return render(request, "supervision/alerts.html", {
         "rows": rows, "filters": filters, "rules": selectors.SupervisionRule.objects.order_by("watches", "code"),
         "centers": selectors.ServiceCenter.objects.for_user(request.user).order_by("code"),
-        "states": [("open", "未关闭"), *AlertState.choices], "levels": Level.choices,
+        "states": [("unclosed", "未关闭"), *AlertState.choices], "levels": Level.choices,
         "can_order": can(request.user, "supervision.order"), "colors": OrderColor.choices[:2]})
 
 

@@ -24,7 +24,7 @@ class SupervisionPageTests(RuleTestCase):
         overdue = [r.code for r in page.context["rules"]].index("case_overdue")
         self.assertEqual((rows["21140301"]["cells"][overdue]["n"], rows["21140302"]["cells"][overdue]["n"]), (2, 1))
         self.assertEqual(rows["21140301"]["cells"][overdue]["light"], "red")
-        self.assertContains(page, "center=21140301&amp;rule=case_overdue&amp;state=open")
+        self.assertContains(page, "center=21140301&amp;rule=case_overdue&amp;state=unclosed")
         self.assertEqual(page.context["tiles"]["red"], 3)
         self.assertEqual([len(level["counts"]) for level in page.context["chart"]["levels"]], [30, 30])
         manager = self.login(self.p.manager_a).get(reverse("supervision:console"))
