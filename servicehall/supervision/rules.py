@@ -72,6 +72,10 @@ class BuiltIn:
     thresholds: dict = field(default_factory=dict)
     find: Callable[[Sweep, dict], Iterable[Finding]] = None
     breaking: Callable[[Sweep, dict, list[int]], set[int]] = None
+    # For a rule whose time limit is counted in days: the subjects changed since the sweep's
+    # `since`. Within a day only they can stop breaking it, so only their alerts are looked at
+    # again (all of the rule's open alerts on the day's first sweep). None: look at all each time.
+    changed: Callable[[Sweep], QuerySet] | None = None
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -98,18 +102,23 @@ def _case_findings(sweep: Sweep, cases: QuerySet) -> Iterable[Finding]:
 
 
 def _cases_in_light(light: str, recent: Callable[[Sweep], Q]):
-    """Accepted cases under `light`, looked at when they changed or when their due date moved
-    them into it since the last sweep (`recent`)."""
+    """Accepted cases under `light`, looked at when they changed, and on the day's first sweep
+    also when the new date moved them into it (`recent`): a light changes with the date only."""
     def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
         cases = Case.objects.filter(_light(sweep, light))
         if sweep.since is not None:
-            cases = cases.filter(recent(sweep) | Q(pk__in=_changed_cases(sweep.since)))
+            scope = Q(pk__in=_changed_cases(sweep.since))
+            cases = cases.filter(scope | recent(sweep) if sweep.new_day else scope)
         return _case_findings(sweep, cases)
 
     def breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
         return set(Case.objects.filter(_light(sweep, light), pk__in=ids).values_list("pk", flat=True))
 
-    return {"find": find, "breaking": breaking}
+    return {"find": find, "breaking": breaking, "changed": _changed_case_ids}
+
+
+def _changed_case_ids(sweep: Sweep) -> QuerySet:
+    return _changed_cases(sweep.since).values_list("case_id", flat=True)
 
 
 def _became_overdue(sweep: Sweep) -> Q:
@@ -118,8 +127,8 @@ def _became_overdue(sweep: Sweep) -> Q:
 
 
 def _became_due_soon(sweep: Sweep) -> Q:
-    # A case turns yellow as today moves towards its due date: every accepted case not yet
-    # overdue could have; the light's own due-date ranges keep this to the yellow ones.
+    # On a new day every yellow case may have just turned yellow: the light's own due-date
+    # ranges keep this to the yellow ones.
     return Q(due_date__gte=sweep.today)
 
 
@@ -405,7 +414,7 @@ BUILT_IN = [
             "已受理的办件过了承诺办结日期仍未作出决定", **_overdue),
     BuiltIn("case_step_over_limit", "环节超时", Subject.CASE, Level.YELLOW,
             "办理流程中某一环节用时超过该环节自己的时限（即使总时限未超）",
-            find=_find_slow_steps, breaking=_slow_steps_breaking),
+            find=_find_slow_steps, breaking=_slow_steps_breaking, changed=_changed_case_ids),
     BuiltIn("case_due_soon", "办件临近到期", Subject.CASE, Level.YELLOW,
             "已受理的办件亮黄灯（剩余工作日按办件亮灯规则）", **_due_soon),
     BuiltIn("ticket_wait_long", "等候超时", Subject.TICKET, Level.YELLOW,
@@ -433,7 +442,7 @@ BUILT_IN = [
                 Ticket.objects.filter(_serving_too_long(sweep, thresholds), pk__in=ids).values_list("pk", flat=True))),
     BuiltIn("case_suspended_long", "挂起超期", Subject.CASE, Level.YELLOW,
             "办件挂起（听证、检验、鉴定、专家评审）超过规定工作日仍未恢复", thresholds={"workdays": 30},
-            find=_find_long_suspensions, breaking=_long_suspensions_breaking),
+            find=_find_long_suspensions, breaking=_long_suspensions_breaking, changed=_changed_case_ids),
     BuiltIn("case_second_notice", "再次一次性告知", Subject.CASE, Level.RED,
             "同一办件第二次出具一次性告知书，或窗口人员试图这样做（系统已拒绝）", **_second_notice),
 ]

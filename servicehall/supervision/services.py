@@ -111,10 +111,14 @@ def _raise(rule: SupervisionRule, version: RuleVersion, findings, now: datetime)
 
 def _close_resolved(rule: SupervisionRule, sweep: Sweep, thresholds: dict) -> int:
     """Open alerts of the rule whose subject no longer breaks it close themselves."""
-    open_alerts = dict(Alert.objects.filter(rule=rule, state__in=OPEN_STATES).values_list("pk", "subject_id"))
+    built = BY_CODE[rule.code]
+    alerts = Alert.objects.filter(rule=rule, state__in=OPEN_STATES)
+    if built.changed is not None and sweep.since is not None and not sweep.new_day:
+        alerts = alerts.filter(subject_id__in=built.changed(sweep))
+    open_alerts = dict(alerts.values_list("pk", "subject_id"))
     if not open_alerts:
         return 0
-    still = BY_CODE[rule.code].breaking(sweep, thresholds, list(set(open_alerts.values())))
+    still = built.breaking(sweep, thresholds, list(set(open_alerts.values())))
     resolved = [pk for pk, subject_id in open_alerts.items() if subject_id not in still]
     closed = 0
     for pk in resolved:
