@@ -67,7 +67,7 @@ def generate_queue_and_reviews(data, now) -> dict:
             INSERT INTO {ticket} (center_id, category_id, day, seq, number, status, green_channel, phone, phone_index,
                 id_number, id_number_index, token, issued_at, queued_at, called_at, recalls)
             SELECT (%(centers)s::bigint[])[1 + g %% 4], (%(categories)s::bigint[])[1 + g %% 4], d, g, 'A' || g, 'done',
-                   false, '', '', '', '', md5('t' || g::text),
+                   false, '', '', '', '', substr(md5('t' || g::text), 1, 24),
                    (d + time '09:00' + (g %% 420) * interval '1 minute') AT TIME ZONE 'Asia/Shanghai',
                    (d + time '09:00' + (g %% 420) * interval '1 minute') AT TIME ZONE 'Asia/Shanghai',
                    (d + time '09:10' + (g %% 420) * interval '1 minute') AT TIME ZONE 'Asia/Shanghai', 0
@@ -79,19 +79,20 @@ def generate_queue_and_reviews(data, now) -> dict:
                 id_number, id_number_index, token, issued_at, queued_at, called_at, recalls)
             SELECT (%(centers)s::bigint[])[1 + g %% 4], (%(categories)s::bigint[])[1 + g %% 4], %(today)s, g,
                    'A' || lpad(g::text, 3, '0'), CASE WHEN g > 280 THEN 'waiting' ELSE 'done' END, false, '', '', '',
-                   '', md5('today' || g::text), %(now)s - (400 - g) * interval '40 seconds',
+                   '', substr(md5('today' || g::text), 1, 24), %(now)s - (400 - g) * interval '40 seconds',
                    %(now)s - (400 - g) * interval '40 seconds',
                    CASE WHEN g > 280 THEN NULL ELSE %(now)s - (400 - g) * interval '30 seconds' END, 0
             FROM generate_series(1, 400) AS g
         """, {"centers": [c.pk for c in data.centers], "categories": categories, "today": today, "now": now})
+        # Every fourth finished ticket rated at the window, 3 % of them badly.
         cursor.execute(f"""
-            INSERT INTO {review} (center_id, level, channel, comment, reasons, rater_name, rater_phone,
+            INSERT INTO {review} (center_id, ticket_id, level, channel, comment, reasons, rater_name, rater_phone,
                 rater_phone_index, created_at, excluded, excluded_reason)
-            SELECT (%(centers)s::bigint[])[1 + g %% 4], CASE WHEN g %% 100 < 3 THEN 1 ELSE 5 END, 4, '',
-                   CASE WHEN g %% 100 < 3 THEN '["等候时间过长"]'::jsonb ELSE '[]'::jsonb END, '', '', '',
-                   now() - (%(n)s - g) * interval '2 minutes', false, ''
-            FROM generate_series(1, %(n)s) AS g
-        """, {"centers": [c.pk for c in data.centers], "n": REVIEWS})
+            SELECT center_id, id, CASE WHEN id %% 100 < 3 THEN 1 ELSE 5 END, 4, '',
+                   CASE WHEN id %% 100 < 3 THEN '["等候时间过长"]'::jsonb ELSE '[]'::jsonb END, '', '', '',
+                   called_at + interval '10 minutes', false, ''
+            FROM {ticket} WHERE status = 'done' AND id %% 4 = 0 ORDER BY id LIMIT %(n)s
+        """, {"n": REVIEWS})
         # Bad reviews' rectifications: closed, except those of the last 15 days.
         cursor.execute(f"""
             INSERT INTO {rect} (review_id, center_id, status, deadline, calendar_confirmed, callback_outcome,

@@ -386,8 +386,22 @@ def _step_candidates(sweep: Sweep) -> QuerySet:
     return cases.filter(running)
 
 
+HISTORY_BATCH = 2000  # cases whose history is read in one query (a query takes at most 65,535 parameters)
+
+
 def _with_history(cases: QuerySet) -> Iterable[tuple[Case, list[CaseTransition]]]:
-    cases = list(cases.only("pk", "number", "center_id", "window_id", "clerk_id", "steps"))
+    """Each case with its history in time order, read a batch of cases at a time."""
+    batch: list[Case] = []
+    for case in cases.only("pk", "number", "center_id", "window_id", "clerk_id", "steps").order_by("pk").iterator(
+            chunk_size=HISTORY_BATCH):
+        batch.append(case)
+        if len(batch) == HISTORY_BATCH:
+            yield from _histories(batch)
+            batch = []
+    yield from _histories(batch)
+
+
+def _histories(cases: list[Case]) -> Iterable[tuple[Case, list[CaseTransition]]]:
     history: dict[int, list[CaseTransition]] = {case.pk: [] for case in cases}
     rows = CaseTransition.objects.filter(case_id__in=list(history)).only("case_id", "action", "step", "at", "data")
     for row in rows.order_by("at", "id"):
