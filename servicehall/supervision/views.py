@@ -87,8 +87,10 @@ def alert_detail(request, alert_id: int):
         "history": alert.transitions.select_related("actor"), "orders": alert.orders.all(),
         "can_explain": alert.state == AlertState.OPEN and can(request.user, "supervision.explain", alert.center_id),
         "can_close": alert.state != AlertState.CLOSED and can(request.user, "supervision.decide", alert.center_id),
-        "outcomes": [(AlertOutcome.ACCEPTED, AlertOutcome.ACCEPTED.label), (AlertOutcome.UPHELD,
-                                                                            AlertOutcome.UPHELD.label)]})
+        # Without an explanation the likely outcome is to uphold the alert: it comes first.
+        "outcomes": [(o.value, o.label) for o in ((AlertOutcome.UPHELD, AlertOutcome.ACCEPTED)
+                                                   if alert.state == AlertState.OPEN
+                                                   else (AlertOutcome.ACCEPTED, AlertOutcome.UPHELD))]})
 
 
 @VIEWERS

@@ -17,7 +17,7 @@ ADMIN_LOGIN = 302  # the admin site sends everyone but the system admin to its o
 # persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures admins supervision my-cards  # noqa: E501
 TABLE = [
     ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200),  # noqa: E501
-    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 200),  # noqa: E501
+    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 403),  # noqa: E501
     ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
     ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
     ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
