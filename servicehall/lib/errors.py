@@ -38,6 +38,17 @@ class Invalid(ServiceError):
     code = "invalid"
 
 
+def text_input(value, *, field: str, label: str, limit: int = 1000, required: bool = True) -> str:
+    """A user's free text, trimmed; refused naming its field when missing (if `required`) or
+    longer than `limit` ("理由：请填写", "理由：不能超过1000字")."""
+    text = (value or "").strip()
+    if required and not text:
+        raise Invalid(f"{label}：请填写", field=field)
+    if len(text) > limit:
+        raise Invalid(f"{label}：不能超过{limit}字", field=field)
+    return text
+
+
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"

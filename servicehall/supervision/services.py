@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Conflict, Invalid
+from servicehall.lib.errors import Conflict, Invalid, text_input
 from servicehall.lib.sms import send_sms
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -209,11 +209,7 @@ def alert_explain(*, actor, alert: Alert, explanation: str, now: datetime | None
     """The centre explains an open alert (说明)."""
     now = now or timezone.now()
     require(actor, "supervision.explain", alert.center_id)
-    text = (explanation or "").strip()
-    if not text:
-        raise Invalid("情况说明：请填写", field="explanation")
-    if len(text) > 1000:
-        raise Invalid("情况说明：不能超过1000字", field="explanation")
+    text = text_input(explanation, field="explanation", label="情况说明")
     if not _transition(alert.pk, AlertState.EXPLAINED, actor=actor, now=now, note=text):
         raise Conflict("该预警已说明或已关闭", code="invalid_state")
     return Alert.objects.get(pk=alert.pk)
@@ -225,24 +221,14 @@ def alert_close(*, actor, alert: Alert, outcome: str, note: str = "", now: datet
     require(actor, "supervision.decide", alert.center_id)
     if outcome not in (AlertOutcome.ACCEPTED, AlertOutcome.UPHELD):
         raise Invalid("处理结果：应为说明已采纳或维持预警", field="outcome")
-    if len((note or "").strip()) > 1000:
-        raise Invalid("关闭意见：不能超过1000字", field="note")
-    if not _transition(alert.pk, AlertState.CLOSED, actor=actor, now=now, outcome=outcome, note=(note or "").strip()):
+    note = text_input(note, field="note", label="关闭意见", required=False)
+    if not _transition(alert.pk, AlertState.CLOSED, actor=actor, now=now, outcome=outcome, note=note):
         raise Conflict("该预警已关闭", code="invalid_state")
     return Alert.objects.get(pk=alert.pk)
 
 
 
 # --- supervision orders (督办单) and cards ------------------------------------------------
-
-def _text(value: str, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{label}：请填写", field=field)
-    if len(text) > limit:
-        raise Invalid(f"{label}：不能超过{limit}字", field=field)
-    return text
-
 
 def _heads_of(center) -> list:
     """Who hears of an order: the centre's managers and the people of its department."""
@@ -295,7 +281,7 @@ def order_issue(*, actor, center, alerts: list[Alert], requirement: str, days: i
     days; the staff they name get a reminder, the centre's heads an SMS."""
     now = now or timezone.now()
     require(actor, "supervision.order", center)
-    requirement = _text(requirement, field="requirement", label="督办事项及要求", limit=2000)
+    requirement = text_input(requirement, field="requirement", label="督办事项及要求", limit=2000)
     if not alerts:
         raise Invalid("所涉预警：请至少选择一条预警", field="alerts")
     if any(alert.center_id != center.pk for alert in alerts):
@@ -328,8 +314,8 @@ def order_reply(*, actor, order: SupervisionOrder, reply: str, evidence: str = "
     """The centre says what it did, with its evidence."""
     now = now or timezone.now()
     require(actor, "supervision.reply", order.center_id)
-    reply = _text(reply, field="reply", label="整改情况", limit=2000)
-    evidence = _text(evidence, field="evidence", label="佐证材料说明", limit=1000, required=False)
+    reply = text_input(reply, field="reply", label="整改情况", limit=2000)
+    evidence = text_input(evidence, field="evidence", label="佐证材料说明", limit=1000, required=False)
     if order.state != OrderState.OPEN:
         raise Conflict("该督办单当前不能反馈", code="invalid_state")
     return _order_step(order, "reply", OrderState.REPLIED, actor=actor, now=now, note=reply, reply=reply,
@@ -343,7 +329,7 @@ def order_close(*, actor, order: SupervisionOrder, accepted: bool, note: str = "
     stands)."""
     now = now or timezone.now()
     require(actor, "supervision.order", order.center_id)
-    note = _text(note, field="note", label="办结意见", limit=1000, required=not accepted)
+    note = text_input(note, field="note", label="办结意见", limit=1000, required=not accepted)
     if order.state != OrderState.REPLIED:
         raise Conflict("督办单须在中心反馈后办结", code="invalid_state")
     if accepted:
@@ -387,7 +373,7 @@ def card_issue(*, actor, staff, center, kind: str, reason: str, alert: Alert | N
     require(actor, "supervision.card", center)
     if kind not in CardKind.values:
         raise Invalid("类别：应为提醒、黄牌或红牌", field="kind")
-    reason = _text(reason, field="reason", label="事由", limit=1000)
+    reason = text_input(reason, field="reason", label="事由", limit=1000)
     if not staff.memberships.filter(center=center).exists():
         raise Invalid("人员：不是该中心的人员", field="staff")
     card = Card.objects.create(staff=staff, center=center, kind=kind, reason=reason, alert=alert, issued_by=actor,

@@ -9,10 +9,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from servicehall.accounts.permissions import can
+from servicehall.org.models import ServiceCenter
 from servicehall.web import apply_service, requires
 
 from . import selectors, services
-from .models import Alert, AlertOutcome, AlertState, CardKind, Level, OrderColor, OrderState, SupervisionOrder
+from .models import (
+    Alert,
+    AlertOutcome,
+    AlertState,
+    CardKind,
+    Level,
+    OrderColor,
+    OrderState,
+    SupervisionOrder,
+    SupervisionRule,
+)
 from .rules import evidence_items
 
 VIEWERS = requires("supervision.view")
@@ -61,8 +72,8 @@ def alerts(request):
         alert.items = evidence_items(alert.evidence)
         alert.url = selectors.subject_url(alert)
     return render(request, "supervision/alerts.html", {
-        "rows": rows, "filters": filters, "rules": selectors.SupervisionRule.objects.order_by("watches", "code"),
-        "centers": selectors.ServiceCenter.objects.for_user(request.user).order_by("code"),
+        "rows": rows, "filters": filters, "rules": SupervisionRule.objects.order_by("watches", "code"),
+        "centers": ServiceCenter.objects.for_user(request.user).order_by("code"),
         "states": [("unclosed", "未关闭"), *AlertState.choices], "levels": Level.choices,
         "can_order": can(request.user, "supervision.order"), "colors": OrderColor.choices[:2]})
 

@@ -12,7 +12,7 @@ from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.catalog.models import ItemVersion, VersionFee, VersionMaterial
 from servicehall.db.caches import CASE_VERSIONS
-from servicehall.lib.errors import Conflict, Invalid
+from servicehall.lib.errors import Conflict, Invalid, text_input
 from servicehall.lib.workdays import DueDate
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -31,12 +31,7 @@ def require_operator(user, center_id: int) -> None:
 
 
 def required_text(value, *, field: str, label: str, limit: int = 1000) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(f"{label}：请填写", field=field)
-    if len(text) > limit:
-        raise Invalid(f"{label}：不能超过{limit}字", field=field)
-    return text
+    return text_input(value, field=field, label=label, limit=limit)
 
 
 def day_of(now: datetime) -> date:
