@@ -79,7 +79,12 @@ def screenshot(page, name: str) -> None:
 
 
 def no_sideways_scroll(page) -> None:
-    """A device page fits its screen's width (no horizontal scrolling)."""
+    """A device page fits its screen's width (no horizontal scrolling).
+
+    Waits for the page to finish loading first: right after a click that navigates, the new
+    document can be committed with no element yet (CI once read `documentElement` as null).
+    """
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px"
 

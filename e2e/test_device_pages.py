@@ -37,6 +37,7 @@ def test_phone_pages_fit_the_screen_and_lead_on(live_server, browser):
     phone.locator("#choose .g-chip").first.click()
     phone.locator("#choose input[name=day]").first.check(force=True)
     phone.get_by_role("button", name="查看可约时段").click()
+    phone.locator("#book").wait_for()  # the slots come with the next page
     no_sideways_scroll(phone)
     phone.locator("#book input[name=slot]:not([disabled])").first.check(force=True)
     phone.get_by_label("4. 身份证号码或统一社会信用代码").fill("11010519491231002X")
