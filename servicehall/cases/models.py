@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "review": "审核", "redate": "日历调整重算期限", "supplement": "补正材料", "accept": "受理", "refuse": "不予受理",
     "suspend": "挂起", "resume": "恢复办理", "extend": "延期", "approve": "批准", "deny": "不予许可",
     "complete": "办结", "deliver": "送达", "pay": "缴费", "waive": "减免收费",
+    "extend_refused": "再次延期被拒（每件只能延期一次）", "charge_refused": "收费被拒（不符合事项目录）",
 }
 
 

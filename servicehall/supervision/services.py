@@ -4,8 +4,8 @@ edits, the centre's explanation and the bureau's closing of an alert, and superv
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from servicehall.accounts.permissions import require
@@ -32,7 +32,7 @@ from .models import (
     SupervisionRule,
     SweepMark,
 )
-from .rules import BUILT_IN, BY_CODE, THRESHOLD_LABELS, Sweep
+from .rules import BUILT_IN, BY_CODE, FINDING_COLUMNS, THRESHOLD_LABELS, Sweep
 
 # A change is looked at again by the sweeps of the next five minutes: a transaction that
 # stamped its change before a sweep began but committed after it is not missed.
@@ -109,7 +109,10 @@ def _batches(items, size: int = BATCH):
 
 def _raise(rule: SupervisionRule, version: RuleVersion, findings, now: datetime) -> int:
     """Insert an alert per new finding, a batch at a time. One raised before is skipped; one a
-    concurrent sweep raises at the same moment is refused by the unique key (ignore_conflicts)."""
+    concurrent sweep raises at the same moment is refused by the unique key (ignore_conflicts).
+    Findings given as a query are raised by the database itself (`_raise_selected`)."""
+    if isinstance(findings, QuerySet):
+        return _raise_selected(rule, version, findings, now)
     count = 0
     for batch in _batches(findings):
         raised = set(Alert.objects.filter(rule=rule, subject_id__in={f.subject_id for f in batch})
@@ -122,6 +125,22 @@ def _raise(rule: SupervisionRule, version: RuleVersion, findings, now: datetime)
         Alert.objects.bulk_create(alerts, ignore_conflicts=True)
         count += len(alerts)
     return count
+
+
+def _raise_selected(rule: SupervisionRule, version: RuleVersion, findings: QuerySet, now: datetime) -> int:
+    """One INSERT … SELECT of the findings a query selects: the rows never leave the database,
+    and the unique key skips those raised before or by a concurrent sweep."""
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    select, params = findings.query.sql_with_params()
+    columns = ", ".join(f"f.{connection.ops.quote_name(column)}" for column in FINDING_COLUMNS)
+    raised_at = Alert._meta.get_field("raised_at").get_db_prep_value(now, connection)
+    sql = (f"INSERT INTO {table} (rule_id, rule_version_id, subject, level, state, outcome, explanation, "
+           f"closing_note, raised_at, subject_id, occurrence, subject_label, center_id, window_id, staff_id, "
+           f"evidence) SELECT %s, %s, %s, %s, %s, '', '', '', %s, {columns} FROM ({select}) f WHERE 1 = 1 "
+           f"ON CONFLICT (rule_id, subject, subject_id, occurrence) DO NOTHING")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (rule.pk, version.pk, rule.watches, version.level, AlertState.OPEN, raised_at, *params))
+        return cursor.rowcount
 
 
 def _close_resolved(rule: SupervisionRule, sweep: Sweep, thresholds: dict) -> int:
@@ -176,8 +195,9 @@ def supervision_sweep(*, now: datetime | None = None) -> int:
         sweep = Sweep(now=now, since=mark.swept_at - OVERLAP if mark else None, calendar=calendar,
                       last=mark.swept_at if mark else None)
         version = RuleVersion.objects.get(rule=rule, number=rule.version)
-        done += _raise(rule, version, BY_CODE[rule.code].find(sweep, rule.thresholds), now)
+        # Resolved ones close first: what this sweep raises it has just found breaking the rule.
         done += _close_resolved(rule, sweep, rule.thresholds)
+        done += _raise(rule, version, BY_CODE[rule.code].find(sweep, rule.thresholds), now)
         marks = SweepMark.objects.filter(rule=rule).filter(Q(swept_at__lt=now))
         if not marks.update(swept_at=now) and mark is None:
             SweepMark.objects.get_or_create(rule=rule, defaults={"swept_at": now})

@@ -10,19 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicehall.accounts.permissions import can
-from servicehall.audit.models import Outcome
-from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, ServiceError
 from servicehall.workcalendar.selectors import get_calendar
 
-from ..models import Case, CaseStatus, CaseTransition, MaterialState, OneTimeNotice
-from .bill import make_bill
+from ..models import Case, CaseStatus, MaterialState, OneTimeNotice
+from .bill import FEE_REFUSED, make_bill
 from .common import (
     day_of,
     due_after,
     faulty_entries,
     material_ids,
     missing_materials,
+    record_refused,
     require_operator,
     required_text,
     transition,
@@ -51,22 +50,14 @@ def case_notify_again(*, actor, case: Case, reason: str, now: datetime | None = 
     now = now or timezone.now()
     if not can(actor, "case.notify_again", case.center_id):
         if can(actor, "case.handle", case.center_id):
-            _notice_refused(case, actor=actor, now=now, reason=(reason or "").strip()[:1000])
+            record_refused(case, actor=actor, action="notify_refused", now=now, reason=(reason or "").strip(),
+                           step=case.acceptance_step, data={"repeat": True})
         raise Forbidden("再次出具一次性告知书须经营商局批准（本次请求已记录）")
     with transaction.atomic():
         reason = required_text(reason, field="reason", label="再次告知的理由")
         if not missing_materials(case):
             raise Conflict("材料已齐全，无需告知", code="materials_complete")
         return notify(case, actor=actor, now=now, override_reason=reason)
-
-
-@transaction.atomic
-def _notice_refused(case: Case, *, actor, now: datetime, reason: str) -> None:
-    CaseTransition.objects.create(case=case, center_id=case.center_id, action="notify_refused",
-                                  step=case.acceptance_step, from_status=case.status, to_status=case.status,
-                                  actor=actor, at=now, reason=reason, data={"repeat": True, "refused": True})
-    audit_record(actor=actor, action="case.notify_refused", obj=case, center=case.center, outcome=Outcome.DENIED,
-                 after={"status": case.status, "reason": reason}, now=now)
 
 
 @transaction.atomic
@@ -115,11 +106,23 @@ def accept(case: Case, *, actor, now: datetime, fees: dict | None = None, on: da
     return case
 
 
-@transaction.atomic
 def case_accept(*, actor, case: Case, fees: dict | None = None, now: datetime | None = None) -> Case:
-    """Accept a received case whose materials are complete (受理), with the due date."""
+    """Accept a received case whose materials are complete (受理), with the due date. A charge
+    the catalogue does not allow is refused, and the attempt recorded for supervision."""
     now = now or timezone.now()
     require_operator(actor, case.center_id)
+    try:
+        return _accept_complete(case, actor=actor, fees=fees, now=now)
+    except Invalid as refused:
+        if refused.code == FEE_REFUSED:
+            asked = {str(k)[:20]: str(v)[:20] for k, v in (fees or {}).items()}
+            record_refused(case, actor=actor, action="charge_refused", now=now, reason=refused.message,
+                           step=case.acceptance_step, data={"fees": asked})
+        raise
+
+
+@transaction.atomic
+def _accept_complete(case: Case, *, actor, fees: dict | None, now: datetime) -> Case:
     if case.status != CaseStatus.RECEIVED:
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能受理", code="invalid_state")
     missing = missing_materials(case)

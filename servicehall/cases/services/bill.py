@@ -17,6 +17,9 @@ from .common import require_operator, required_text, version_facts
 # What the amount columns hold (12 digits, 2 after the point): beyond it the database refuses.
 _column = BillLine._meta.get_field("amount")
 AMOUNT_LIMIT = Decimal(10) ** (_column.max_digits - _column.decimal_places)
+# The code of a charge the catalogue does not allow (a fee it does not list, an amount off its
+# standard): on a case that exists, the attempt is recorded for supervision.
+FEE_REFUSED = "fee_refused"
 
 
 def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> ConsolidatedBill | None:
@@ -33,7 +36,7 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
     except (TypeError, ValueError, InvalidOperation):
         raise Invalid("收费金额：应为数字", field="fees") from None
     if set(given) - known:
-        raise Invalid("收费金额：包含事项目录中没有的收费项目", field="fees")
+        raise Invalid("收费金额：包含事项目录中没有的收费项目", field="fees", code=FEE_REFUSED)
     lines = []
     for fee in fees:
         amount = fee.amount if fee.amount is not None else given.get(fee.pk)
@@ -48,7 +51,7 @@ def make_bill(case: Case, amounts: dict, *, skip_unpriced: bool = False) -> Cons
         rule = fee_rule(fee.standard) if fee.amount is None else None
         if rule is not None and not rule.allows(amount):
             raise Invalid(f"收费金额：“{fee.name}”按收费标准（{fee.standard}）{rule.hint}，不能收{amount:g}元",
-                          field="fees")
+                          field="fees", code=FEE_REFUSED)
         lines.append(BillLine(case_item=by_version[fee.version_id], fee=fee, name=fee.name, amount=amount))
     if not lines:
         return None

@@ -14,7 +14,7 @@ from servicehall.lib.errors import Conflict, Invalid
 from servicehall.workcalendar.selectors import build_calendar, get_calendar
 
 from ..models import OPEN_STATUSES, Case, CaseStatus, CaseTransition
-from .common import day_of, due_after, require_operator, required_text, transition
+from .common import day_of, due_after, record_refused, require_operator, required_text, transition
 
 
 @transaction.atomic
@@ -50,16 +50,23 @@ def extension_limit(case: Case) -> int:
     return settings.SH_CASE_JOINT_EXTENSION_DAYS if case.joint else settings.SH_CASE_EXTENSION_DAYS
 
 
-@transaction.atomic
 def case_extend(*, actor, case: Case, days, reason: str, now: datetime | None = None) -> Case:
     """One extension per case (Art. 42), approved by the head (manager or bureau), at most
-    SH_CASE_EXTENSION_DAYS working days (SH_CASE_JOINT_EXTENSION_DAYS for joint cases)."""
+    SH_CASE_EXTENSION_DAYS working days (SH_CASE_JOINT_EXTENSION_DAYS for joint cases). A second
+    one is refused and recorded: supervision reads the attempt."""
     now = now or timezone.now()
     require(actor, "case.extend", case.center_id)
     if case.status not in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED):
         raise Conflict(f"该办件当前为“{case.get_status_display()}”，不能延期", code="invalid_state")
     if case.extended_days:
-        raise Conflict("每件只能延期一次，本件已经延期", code="already_extended")
+        record_refused(case, actor=actor, action="extend_refused", now=now, reason=(reason or "").strip(),
+                       data={"extended_days": case.extended_days})
+        raise Conflict("每件只能延期一次，本件已经延期（本次请求已记录）", code="already_extended")
+    return _extend(case, actor=actor, days=days, reason=reason, now=now)
+
+
+@transaction.atomic
+def _extend(case: Case, *, actor, days, reason: str, now: datetime) -> Case:
     limit = extension_limit(case)
     try:
         days = int(days)

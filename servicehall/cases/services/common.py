@@ -6,9 +6,11 @@ from the day after the event (Art. 82)."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from servicehall.accounts.permissions import require
+from servicehall.audit.models import Outcome
 from servicehall.audit.services import audit_record
 from servicehall.catalog.models import ItemVersion, VersionFee, VersionMaterial
 from servicehall.db.caches import CASE_VERSIONS
@@ -32,6 +34,20 @@ def require_operator(user, center_id: int) -> None:
 
 def required_text(value, *, field: str, label: str, limit: int = 1000) -> str:
     return text_input(value, field=field, label=label, limit=limit)
+
+
+@transaction.atomic
+def record_refused(case: Case, *, actor, action: str, now: datetime, reason: str = "", step: str = "",
+                   data: dict | None = None) -> None:
+    """An attempt the rules refuse but supervision must see (a second one-time notice, a second
+    extension, a fee the catalogue does not list): a history row and a denied audit row,
+    committed on their own, although the attempt itself is refused."""
+    data = {"refused": True, **(data or {})}
+    CaseTransition.objects.create(case=case, center_id=case.center_id, action=action, step=step,
+                                  from_status=case.status, to_status=case.status, actor=actor, at=now,
+                                  reason=reason[:1000], data=data)
+    audit_record(actor=actor, action=f"case.{action}", obj=case, center=case.center, outcome=Outcome.DENIED,
+                 after={"status": case.status, "reason": reason[:1000], **data}, now=now)
 
 
 def day_of(now: datetime) -> date:

@@ -319,6 +319,11 @@ class ClockTests(CaseTestCase):
         with self.assertRaises(Conflict) as raised:
             case_extend(actor=self.p.manager_a, case=case, days=1, reason="再次", now=at(2026, 11, 4))
         self.assertEqual(raised.exception.code, "already_extended")
+        # The refused attempt stays in the history (supervision reads it); the due date does not move.
+        [refused] = case.transitions.filter(action="extend_refused")
+        self.assertEqual((refused.actor, refused.reason, refused.data), (self.p.manager_a, "再次", {
+            "refused": True, "extended_days": 10}))
+        self.assertEqual(Case.objects.get(pk=case.pk).due_date, date(2026, 11, 23))
 
     def test_a_joint_case_takes_the_longest_promise_and_may_extend_by_fifteen(self):
         copy_fee = self.notary.current_version.fee_rows.get(name="副本费")

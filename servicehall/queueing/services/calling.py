@@ -21,7 +21,7 @@ from servicehall.db.rows import fetch_models
 from servicehall.lib.errors import Conflict, NotFound
 from servicehall.org.models import Window
 
-from ..models import CategoryWindow, Ticket, TicketCategory, TicketStatus
+from ..models import CHOSEN_CALL, CategoryWindow, Ticket, TicketCategory, TicketStatus
 from ..selectors import hall_changed
 from .tickets import announce_finished, transition
 
@@ -179,6 +179,6 @@ def _call_chosen(actor, window: Window, ticket: Ticket, now: datetime) -> Ticket
     if ticket.day != timezone.localdate(now):
         raise Conflict("只能呼叫今天的号", code="invalid_state")
     if not transition(ticket, TicketStatus.CALLED, action="call", now=now, actor=actor, event_window_id=window.pk,
-                      note="指定呼叫", called_at=now, window=window, staff=actor, recalls=0):
+                      note=CHOSEN_CALL, called_at=now, window=window, staff=actor, recalls=0):
         raise Conflict("该号刚被其他窗口呼叫，请刷新", code="invalid_state")
     return ticket

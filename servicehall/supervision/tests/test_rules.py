@@ -5,9 +5,11 @@ from datetime import date
 
 from django.test import override_settings
 
-from servicehall.cases.models import CaseTransition
+from servicehall.cases.models import BillLine, CaseTransition
 from servicehall.cases.services import (
+    case_accept,
     case_approve,
+    case_extend,
     case_notify_again,
     case_refuse,
     case_resume,
@@ -17,11 +19,11 @@ from servicehall.cases.services import (
     case_suspend,
     cases_deem_accepted,
 )
-from servicehall.cases.tests.helpers import PERSON, at, item_data, materials, publish
+from servicehall.cases.tests.helpers import PERSON, at, fee_data, item_data, materials, publish
 from servicehall.inquiries.services import inquiry_answer, inquiry_log
-from servicehall.lib.errors import Forbidden
+from servicehall.lib.errors import Conflict, Forbidden, Invalid
 from servicehall.queueing.models import CategoryWindow, TicketCategory
-from servicehall.queueing.services import ticket_call_next, ticket_issue, window_pause
+from servicehall.queueing.services import ticket_act, ticket_call, ticket_call_next, ticket_issue, window_pause
 from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import rectification_advance, review_submit
 from servicehall.reviews.tests.test_services import finished_ticket
@@ -322,3 +324,106 @@ class StepLimitTests(RuleTestCase):
         case_resume(actor=self.p.staff_a, case=case, now=at(2026, 10, 10))  # 2 working days suspended
         supervision_sweep(now=at(2026, 10, 14, 9))  # 6 working days since acceptance, 2 of them suspended
         self.assertEqual(self.alerts("case_step_over_limit"), [])
+
+
+class FeeRuleTests(RuleTestCase):
+    def setUp(self):
+        super().setUp()
+        self.notary = publish(self.p, fee_data())
+        self.copy_fee = self.notary.current_version.fee_rows.get(name="副本费")  # 每份10元; 公证费 fixed 80元
+
+    def received(self, when):
+        """A case whose identity proof came late: received again, to be accepted with its fees."""
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.notary.code], applicant=PERSON,
+                           materials=[], now=when)
+        return case_supplement(actor=self.p.staff_a, case=case, materials=[materials(self.notary)["身份证明"]],
+                               now=when)
+
+    def test_a_refused_charge_at_acceptance_fires_and_the_amount_the_standard_allows_does_not(self):
+        case = self.received(at(2026, 11, 2))
+        with self.assertRaises(Invalid):
+            case_accept(actor=self.p.staff_a, case=case, fees={self.copy_fee.pk: "15"}, now=at(2026, 11, 2, 10))
+        lawful = self.received(at(2026, 11, 2))
+        case_accept(actor=self.p.staff_a, case=lawful, fees={self.copy_fee.pk: "20"}, now=at(2026, 11, 2, 10))
+        with self.assertRaises(Invalid):  # a missing amount is a mistake, not a charge: no alert
+            case_accept(actor=self.p.staff_a, case=self.received(at(2026, 11, 2)), fees={}, now=at(2026, 11, 2, 10))
+
+        supervision_sweep(now=at(2026, 11, 2, 11))
+
+        [alert] = self.alerts("case_fee_outside_catalogue")
+        self.assertEqual((alert.subject_id, alert.staff_id, alert.level, alert.evidence["action"]),
+                         (case.pk, self.p.staff_a.pk, Level.RED, "charge_refused"))
+        self.assertIn("不能收15元", alert.evidence["reason"])
+        refused = CaseTransition.objects.get(action="charge_refused")
+        self.assertEqual(refused.data["fees"], {str(self.copy_fee.pk): "15"})
+
+    def test_a_bill_line_off_the_catalogue_fires_and_the_catalogues_own_amounts_do_not(self):
+        case = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.notary.code], applicant=PERSON,
+                           materials=list(materials(self.notary).values()), fees={self.copy_fee.pk: "10"},
+                           now=at(2026, 11, 2))
+        other = case_submit(actor=self.p.staff_a, center=self.p.center_a, items=[self.notary.code],
+                            applicant=PERSON, materials=list(materials(self.notary).values()),
+                            fees={self.copy_fee.pk: "0"}, now=at(2026, 11, 2))
+        supervision_sweep(now=at(2026, 11, 2, 11))
+        self.assertEqual(self.alerts("case_fee_outside_catalogue"), [])
+        # Written past the services (an import, the database): 80.01 for the fixed 80, 25 by 每份10元.
+        BillLine.objects.filter(bill__case=case, name="公证费").update(amount="80.01")
+        BillLine.objects.filter(bill__case=other, name="副本费").update(amount="25")
+        CaseTransition.objects.create(case=case, center_id=case.center_id, action="pay", from_status=case.status,
+                                      to_status=case.status, actor=self.p.staff_a, at=at(2026, 11, 2, 12))
+
+        supervision_sweep(now=at(2026, 11, 2, 13))  # the changed case only, then everything next morning
+        supervision_sweep(now=at(2026, 11, 3, 9))
+
+        found = {(a.subject_id, a.evidence["fee"], a.evidence["amount"], a.evidence["problem"])
+                 for a in self.alerts("case_fee_outside_catalogue")}
+        self.assertEqual(found, {(case.pk, "公证费", "80.01", "金额与目录规定不符"),
+                                 (other.pk, "副本费", "25.00", "金额超出收费标准")})
+
+
+class ExtensionRuleTests(RuleTestCase):
+    def test_one_extension_is_lawful_and_a_second_attempt_fires_on_the_head_who_tried(self):
+        case = self.receive(at(2026, 11, 2))
+        case = case_extend(actor=self.p.manager_a, case=case, days=10, reason="需现场核查", now=at(2026, 11, 3))
+        supervision_sweep(now=at(2026, 11, 3, 11))
+        self.assertEqual(self.alerts("case_extension_repeated"), [])
+
+        with self.assertRaises(Conflict):
+            case_extend(actor=self.p.manager_a, case=case, days=1, reason="再次", now=at(2026, 11, 4))
+        supervision_sweep(now=at(2026, 11, 4, 11))
+
+        [alert] = self.alerts("case_extension_repeated")
+        self.assertEqual((alert.subject_id, alert.staff_id, alert.evidence["action"], alert.evidence["reason"]),
+                         (case.pk, self.p.manager_a.pk, "extend_refused", "再次"))
+
+
+class PassedOverTests(RuleTestCase):
+    def setUp(self):
+        super().setUp()
+        category = TicketCategory.objects.create(center=self.p.center_a, prefix="B", name="法律援助")
+        CategoryWindow.objects.create(category=category, window=self.p.window_a)
+
+    def choose(self, ticket, minute):
+        called = ticket_call(actor=self.p.staff_a, window=self.p.window_a, ticket=ticket, now=when(10, 12, 10, minute))
+        ticket_act(actor=self.p.staff_a, ticket=called, action="finish", now=when(10, 12, 10, minute, 30))
+
+    def test_more_than_three_chosen_calls_of_later_tickets_fire_and_green_channel_ones_do_not_count(self):
+        first = ticket_issue(center=self.p.center_a, prefix="B", now=when(10, 12, 9))
+        later = [ticket_issue(center=self.p.center_a, prefix="B", now=when(10, 12, 9, n)) for n in range(1, 5)]
+        green = ticket_issue(center=self.p.center_a, prefix="B", green_channel=True, now=when(10, 12, 9, 5))
+        for minute, ticket in enumerate([*later[:3], green]):
+            self.choose(ticket, minute)
+        supervision_sweep(now=when(10, 12, 10, 5))
+        self.assertEqual(self.alerts("ticket_passed_over"), [])  # three, and the green channel goes first
+
+        self.choose(later[3], 6)
+        supervision_sweep(now=when(10, 12, 10, 7))
+
+        [alert] = self.alerts("ticket_passed_over")
+        self.assertEqual((alert.subject_id, alert.window_id, alert.staff_id, alert.evidence["passed_over"]),
+                         (first.pk, self.p.window_a.pk, self.p.staff_a.pk, 4))
+        self.assertEqual(alert.evidence["at"], "2026-10-12T10:06+08:00")
+        ticket_call_next(actor=self.p.staff_a, window=self.p.window_a, now=when(10, 12, 10, 8))
+        supervision_sweep(now=when(10, 12, 10, 9))
+        [alert] = self.alerts("ticket_passed_over")
+        self.assertEqual(alert.state, AlertState.OPEN)  # what happened stays for the bureau to close
