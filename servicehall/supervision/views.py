@@ -146,10 +146,14 @@ def order_detail(request, order_id: int):
 @requires("supervision.mine")
 @require_safe
 def my_cards(request):
-    """A clerk's own reminders and cards, and the alerts that name them."""
+    """A clerk's own reminders and cards, and the alerts that name them; an alert on a case
+    leads to the case (the clerk handles the centre's cases, not its rectifications)."""
+    alerts = list(Alert.objects.filter(staff=request.user).select_related("rule").order_by("-raised_at")[:50])
+    for alert in alerts:
+        alert.url = selectors.subject_url(alert) if alert.subject == "case" else None
     return render(request, "supervision/cards.html", {
         "cards": selectors.cards_for(request.user, mine=True)[:200], "mine": True, "kinds": CardKind.choices,
-        "alerts": Alert.objects.filter(staff=request.user).select_related("rule").order_by("-raised_at")[:50]})
+        "alerts": alerts})
 
 
 @VIEWERS

@@ -69,4 +69,6 @@ class SupervisionPageTests(RuleTestCase):
         mine = self.login(self.p.staff_a).get(reverse("supervision:my_cards"))
         self.assertContains(mine, "两次超期")
         self.assertContains(mine, "黄牌")
+        named = Alert.objects.filter(staff=self.p.staff_a, subject="case").first()  # the clerk's overdue case
+        self.assertContains(mine, f'<a href="{reverse("cases:detail", args=[named.subject_label])}">')
         self.assertEqual(self.login(self.p.staff_a).get(reverse("supervision:console")).status_code, 403)
