@@ -149,6 +149,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # (psycopg prepares a statement after its 5th use): the queue's hot statements are planned
     # once instead of on every call. No connection pooler sits between, so nothing breaks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    # No JIT compilation: it starts for any statement the planner costs above 100,000 and spent
+    # 20 ms compiling each of supervision's sweep statements that ran in 5 (bench/supervision.py);
+    # nothing here runs long enough to win it back (docs/decisions.md).
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 DATABASE_VENDOR = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
 
 AUTH_USER_MODEL = "accounts.User"

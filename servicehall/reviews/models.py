@@ -183,6 +183,8 @@ class RectificationEvent(models.Model):
 
     class Meta:
         ordering = ["rectification", "at", "id"]
+        # Supervision's sweep reads the rectifications changed in the last minutes.
+        indexes = [models.Index(fields=["at"], name="rectificationevent_at_idx")]
 
     def __str__(self):
         return f"{self.rectification}：{self.get_to_status_display()}"

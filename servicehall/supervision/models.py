@@ -156,8 +156,8 @@ class AlertTransition(models.Model):
 
 
 class SweepMark(models.Model):
-    """Where the last sweep of a rule got to: subjects changed after `changed_after` and
-    thresholds passed after `swept_at` are the next sweep's work."""
+    """Where the last sweep of a rule got to: subjects changed and time thresholds passed since
+    `swept_at` are the next sweep's work. No mark: the next sweep looks at everything."""
     rule = models.OneToOneField(SupervisionRule, on_delete=models.CASCADE, related_name="mark")
     swept_at = models.DateTimeField()
 

@@ -88,6 +88,9 @@ def rule_update(*, actor, rule: SupervisionRule, thresholds: dict, level: str, e
     rule.save(update_fields=["thresholds", "level", "enabled", "version", "updated_at"])
     RuleVersion.objects.create(rule=rule, number=rule.version, thresholds=values, level=level, enabled=enabled,
                                created_at=now, created_by=actor)
+    # New thresholds may put any subject over (or back under) the limit: the next sweep of the
+    # rule looks at everything, as the first one did.
+    SweepMark.objects.filter(rule=rule).delete()
     audit_record(actor=actor, action="supervision.rule_update", obj=rule, before=before,
                  after={"thresholds": values, "level": level, "enabled": enabled, "version": rule.version}, now=now)
     return rule

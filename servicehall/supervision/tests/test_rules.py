@@ -28,7 +28,7 @@ from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import rectification_advance, review_submit
 from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
-from servicehall.supervision.services import rule_update, supervision_sweep
+from servicehall.supervision.services import rule_update, rules_ensure, supervision_sweep
 from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.selectors import get_calendar
 
@@ -174,6 +174,19 @@ class RectificationRuleTests(RuleTestCase):
         supervision_sweep(now=at(2026, 10, 9, 11))
         self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
 
+    def test_a_limit_lowered_in_the_day_applies_at_the_next_sweep_though_nothing_changed(self):
+        rules_ensure()
+        rule = rule_update(actor=self.p.city_bureau, rule=SupervisionRule.objects.get(code="review_not_called_back"),
+                           thresholds={"workdays": 3}, level=Level.YELLOW, enabled=True, now=at(2026, 10, 8, 9))
+        supervision_sweep(now=at(2026, 10, 9, 8))  # due 10-10 (worked Saturday): not late yet
+        self.assertEqual(self.alerts("review_not_called_back"), [])
+        rule_update(actor=self.p.city_bureau, rule=rule, thresholds={"workdays": 1}, level=Level.RED, enabled=True,
+                    now=at(2026, 10, 9, 9))
+        supervision_sweep(now=at(2026, 10, 9, 10))  # the same day, the rectification untouched
+        [alert] = self.alerts("review_not_called_back")
+        self.assertEqual((alert.rule_version.number, alert.level, alert.evidence["callback_due"]),
+                         (3, Level.RED, "2026-10-08"))
+
     def test_the_rectification_is_overdue_the_working_day_after_its_deadline(self):
         self.assertEqual(self.rectification.deadline.isoformat(), "2026-10-13")
         supervision_sweep(now=at(2026, 10, 13, 17))
@@ -284,6 +297,13 @@ class MoreCaseRuleTests(RuleTestCase):
         supervision_sweep(now=at(following.year, following.month, following.day, 9))
         [alert] = self.alerts("case_suspended_long")
         self.assertEqual((alert.occurrence, alert.evidence["suspended_workdays"]), ("2026-09-02", 31))
+        # The bureau allows 40 working days from 10:00: the 10:01 sweep closes the alert, though
+        # the case did not change.
+        rule_update(actor=self.p.city_bureau, rule=SupervisionRule.objects.get(code="case_suspended_long"),
+                    thresholds={"workdays": 40}, level=Level.YELLOW, enabled=True,
+                    now=at(following.year, following.month, following.day, 10))
+        supervision_sweep(now=at(following.year, following.month, following.day, 10).replace(minute=1))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
 
 
 class TicketServiceTests(RuleTestCase):
