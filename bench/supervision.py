@@ -7,7 +7,8 @@ How:
 
 - The same throw-away database and organisation as bench/cases.py (`bench_server`,
   `build_data`, `generate`: 1,000,000 cases over four centres, about 11 % open). Then, with
-  SQL, 2,000,000 tickets over the past two years (today's: 400, some of them waiting since the
+  SQL, the cases' history (an acceptance and a decision row each, where they apply),
+  2,000,000 tickets over the past two years (today's: 400, some of them waiting since the
   morning) and 500,000 reviews, 3 % bad, each bad one with a rectification (most closed, the
   last ones open, some past their deadline).
 - Timed in this process, against that database, through the services the background loop
@@ -53,15 +54,33 @@ def generate_queue_and_reviews(data, now) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from servicehall.cases.models import Case, CaseTransition
     from servicehall.queueing.models import Ticket, TicketCategory
     from servicehall.reviews.models import Rectification, Review
 
     categories = [TicketCategory.objects.create(center=center, prefix="A", name="综合受理").pk
                   for center in data.centers]
     ticket, review, rect = Ticket._meta.db_table, Review._meta.db_table, Rectification._meta.db_table
+    case, history = Case._meta.db_table, CaseTransition._meta.db_table
     today = timezone.localdate(now)
     began = time.perf_counter()
     with connection.cursor() as cursor:
+        # The cases' history: an acceptance row for each accepted case and a decision row for
+        # each decided one (at 10:00 and 15:00 local, never later than an hour ago), so that the
+        # sweep's "changed since" lookups search a history of realistic size.
+        cursor.execute(f"""
+            INSERT INTO {history} (case_id, center_id, action, step, from_status, to_status, at, reason, data)
+            SELECT id, center_id, 'accept', '', 'received', 'accepted',
+                   LEAST((accepted_on + time '10:00') AT TIME ZONE 'Asia/Shanghai', %(now)s - interval '1 hour'),
+                   '', '{{}}'::jsonb
+            FROM {case} WHERE accepted_on IS NOT NULL
+            UNION ALL
+            SELECT id, center_id, CASE WHEN status = 'denied' THEN 'deny' ELSE 'approve' END, '', 'accepted',
+                   CASE WHEN status = 'denied' THEN 'denied' ELSE 'approved' END,
+                   LEAST((decided_on + time '15:00') AT TIME ZONE 'Asia/Shanghai', %(now)s - interval '1 hour'),
+                   CASE WHEN status = 'denied' THEN '不符合法定条件' ELSE '' END, '{{}}'::jsonb
+            FROM {case} WHERE decided_on IS NOT NULL
+        """, {"now": now})
         # History: 2,000,000 finished tickets over two years, 09:00–16:00 local.
         cursor.execute(f"""
             INSERT INTO {ticket} (center_id, category_id, day, seq, number, status, green_channel, phone, phone_index,
@@ -103,14 +122,17 @@ def generate_queue_and_reviews(data, now) -> dict:
                         ELSE (created_at AT TIME ZONE 'Asia/Shanghai')::date + 5 END
             FROM {review} WHERE level = 1
         """)
-        for table in (ticket, review, rect):
+        for table in (history, ticket, review, rect):
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute(f"SELECT count(*) FROM {ticket}")
         tickets = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE status <> 'closed') FROM {rect}")
         rectifications, open_rectifications = cursor.fetchone()
-    return {"tickets": int(tickets), "reviews": REVIEWS, "rectifications": int(rectifications),
-            "open_rectifications": int(open_rectifications), "generate_queue_s": time.perf_counter() - began}
+        cursor.execute(f"SELECT count(*) FROM {history}")
+        history_rows = cursor.fetchone()[0]
+    return {"case_history": int(history_rows), "tickets": int(tickets), "reviews": REVIEWS,
+            "rectifications": int(rectifications), "open_rectifications": int(open_rectifications),
+            "generate_queue_s": time.perf_counter() - began}
 
 
 def first_sweep_against_insert(now) -> dict:

@@ -167,6 +167,8 @@ class Case(models.Model):
             models.Index(fields=["center", "status", "-received_on", "-id"], name="case_center_status_new_idx"),
             models.Index(fields=["status", "received_on"], name="case_received_idx",
                          condition=Q(status="received")),
+            # The few cases accepted by law for want of a notice (supervision's deemed-acceptance rule).
+            models.Index(fields=["accepted_on"], name="case_deemed_idx", condition=Q(deemed_accepted=True)),
         ]
 
     def __str__(self):
@@ -329,6 +331,15 @@ class OneTimeNotice(models.Model):
         return f"一次性告知书{self.number}"
 
 
+# History rows the bureau's supervision looks for among millions: refusals and denials, second
+# one-time notices and the attempts the services refused. They have an index of their own
+# (casetransition_breach_idx); supervision's rules select them with these very conditions, so
+# that PostgreSQL can tell the index holds every row they ask for.
+REFUSAL_RECORDS = Q(to_status__in=[CaseStatus.REFUSED, CaseStatus.DENIED])
+SECOND_NOTICE_RECORDS = Q(action="notify_refused") | Q(action="notify", data__repeat=True)
+REFUSED_ATTEMPT_RECORDS = Q(action__in=["extend_refused", "charge_refused"])
+
+
 class CaseTransition(models.Model):
     """Append-only history: every transition of a case, with actor, time, reason and data."""
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
@@ -348,7 +359,9 @@ class CaseTransition(models.Model):
 
     class Meta:
         ordering = ["case", "at", "id"]
-        indexes = [models.Index(fields=["center", "at"], name="casetransition_center_idx")]
+        indexes = [models.Index(fields=["center", "at"], name="casetransition_center_idx"),
+                   models.Index(fields=["at"], name="casetransition_breach_idx",
+                                condition=REFUSAL_RECORDS | SECOND_NOTICE_RECORDS | REFUSED_ATTEMPT_RECORDS)]
 
     def __str__(self):
         return f"{self.case}：{ACTION_LABELS.get(self.action, self.action)}"

@@ -21,10 +21,19 @@ from typing import NamedTuple
 
 from django.db.models import Case as Choose
 from django.db.models import CharField, F, IntegerField, Max, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, JSONObject
+from django.db.models.functions import Cast, Coalesce, JSONObject, TruncMinute
 from django.utils import timezone
 
-from servicehall.cases.models import BillLine, Case, CaseStatus, CaseTransition, StepRole, step_roles
+from servicehall.cases.models import (
+    REFUSAL_RECORDS,
+    SECOND_NOTICE_RECORDS,
+    BillLine,
+    Case,
+    CaseStatus,
+    CaseTransition,
+    StepRole,
+    step_roles,
+)
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.fees import fee_rule
 from servicehall.catalog.models import ItemVersion
@@ -55,12 +64,16 @@ class Sweep:
         return list(ServiceCenter.objects.values_list("pk", flat=True))
 
     def per_centre(self, query: QuerySet) -> QuerySet:
-        """`query` asked of each centre in turn, the answers joined (UNION ALL). Asked of all
-        centres at once, PostgreSQL guessed 77,000 of the 95,000 accepted cases overdue (it
-        cannot know status and due date go together; 12,000 were) and read 380,000 cases through
-        the clerks' index instead of the 2,000 pages the (centre, status, due date) index
-        points at: 475 ms against 14 ms (bench/supervision.py). A centre's guess is a quarter
-        of that, and the right index wins."""
+        """`query` asked of each centre in turn, the answers joined (UNION ALL), when the sweep
+        looks wide (its first, or the day's first). Asked of all centres at once, PostgreSQL
+        guessed 77,000 of the 95,000 accepted cases overdue (it cannot know status and due date
+        go together; 12,000 were) and read 380,000 cases through the clerks' index instead of
+        the 2,000 pages the (centre, status, due date) index points at: 475 ms against 14 ms
+        (bench/supervision.py). A centre's guess is a quarter of that, and the right index
+        wins. A narrow sweep's query is kept to the changed subjects and stays one query: as a
+        union of small parts PostgreSQL ran it in parallel workers, 10 ms to start them."""
+        if self.narrow:
+            return query
         parts = [query.order_by().filter(center_id=pk) for pk in self.centres]
         if not parts:
             return query.none()
@@ -71,6 +84,12 @@ class Sweep:
         """A limit counted in working days can only be crossed when the date changes: rules of
         that kind look at everything on the day's first sweep, at the changed rest after."""
         return self.last is None or timezone.localdate(self.last) < self.today
+
+    @property
+    def narrow(self) -> bool:
+        """Not the first sweep nor the day's first: a rule whose limit is counted in days looks
+        at the subjects changed since `since` only."""
+        return self.since is not None and not self.new_day
 
 
 @dataclass(frozen=True)
@@ -94,7 +113,9 @@ class BuiltIn:
     thresholds: dict = field(default_factory=dict)
     # The findings, or a query selecting them (FINDING_COLUMNS) when the rule is plain SQL.
     find: Callable[[Sweep, dict], Iterable[Finding] | QuerySet] = None
-    breaking: Callable[[Sweep, dict, list[int]], set[int]] = None
+    # None: a breach that is history (a refusal without reason, a queue jump): its alert stays
+    # open until the bureau closes it.
+    breaking: Callable[[Sweep, dict, list[int]], set[int]] | None = None
     # For a rule whose time limit is counted in days: the subjects changed since the sweep's
     # `since`. Within a day only they can stop breaking it, so only their alerts are looked at
     # again (all of the rule's open alerts on the day's first sweep). None: look at all each time.
@@ -201,7 +222,7 @@ def _rows_rule(rows: Callable[[], QuerySet], breaks: Callable[[Sweep, dict, obje
     `since`) the rule's limit is one of days: within a day only the changed rows are read."""
     def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
         looked = rows()
-        if changed is not None and sweep.since is not None and not sweep.new_day:
+        if changed is not None and sweep.narrow:
             looked = looked.filter(pk__in=changed(sweep))
         for row in looked:
             evidence = breaks(sweep, thresholds, row)
@@ -309,39 +330,33 @@ def _pause_rule() -> dict:
 
 # --- cases: what their history records --------------------------------------------------
 
-def _transitions_rule(condition: Q, evidence: Callable[[CaseTransition], dict]):
+def _transitions_rule(condition: Q):
     """Case transitions that break a rule by what they are (no time passing makes them right):
-    one alert per transition, open until the bureau closes it."""
-    def find(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
-        rows = CaseTransition.objects.filter(condition, at__lte=sweep.now).select_related("case")
+    one alert per transition, open until the bureau closes it (no `breaking`: nothing resolves
+    it). The findings are a query: a first sweep over years of history raises them in SQL."""
+    def find(sweep: Sweep, thresholds: dict) -> QuerySet:
+        rows = CaseTransition.objects.filter(condition, at__lte=sweep.now)
         if sweep.since is not None:
             rows = rows.filter(center_id__in=sweep.centres, at__gte=sweep.since)
-        for row in rows:
-            case = row.case
-            staff = row.actor_id or case.clerk_id
-            yield Finding(case.pk, str(row.pk), case.number, case.center_id, case.window_id, staff, evidence(row))
+        zone = timezone.get_current_timezone()
+        return rows.order_by().values(
+            f_subject_id=F("case_id"), f_occurrence=Cast("pk", CharField()), f_label=F("case__number"),
+            f_center_id=F("case__center_id"), f_window_id=F("case__window_id"),
+            f_staff_id=Coalesce("actor_id", "case__clerk_id"),
+            f_evidence=JSONObject(action=F("action"), to_status=F("to_status"),
+                                  at=TruncMinute("at", tzinfo=zone), reason=F("reason")))
 
-    def breaking(sweep: Sweep, thresholds: dict, ids: list[int]) -> set[int]:
-        return set(ids)
-
-    return {"find": find, "breaking": breaking}
-
-
-def _transition_evidence(row: CaseTransition) -> dict:
-    return {"action": row.action, "to_status": row.to_status, "at": timezone.localtime(row.at).isoformat(
-        timespec="minutes"), "reason": row.reason}
+    return {"find": find}
 
 
-_refused_without_reason = _transitions_rule(
-    Q(to_status__in=[CaseStatus.REFUSED, CaseStatus.DENIED], reason__regex=r"^\s*$"), _transition_evidence)
-_deemed_accepted = _transitions_rule(Q(action="accept", case__deemed_accepted=True), _transition_evidence)
+_refused_without_reason = _transitions_rule(REFUSAL_RECORDS & Q(reason__regex=r"^\s*$"))
+_deemed_accepted = _transitions_rule(Q(action="accept", case__deemed_accepted=True))
 # A second one-time notice: the bureau's allowed one and a clerk's refused attempt, both in the history.
-_second_notice = _transitions_rule(Q(action="notify_refused") | Q(action="notify", data__repeat=True),
-                                   _transition_evidence)
+_second_notice = _transitions_rule(SECOND_NOTICE_RECORDS)
 
 
 # A second extension: the law allows one (Art. 42); the service refuses another and records it.
-_extension_repeated = _transitions_rule(Q(action="extend_refused"), _transition_evidence)
+_extension_repeated = _transitions_rule(Q(action="extend_refused"))
 
 
 # --- fees outside the catalogue ------------------------------------------------------------
@@ -366,13 +381,14 @@ def _bill_lines(sweep: Sweep) -> QuerySet:
                                     | ~Q(fee__version_id=F("case_item__version_id")))
     # Lines are made when a case is accepted: a change of the case. One written past the
     # services changes no case, so the day's first sweep reads them all.
-    if sweep.since is not None and not sweep.new_day:
+    if sweep.narrow:
         lines = lines.filter(bill__case_id__in=_changed_cases(sweep))
     return lines.select_related("fee", "case_item", "bill__case")
 
 
 def _find_fees(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
-    yield from _refused_charges["find"](sweep, thresholds)
+    for row in _refused_charges["find"](sweep, thresholds):
+        yield Finding(*(row[column] for column in FINDING_COLUMNS))
     for line in _bill_lines(sweep):
         problem = _line_problem(line)
         if problem is not None:
@@ -384,8 +400,7 @@ def _find_fees(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
 # A refused charge (a fee the catalogue does not list, an amount off its standard) on a case
 # being accepted is recorded by the service; a bill line that disagrees with the catalogue can
 # only come from outside the services (an import, an edit in the database).
-_refused_charges = _transitions_rule(Q(action="charge_refused"), _transition_evidence)
-_fees = {"find": _find_fees, "breaking": _refused_charges["breaking"]}
+_refused_charges = _transitions_rule(Q(action="charge_refused"))
 
 
 # --- tickets passed over by chosen calls --------------------------------------------------
@@ -453,7 +468,7 @@ def _suspension_evidence(sweep: Sweep, thresholds: dict, case: Case) -> dict | N
 def _find_long_suspensions(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
     # Working days pass only with the date: within a day only a changed case can newly break it.
     cases = _suspended_cases(sweep, thresholds)
-    if sweep.since is not None and not sweep.new_day:
+    if sweep.narrow:
         cases = cases.filter(pk__in=_changed_cases(sweep))
     for case in sweep.per_centre(cases):
         evidence = _suspension_evidence(sweep, thresholds, case)
@@ -521,7 +536,7 @@ def _step_candidates(sweep: Sweep) -> QuerySet:
     cases = Case.objects.exclude(accepted_on=None).exclude(status__in=[CaseStatus.REFUSED]).filter(
         steps__1__name__isnull=False).order_by()
     changed = Q(pk__in=_changed_cases(sweep)) if sweep.since is not None else None
-    if not sweep.new_day and changed is not None:
+    if sweep.narrow:
         return cases.filter(changed).values_list(*CaseRow._fields)
     running = [CaseStatus.ACCEPTED, CaseStatus.SUSPENDED]
     found = sweep.per_centre(cases.filter(status__in=running).values_list(*CaseRow._fields))
@@ -608,12 +623,12 @@ BUILT_IN = [
     BuiltIn("case_second_notice", "再次一次性告知", Subject.CASE, Level.RED,
             "同一办件第二次出具一次性告知书，或窗口人员试图这样做（系统已拒绝）", **_second_notice),
     BuiltIn("case_fee_outside_catalogue", "违规收费", Subject.CASE, Level.RED,
-            "收取事项目录收费清单以外的费用或超出收费标准（含被系统拒绝的收费）", **_fees),
+            "收取事项目录收费清单以外的费用或超出收费标准（含被系统拒绝的收费）", find=_find_fees),
     BuiltIn("case_extension_repeated", "重复延期", Subject.CASE, Level.RED,
             "同一办件试图第二次延期（行政许可法第四十二条只允许延期一次，系统已拒绝）", **_extension_repeated),
     BuiltIn("ticket_passed_over", "排队号被跳过", Subject.TICKET, Level.YELLOW,
             "排队号被“指定呼叫”后来的号跳过超过规定次数（绿色通道和预约号优先不计）", thresholds={"times": 3},
-            find=_find_passed_over, breaking=lambda sweep, thresholds, ids: set(ids)),
+            find=_find_passed_over),
 ]
 BY_CODE = {rule.code: rule for rule in BUILT_IN}
 
@@ -635,18 +650,20 @@ ACTION_LABELS = {"refuse": "不予受理", "deny": "不予许可", "accept": "�
 
 
 def evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    """An alert's evidence as (label, value) pairs in Chinese."""
+    """An alert's evidence as (label, value) pairs in Chinese, in the order of EVIDENCE_LABELS
+    (PostgreSQL's jsonb keeps its keys in an order of its own)."""
     items = []
-    for key, value in evidence.items():
+    order = {key: i for i, key in enumerate(EVIDENCE_LABELS)}
+    for key, value in sorted(evidence.items(), key=lambda item: order.get(item[0], len(order))):
         if key == "action":
             value = ACTION_LABELS.get(value, value)
         elif key == "to_status":
             value = CaseStatus(value).label if value in CaseStatus.values else value
         elif value is None:
             value = "—"
-        elif isinstance(value, str) and "T" in value and value[:4].isdigit():
-            value = value.replace("T", " ")[:16]
-        elif value == "":
+        elif isinstance(value, str) and len(value) >= 16 and value[:4].isdigit() and value[10] in "T ":
+            value = value[:16].replace("T", " ")  # a local time, to the minute
+        elif isinstance(value, str) and not value.strip():
             value = "（空）"
         items.append((EVIDENCE_LABELS.get(key, key), str(value)))
     return items

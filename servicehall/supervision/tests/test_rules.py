@@ -28,6 +28,7 @@ from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import rectification_advance, review_submit
 from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
+from servicehall.supervision.rules import evidence_items
 from servicehall.supervision.services import rule_update, rules_ensure, supervision_sweep
 from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.selectors import get_calendar
@@ -242,7 +243,10 @@ class CaseRecordRuleTests(RuleTestCase):
         supervision_sweep(now=at(2026, 10, 12, 13))
 
         [alert] = self.alerts("case_refused_without_reason")
-        self.assertEqual((alert.subject_id, alert.evidence["to_status"]), (bare.pk, "refused"))
+        self.assertEqual((alert.subject_id, alert.subject_label, alert.staff_id, alert.occurrence),
+                         (bare.pk, bare.number, self.p.staff_a.pk, str(bare.transitions.get(action="refuse").pk)))
+        self.assertEqual(evidence_items(alert.evidence), [("操作", "不予受理"), ("结果", "不予受理"),
+                                                          ("时间", "2026-10-12 12:00"), ("理由", "（空）")])
 
 
 class WindowPauseTests(RuleTestCase):
