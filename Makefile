@@ -50,12 +50,14 @@ bench: setup
 		$(PY) bench/queue.py || status=$$?; \
 		$(PY) bench/cases.py || status=$$?; \
 		$(PY) bench/supervision.py || status=$$?; \
+		$(PY) bench/attendance.py || status=$$?; \
 		exit $$status; \
 	else \
 		echo "# queue benchmark skipped: bench/queue.py needs DATABASE_URL=postgres://... (it refuses SQLite); run it with"; \
 		echo "#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicehall make bench   (or: $(PY) bench/queue.py with that variable set)"; \
 		echo "# cases benchmark skipped: bench/cases.py needs PostgreSQL too (or: $(PY) bench/cases.py with that variable set)"; \
 		echo "# supervision benchmark skipped: bench/supervision.py needs PostgreSQL too"; \
+		echo "# attendance benchmark skipped: bench/attendance.py needs PostgreSQL too"; \
 	fi
 
 clean:

@@ -176,6 +176,7 @@ def health(request):
 def _add_routers() -> dict[str, str]:
     """Each app's router, in the order its URLs are tried: the queue's (every ticket and call)
     and the cases' first. Returns the Chinese names of every router's request fields."""
+    from servicehall.attendance import api as attendance_api
     from servicehall.audit import api as audit_api
     from servicehall.cases import api as cases_api
     from servicehall.catalog import api as catalog_api
@@ -188,7 +189,7 @@ def _add_routers() -> dict[str, str]:
     labels = dict(SHARED_LABELS)
     for prefix, module in (("", queue_api), ("", cases_api), ("", org_api), ("/calendar", calendar_api),
                            ("/audit", audit_api), ("", catalog_api), ("", reviews_api),
-                           ("/supervision", supervision_api)):
+                           ("", attendance_api), ("/supervision", supervision_api)):
         api.add_router(prefix, module.router)
         labels.update(getattr(module, "FIELD_LABELS", {}))
     return labels

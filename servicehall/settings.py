@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "servicehall.queueing",
     "servicehall.cases",
     "servicehall.reviews",
+    "servicehall.attendance",
     "servicehall.supervision",
     "servicehall.ops",
 ]

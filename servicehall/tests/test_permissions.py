@@ -362,7 +362,7 @@ PUBLIC_OPERATIONS = {
     "/api/v1/health", "/api/v1/centers/{code}/hall", "/api/v1/centers/{code}/appointment-days",
     "/api/v1/centers/{code}/appointment-slots", "/api/v1/centers/{code}/appointments",
     "/api/v1/appointments/{booking_code}/cancel", "/api/v1/calendar/due-date", "/api/v1/items", "/api/v1/items/{code}",
-    "/api/v1/reviews", "/api/v1/reviews/{int:review_id}", "/api/v1/pads/idle",
+    "/api/v1/reviews", "/api/v1/reviews/{int:review_id}", "/api/v1/pads/idle", "/api/v1/attendance/punches",
 }
 
 

@@ -4,13 +4,14 @@ cases and their reviews. Every step is idempotent and runs through the apps' own
 what the demo shows is what the services would have made. Never load it in production.
 
 One module per app's content, in the order they build on each other: `organisation`,
-`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`, `supervision`.
+`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`, `attendance`, `supervision`.
 """
 
 from django.db import transaction
 
 from servicehall.audit.services import audit_record
 
+from .attendance import load_demo_attendance
 from .cases import load_demo_cases
 from .catalog import load_demo_catalog
 from .organisation import BRANCHES, DemoAccount, demo_password, load_demo_organisation
@@ -25,7 +26,8 @@ __all__ = ["BRANCHES", "DemoAccount", "demo_password", "load_demo"]
 def load_demo() -> list[DemoAccount]:
     """Everything, in one transaction; the demo accounts it made or found."""
     district, accounts = load_demo_organisation()
-    for step in (load_demo_catalog, load_demo_queue, load_demo_cases, load_demo_reviews, load_demo_supervision):
+    for step in (load_demo_catalog, load_demo_queue, load_demo_cases, load_demo_reviews, load_demo_attendance,
+                 load_demo_supervision):
         step(district)
     audit_record(actor=None, action="demo.load", object_type="org.district", object_id=district.code,
                  object_repr=district.name)

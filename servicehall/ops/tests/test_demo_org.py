@@ -11,6 +11,7 @@ from django.db.models import F
 from django.test import TestCase
 
 from servicehall.accounts.models import User
+from servicehall.attendance.models import Device
 from servicehall.org.models import BackupPost, ServiceCenter, Window, branch_name_error
 from servicehall.testing import during_opening_hours
 
@@ -34,13 +35,19 @@ class LoadDemoTests(TestCase):
         self.assertEqual(Window.objects.filter(post__isnull=True).count(), 0)
         self.assertFalse(BackupPost.objects.filter(holder=F("backup_staff")).exists())
 
+    def test_every_branch_has_one_clock_in_terminal_of_its_own(self):
+        devices = {device.center.code: device.serial for device in Device.objects.select_related("center")}
+        branches = set(ServiceCenter.objects.filter(kind="branch").values_list("code", flat=True))
+        self.assertEqual(set(devices), branches)
+        self.assertEqual(devices["21140301"], "LG21140301")
+
     def test_it_is_idempotent(self):
         counts = (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
-                  BackupPost.objects.count())
+                  BackupPost.objects.count(), Device.objects.count())
         out = StringIO()
         call_command("load_demo", "--force-demo", stdout=out)
         self.assertEqual(counts, (ServiceCenter.objects.count(), Window.objects.count(), User.objects.count(),
-                                  BackupPost.objects.count()))
+                                  BackupPost.objects.count(), Device.objects.count()))
         self.assertIn("bureau", out.getvalue())
         self.assertIn("Longgang@2026", out.getvalue())
 
