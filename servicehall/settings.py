@@ -153,7 +153,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No JIT compilation: it starts for any statement the planner costs above 100,000 and spent
     # 20 ms compiling each of supervision's sweep statements that ran in 5 (bench/supervision.py);
     # nothing here runs long enough to win it back (docs/decisions.md).
-    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+    options = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c jit=off".strip()
 DATABASE_VENDOR = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
 
 AUTH_USER_MODEL = "accounts.User"

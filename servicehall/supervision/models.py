@@ -157,9 +157,14 @@ class AlertTransition(models.Model):
 
 class SweepMark(models.Model):
     """Where the last sweep of a rule got to: subjects changed and time thresholds passed since
-    `swept_at` are the next sweep's work. No mark: the next sweep looks at everything."""
+    `swept_at` are the next sweep's work. It holds for the rule's version and the calendar's
+    revision that sweep used: after an edit of either (new thresholds, a day made a holiday) any
+    subject may be over or back under a limit, so the next sweep looks at everything, as it
+    does with no mark."""
     rule = models.OneToOneField(SupervisionRule, on_delete=models.CASCADE, related_name="mark")
     swept_at = models.DateTimeField()
+    rule_version = models.PositiveIntegerField(default=0)
+    calendar_revision = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = "监察扫描进度"

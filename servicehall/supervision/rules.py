@@ -21,11 +21,12 @@ from typing import NamedTuple
 
 from django.db.models import Case as Choose
 from django.db.models import CharField, F, IntegerField, Max, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Coalesce, JSONObject, TruncMinute
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
 from servicehall.cases.models import (
     REFUSAL_RECORDS,
+    REFUSED_ATTEMPT_RECORDS,
     SECOND_NOTICE_RECORDS,
     BillLine,
     Case,
@@ -37,6 +38,7 @@ from servicehall.cases.models import (
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.fees import fee_rule
 from servicehall.catalog.models import ItemVersion
+from servicehall.db.functions import LocalMinute
 from servicehall.inquiries.models import PENDING_STATUSES, FirstInquiry
 from servicehall.lib.workdays import WorkCalendar
 from servicehall.org.models import ServiceCenter
@@ -338,13 +340,12 @@ def _transitions_rule(condition: Q):
         rows = CaseTransition.objects.filter(condition, at__lte=sweep.now)
         if sweep.since is not None:
             rows = rows.filter(center_id__in=sweep.centres, at__gte=sweep.since)
-        zone = timezone.get_current_timezone()
         return rows.order_by().values(
             f_subject_id=F("case_id"), f_occurrence=Cast("pk", CharField()), f_label=F("case__number"),
             f_center_id=F("case__center_id"), f_window_id=F("case__window_id"),
             f_staff_id=Coalesce("actor_id", "case__clerk_id"),
             f_evidence=JSONObject(action=F("action"), to_status=F("to_status"),
-                                  at=TruncMinute("at", tzinfo=zone), reason=F("reason")))
+                                  at=LocalMinute("at"), reason=F("reason")))
 
     return {"find": find}
 
@@ -356,7 +357,7 @@ _second_notice = _transitions_rule(SECOND_NOTICE_RECORDS)
 
 
 # A second extension: the law allows one (Art. 42); the service refuses another and records it.
-_extension_repeated = _transitions_rule(Q(action="extend_refused"))
+_extension_repeated = _transitions_rule(REFUSED_ATTEMPT_RECORDS & Q(action="extend_refused"))
 
 
 # --- fees outside the catalogue ------------------------------------------------------------
@@ -400,7 +401,7 @@ def _find_fees(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
 # A refused charge (a fee the catalogue does not list, an amount off its standard) on a case
 # being accepted is recorded by the service; a bill line that disagrees with the catalogue can
 # only come from outside the services (an import, an edit in the database).
-_refused_charges = _transitions_rule(Q(action="charge_refused"))
+_refused_charges = _transitions_rule(REFUSED_ATTEMPT_RECORDS & Q(action="charge_refused"))
 
 
 # --- tickets passed over by chosen calls --------------------------------------------------
@@ -649,6 +650,10 @@ ACTION_LABELS = {"refuse": "不予受理", "deny": "不予许可", "accept": "�
                  "charge_refused": "收费不符合目录（被拒绝）"}
 
 
+# Evidence that is a moment ("2026-10-12T12:00+08:00"), shown as local time to the minute.
+TIME_KEYS = frozenset({"queued_at", "called_at", "paused_since", "at"})
+
+
 def evidence_items(evidence: dict) -> list[tuple[str, str]]:
     """An alert's evidence as (label, value) pairs in Chinese, in the order of EVIDENCE_LABELS
     (PostgreSQL's jsonb keeps its keys in an order of its own)."""
@@ -661,7 +666,7 @@ def evidence_items(evidence: dict) -> list[tuple[str, str]]:
             value = CaseStatus(value).label if value in CaseStatus.values else value
         elif value is None:
             value = "—"
-        elif isinstance(value, str) and len(value) >= 16 and value[:4].isdigit() and value[10] in "T ":
+        elif key in TIME_KEYS and isinstance(value, str):
             value = value[:16].replace("T", " ")  # a local time, to the minute
         elif isinstance(value, str) and not value.strip():
             value = "（空）"

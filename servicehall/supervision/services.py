@@ -4,6 +4,7 @@ edits, the centre's explanation and the bureau's closing of an alert, and superv
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -12,7 +13,7 @@ from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Invalid, text_input
 from servicehall.lib.sms import send_sms
-from servicehall.workcalendar.selectors import get_calendar
+from servicehall.workcalendar.selectors import current_revision, get_calendar
 
 from .models import (
     ALERT_TRANSITIONS,
@@ -88,9 +89,6 @@ def rule_update(*, actor, rule: SupervisionRule, thresholds: dict, level: str, e
     rule.save(update_fields=["thresholds", "level", "enabled", "version", "updated_at"])
     RuleVersion.objects.create(rule=rule, number=rule.version, thresholds=values, level=level, enabled=enabled,
                                created_at=now, created_by=actor)
-    # New thresholds may put any subject over (or back under) the limit: the next sweep of the
-    # rule looks at everything, as the first one did.
-    SweepMark.objects.filter(rule=rule).delete()
     audit_record(actor=actor, action="supervision.rule_update", obj=rule, before=before,
                  after={"thresholds": values, "level": level, "enabled": enabled, "version": rule.version}, now=now)
     return rule
@@ -134,7 +132,10 @@ def _raise_selected(rule: SupervisionRule, version: RuleVersion, findings: Query
     """One INSERT … SELECT of the findings a query selects: the rows never leave the database,
     and the unique key skips those raised before or by a concurrent sweep."""
     table = connection.ops.quote_name(Alert._meta.db_table)
-    select, params = findings.query.sql_with_params()
+    try:
+        select, params = findings.query.sql_with_params()
+    except EmptyResultSet:  # a query that can select nothing (no centre yet)
+        return 0
     columns = ", ".join(f"f.{connection.ops.quote_name(column)}" for column in FINDING_COLUMNS)
     raised_at = Alert._meta.get_field("raised_at").get_db_prep_value(now, connection)
     sql = (f"INSERT INTO {table} (rule_id, rule_version_id, subject, level, state, outcome, explanation, "
@@ -193,19 +194,24 @@ def supervision_sweep(*, now: datetime | None = None) -> int:
     Returns how many alerts were raised or closed."""
     now = now or timezone.now()
     rules_ensure(now)
+    # The revision first: a calendar edited in between is newer than the one the marks name,
+    # and the next sweep looks at everything again.
+    revision = current_revision()
     calendar = get_calendar()
     done = 0
     for rule in SupervisionRule.objects.filter(enabled=True, code__in=BY_CODE).select_related("mark"):
         mark = getattr(rule, "mark", None)
+        if mark is not None and (mark.rule_version, mark.calendar_revision) != (rule.version, revision):
+            mark = None  # swept before an edit of the rule or the calendar: look at everything
         sweep = Sweep(now=now, since=mark.swept_at - OVERLAP if mark else None, calendar=calendar,
                       last=mark.swept_at if mark else None)
         version = RuleVersion.objects.get(rule=rule, number=rule.version)
         # Resolved ones close first: what this sweep raises it has just found breaking the rule.
         done += _close_resolved(rule, sweep, rule.thresholds)
         done += _raise(rule, version, BY_CODE[rule.code].find(sweep, rule.thresholds), now)
-        marks = SweepMark.objects.filter(rule=rule).filter(Q(swept_at__lt=now))
-        if not marks.update(swept_at=now) and mark is None:
-            SweepMark.objects.get_or_create(rule=rule, defaults={"swept_at": now})
+        swept = {"swept_at": now, "rule_version": rule.version, "calendar_revision": revision}
+        if not SweepMark.objects.filter(rule=rule, swept_at__lt=now).update(**swept):
+            SweepMark.objects.get_or_create(rule=rule, defaults=swept)
     return done
 
 

@@ -2,8 +2,10 @@
 National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
 from datetime import date
+from unittest import skipUnless
 
-from django.test import override_settings
+from django.db import connection
+from django.test import TestCase, override_settings
 
 from servicehall.cases.models import BillLine, CaseTransition
 from servicehall.cases.services import (
@@ -28,10 +30,11 @@ from servicehall.reviews.models import Rectification
 from servicehall.reviews.services import rectification_advance, review_submit
 from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.supervision.models import Alert, AlertOutcome, AlertState, Level, RuleVersion, SupervisionRule
-from servicehall.supervision.rules import evidence_items
+from servicehall.supervision.rules import BY_CODE, Sweep, evidence_items
 from servicehall.supervision.services import rule_update, rules_ensure, supervision_sweep
 from servicehall.testing import PersonaTestCase
 from servicehall.workcalendar.selectors import get_calendar
+from servicehall.workcalendar.services import calendar_day_set
 
 
 def when(month, day, hour, minute=0, second=0):
@@ -245,8 +248,23 @@ class CaseRecordRuleTests(RuleTestCase):
         [alert] = self.alerts("case_refused_without_reason")
         self.assertEqual((alert.subject_id, alert.subject_label, alert.staff_id, alert.occurrence),
                          (bare.pk, bare.number, self.p.staff_a.pk, str(bare.transitions.get(action="refuse").pk)))
+        self.assertEqual(alert.evidence["at"], "2026-10-12T12:00+08:00")  # as the Python-built rules write times
         self.assertEqual(evidence_items(alert.evidence), [("操作", "不予受理"), ("结果", "不予受理"),
                                                           ("时间", "2026-10-12 12:00"), ("理由", "（空）")])
+
+    @skipUnless(connection.vendor == "postgresql", "the plan of PostgreSQL")
+    def test_the_history_rules_can_read_the_breach_index_alone(self):
+        """The rules' conditions and the index's are the same Q objects: PostgreSQL proves the
+        index holds every row each rule asks for (with sequential scans off, it uses it)."""
+        sweep = Sweep(now=at(2026, 10, 12, 13), since=None, calendar=get_calendar())
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            for code in ("case_refused_without_reason", "case_second_notice", "case_extension_repeated"):
+                sql, params = BY_CODE[code].find(sweep, {}).query.sql_with_params()
+                cursor.execute("EXPLAIN " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                with self.subTest(code=code):
+                    self.assertIn("casetransition_breach_idx", plan)
 
 
 class WindowPauseTests(RuleTestCase):
@@ -289,6 +307,20 @@ class MoreCaseRuleTests(RuleTestCase):
         alerts = self.alerts("case_second_notice")
         self.assertEqual([(a.subject_id, a.staff_id, a.evidence["action"]) for a in alerts],
                          [(case.pk, self.p.staff_a.pk, "notify_refused"), (case.pk, self.p.bureau.pk, "notify")])
+
+    def test_a_day_made_a_holiday_in_the_day_is_counted_by_the_next_sweep(self):
+        case = self.receive(at(2026, 9, 1))
+        case_suspend(actor=self.p.staff_a, case=case, reason="组织听证", now=at(2026, 9, 2))
+        day = get_calendar().add_workdays(get_calendar().add_workdays(date(2026, 9, 2), 30).due, 1).due
+        supervision_sweep(now=at(day.year, day.month, day.day, 9))
+        [alert] = self.alerts("case_suspended_long")
+        self.assertEqual(alert.evidence["suspended_workdays"], 31)
+        # At 10:00 the bureau makes a working day of the suspension a holiday: 30 working days,
+        # within the limit, though the case did not change.
+        calendar_day_set(actor=self.p.city_bureau, day=date(2026, 9, 15), is_workday=False, name="调休",
+                         now=at(day.year, day.month, day.day, 10))
+        supervision_sweep(now=at(day.year, day.month, day.day, 10).replace(minute=1))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
 
     def test_a_suspension_over_thirty_working_days_is_long(self):
         case = self.receive(at(2026, 9, 1))
@@ -451,3 +483,11 @@ class PassedOverTests(RuleTestCase):
         supervision_sweep(now=when(10, 12, 10, 9))
         [alert] = self.alerts("ticket_passed_over")
         self.assertEqual(alert.state, AlertState.OPEN)  # what happened stays for the bureau to close
+
+
+class EmptyInstallationTests(TestCase):
+    def test_a_sweep_before_any_centre_exists_raises_nothing_and_fails_nothing(self):
+        self.assertEqual(supervision_sweep(now=at(2026, 10, 12, 9)), 0)
+        self.assertEqual(supervision_sweep(now=at(2026, 10, 12, 9).replace(minute=1)), 0)
+        self.assertEqual(supervision_sweep(now=at(2026, 10, 13, 9)), 0)
+        self.assertFalse(Alert.objects.exists())
