@@ -1,0 +1,144 @@
+"""A person's day at work, from the shifts they were due, their punches and their leave: plain
+Python, no database, so that the rules PRACTICE.md gives ("Attendance and AB posts") are read
+and tested in one place.
+
+- A shift is a half day (上午 or 下午) from its start to its end; a day's shifts never cross
+  midnight and never overlap.
+- Each punch belongs to one shift: the one whose hours it falls in, or between two shifts the
+  nearer one (the midpoint of the break divides them).
+- Within a shift, the first punch is the check-in and the last the check-out. A single punch
+  is the check-in when it comes before the shift's midpoint and the check-out after it.
+- Late (迟到): a check-in after the start (08:30:01 is a minute late); from `absent_minutes`
+  late (default 30) it is half a day absent (旷工). Early (早退) likewise for a check-out
+  before the end.
+- Missing (缺卡): a check-in or a check-out without the other. No punch at all in a shift is
+  half a day absent.
+- A half day on approved leave (请假, 出差, 调休…) needs no punch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from math import ceil
+
+AM, PM = "am", "pm"
+
+
+class Outcome:
+    """A half day's result, and a day's (the worst of its halves)."""
+    NORMAL = "normal"
+    LATE = "late"
+    EARLY = "early"
+    LATE_AND_EARLY = "late_early"
+    MISSING = "missing"
+    ABSENT = "absent"
+    LEAVE = "leave"
+
+    LABELS = {NORMAL: "正常", LATE: "迟到", EARLY: "早退", LATE_AND_EARLY: "迟到并早退", MISSING: "缺卡",
+              ABSENT: "旷工", LEAVE: "请假"}
+    # A day shows the worst of its halves.
+    ORDER = (ABSENT, MISSING, LATE_AND_EARLY, LATE, EARLY, NORMAL, LEAVE)
+
+
+@dataclass(frozen=True)
+class Shift:
+    starts: time
+    ends: time
+
+    @property
+    def half(self) -> str:
+        return AM if self.starts < time(12) else PM
+
+
+@dataclass(frozen=True)
+class HalfDay:
+    half: str
+    outcome: str
+    check_in: time | None = None
+    check_out: time | None = None
+    late_minutes: int = 0
+    early_minutes: int = 0
+    leave: str = ""  # the leave's kind when on leave
+
+
+@dataclass(frozen=True)
+class Day:
+    halves: tuple[HalfDay, ...] = field(default_factory=tuple)
+
+    @property
+    def outcome(self) -> str:
+        if not self.halves:
+            return ""
+        return min((h.outcome for h in self.halves), key=Outcome.ORDER.index)
+
+    @property
+    def late_minutes(self) -> int:
+        return sum(h.late_minutes for h in self.halves)
+
+    @property
+    def early_minutes(self) -> int:
+        return sum(h.early_minutes for h in self.halves)
+
+    @property
+    def absent_halves(self) -> int:
+        return sum(h.outcome == Outcome.ABSENT for h in self.halves)
+
+    @property
+    def leave_halves(self) -> int:
+        return sum(h.outcome == Outcome.LEAVE for h in self.halves)
+
+
+def _minutes(t: time) -> float:
+    return t.hour * 60 + t.minute + t.second / 60
+
+
+def _windows(shifts: list[Shift]) -> list[tuple[float, float]]:
+    """Each shift's share of the day for punches: from the midpoint of the break before it to the
+    midpoint of the break after it (the whole morning before the first, the evening after the last)."""
+    bounds = []
+    for i, shift in enumerate(shifts):
+        start = 0.0 if i == 0 else (_minutes(shifts[i - 1].ends) + _minutes(shift.starts)) / 2
+        end = 24 * 60.0 if i == len(shifts) - 1 else (_minutes(shift.ends) + _minutes(shifts[i + 1].starts)) / 2
+        bounds.append((start, end))
+    return bounds
+
+
+def day_result(shifts: list[Shift], punches: list[time], leave: dict[str, str] | None = None, *,
+               absent_minutes: int = 30) -> Day:
+    """The day of a person due for `shifts` (in order), with the local times of their punches and
+    corrections, and `leave` (half → the leave's kind) for the halves they were excused."""
+    leave = leave or {}
+    shifts = sorted(shifts, key=lambda s: s.starts)
+    halves = []
+    for shift, (start, end) in zip(shifts, _windows(shifts), strict=True):
+        if shift.half in leave:
+            halves.append(HalfDay(shift.half, Outcome.LEAVE, leave=leave[shift.half]))
+            continue
+        mine = sorted(p for p in punches if start <= _minutes(p) < end)
+        halves.append(_half(shift, mine, absent_minutes))
+    return Day(tuple(halves))
+
+
+def _half(shift: Shift, punches: list[time], absent_minutes: int) -> HalfDay:
+    if not punches:
+        return HalfDay(shift.half, Outcome.ABSENT)
+    opens, closes = _minutes(shift.starts), _minutes(shift.ends)
+    if len(punches) == 1:
+        only = punches[0]
+        before_middle = _minutes(only) < (opens + closes) / 2
+        check_in, check_out = (only, None) if before_middle else (None, only)
+    else:
+        check_in, check_out = punches[0], punches[-1]
+    late = _minutes(check_in) - opens if check_in else 0.0
+    early = closes - _minutes(check_out) if check_out else 0.0
+    if late >= absent_minutes or early >= absent_minutes:
+        outcome = Outcome.ABSENT
+    elif check_in is None or check_out is None:
+        outcome = Outcome.MISSING
+    elif late > 0 and early > 0:
+        outcome = Outcome.LATE_AND_EARLY
+    else:
+        outcome = Outcome.LATE if late > 0 else Outcome.EARLY if early > 0 else Outcome.NORMAL
+    # Shown in whole minutes, rounded up: 08:30:01 is a minute late.
+    return HalfDay(shift.half, outcome, check_in, check_out, ceil(max(late, 0)), ceil(max(early, 0)))
