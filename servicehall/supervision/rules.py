@@ -635,15 +635,18 @@ BY_CODE = {rule.code: rule for rule in BUILT_IN}
 
 # Labels of the evidence an alert carries, for its pages.
 EVIDENCE_LABELS = {
-    "due_date": "承诺办结日期", "remaining_workdays": "剩余工作日", "promised_days": "承诺时限（工作日）",
-    "queued_at": "排队时间", "waited_minutes": "已等候（分钟）", "limit_minutes": "规定（分钟）",
-    "called_at": "叫号时间", "service_minutes": "已办理（分钟）", "paused_since": "暂停开始",
-    "open_minutes_paused": "办公时间内暂停（分钟）", "opened_on": "生成整改日期", "callback_due": "应回访日期",
-    "limit_workdays": "规定（工作日）", "deadline": "整改期限", "overdue_workdays": "超期工作日", "status": "状态",
-    "asked_on": "咨询日期", "answer_due": "应答复日期", "action": "操作", "to_status": "结果", "at": "时间",
-    "reason": "理由", "step": "环节", "used_workdays": "已用工作日", "started_on": "环节开始", "done_on": "环节完成",
-    "suspended_on": "挂起日期", "suspended_workdays": "已挂起工作日", "fee": "收费项目", "amount": "收取金额（元）",
-    "catalogue": "目录规定", "problem": "问题", "passed_over": "被跳过次数", "limit_times": "规定（次）",
+    # What happened, when, the figures, then the limit they crossed: the order an alert's page
+    # shows them in (PostgreSQL's jsonb keeps keys in an order of its own).
+    "step": "环节", "action": "操作", "to_status": "结果", "reason": "理由", "fee": "收费项目",
+    "amount": "收取金额（元）", "catalogue": "目录规定", "problem": "问题",
+    "due_date": "承诺办结日期", "promised_days": "承诺时限（工作日）", "remaining_workdays": "剩余工作日",
+    "queued_at": "排队时间", "called_at": "叫号时间", "paused_since": "暂停开始", "at": "时间",
+    "started_on": "环节开始", "done_on": "环节完成", "suspended_on": "挂起日期", "opened_on": "生成整改日期",
+    "callback_due": "应回访日期", "deadline": "整改期限", "asked_on": "咨询日期", "answer_due": "应答复日期",
+    "waited_minutes": "已等候（分钟）", "service_minutes": "已办理（分钟）",
+    "open_minutes_paused": "办公时间内暂停（分钟）", "used_workdays": "已用工作日",
+    "suspended_workdays": "已挂起工作日", "overdue_workdays": "超期工作日", "passed_over": "被跳过次数",
+    "limit_minutes": "规定（分钟）", "limit_workdays": "规定（工作日）", "limit_times": "规定（次）", "status": "状态",
 }
 ACTION_LABELS = {"refuse": "不予受理", "deny": "不予许可", "accept": "受理（逾期视为受理）", "notify": "再次一次性告知",
                  "notify_refused": "试图再次告知（被拒绝）", "extend_refused": "试图再次延期（被拒绝）",

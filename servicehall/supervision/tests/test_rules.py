@@ -250,7 +250,7 @@ class CaseRecordRuleTests(RuleTestCase):
                          (bare.pk, bare.number, self.p.staff_a.pk, str(bare.transitions.get(action="refuse").pk)))
         self.assertEqual(alert.evidence["at"], "2026-10-12T12:00+08:00")  # as the Python-built rules write times
         self.assertEqual(evidence_items(alert.evidence), [("操作", "不予受理"), ("结果", "不予受理"),
-                                                          ("时间", "2026-10-12 12:00"), ("理由", "（空）")])
+                                                          ("理由", "（空）"), ("时间", "2026-10-12 12:00")])
 
     @skipUnless(connection.vendor == "postgresql", "the plan of PostgreSQL")
     def test_the_history_rules_can_read_the_breach_index_alone(self):
