@@ -194,6 +194,9 @@ SH_CASE_SEPARATE_APPROVAL = env_bool("SH_CASE_SEPARATE_APPROVAL", True)
 # review's rectification is due 15 working days later (local rules range from 5 to 15).
 SH_REVIEW_WINDOW_DAYS = env_int("SH_REVIEW_WINDOW_DAYS", 7)
 SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
+# Attendance (PRACTICE.md, "Attendance and AB posts"): a check-in this many minutes late, or a
+# check-out this many minutes early, is half a day absent (旷工), as 腾冲 counts it.
+SH_ATTENDANCE_ABSENT_MINUTES = env_int("SH_ATTENDANCE_ABSENT_MINUTES", 30)
 # The clerk whose service was rated badly does not work its rectification: the centre's head
 # does, or assigns another (reviews.services.rectification_refusal).
 SH_RECTIFICATION_SEPARATE = env_bool("SH_RECTIFICATION_SEPARATE", True)

@@ -3,9 +3,13 @@
 A centre registers its clock-in terminals (`Device`, by serial number). Each punch a terminal
 pushes is stored once, as it came (`Punch`, keyed by device serial, the person's PIN and the
 time), and never edited: a PIN is the person's employee number (工号) in the device's centre.
-A manager's correction (补卡) is a record of its own (`Correction`); results are derived from
-punches and corrections, never typed in. A punch the centre cannot take (a PIN of no one in
-the device's centre) is refused and logged (`RefusedPunch`).
+A manager's correction (补卡) is a record of its own (`Correction`). A punch the centre cannot
+take (a PIN of no one in the device's centre) is refused and logged (`RefusedPunch`).
+
+A centre's `Shift`s say when its people are due (on the calendar's working days and its
+`ExtraDay`s); each person's `DayResult` is derived from shifts, punches, corrections and leave
+by `day_results_compute` (rules.py has the rules), never typed in. A change to any of them
+makes the centre's day due (`CentreDay`), and the background task computes it again.
 """
 
 from django.conf import settings
@@ -102,3 +106,123 @@ class RefusedPunch(models.Model):
 
     def __str__(self):
         return f"{self.serial} {self.pin}：{self.reason}"
+
+
+class Shift(models.Model):
+    """班次: hours a centre's people are due at work, a half day each (上午, 下午), on the
+    calendar's working days and, if so marked, on the centre's extra service days."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="shifts", verbose_name="所属中心")
+    name = models.CharField("班次名称", max_length=20)
+    starts_at = models.TimeField("上班时间")
+    ends_at = models.TimeField("下班时间")
+    on_workdays = models.BooleanField("工作日上班", default=True)
+    on_extra_days = models.BooleanField("加开服务日上班", default=False)
+    is_active = models.BooleanField("启用", default=True)
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "班次"
+        verbose_name_plural = "班次"
+        ordering = ["center", "starts_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="shift_ends_after_start")]
+
+    def __str__(self):
+        return f"{self.name} {self.starts_at:%H:%M}—{self.ends_at:%H:%M}"
+
+
+class ExtraDay(models.Model):
+    """加开服务日: a day off in the calendar on which the centre opens (weekend service)."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="extra_days",
+                               verbose_name="所属中心")
+    day = models.DateField("日期")
+    note = models.CharField("说明", max_length=60, blank=True)
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "加开服务日"
+        verbose_name_plural = "加开服务日"
+        ordering = ["center", "day"]
+        constraints = [models.UniqueConstraint(fields=["center", "day"], name="extraday_unique_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.note}"
+
+
+class Correction(models.Model):
+    """补卡: a punch a manager records for a person, with the reason (the machine was down, the
+    person was sent out on duty). The punch log itself is never touched."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="corrections", verbose_name="人员")
+    at = models.DateTimeField("补卡时间")
+    reason = models.CharField("补卡理由", max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+    created_at = models.DateTimeField("登记时间")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "补卡"
+        verbose_name_plural = "补卡"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["staff", "at"], name="correction_staff_idx")]
+
+    def __str__(self):
+        return f"{self.staff.name} {self.at:%Y-%m-%d %H:%M} 补卡"
+
+
+class DayOutcome(models.TextChoices):
+    NORMAL = "normal", "正常"
+    LATE = "late", "迟到"
+    EARLY = "early", "早退"
+    LATE_AND_EARLY = "late_early", "迟到并早退"
+    MISSING = "missing", "缺卡"
+    ABSENT = "absent", "旷工"
+    LEAVE = "leave", "请假"
+
+
+class DayResult(models.Model):
+    """A person's day at work, derived from punches, corrections, leave and the calendar by
+    `day_results_compute`; never typed in. `halves` holds each half day's result."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", db_index=False)
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="day_results", db_index=False)
+    day = models.DateField("日期")
+    outcome = models.CharField("考勤结果", max_length=12, choices=DayOutcome.choices)
+    late_minutes = models.PositiveIntegerField("迟到分钟", default=0)
+    early_minutes = models.PositiveIntegerField("早退分钟", default=0)
+    absent_halves = models.PositiveSmallIntegerField("旷工（半天）", default=0)
+    leave_halves = models.PositiveSmallIntegerField("请假（半天）", default=0)
+    halves = models.JSONField("分时段结果", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "每日考勤结果"
+        verbose_name_plural = "每日考勤结果"
+        ordering = ["day", "staff"]
+        constraints = [models.UniqueConstraint(fields=["staff", "day"], name="dayresult_unique_day")]
+        indexes = [models.Index(fields=["center", "day"], name="dayresult_center_idx")]
+
+    def __str__(self):
+        return f"{self.staff} {self.day} {self.get_outcome_display()}"
+
+
+class CentreDay(models.Model):
+    """A centre's day of attendance: when its results were last computed, and when they are
+    due again (`due_at`; None: up to date). A change of punches, corrections, leave or the
+    calendar makes it due at once; a shift's end makes today's due, so a half day nobody
+    punched in is judged when it is over."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["center", "day"], name="centreday_unique_day")]
+        indexes = [models.Index(fields=["due_at"], name="centreday_due_idx", condition=models.Q(due_at__isnull=False))]
+
+    def __str__(self):
+        return f"{self.center_id} {self.day}"

@@ -1,5 +1,5 @@
-"""A person's day at work, from the shifts they were due, their punches and their leave: plain
-Python, no database, so that the rules PRACTICE.md gives ("Attendance and AB posts") are read
+"""A person's day at work, from the shifts they were due, their punches and their leave: no
+database, so that the rules PRACTICE.md gives ("Attendance and AB posts") are read
 and tested in one place.
 
 - A shift is a half day (上午 or 下午) from its start to its end; a day's shifts never cross
@@ -22,27 +22,18 @@ from dataclasses import dataclass, field
 from datetime import time
 from math import ceil
 
+from .models import DayOutcome
+
 AM, PM = "am", "pm"
 
 
-class Outcome:
-    """A half day's result, and a day's (the worst of its halves)."""
-    NORMAL = "normal"
-    LATE = "late"
-    EARLY = "early"
-    LATE_AND_EARLY = "late_early"
-    MISSING = "missing"
-    ABSENT = "absent"
-    LEAVE = "leave"
-
-    LABELS = {NORMAL: "正常", LATE: "迟到", EARLY: "早退", LATE_AND_EARLY: "迟到并早退", MISSING: "缺卡",
-              ABSENT: "旷工", LEAVE: "请假"}
-    # A day shows the worst of its halves.
-    ORDER = (ABSENT, MISSING, LATE_AND_EARLY, LATE, EARLY, NORMAL, LEAVE)
+# A day shows the worst of its halves; a day wholly on leave shows leave.
+ORDER = (DayOutcome.ABSENT, DayOutcome.MISSING, DayOutcome.LATE_AND_EARLY, DayOutcome.LATE, DayOutcome.EARLY,
+         DayOutcome.NORMAL, DayOutcome.LEAVE)
 
 
 @dataclass(frozen=True)
-class Shift:
+class ShiftHours:
     starts: time
     ends: time
 
@@ -70,7 +61,10 @@ class Day:
     def outcome(self) -> str:
         if not self.halves:
             return ""
-        return min((h.outcome for h in self.halves), key=Outcome.ORDER.index)
+        worst = min((h.outcome for h in self.halves), key=ORDER.index)
+        if worst in (DayOutcome.LATE, DayOutcome.EARLY) and self.late_minutes and self.early_minutes:
+            return DayOutcome.LATE_AND_EARLY  # late in the morning, early in the afternoon
+        return worst
 
     @property
     def late_minutes(self) -> int:
@@ -82,18 +76,18 @@ class Day:
 
     @property
     def absent_halves(self) -> int:
-        return sum(h.outcome == Outcome.ABSENT for h in self.halves)
+        return sum(h.outcome == DayOutcome.ABSENT for h in self.halves)
 
     @property
     def leave_halves(self) -> int:
-        return sum(h.outcome == Outcome.LEAVE for h in self.halves)
+        return sum(h.outcome == DayOutcome.LEAVE for h in self.halves)
 
 
 def _minutes(t: time) -> float:
     return t.hour * 60 + t.minute + t.second / 60
 
 
-def _windows(shifts: list[Shift]) -> list[tuple[float, float]]:
+def _windows(shifts: list[ShiftHours]) -> list[tuple[float, float]]:
     """Each shift's share of the day for punches: from the midpoint of the break before it to the
     midpoint of the break after it (the whole morning before the first, the evening after the last)."""
     bounds = []
@@ -104,7 +98,7 @@ def _windows(shifts: list[Shift]) -> list[tuple[float, float]]:
     return bounds
 
 
-def day_result(shifts: list[Shift], punches: list[time], leave: dict[str, str] | None = None, *,
+def day_result(shifts: list[ShiftHours], punches: list[time], leave: dict[str, str] | None = None, *,
                absent_minutes: int = 30) -> Day:
     """The day of a person due for `shifts` (in order), with the local times of their punches and
     corrections, and `leave` (half → the leave's kind) for the halves they were excused."""
@@ -113,16 +107,16 @@ def day_result(shifts: list[Shift], punches: list[time], leave: dict[str, str] |
     halves = []
     for shift, (start, end) in zip(shifts, _windows(shifts), strict=True):
         if shift.half in leave:
-            halves.append(HalfDay(shift.half, Outcome.LEAVE, leave=leave[shift.half]))
+            halves.append(HalfDay(shift.half, DayOutcome.LEAVE, leave=leave[shift.half]))
             continue
         mine = sorted(p for p in punches if start <= _minutes(p) < end)
         halves.append(_half(shift, mine, absent_minutes))
     return Day(tuple(halves))
 
 
-def _half(shift: Shift, punches: list[time], absent_minutes: int) -> HalfDay:
+def _half(shift: ShiftHours, punches: list[time], absent_minutes: int) -> HalfDay:
     if not punches:
-        return HalfDay(shift.half, Outcome.ABSENT)
+        return HalfDay(shift.half, DayOutcome.ABSENT)
     opens, closes = _minutes(shift.starts), _minutes(shift.ends)
     if len(punches) == 1:
         only = punches[0]
@@ -133,12 +127,12 @@ def _half(shift: Shift, punches: list[time], absent_minutes: int) -> HalfDay:
     late = _minutes(check_in) - opens if check_in else 0.0
     early = closes - _minutes(check_out) if check_out else 0.0
     if late >= absent_minutes or early >= absent_minutes:
-        outcome = Outcome.ABSENT
+        outcome = DayOutcome.ABSENT
     elif check_in is None or check_out is None:
-        outcome = Outcome.MISSING
+        outcome = DayOutcome.MISSING
     elif late > 0 and early > 0:
-        outcome = Outcome.LATE_AND_EARLY
+        outcome = DayOutcome.LATE_AND_EARLY
     else:
-        outcome = Outcome.LATE if late > 0 else Outcome.EARLY if early > 0 else Outcome.NORMAL
+        outcome = DayOutcome.LATE if late > 0 else DayOutcome.EARLY if early > 0 else DayOutcome.NORMAL
     # Shown in whole minutes, rounded up: 08:30:01 is a minute late.
     return HalfDay(shift.half, outcome, check_in, check_out, ceil(max(late, 0)), ceil(max(early, 0)))

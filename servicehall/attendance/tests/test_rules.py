@@ -4,9 +4,10 @@ from datetime import time
 
 from django.test import SimpleTestCase
 
-from servicehall.attendance.rules import AM, PM, Outcome, Shift, day_result
+from servicehall.attendance.models import DayOutcome
+from servicehall.attendance.rules import AM, PM, ShiftHours, day_result
 
-DAY = [Shift(time(8, 30), time(12, 0)), Shift(time(13, 30), time(17, 0))]
+DAY = [ShiftHours(time(8, 30), time(12, 0)), ShiftHours(time(13, 30), time(17, 0))]
 
 
 def t(text: str) -> time:
@@ -16,36 +17,37 @@ def t(text: str) -> time:
 class DayResultTests(SimpleTestCase):
     def test_four_punches_within_the_hours_are_a_normal_day(self):
         day = day_result(DAY, [t("08:21:07"), t("12:01:10"), t("13:25:00"), t("17:02:00")])
-        self.assertEqual(day.outcome, Outcome.NORMAL)
+        self.assertEqual(day.outcome, DayOutcome.NORMAL)
         self.assertEqual([(h.half, h.check_in, h.check_out) for h in day.halves],
                          [(AM, t("08:21:07"), t("12:01:10")), (PM, t("13:25:00"), t("17:02:00"))])
         self.assertEqual((day.late_minutes, day.early_minutes, day.absent_halves), (0, 0, 0))
 
     def test_late_from_the_first_second_after_the_start_and_half_a_day_absent_at_thirty_minutes(self):
-        for check_in, outcome, minutes in (("08:30:00", Outcome.NORMAL, 0), ("08:30:01", Outcome.LATE, 1),
-                                           ("08:31:00", Outcome.LATE, 1), ("08:59:59", Outcome.LATE, 30),
-                                           ("09:00:00", Outcome.ABSENT, 30)):
+        for check_in, outcome, minutes in (("08:30:00", DayOutcome.NORMAL, 0), ("08:30:01", DayOutcome.LATE, 1),
+                                           ("08:31:00", DayOutcome.LATE, 1), ("08:59:59", DayOutcome.LATE, 30),
+                                           ("09:00:00", DayOutcome.ABSENT, 30)):
             with self.subTest(check_in=check_in):
                 day = day_result(DAY, [t(check_in), t("12:00:30"), t("13:29:00"), t("17:00:00")])
                 self.assertEqual((day.halves[0].outcome, day.halves[0].late_minutes), (outcome, minutes))
-                self.assertEqual(day.halves[1].outcome, Outcome.NORMAL)
+                self.assertEqual(day.halves[1].outcome, DayOutcome.NORMAL)
 
     def test_leaving_early_and_both(self):
         early = day_result(DAY, [t("08:20"), t("11:45"), t("13:20"), t("16:30")])
         self.assertEqual([(h.outcome, h.early_minutes) for h in early.halves],
-                         [(Outcome.EARLY, 15), (Outcome.ABSENT, 30)])
-        self.assertEqual((early.outcome, early.absent_halves, early.early_minutes), (Outcome.ABSENT, 1, 45))
+                         [(DayOutcome.EARLY, 15), (DayOutcome.ABSENT, 30)])
+        self.assertEqual((early.outcome, early.absent_halves, early.early_minutes), (DayOutcome.ABSENT, 1, 45))
         both = day_result(DAY, [t("08:40"), t("11:50"), t("13:20"), t("17:00")])
         self.assertEqual((both.halves[0].outcome, both.outcome, both.late_minutes),
-                         (Outcome.LATE_AND_EARLY, Outcome.LATE_AND_EARLY, 10))
+                         (DayOutcome.LATE_AND_EARLY, DayOutcome.LATE_AND_EARLY, 10))
 
     def test_a_single_punch_is_a_missing_punch_and_a_shift_without_any_is_half_a_day_absent(self):
         day = day_result(DAY, [t("08:20"), t("16:58")])
         self.assertEqual([(h.outcome, h.check_in, h.check_out) for h in day.halves],
-                         [(Outcome.MISSING, t("08:20"), None), (Outcome.MISSING, None, t("16:58"))])
+                         [(DayOutcome.MISSING, t("08:20"), None), (DayOutcome.MISSING, None, t("16:58"))])
         self.assertEqual(day.early_minutes, 2)
         nobody = day_result(DAY, [t("08:20"), t("12:01")])
-        self.assertEqual((nobody.halves[1].outcome, nobody.outcome, nobody.absent_halves), (Outcome.ABSENT,) * 2 + (1,))
+        self.assertEqual((nobody.halves[1].outcome, nobody.outcome, nobody.absent_halves),
+                         (DayOutcome.ABSENT, DayOutcome.ABSENT, 1))
         self.assertEqual(day_result(DAY, []).absent_halves, 2)
 
     def test_a_punch_in_the_break_belongs_to_the_nearer_shift(self):
@@ -53,18 +55,19 @@ class DayResultTests(SimpleTestCase):
         day = day_result(DAY, [t("08:20"), t("12:44:59"), t("12:45"), t("17:00")])
         self.assertEqual([(h.check_in, h.check_out) for h in day.halves],
                          [(t("08:20"), t("12:44:59")), (t("12:45"), t("17:00"))])
-        self.assertEqual(day.outcome, Outcome.NORMAL)
+        self.assertEqual(day.outcome, DayOutcome.NORMAL)
 
     def test_a_half_day_on_leave_needs_no_punch(self):
         day = day_result(DAY, [t("13:20"), t("17:01")], {AM: "事假"})
-        self.assertEqual([(h.outcome, h.leave) for h in day.halves], [(Outcome.LEAVE, "事假"), (Outcome.NORMAL, "")])
-        self.assertEqual((day.outcome, day.leave_halves), (Outcome.NORMAL, 1))
+        self.assertEqual([(h.outcome, h.leave) for h in day.halves],
+                         [(DayOutcome.LEAVE, "事假"), (DayOutcome.NORMAL, "")])
+        self.assertEqual((day.outcome, day.leave_halves), (DayOutcome.NORMAL, 1))
         away = day_result(DAY, [], {AM: "出差", PM: "出差"})
-        self.assertEqual((away.outcome, away.absent_halves), (Outcome.LEAVE, 0))
+        self.assertEqual((away.outcome, away.absent_halves), (DayOutcome.LEAVE, 0))
         late = day_result(DAY, [t("14:10"), t("17:00")], {AM: "病假"})
-        self.assertEqual((late.outcome, late.absent_halves), (Outcome.ABSENT, 1))
+        self.assertEqual((late.outcome, late.absent_halves), (DayOutcome.ABSENT, 1))
 
     def test_a_weekend_service_morning_is_one_shift(self):
-        saturday = [Shift(time(9), time(12))]
-        self.assertEqual(day_result(saturday, [t("08:55"), t("12:00")]).outcome, Outcome.NORMAL)
+        saturday = [ShiftHours(time(9), time(12))]
+        self.assertEqual(day_result(saturday, [t("08:55"), t("12:00")]).outcome, DayOutcome.NORMAL)
         self.assertEqual(day_result(saturday, [t("09:05"), t("12:00")]).late_minutes, 5)

@@ -23,7 +23,7 @@ class DeclaredTaskTests(SimpleTestCase):
         self.assertEqual(set(tasks), {"login_failures_purge", "idempotent_requests_purge",
                                       "tickets_expire", "contact_data_purge", "cases_deem_accepted",
                                       "status_failures_purge", "rater_phones_purge", "supervision_sweep",
-                                      "orders_escalate"})
+                                      "orders_escalate", "attendance_days_compute"})
         for task in tasks.values():
             with self.subTest(task=task.name):
                 self.assertGreater(task.every, 0)
@@ -33,7 +33,7 @@ class DeclaredTaskTests(SimpleTestCase):
         out = StringIO()
         call_command("run_workers", "--list", stdout=out)
         lines = out.getvalue().splitlines()
-        self.assertEqual(len(lines), 9)
+        self.assertEqual(len(lines), 10)
         self.assertTrue(any(line.startswith("status_failures_purge") and "every 3600 s" in line for line in lines))
 
 
