@@ -226,3 +226,90 @@ class CentreDay(models.Model):
 
     def __str__(self):
         return f"{self.center_id} {self.day}"
+
+
+class LeaveKind(models.TextChoices):
+    PERSONAL = "personal", "事假"
+    SICK = "sick", "病假"
+    ANNUAL = "annual", "年休假"
+    OFFICIAL = "official", "公假"
+    TRIP = "trip", "出差"
+    LIEU = "lieu", "调休"
+    MARRIAGE = "marriage", "婚假"
+    MATERNITY = "maternity", "产假"
+    BEREAVEMENT = "bereavement", "丧假"
+
+
+class LeaveStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+    CANCELLED = "cancelled", "已撤销"
+
+
+LEAVE_TRANSITIONS = {
+    # A pending leave of two levels stays pending after the first approval (approved_levels 1).
+    LeaveStatus.PENDING: {LeaveStatus.PENDING, LeaveStatus.APPROVED, LeaveStatus.REJECTED, LeaveStatus.CANCELLED},
+    # An approved leave is cancelled before it starts, or shortened by an early return.
+    LeaveStatus.APPROVED: {LeaveStatus.APPROVED, LeaveStatus.CANCELLED},
+    LeaveStatus.REJECTED: set(),
+    LeaveStatus.CANCELLED: set(),
+}
+
+
+class Half(models.TextChoices):
+    AM = "am", "上午"
+    PM = "pm", "下午"
+
+
+class Leave(models.Model):
+    """请假: a person away for whole or half days, approved by the centre's manager (and, past
+    `SH_LEAVE_MANAGER_HALF_DAYS`, by the bureau too). Approval needs the window covered: the
+    B post on duty, or a named stand-in (顶岗), for every half day of it."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", verbose_name="所属中心")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="leaves", verbose_name="请假人")
+    kind = models.CharField("类型", max_length=12, choices=LeaveKind.choices)
+    starts_on = models.DateField("开始日期")
+    starts_half = models.CharField("开始时段", max_length=2, choices=Half.choices, default=Half.AM)
+    ends_on = models.DateField("结束日期")
+    ends_half = models.CharField("结束时段", max_length=2, choices=Half.choices, default=Half.PM)
+    reason = models.CharField("事由", max_length=200)
+    handover = models.CharField("交接说明", max_length=500, blank=True)
+    stand_in = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="stand_ins",
+                                 verbose_name="顶岗人员")
+    status = models.CharField("状态", max_length=10, choices=LeaveStatus.choices, default=LeaveStatus.PENDING)
+    levels = models.PositiveSmallIntegerField("审批级数", default=1)
+    approved_levels = models.PositiveSmallIntegerField("已审批级数", default=0)
+    created_at = models.DateTimeField("申请时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="申请人")
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "请假"
+        verbose_name_plural = "请假"
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["staff", "status", "starts_on"], name="leave_staff_idx"),
+                   models.Index(fields=["center", "status", "starts_on"], name="leave_center_idx")]
+
+    def __str__(self):
+        return f"{self.staff.name} {self.get_kind_display()} {self.starts_on}—{self.ends_on}"
+
+
+class LeaveEvent(models.Model):
+    """One row per step of a leave (append-only): applied, approved at a level, rejected,
+    cancelled, shortened."""
+    leave = models.ForeignKey(Leave, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["leave", "at", "id"]
+
+    def __str__(self):
+        return f"{self.leave_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

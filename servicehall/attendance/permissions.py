@@ -1,10 +1,14 @@
 """Who may do what with attendance (accounts.permissions has the role sets and the check)."""
 
-from servicehall.accounts.permissions import MANAGERS, Rule
+from servicehall.accounts.permissions import MANAGERS, OPERATORS, SUPERVISORS, Rule
 
 ACTIONS = {
     # The centre's manager registers the centre's clock-in terminals.
     "attendance.devices": Rule(MANAGERS, "登记考勤机", "只有分中心负责人可以登记本中心的考勤机"),
     # Shifts, extra service days and corrections (补卡) of the centre.
     "attendance.manage": Rule(MANAGERS, "管理本中心考勤", "只有分中心负责人可以管理本中心的班次、加开服务日和补卡"),
+    "attendance.leave_apply": Rule(OPERATORS, "申请请假", "只有本中心人员可以申请请假"),
+    "attendance.leave_approve": Rule(MANAGERS, "审批请假", "请假由分中心负责人审批"),
+    # A leave longer than the manager's limit (SH_LEAVE_MANAGER_HALF_DAYS) goes on to the bureau.
+    "attendance.leave_approve_long": Rule(SUPERVISORS, "审批较长请假", "超过一天的请假还须营商局审批"),
 }

@@ -15,18 +15,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicehall.accounts.models import hash_api_key
-from servicehall.accounts.permissions import require
+from servicehall.accounts.permissions import can, require
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Conflict, Invalid, text_input
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
 from servicehall.org.models import ServiceCenter, Staff
 from servicehall.workcalendar.selectors import get_calendar
 
+from .leave import HALVES, approved_leaves, at_window, away_slots, leave_slots, posts_of, slot_label, slots
 from .models import (
+    LEAVE_TRANSITIONS,
     CentreDay,
     Correction,
     DayResult,
     Device,
     ExtraDay,
+    Half,
+    Leave,
+    LeaveEvent,
+    LeaveKind,
+    LeaveStatus,
     Punch,
     PunchSource,
     PunchState,
@@ -250,8 +257,8 @@ def duty_hours(center_id: int, day: date, calendar) -> list[ShiftHours]:
 
 def day_results_compute(center_id: int, day: date, now: datetime | None = None) -> datetime | None:
     """Every active person of the centre: their result for `day`, from the shifts that have
-    ended by `now` (today's later ones are judged when they end). Returns when the day is due
-    again (the next shift's end today), or None."""
+    ended by `now` (today's later ones are judged when they end), their punches, corrections and
+    approved leave. Returns when the day is due again (the next shift's end today), or None."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     hours = duty_hours(center_id, day, get_calendar())
@@ -265,11 +272,17 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
         for staff_id, at in model.objects.filter(**window).values_list("staff_id", "at"):
             if staff_id in moments:
                 moments[staff_id].append(at.astimezone(zone).time())
+    excused: dict[int, dict[str, str]] = {}
+    for leave in approved_leaves(people, day, day):
+        for leave_day, half in leave_slots(leave):
+            if leave_day == day:
+                excused.setdefault(leave.staff_id, {})[half] = leave.get_kind_display()
     rows = []
     for staff_id in people:
         if not ended:
             break
-        result = day_result(ended, moments[staff_id], absent_minutes=settings.SH_ATTENDANCE_ABSENT_MINUTES)
+        result = day_result(ended, moments[staff_id], excused.get(staff_id),
+                            absent_minutes=settings.SH_ATTENDANCE_ABSENT_MINUTES)
         rows.append(DayResult(
             center_id=center_id, staff_id=staff_id, day=day, outcome=result.outcome,
             late_minutes=result.late_minutes, early_minutes=result.early_minutes,
@@ -313,3 +326,188 @@ def _first_end(center_id: int, day: date, calendar) -> datetime | None:
     hours = duty_hours(center_id, day, calendar)
     zone = timezone.get_current_timezone()
     return datetime.combine(day, hours[0].ends, tzinfo=zone) if hours else None
+
+
+# --- leave (请假) ------------------------------------------------------------------------------
+
+MAX_LEAVE_DAYS = 366
+
+
+def _duty_slots(center_id: int, slots: list[tuple[date, str]]) -> list[tuple[date, str]]:
+    """The half days among `slots` the centre has a shift in."""
+    calendar, duty = get_calendar(), []
+    by_day: dict[date, set[str]] = {}
+    for day, half in slots:
+        if day not in by_day:
+            by_day[day] = {hours.half for hours in duty_hours(center_id, day, calendar)}
+        if half in by_day[day]:
+            duty.append((day, half))
+    return duty
+
+
+def leave_apply(*, actor, staff: Staff, kind: str, starts_on: date, starts_half: str, ends_on: date, ends_half: str,
+                reason: str, handover: str = "", stand_in: Staff | None = None,
+                now: datetime | None = None) -> Leave:
+    """A person applies for leave (or the centre's manager for them): its half days, the reason,
+    a handover note for the B post and, when B cannot cover, a named stand-in (顶岗)."""
+    now = now or timezone.now()
+    require(actor, "attendance.leave_apply", staff.center_id)
+    if staff.user_id != actor.pk and not can(actor, "attendance.manage", staff.center_id):
+        raise Forbidden("只能为本人申请请假（分中心负责人可代为申请）")
+    if kind not in LeaveKind.values:
+        raise Invalid("类型：请选择请假类型", field="kind")
+    for value, field, label in ((starts_on, "starts_on", "开始日期"), (ends_on, "ends_on", "结束日期")):
+        if value is None:
+            raise Invalid(f"{label}：请填写", field=field)
+    for value, field, label in ((starts_half, "starts_half", "开始时段"), (ends_half, "ends_half", "结束时段")):
+        if value not in Half.values:
+            raise Invalid(f"{label}：应为上午或下午", field=field)
+    if (ends_on, HALVES.index(ends_half)) < (starts_on, HALVES.index(starts_half)):
+        raise Invalid("结束日期：不能早于开始", field="ends_on")
+    if (ends_on - starts_on).days >= MAX_LEAVE_DAYS:
+        raise Invalid(f"结束日期：一次请假不能超过{MAX_LEAVE_DAYS}天", field="ends_on")
+    reason = text_input(reason, field="reason", label="事由", limit=200)
+    handover = text_input(handover, field="handover", label="交接说明", limit=500, required=False)
+    if stand_in is not None and (stand_in.pk == staff.pk or not stand_in.is_active
+                                 or stand_in.center.department_id != staff.center.department_id):
+        raise Invalid("顶岗人员：须为同一主管部门在岗的其他人员", field="stand_in")
+    duty = _duty_slots(staff.center_id, slots(starts_on, starts_half, ends_on, ends_half))
+    if not duty:
+        raise Invalid("开始日期：所选时段内没有上班时段，不需要请假", field="starts_on")
+    with transaction.atomic():
+        Staff.objects.select_for_update().filter(pk=staff.pk).first()  # one application of a person at a time
+        mine = Leave.objects.filter(staff=staff, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED],
+                                    starts_on__lte=ends_on, ends_on__gte=starts_on)
+        asked = set(slots(starts_on, starts_half, ends_on, ends_half))
+        if any(asked & set(leave_slots(other)) for other in mine):
+            raise Conflict("开始日期：与本人已有的请假时段重叠", code="overlap", field="starts_on")
+        levels = 1 if len(duty) <= settings.SH_LEAVE_MANAGER_HALF_DAYS else 2
+        leave = Leave.objects.create(center_id=staff.center_id, staff=staff, kind=kind, starts_on=starts_on,
+                                     starts_half=starts_half, ends_on=ends_on, ends_half=ends_half, reason=reason,
+                                     handover=handover, stand_in=stand_in, levels=levels, created_at=now,
+                                     created_by=actor)
+        LeaveEvent.objects.create(leave=leave, action="apply", to_status=LeaveStatus.PENDING, actor=actor, at=now,
+                                  note=reason)
+        audit_record(actor=actor, action="leave.apply", obj=leave, center=staff.center,
+                     after={"kind": kind, "from": f"{starts_on} {starts_half}", "to": f"{ends_on} {ends_half}",
+                            "levels": levels}, now=now)
+    return leave
+
+
+def leave_cover_problems(leave: Leave) -> list[str]:
+    """Why approving `leave` would leave a window empty: for each post the person holds as A or B,
+    the duty half days with nobody at it (A, B, or a stand-in named on their leave)."""
+    posts = posts_of(leave.staff_id)
+    if not posts:
+        return []
+    duty = _duty_slots(leave.center_id, leave_slots(leave))
+    people = {leave.staff_id} | {p.holder_id for p in posts} | {p.backup_staff_id for p in posts}
+    others = approved_leaves(people, leave.starts_on, leave.ends_on, exclude=leave.pk)
+    away = away_slots([*others, leave])
+    uncovered, both_away = [], []
+    for post in posts:
+        partner = post.backup_staff if post.holder_id == leave.staff_id else post.holder
+        for slot in duty:
+            stand_ins = [lv.stand_in for lv in (leave, away.get(partner.pk, {}).get(slot)) if lv and lv.stand_in]
+            if at_window(post, slot, away, stand_ins) is not None:
+                continue
+            (both_away if slot in away.get(partner.pk, {}) else uncovered).append(slot_label(slot))
+    problems = []
+    if both_away:
+        problems.append(f"A岗和B岗不能同时请假（{partner.name}已请假：{'、'.join(dict.fromkeys(both_away))}），"
+                        f"请指定顶岗人员")
+    if uncovered:
+        problems.append(f"以下时段窗口无人顶岗：{'、'.join(dict.fromkeys(uncovered))}")
+    return problems
+
+
+def _leave_move(leave: Leave, *, actor, to: str, action: str, now: datetime, note: str = "", **changes) -> Leave:
+    """Compare and set the leave's status (and `changes`), with its history and audit rows."""
+    if to not in LEAVE_TRANSITIONS[leave.status]:
+        raise Conflict(f"该请假当前为“{leave.get_status_display()}”，不能{LEAVE_ACTIONS[action]}", code="invalid_state")
+    moved = Leave.objects.filter(pk=leave.pk, status=leave.status, approved_levels=leave.approved_levels,
+                                 ends_on=leave.ends_on, ends_half=leave.ends_half).update(status=to, **changes)
+    if moved != 1:
+        raise Conflict("该请假刚被他人处理，请刷新后重试", code="invalid_state")
+    LeaveEvent.objects.create(leave=leave, action=action, from_status=leave.status, to_status=to, actor=actor, at=now,
+                              note=note)
+    audit_record(actor=actor, action=f"leave.{action}", obj=leave, center=leave.staff.center,
+                 before={"status": leave.status}, after={"status": to, **{k: str(v) for k, v in changes.items()}},
+                 now=now)
+    days_pending(leave.center_id, {day for day, _ in leave_slots(leave)}, now)
+    leave.refresh_from_db()
+    return leave
+
+
+LEAVE_ACTIONS = {"approve": "审批", "reject": "驳回", "cancel": "撤销", "return": "销假"}
+
+
+def _require_approver(actor, leave: Leave) -> None:
+    """The manager approves first; a leave of two levels then goes to the bureau."""
+    if leave.approved_levels == 0:
+        require(actor, "attendance.leave_approve", leave.center_id)
+    else:
+        require(actor, "attendance.leave_approve_long", leave.center_id)
+
+
+@transaction.atomic
+def leave_approve(*, actor, leave: Leave, note: str = "", now: datetime | None = None) -> Leave:
+    """Approve at the next level: the centre's manager first, the bureau for a longer leave.
+    Refused while any half day of it would leave a window empty."""
+    now = now or timezone.now()
+    level = leave.approved_levels + 1
+    _require_approver(actor, leave)
+    note = text_input(note, field="note", label="审批意见", limit=500, required=False)
+    if leave.status != LeaveStatus.PENDING:
+        raise Conflict(f"该请假当前为“{leave.get_status_display()}”，不能审批", code="invalid_state")
+    # One approval of the centre's leaves at a time: two leaves of A and B approved at once
+    # would each find the other not yet approved.
+    ServiceCenter.objects.select_for_update().filter(pk=leave.center_id).first()
+    problems = leave_cover_problems(leave)
+    if problems:
+        raise Conflict("；".join(problems), code="no_cover", field="stand_in")
+    to = LeaveStatus.APPROVED if level >= leave.levels else LeaveStatus.PENDING
+    return _leave_move(leave, actor=actor, to=to, action="approve", now=now, note=note, approved_levels=level)
+
+
+@transaction.atomic
+def leave_reject(*, actor, leave: Leave, note: str, now: datetime | None = None) -> Leave:
+    now = now or timezone.now()
+    _require_approver(actor, leave)
+    note = text_input(note, field="note", label="驳回理由", limit=500)
+    return _leave_move(leave, actor=actor, to=LeaveStatus.REJECTED, action="reject", now=now, note=note)
+
+
+def _require_own_or_manager(actor, leave: Leave) -> None:
+    require(actor, "attendance.leave_apply", leave.center_id)
+    if leave.staff.user_id != actor.pk and not can(actor, "attendance.manage", leave.center_id):
+        raise Forbidden("只能撤销或销假本人的请假（分中心负责人可代为办理）")
+
+
+@transaction.atomic
+def leave_cancel(*, actor, leave: Leave, note: str = "", now: datetime | None = None) -> Leave:
+    """Withdraw a pending leave, or cancel an approved one that has not begun."""
+    now = now or timezone.now()
+    _require_own_or_manager(actor, leave)
+    if leave.status == LeaveStatus.APPROVED and leave.starts_on <= timezone.localdate(now):
+        raise Conflict("请假已经开始，请办理销假（提前返岗）", code="invalid_state")
+    note = text_input(note, field="note", label="说明", limit=500, required=False)
+    return _leave_move(leave, actor=actor, to=LeaveStatus.CANCELLED, action="cancel", now=now, note=note)
+
+
+@transaction.atomic
+def leave_return(*, actor, leave: Leave, ends_on: date, ends_half: str, now: datetime | None = None) -> Leave:
+    """销假: back early, the leave ends with the half day given (the first one back is the next)."""
+    now = now or timezone.now()
+    _require_own_or_manager(actor, leave)
+    if leave.status != LeaveStatus.APPROVED:
+        raise Conflict(f"该请假当前为“{leave.get_status_display()}”，不能销假", code="invalid_state")
+    if ends_on is None or ends_half not in Half.values:
+        raise Invalid("结束日期：请填写最后一个请假的半天", field="ends_on")
+    end, start, was = ((ends_on, HALVES.index(ends_half)), (leave.starts_on, HALVES.index(leave.starts_half)),
+                       (leave.ends_on, HALVES.index(leave.ends_half)))
+    if not start <= end < was:
+        raise Invalid("结束日期：须在请假开始之后、原结束之前", field="ends_on")
+    return _leave_move(leave, actor=actor, to=LeaveStatus.APPROVED, action="return", now=now,
+                        note=f"提前销假，请假至{slot_label((ends_on, ends_half))}止", ends_on=ends_on,
+                        ends_half=ends_half)
