@@ -15,7 +15,7 @@ are the first version. RULES.md and PRACTICE.md ("Supervision", "通报 and 督�
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
@@ -24,6 +24,9 @@ from django.db.models import CharField, F, IntegerField, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
+from servicehall.attendance.models import Correction, Punch
+from servicehall.attendance.selectors import expected_at_windows
+from servicehall.attendance.services import duty_hours
 from servicehall.cases.models import (
     REFUSAL_RECORDS,
     REFUSED_ATTEMPT_RECORDS,
@@ -122,6 +125,8 @@ class BuiltIn:
     # `since`. Within a day only they can stop breaking it, so only their alerts are looked at
     # again (all of the rule's open alerts on the day's first sweep). None: look at all each time.
     changed: Callable[[Sweep], QuerySet] | None = None
+    # The centre's heads hear of each new alert at once (SMS), as of an empty window.
+    notify: bool = False
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -328,6 +333,37 @@ def _pause_rule() -> dict:
         row.window_id for row in _paused_windows().filter(window_id__in=ids)
         if _paused_too_long(sweep, thresholds, row) is not None}
     return rule
+
+
+# --- windows: nobody at the post (attendance) ---------------------------------------------
+
+def _find_unstaffed(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
+    """Windows whose expected person (A, B when A is on leave, or the named stand-in) has not
+    punched in `minutes` into a shift, while the shift lasts; one alert per window and half day."""
+    zone, limit = timezone.get_current_timezone(), timedelta(minutes=thresholds["minutes"])
+    for center_id in sweep.centres:
+        hours = duty_hours(center_id, sweep.today, sweep.calendar)
+        for i, shift in enumerate(hours):
+            starts = datetime.combine(sweep.today, shift.starts, tzinfo=zone)
+            if not starts + limit <= sweep.now < datetime.combine(sweep.today, shift.ends, tzinfo=zone):
+                continue
+            # Arrived for this shift: a punch since the previous shift ended (midnight for the first).
+            since = datetime.combine(sweep.today, hours[i - 1].ends if i else time.min, tzinfo=zone)
+            window = {"center_id": center_id, "at__gte": since, "at__lte": sweep.now}
+            present = (set(Punch.objects.filter(**window).values_list("staff_id", flat=True))
+                       | set(Correction.objects.filter(**window).values_list("staff_id", flat=True)))
+            for expected in expected_at_windows(center_id, sweep.today, shift.half):
+                person = expected.staff
+                if person is not None and person.pk in present:
+                    continue
+                post = expected.window
+                who = f"{person.name}（{expected.post}）" if person else "无人可排（A、B岗均请假）"
+                yield Finding(post.pk, f"{sweep.today}:{shift.half}", f"{post.number}号窗口 {post.name}", center_id,
+                              post.pk, person.user_id if person else None,
+                              {"expected": who,
+                               "shift_starts": shift.starts.strftime("%H:%M"),
+                               "minutes_empty": int((sweep.now - starts).total_seconds() // 60),
+                               "limit_minutes": thresholds["minutes"]})
 
 
 # --- cases: what their history records --------------------------------------------------
@@ -610,6 +646,9 @@ BUILT_IN = [
             **_rows_rule(_pending_inquiries, _inquiry_late, _inquiry_finding)),
     BuiltIn("window_paused_long", "窗口空岗", Subject.WINDOW, Level.RED,
             "办公时间内窗口暂停服务超过规定分钟数（午休不计）", thresholds={"minutes": 15}, **_pause_rule()),
+    BuiltIn("window_unstaffed", "窗口空岗（人员未到岗）", Subject.WINDOW, Level.RED,
+            "上班后超过规定分钟数，窗口应到岗人员（A岗，A岗请假时为B岗或顶岗人员）仍未打卡到岗",
+            thresholds={"minutes": 15}, find=_find_unstaffed, notify=True),
     BuiltIn("case_refused_without_reason", "不予受理或不予许可未说明理由", Subject.CASE, Level.RED,
             "不予受理、不予许可的决定没有写明理由和依据", **_refused_without_reason),
     BuiltIn("case_deemed_accepted", "收件逾期视为受理", Subject.CASE, Level.RED,
@@ -646,6 +685,7 @@ EVIDENCE_LABELS = {
     "waited_minutes": "已等候（分钟）", "service_minutes": "已办理（分钟）",
     "open_minutes_paused": "办公时间内暂停（分钟）", "used_workdays": "已用工作日",
     "suspended_workdays": "已挂起工作日", "overdue_workdays": "超期工作日", "passed_over": "被跳过次数",
+    "expected": "应到岗人员", "shift_starts": "上班时间", "minutes_empty": "上班后未到岗（分钟）",
     "limit_minutes": "规定（分钟）", "limit_workdays": "规定（工作日）", "limit_times": "规定（次）", "status": "状态",
 }
 ACTION_LABELS = {"refuse": "不予受理", "deny": "不予许可", "accept": "受理（逾期视为受理）", "notify": "再次一次性告知",

@@ -13,6 +13,7 @@ from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Invalid, text_input
 from servicehall.lib.sms import send_sms
+from servicehall.org.models import ServiceCenter
 from servicehall.workcalendar.selectors import current_revision, get_calendar
 
 from .models import (
@@ -125,7 +126,20 @@ def _raise(rule: SupervisionRule, version: RuleVersion, findings, now: datetime)
                   for f in batch if (f.subject_id, f.occurrence) not in raised]
         Alert.objects.bulk_create(alerts, ignore_conflicts=True)
         count += len(alerts)
+        if BY_CODE[rule.code].notify:
+            _notify_heads(rule, alerts)
     return count
+
+
+def _notify_heads(rule: SupervisionRule, alerts: list[Alert]) -> None:
+    """The centre's heads hear of each new alert of the rule by SMS (an empty window cannot wait
+    for the next look at the console)."""
+    centres = {c.pk: c for c in ServiceCenter.objects.filter(pk__in={a.center_id for a in alerts})}
+    for alert in alerts:
+        center = centres[alert.center_id]
+        text = f"【政务服务】{center.name}{alert.subject_label}：{rule.name}，请立即处理。"
+        for head in _heads_of(center):
+            send_sms(head.phone, text)
 
 
 def _raise_selected(rule: SupervisionRule, version: RuleVersion, findings: QuerySet, now: datetime) -> int:

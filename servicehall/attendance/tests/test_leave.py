@@ -4,6 +4,7 @@ refused while a window would stand empty; A and B never away together without a 
 from datetime import date, time
 
 from servicehall.attendance.models import DayOutcome, DayResult, LeaveEvent, LeaveStatus
+from servicehall.attendance.selectors import expected_at_windows
 from servicehall.attendance.services import (
     days_due_compute,
     leave_apply,
@@ -146,3 +147,16 @@ class LeaveTests(DayTestCase):
         self.assertEqual(DayResult.objects.get(staff=self.li, day=TUESDAY).outcome, DayOutcome.NORMAL)
         tuesday = DayResult.objects.get(staff=self.li, day=TUESDAY)
         self.assertEqual(time.fromisoformat(tuesday.halves[0]["check_in"]), time(8, 25))
+
+    def test_who_is_expected_at_the_window_a_then_b_then_the_stand_in(self):
+        def expected():
+            [found] = expected_at_windows(self.p.center_a.pk, MONDAY, "am")
+            return (found.window, found.staff.name if found.staff else None, found.post)
+
+        self.assertEqual(expected(), (self.p.window_a, "李娜", "A岗"))
+        leave_approve(actor=self.p.manager_a, leave=self.apply(), now=APPLIED)
+        self.assertEqual(expected(), (self.p.window_a, "王强", "B岗"))
+        zhao = Staff.objects.create(center=self.p.center_a, name="赵敏", employee_no="009")
+        wang = self.apply(staff=self.wang, starts=MONDAY, ends=MONDAY, ends_half="am", stand_in=zhao)
+        leave_approve(actor=self.p.manager_a, leave=wang, now=APPLIED)
+        self.assertEqual(expected(), (self.p.window_a, "赵敏", "顶岗"))

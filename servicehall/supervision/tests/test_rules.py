@@ -1,12 +1,20 @@
 """Each built-in rule fires, does not fire, and is tested at its threshold, on dates across the
 National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
-from datetime import date
+from datetime import date, time
 from unittest import skipUnless
 
 from django.db import connection
 from django.test import TestCase, override_settings
 
+from servicehall.attendance.services import (
+    Line,
+    device_register,
+    leave_apply,
+    leave_approve,
+    punches_receive,
+    shift_save,
+)
 from servicehall.cases.models import BillLine, CaseTransition
 from servicehall.cases.services import (
     case_accept,
@@ -24,6 +32,8 @@ from servicehall.cases.services import (
 from servicehall.cases.tests.helpers import PERSON, at, fee_data, item_data, materials, publish
 from servicehall.inquiries.services import inquiry_answer, inquiry_log
 from servicehall.lib.errors import Conflict, Forbidden, Invalid
+from servicehall.lib.sms import LoggingBackend
+from servicehall.org.models import Staff
 from servicehall.queueing.models import CategoryWindow, TicketCategory
 from servicehall.queueing.services import ticket_act, ticket_call, ticket_call_next, ticket_issue, window_pause
 from servicehall.reviews.models import Rectification
@@ -491,3 +501,69 @@ class EmptyInstallationTests(TestCase):
         self.assertEqual(supervision_sweep(now=at(2026, 10, 12, 9).replace(minute=1)), 0)
         self.assertEqual(supervision_sweep(now=at(2026, 10, 13, 9)), 0)
         self.assertFalse(Alert.objects.exists())
+
+
+@override_settings(SH_SMS_BACKEND="servicehall.lib.sms.LoggingBackend")
+class UnstaffedWindowTests(RuleTestCase):
+    """Monday 2026-10-12, shifts 08:30–12:00 and 13:30–17:00; 李娜 holds window 1 (A), 王强 is B."""
+
+    def setUp(self):
+        super().setUp()
+        LoggingBackend.sent.clear()
+        self.p.manager_a.phone = "13900000001"
+        self.p.manager_a.save(update_fields=["phone"])
+        for name, starts, ends in (("上午", time(8, 30), time(12)), ("下午", time(13, 30), time(17))):
+            shift_save(actor=self.p.manager_a, center=self.p.center_a, name=name, starts_at=starts, ends_at=ends,
+                       now=at(2026, 10, 9, 8))
+        self.device, _ = device_register(actor=self.p.manager_a, center=self.p.center_a, serial="CQZ1", name="大厅",
+                                         now=at(2026, 10, 9, 8))
+        self.wang = Staff.objects.get(center=self.p.center_a, employee_no="002")
+
+    def punch(self, pin, moment):
+        punches_receive(device=self.device, lines=[Line(pin=pin, at=f"{moment:%Y-%m-%d %H:%M:%S}")], now=moment)
+
+    def test_a_holder_not_in_fifteen_minutes_after_the_start_is_an_empty_post_and_the_manager_hears_of_it(self):
+        self.punch("001", when(10, 12, 8, 20))  # 李娜 in on time in the morning, not back after lunch
+        supervision_sweep(now=when(10, 12, 8, 45))
+        self.assertEqual(self.alerts("window_unstaffed"), [])
+        supervision_sweep(now=when(10, 12, 13, 44))
+        self.assertEqual(self.alerts("window_unstaffed"), [])
+        supervision_sweep(now=when(10, 12, 13, 45))
+
+        [alert] = self.alerts("window_unstaffed")
+        self.assertEqual((alert.subject, alert.subject_id, alert.occurrence, alert.staff_id, alert.level),
+                         ("window", self.p.window_a.pk, "2026-10-12:pm", self.p.staff_a.pk, Level.RED))
+        self.assertEqual(alert.evidence, {"expected": "李娜（A岗）", "shift_starts": "13:30", "minutes_empty": 15,
+                                          "limit_minutes": 15})
+        text = "【政务服务】龙港区行政服务中心公共法律服务分中心1号窗口 综合受理：窗口空岗（人员未到岗），请立即处理。"
+        self.assertEqual(LoggingBackend.sent[-1], ("13900000001", text))
+        # She comes back at 13:50: the empty quarter of an hour stays on record, once.
+        self.punch("001", when(10, 12, 13, 50))
+        supervision_sweep(now=when(10, 12, 13, 51))
+        self.assertEqual([a.state for a in self.alerts("window_unstaffed")], [AlertState.OPEN])
+        self.assertEqual(len(LoggingBackend.sent), 1)
+
+    def test_b_is_expected_while_a_is_on_leave_and_nobody_on_a_holiday(self):
+        leave = leave_apply(actor=self.p.staff_a, staff=self.p.person_a, kind="personal", starts_on=date(2026, 10, 12),
+                            starts_half="am", ends_on=date(2026, 10, 12), ends_half="am", reason="就医",
+                            now=at(2026, 10, 9, 9))
+        leave_approve(actor=self.p.manager_a, leave=leave, now=at(2026, 10, 9, 10))
+        self.punch("002", when(10, 12, 8, 25))  # B in: the window is staffed though A is away
+        supervision_sweep(now=when(10, 12, 9))
+        self.assertEqual(self.alerts("window_unstaffed"), [])
+        supervision_sweep(now=when(10, 5, 9))  # National Day: no duty
+        self.assertEqual(self.alerts("window_unstaffed"), [])
+        # B is expected in the afternoon? No: A is back, and A has not punched.
+        supervision_sweep(now=when(10, 12, 14))
+        [alert] = self.alerts("window_unstaffed")
+        self.assertEqual(alert.evidence["expected"], "李娜（A岗）")
+
+    def test_when_b_is_expected_and_absent_the_alert_names_b(self):
+        leave = leave_apply(actor=self.p.staff_a, staff=self.p.person_a, kind="trip", starts_on=date(2026, 10, 12),
+                            starts_half="am", ends_on=date(2026, 10, 12), ends_half="pm", reason="外出培训",
+                            now=at(2026, 10, 9, 9))
+        leave_approve(actor=self.p.manager_a, leave=leave, now=at(2026, 10, 9, 10))
+        self.punch("001", when(10, 12, 8, 20))  # A's punch does not staff the window she is away from
+        supervision_sweep(now=when(10, 12, 8, 50))
+        [alert] = self.alerts("window_unstaffed")
+        self.assertEqual((alert.evidence["expected"], alert.staff_id), ("王强（B岗）", None))
