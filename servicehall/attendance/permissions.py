@@ -1,8 +1,10 @@
 """Who may do what with attendance (accounts.permissions has the role sets and the check)."""
 
-from servicehall.accounts.permissions import MANAGERS, OPERATORS, SUPERVISORS, Rule
+from servicehall.accounts.permissions import MANAGERS, OPERATORS, OVERSEERS, SUPERVISORS, Rule
 
 ACTIONS = {
+    # Window staff read their own; the centre's heads, the bureau and leadership their centres'.
+    "attendance.view": Rule(OPERATORS | OVERSEERS, "查看考勤"),
     # The centre's manager registers the centre's clock-in terminals.
     "attendance.devices": Rule(MANAGERS, "登记考勤机", "只有分中心负责人可以登记本中心的考勤机"),
     # Shifts, extra service days and corrections (补卡) of the centre.

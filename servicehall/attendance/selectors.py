@@ -4,6 +4,7 @@ from datetime import date
 from typing import NamedTuple
 
 from servicehall.accounts.models import hash_api_key
+from servicehall.accounts.permissions import WINDOW_STAFF
 from servicehall.org.models import BackupPost, Staff, Window
 
 from .leave import approved_leaves, at_window, away_slots
@@ -43,3 +44,9 @@ def expected_at_windows(center_id: int, day: date, half: str) -> list[Expected]:
                  else "顶岗" if person is not None else "")
         found.append(Expected(post.window, person, label))
     return found
+
+
+def sees_own_only(user) -> bool:
+    """A window's staff reads their own attendance; managers, the bureau and leadership their
+    centres'."""
+    return user.role in WINDOW_STAFF

@@ -7,7 +7,7 @@ names nothing and is not marked public fails here, and so does an action nothing
 
 import ast
 import json
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from django.db import transaction
@@ -29,6 +29,7 @@ from servicehall.accounts.permissions import (
     visible_centre_ids,
 )
 from servicehall.api import api
+from servicehall.attendance.services import leave_apply, shift_save
 from servicehall.audit.models import AuditEvent
 from servicehall.audit.selectors import events_for_user
 from servicehall.cases.services import case_submit
@@ -225,8 +226,11 @@ class EndpointTests(PersonaTestCase):
                     rule__code="case_overdue", number=1), subject="case", subject_id=case.pk, subject_label=case.number,
                 center=centre, staff=staff, level="red", evidence={"due_date": "2026-12-01"}, raised_at=when)
             order = order_issue(actor=p.bureau, center=centre, alerts=[alert], requirement="立即办结", days=3, now=when)
+            shift_save(actor=manager, center=centre, name="全天", starts_at=time(9), ends_at=time(17), now=when)
+            leave = leave_apply(actor=staff, staff=person, kind="personal", starts_on=date(2027, 3, 1),
+                                starts_half="am", ends_on=date(2027, 3, 1), ends_half="am", reason="家中有事", now=when)
             cls.objects[centre.pk] = {
-                "alert_id": alert.pk, "order_id": order.pk,
+                "alert_id": alert.pk, "order_id": order.pk, "leave_id": leave.pk,
                 "code": centre.code, "item": item.code, "number": case.number, "window_id": window.pk,
                 "staff_id": person.pk, "inquiry_id": inquiry.pk, "change_id": change.pk, "ticket_id": waiting.pk,
                 "pk": Rectification.objects.get(center=centre).pk,
