@@ -213,12 +213,13 @@ class DayResult(models.Model):
 class CentreDay(models.Model):
     """A centre's day of attendance: when its results were last computed, and when they are
     due again (`due_at`; None: up to date). A change of punches, corrections, leave or the
-    calendar makes it due at once; a shift's end makes today's due, so a half day nobody
-    punched in is judged when it is over."""
+    calendar (a revision other than the one it was computed with) makes it due at once; a
+    shift's end makes today's due, so a half day nobody punched in is judged when it is over."""
     center = models.ForeignKey(ServiceCenter, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     due_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    calendar_revision = models.PositiveBigIntegerField(default=0)  # of the calendar it was computed with
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["center", "day"], name="centreday_unique_day")]

@@ -19,7 +19,7 @@ from servicehall.accounts.permissions import can, require
 from servicehall.audit.services import audit_record
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
 from servicehall.org.models import ServiceCenter, Staff
-from servicehall.workcalendar.selectors import get_calendar
+from servicehall.workcalendar.selectors import current_revision, get_calendar
 
 from .leave import HALVES, approved_leaves, at_window, away_slots, leave_slots, posts_of, slot_label, slots
 from .models import (
@@ -299,12 +299,19 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
 
 
 def days_due_compute(now: datetime | None = None, limit: int = 50) -> int:
-    """The background task's round: today is due for every centre (from its first shift's end),
-    then each centre's day that is due is computed, each by one worker only (SKIP LOCKED).
-    Returns how many days were computed."""
+    """The background task's round: the days a calendar edit moved and today (from its first
+    shift's end) are due for every centre, then each centre's day that is due is computed, each
+    by one worker only (SKIP LOCKED). Returns how many days were computed."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    revision = current_revision()
     calendar = get_calendar()
+    # A calendar edit (a day made a holiday or a working day) moves duty: the days computed
+    # with another revision, from the first of last month on (what month sheets still read),
+    # are due again.
+    recent = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    CentreDay.objects.filter(day__gte=recent, due_at__isnull=True).exclude(calendar_revision=revision).update(
+        due_at=now)
     fresh = [CentreDay(center_id=pk, day=today, due_at=first)
              for pk in ServiceCenter.objects.values_list("pk", flat=True)
              if (first := _first_end(pk, today, calendar)) is not None]
@@ -317,7 +324,7 @@ def days_due_compute(now: datetime | None = None, limit: int = 50) -> int:
             if row is None:
                 break
             again = day_results_compute(row.center_id, row.day, now)
-            CentreDay.objects.filter(pk=row.pk).update(due_at=again, computed_at=now)
+            CentreDay.objects.filter(pk=row.pk).update(due_at=again, computed_at=now, calendar_revision=revision)
         done += 1
     return done
 

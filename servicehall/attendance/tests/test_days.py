@@ -19,6 +19,7 @@ from servicehall.attendance.services import (
 from servicehall.lib.errors import Forbidden, Invalid, NotFound
 from servicehall.org.models import Staff
 from servicehall.testing import PersonaTestCase
+from servicehall.workcalendar.services import calendar_day_set
 
 
 def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -159,3 +160,17 @@ class ShiftAndCorrectionInputTests(DayTestCase):
             extra_day_set(actor=self.p.manager_a, center=self.p.center_a, day=FRIDAY, open_=True)
         self.assertEqual(refused.exception.message, "日期：该日本就是工作日，不需要加开")
         self.assertFalse(self.wang.corrections.exists())
+
+
+class CalendarEditTests(DayTestCase):
+    def test_a_day_made_a_holiday_after_it_was_judged_loses_its_results(self):
+        self.punch("001", FRIDAY, "08:21:00", "12:01:00")
+        days_due_compute(now=local(FRIDAY, 18))
+        self.assertEqual(set(self.results(FRIDAY)), {"001", "002"})
+
+        calendar_day_set(actor=self.p.city_bureau, day=FRIDAY, is_workday=False, name="临时调休",
+                         now=local(date(2026, 10, 12), 9))
+        self.assertEqual(days_due_compute(now=local(date(2026, 10, 12), 9, 1)), 1)
+
+        self.assertEqual(self.results(FRIDAY), {})  # no duty that day any more
+        self.assertEqual(days_due_compute(now=local(date(2026, 10, 12), 9, 2)), 0)
