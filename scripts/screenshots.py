@@ -167,6 +167,7 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
          f"/reviews/rectifications/{scene.rectification.pk}/", None),
         ("office-manager-home", "office", "gf_manager", "/", None),
         ("office-manager-rectifications", "office", "gf_manager", "/reviews/rectifications/", None),
+        ("office-manager-attendance", "office", "gf_manager", "/attendance/", None),
         ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-figures", "office", "bureau", "/reviews/figures/", lambda p: p.wait_for_timeout(800)),
         ("office-bureau-audit", "office", "bureau", "/audit/", None),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", include("servicehall.cases.urls")),
     path("reviews/", include("servicehall.reviews.urls")),
     path("supervision/", include("servicehall.supervision.urls")),
+    path("attendance/", include("servicehall.attendance.urls")),
     # Clock-in terminals are set up with the server's address and push to these fixed paths.
     path("iclock/", include("servicehall.attendance.iclock_urls")),
     path("admin/", admin.site.urls),

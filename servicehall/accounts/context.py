@@ -18,6 +18,7 @@ NAV = [
     ("综合资讯台", "guide:desk", "guide.desk"),
     ("工作日历", "workcalendar:calendar", "calendar.view"),
     ("首问登记", "inquiries:list", "inquiry.view"),
+    ("考勤", "attendance:board", "attendance.board"),
     ("审计日志", "audit:events", "audit.read"),
     ("安全策略", "accounts:security_policy", "security_policy.edit"),
     ("账号", "accounts:accounts", "account.list"),

@@ -5,6 +5,8 @@ from servicehall.accounts.permissions import MANAGERS, OPERATORS, OVERSEERS, SUP
 ACTIONS = {
     # Window staff read their own; the centre's heads, the bureau and leadership their centres'.
     "attendance.view": Rule(OPERATORS | OVERSEERS, "查看考勤"),
+    # The centre's board: who is at which window now, who is missing, leaves to approve.
+    "attendance.board": Rule(OVERSEERS, "查看考勤看板"),
     # The centre's manager registers the centre's clock-in terminals.
     "attendance.devices": Rule(MANAGERS, "登记考勤机", "只有分中心负责人可以登记本中心的考勤机"),
     # Shifts, extra service days and corrections (补卡) of the centre.

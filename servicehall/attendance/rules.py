@@ -98,6 +98,15 @@ def _windows(shifts: list[ShiftHours]) -> list[tuple[float, float]]:
     return bounds
 
 
+def arrivals_from(shifts: list[ShiftHours], index: int) -> time:
+    """From when a punch counts as arriving for the shift `index` of the day's `shifts`: the
+    midpoint of the break before it (midnight for the first), as `day_result` divides punches.
+    A check-out at 12:01 is the morning's, not an arrival for the afternoon."""
+    start, _ = _windows(sorted(shifts, key=lambda s: s.starts))[index]
+    minutes = int(start)
+    return time(minutes // 60, minutes % 60, int(round((start - minutes) * 60)) % 60)
+
+
 def day_result(shifts: list[ShiftHours], punches: list[time], leave: dict[str, str] | None = None, *,
                absent_minutes: int = 30) -> Day:
     """The day of a person due for `shifts` (in order), with the local times of their punches and

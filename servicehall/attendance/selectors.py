@@ -1,14 +1,20 @@
 """Reads of attendance beyond a filter."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
+
+from django.utils import timezone
 
 from servicehall.accounts.models import hash_api_key
 from servicehall.accounts.permissions import WINDOW_STAFF
 from servicehall.org.models import BackupPost, Staff, Window
+from servicehall.workcalendar.selectors import get_calendar
 
 from .leave import approved_leaves, at_window, away_slots
-from .models import Device
+from .models import Correction, Device, Leave, LeaveStatus, Punch
+from .rules import arrivals_from
+from .services import duty_hours
 
 
 def device_by_key(key: str) -> Device | None:
@@ -50,3 +56,70 @@ def sees_own_only(user) -> bool:
     """A window's staff reads their own attendance; managers, the bureau and leadership their
     centres'."""
     return user.role in WINDOW_STAFF
+
+
+@dataclass(frozen=True)
+class WindowNow:
+    """A window at the board's moment: who is expected, as what, and whether they are in."""
+    window: Window
+    staff: Staff | None
+    post: str
+    arrived: time | None
+    state: str  # "present", "empty", "not_yet", "off"
+    empty_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class PersonToday:
+    staff: Staff
+    punches: list[time]
+    leave: Leave | None
+
+
+@dataclass(frozen=True)
+class Board:
+    day: date
+    hours: list
+    half: str
+    windows: list[WindowNow]
+    people: list[PersonToday]
+    pending: list[Leave]
+
+
+def day_board(center, now: datetime) -> Board:
+    """The centre's day as its manager sees it at `now`: each window's expected person for the
+    shift under way (or the next one) and whether they punched in, everyone's punches and leave
+    today, and the leaves waiting for approval."""
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(now)
+    hours = duty_hours(center.pk, today, get_calendar())
+    index = next((i for i, h in enumerate(hours) if datetime.combine(today, h.ends, tzinfo=zone) > now),
+                 len(hours) - 1)
+    shift = hours[index] if hours else None
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    moments: dict[int, list[time]] = {}
+    for model in (Punch, Correction):
+        rows = model.objects.filter(center_id=center.pk, at__gte=start, at__lt=start + timedelta(days=1))
+        for staff_id, at in rows.values_list("staff_id", "at"):
+            moments.setdefault(staff_id, []).append(at.astimezone(zone).time())
+    windows = []
+    if shift is not None:
+        since = arrivals_from(hours, index)
+        starts = datetime.combine(today, shift.starts, tzinfo=zone)
+        for expected in expected_at_windows(center.pk, today, shift.half):
+            person = expected.staff
+            arrived = min((t for t in moments.get(person.pk, []) if t >= since), default=None) if person else None
+            if arrived is not None:
+                state, minutes = "present", 0
+            elif now < starts:
+                state, minutes = "not_yet", 0
+            else:
+                state, minutes = "empty", int((now - starts).total_seconds() // 60)
+            windows.append(WindowNow(expected.window, person, expected.post, arrived, state, minutes))
+    people_rows = Staff.objects.filter(center=center, is_active=True).order_by("employee_no")
+    leaves = {leave.staff_id: leave for leave in Leave.objects.filter(
+        center=center, status=LeaveStatus.APPROVED, starts_on__lte=today, ends_on__gte=today)}
+    people = [PersonToday(person, sorted(moments.get(person.pk, [])), leaves.get(person.pk)) for person in people_rows]
+    pending = list(Leave.objects.filter(center=center, status=LeaveStatus.PENDING).select_related("staff", "stand_in")
+                   .order_by("starts_on", "id"))
+    return Board(today, hours, shift.half if shift else "", windows, people, pending)

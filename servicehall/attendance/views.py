@@ -1,4 +1,5 @@
-"""The iclock (ZKTeco ADMS push) protocol that fingerprint and face terminals speak.
+"""Attendance pages: the centre's board (考勤看板) with its leave approvals; and the iclock
+(ZKTeco ADMS push) protocol that fingerprint and face terminals speak.
 
     GET  /iclock/cdata?SN=…&options=all        handshake: the server's options for the device
     POST /iclock/cdata?SN=…&table=ATTLOG       punches, one tab-separated line each
@@ -11,15 +12,20 @@ people (services.punches_receive). Answers are plain text, as devices expect.
 
 import logging
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from servicehall.web import public
+from servicehall.accounts.permissions import can
+from servicehall.org.models import ServiceCenter
+from servicehall.org.selectors import get_visible
+from servicehall.web import apply_service, public, requires
 
-from . import services
-from .models import Device
+from . import selectors, services
+from .models import Device, Half, Leave
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +82,39 @@ def getrequest(request):
         return _text("ERROR: 设备未登记", status=403)
     services.device_seen(device)
     return _text("OK")
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+@requires("attendance.board")
+@require_safe
+def board(request):
+    """The centre's attendance today (考勤看板): who is at which window, who is missing, who is
+    on leave, and the leaves waiting for the manager."""
+    centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
+    code = request.GET.get("center", "")
+    center = next((c for c in centres if c.code == code), None) if code else (centres[0] if centres else None)
+    if center is None:
+        raise Http404("未找到该中心")
+    found = selectors.day_board(center, timezone.now())
+    empty = sum(w.state == "empty" for w in found.windows)
+    return render(request, "attendance/board.html", {
+        "centres": centres, "center": center, "board": found, "empty": empty,
+        "half_label": Half(found.half).label if found.half else "",
+        "can_decide": can(request.user, "attendance.leave_approve", center.pk)})
+
+
+@requires("attendance.leave_approve")
+@require_POST
+def leave_decide(request, leave_id: int):
+    """The manager approves or rejects a leave from the board; a refusal (no cover) is shown
+    there."""
+    leave = get_visible(Leave, request.user, leave_id, label="请假", related=("staff__center", "center"))
+    note = request.POST.get("note", "")
+    if request.POST.get("decision") == "reject":
+        apply_service(request, lambda: services.leave_reject(actor=request.user, leave=leave, note=note),
+                      done=f"已驳回{leave.staff.name}的请假")
+    else:
+        apply_service(request, lambda: services.leave_approve(actor=request.user, leave=leave, note=note),
+                      done=f"已批准{leave.staff.name}的请假")
+    return redirect(f"{reverse('attendance:board')}?center={leave.center.code}")

@@ -15,7 +15,7 @@ are the first version. RULES.md and PRACTICE.md ("Supervision", "通报 and 督�
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
 from servicehall.attendance.models import Correction, Punch
+from servicehall.attendance.rules import arrivals_from
 from servicehall.attendance.selectors import expected_at_windows
 from servicehall.attendance.services import duty_hours
 from servicehall.cases.models import (
@@ -347,8 +348,8 @@ def _find_unstaffed(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
             starts = datetime.combine(sweep.today, shift.starts, tzinfo=zone)
             if not starts + limit <= sweep.now < datetime.combine(sweep.today, shift.ends, tzinfo=zone):
                 continue
-            # Arrived for this shift: a punch since the previous shift ended (midnight for the first).
-            since = datetime.combine(sweep.today, hours[i - 1].ends if i else time.min, tzinfo=zone)
+            # Arrived for this shift: a punch from the break's midpoint on (attendance's own division).
+            since = datetime.combine(sweep.today, arrivals_from(hours, i), tzinfo=zone)
             window = {"center_id": center_id, "at__gte": since, "at__lte": sweep.now}
             present = (set(Punch.objects.filter(**window).values_list("staff_id", flat=True))
                        | set(Correction.objects.filter(**window).values_list("staff_id", flat=True)))

@@ -5,7 +5,7 @@ from datetime import time
 from django.test import SimpleTestCase
 
 from servicehall.attendance.models import DayOutcome
-from servicehall.attendance.rules import AM, PM, ShiftHours, day_result
+from servicehall.attendance.rules import AM, PM, ShiftHours, arrivals_from, day_result
 
 DAY = [ShiftHours(time(8, 30), time(12, 0)), ShiftHours(time(13, 30), time(17, 0))]
 
@@ -71,3 +71,9 @@ class DayResultTests(SimpleTestCase):
         saturday = [ShiftHours(time(9), time(12))]
         self.assertEqual(day_result(saturday, [t("08:55"), t("12:00")]).outcome, DayOutcome.NORMAL)
         self.assertEqual(day_result(saturday, [t("09:05"), t("12:00")]).late_minutes, 5)
+
+    def test_an_arrival_for_a_shift_counts_from_the_middle_of_the_break_before_it(self):
+        self.assertEqual(arrivals_from(DAY, 0), time(0, 0))
+        self.assertEqual(arrivals_from(DAY, 1), time(12, 45))
+        self.assertEqual(arrivals_from([ShiftHours(time(8, 30), time(12)), ShiftHours(time(13), time(17))], 1),
+                         time(12, 30))

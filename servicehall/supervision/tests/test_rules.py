@@ -523,7 +523,8 @@ class UnstaffedWindowTests(RuleTestCase):
         punches_receive(device=self.device, lines=[Line(pin=pin, at=f"{moment:%Y-%m-%d %H:%M:%S}")], now=moment)
 
     def test_a_holder_not_in_fifteen_minutes_after_the_start_is_an_empty_post_and_the_manager_hears_of_it(self):
-        self.punch("001", when(10, 12, 8, 20))  # 李娜 in on time in the morning, not back after lunch
+        self.punch("001", when(10, 12, 8, 20))  # 李娜 in on time in the morning, out at noon, not back
+        self.punch("001", when(10, 12, 12, 1))  # the morning's check-out, no arrival for the afternoon
         supervision_sweep(now=when(10, 12, 8, 45))
         self.assertEqual(self.alerts("window_unstaffed"), [])
         supervision_sweep(now=when(10, 12, 13, 44))
