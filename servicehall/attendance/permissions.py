@@ -1,12 +1,13 @@
 """Who may do what with attendance (accounts.permissions has the role sets and the check)."""
 
-from servicehall.accounts.permissions import MANAGERS, OPERATORS, OVERSEERS, SUPERVISORS, Rule
+from servicehall.accounts.permissions import HEADS, MANAGERS, OPERATORS, OVERSEERS, SUPERVISORS, Rule
 
 ACTIONS = {
     # Window staff read their own; the centre's heads, the bureau and leadership their centres'.
     "attendance.view": Rule(OPERATORS | OVERSEERS, "查看考勤"),
     # The centre's board: who is at which window now, who is missing, leaves to approve.
-    "attendance.board": Rule(OVERSEERS, "查看考勤看板"),
+    # (Leadership reads the district's figures, not a centre's day.)
+    "attendance.board": Rule(HEADS, "查看考勤看板"),
     # The centre's manager registers the centre's clock-in terminals.
     "attendance.devices": Rule(MANAGERS, "登记考勤机", "只有分中心负责人可以登记本中心的考勤机"),
     # Shifts, extra service days and corrections (补卡) of the centre.

@@ -10,20 +10,20 @@ from servicehall.workcalendar.models import CalendarDay, CalendarYear
 PAGES = ["/", "/org/centers/", "/org/centers/new/", "/calendar/", "/audit/", "/accounts/security/",
          "/accounts/users/", "/admin/", "/catalog/", "/inquiries/", "/guide/desk/", "/queue/window/", "/cases/",
          "/cases/new/", "/reviews/rectifications/", "/reviews/figures/", "/accounts/admins/", "/supervision/",
-         "/supervision/cards/mine/"]
+         "/supervision/cards/mine/", "/attendance/"]
 SUB_PAGES = {"/org/centers/new/", "/cases/new/"}  # reached from a page's button, not from the navigation
 ADMIN_LOGIN = 302  # the admin site sends everyone but the system admin to its own login
 
-# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures admins supervision my-cards  # noqa: E501
+# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures admins supervision my-cards attendance  # noqa: E501
 TABLE = [
-    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200),  # noqa: E501
-    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 403),  # noqa: E501
-    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
-    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
-    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403),  # noqa: E501
-    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
-    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403),  # noqa: E501
-    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200, 403),  # noqa: E501
+    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 403, 200),  # noqa: E501
+    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200),  # noqa: E501
+    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200),  # noqa: E501
+    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403, 403),  # noqa: E501
+    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),  # noqa: E501
+    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
 ]
 ADMIN_INDEX_MARK = 'href="/admin/accounts/user/"'  # the index lists the user model; the login page does not
 
