@@ -44,6 +44,15 @@ class PunchesOut(Schema):
     refused: int
 
 
+def _local_text(moment: datetime) -> str:
+    """The hall's local time as a terminal writes it; a moment past the calendar's ends gives
+    text the service refuses as no time."""
+    try:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError):
+        return "0000-00-00 00:00:00"
+
+
 @router.post("/attendance/punches", auth=None, response={200: PunchesOut, **errors(400, 403)},
              summary="上传打卡记录（考勤设备）")
 def punches_upload(request, payload: PunchesIn):
@@ -52,9 +61,8 @@ def punches_upload(request, payload: PunchesIn):
     device = selectors.device_by_key(request.headers.get("X-Device-Key", ""))
     if device is None:
         raise Forbidden("设备密钥无效或设备已停用")
-    lines = [services.Line(pin=p.pin, at=timezone.localtime(p.at).strftime("%Y-%m-%d %H:%M:%S"),
-                           state=str(p.state), verify=str(p.verify), raw=f"{p.pin}\t{p.at.isoformat()}")
-             for p in payload.punches]
+    lines = [services.Line(pin=p.pin, at=_local_text(p.at), state=str(p.state), verify=str(p.verify),
+                           raw=f"{p.pin}\t{p.at.isoformat()}") for p in payload.punches]
     received = services.punches_receive(device=device, lines=lines, source=PunchSource.API)
     return {"received": received.lines, "refused": received.refused}
 
@@ -165,7 +173,7 @@ def leave_create(request, payload: LeaveIn):
     staff = _staff(request, payload.staff, "staff")
     stand_in = None
     if payload.stand_in is not None:
-        stand_in = Staff.objects.select_related("center").filter(pk=payload.stand_in).first()
+        stand_in = Staff.objects.for_user(request.user).select_related("center").filter(pk=payload.stand_in).first()
         if stand_in is None:
             raise Invalid("顶岗人员：未找到该人员", field="stand_in")
     leave = services.leave_apply(actor=request.user, staff=staff, kind=payload.kind, starts_on=payload.starts_on,
@@ -209,6 +217,13 @@ def leave_approve_long_view(request, leave_id: Id, payload: NoteIn):
 @router.post("/leaves/{leave_id}/reject", auth=permitted("attendance.leave_approve"),
              response={200: LeaveOut, **errors(400, 401, 403, 404, 409)}, summary="驳回请假")
 def leave_reject_view(request, leave_id: Id, payload: NoteIn):
+    leave = services.leave_reject(actor=request.user, leave=_leave(request, leave_id), note=payload.note)
+    return leave_out(_leave(request, leave.pk))
+
+
+@router.post("/leaves/{leave_id}/reject-long", auth=permitted("attendance.leave_approve_long"),
+             response={200: LeaveOut, **errors(400, 401, 403, 404, 409)}, summary="驳回较长请假（营商局）")
+def leave_reject_long_view(request, leave_id: Id, payload: NoteIn):
     leave = services.leave_reject(actor=request.user, leave=_leave(request, leave_id), note=payload.note)
     return leave_out(_leave(request, leave.pk))
 

@@ -6,8 +6,8 @@ and tested in one place.
   midnight and never overlap.
 - Each punch belongs to one shift: the one whose hours it falls in, or between two shifts the
   nearer one (the midpoint of the break divides them).
-- Within a shift, the first punch is the check-in and the last the check-out. A single punch
-  is the check-in when it comes before the shift's midpoint and the check-out after it.
+- Within a shift, the first punch before its midpoint is the check-in and the last punch after
+  it the check-out (a single punch is one or the other; two taps at the door are one check-in).
 - Late (迟到): a check-in after the start (08:30:01 is a minute late); from `absent_minutes`
   late (default 30) it is half a day absent (旷工). Early (早退) likewise for a check-out
   before the end.
@@ -127,12 +127,12 @@ def _half(shift: ShiftHours, punches: list[time], absent_minutes: int) -> HalfDa
     if not punches:
         return HalfDay(shift.half, DayOutcome.ABSENT)
     opens, closes = _minutes(shift.starts), _minutes(shift.ends)
-    if len(punches) == 1:
-        only = punches[0]
-        before_middle = _minutes(only) < (opens + closes) / 2
-        check_in, check_out = (only, None) if before_middle else (None, only)
-    else:
-        check_in, check_out = punches[0], punches[-1]
+    # A check-in is a punch before the shift's middle, a check-out one after it: two taps at the
+    # door at 08:20 are a check-in and no check-out, not a day that ended at 08:20.
+    middle = (opens + closes) / 2
+    first, last = punches[0], punches[-1]
+    check_in = first if _minutes(first) < middle else None
+    check_out = last if _minutes(last) >= middle else None
     late = _minutes(check_in) - opens if check_in else 0.0
     early = closes - _minutes(check_out) if check_out else 0.0
     if late >= absent_minutes or early >= absent_minutes:

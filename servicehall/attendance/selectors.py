@@ -38,7 +38,8 @@ def expected_at_windows(center_id: int, day: date, half: str) -> list[Expected]:
                  .select_related("holder", "backup_staff", "window").order_by("window__number"))
     people = {p.holder_id for p in posts} | {p.backup_staff_id for p in posts}
     leaves = approved_leaves(people, day, day)
-    away = away_slots(leaves)
+    stand_ins = {leave.stand_in_id for leave in leaves if leave.stand_in_id} - people
+    away = away_slots([*leaves, *approved_leaves(stand_ins, day, day)])
     slot = (day, half)
     found = []
     for post in posts:

@@ -98,9 +98,12 @@ def parse_attlog(body: str) -> list[Line]:
 
 
 def _punch_time(text: str) -> datetime | None:
+    """The punch's moment, or None for a time that is no time (a reset clock's year 1 too)."""
     try:
         local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     except ValueError:
+        return None
+    if not 2000 <= local.year <= 2100:
         return None
     return timezone.make_aware(local, timezone.get_current_timezone())
 
@@ -375,9 +378,10 @@ def leave_apply(*, actor, staff: Staff, kind: str, starts_on: date, starts_half:
         raise Invalid(f"结束日期：一次请假不能超过{MAX_LEAVE_DAYS}天", field="ends_on")
     reason = text_input(reason, field="reason", label="事由", limit=200)
     handover = text_input(handover, field="handover", label="交接说明", limit=500, required=False)
+    # The stand-in punches at the same centre's terminal, where the PIN is theirs.
     if stand_in is not None and (stand_in.pk == staff.pk or not stand_in.is_active
-                                 or stand_in.center.department_id != staff.center.department_id):
-        raise Invalid("顶岗人员：须为同一主管部门在岗的其他人员", field="stand_in")
+                                 or stand_in.center_id != staff.center_id):
+        raise Invalid("顶岗人员：须为本中心在岗的其他人员", field="stand_in")
     duty = _duty_slots(staff.center_id, slots(starts_on, starts_half, ends_on, ends_half))
     if not duty:
         raise Invalid("开始日期：所选时段内没有上班时段，不需要请假", field="starts_on")
@@ -409,7 +413,12 @@ def leave_cover_problems(leave: Leave) -> list[str]:
         return []
     duty = _duty_slots(leave.center_id, leave_slots(leave))
     people = {leave.staff_id} | {p.holder_id for p in posts} | {p.backup_staff_id for p in posts}
+    if leave.stand_in_id:
+        people.add(leave.stand_in_id)  # a stand-in on leave covers nothing
     others = approved_leaves(people, leave.starts_on, leave.ends_on, exclude=leave.pk)
+    stand_ins = {lv.stand_in_id for lv in others if lv.stand_in_id} - people
+    if stand_ins:
+        others += approved_leaves(stand_ins, leave.starts_on, leave.ends_on, exclude=leave.pk)
     away = away_slots([*others, leave])
     uncovered, both_away = [], []
     for post in posts:
@@ -467,6 +476,8 @@ def leave_approve(*, actor, leave: Leave, note: str = "", now: datetime | None =
     note = text_input(note, field="note", label="审批意见", limit=500, required=False)
     if leave.status != LeaveStatus.PENDING:
         raise Conflict(f"该请假当前为“{leave.get_status_display()}”，不能审批", code="invalid_state")
+    if leave.staff.user_id == actor.pk:
+        raise Forbidden("不能审批本人的请假")
     # One approval of the centre's leaves at a time: two leaves of A and B approved at once
     # would each find the other not yet approved.
     ServiceCenter.objects.select_for_update().filter(pk=leave.center_id).first()

@@ -69,7 +69,7 @@ def cdata(request):
     if length.isdigit() and len(body) != int(length):
         # The connection dropped mid-upload: nothing is kept, and the device sends it all again.
         return _text("ERROR: 上传不完整", status=400)
-    body = body.decode("utf-8", errors="replace")
+    body = body.decode("utf-8", errors="replace").replace("\x00", "")
     received = services.punches_receive(device=device, lines=services.parse_attlog(body), now=timezone.now())
     return _text(f"OK: {received.lines}")
 

@@ -31,7 +31,8 @@ class ApiTests(DayTestCase):
         self.assertEqual(self.get(self.p.manager_b, "/api/v1/attendance/days?month=2026-10").json(), [])
         other = self.get(self.p.manager_b, "/api/v1/attendance/days?month=2026-10&center=21140301")
         self.assertEqual(other.status_code, 404)
-        self.assertEqual(self.get(self.p.bureau, "/api/v1/attendance/days?month=2026-11").json(), [])
+        self.assertEqual(len(self.get(self.p.bureau, "/api/v1/attendance/days?month=2026-10").json()), 2)
+        self.assertEqual(self.get(self.p.other_bureau, "/api/v1/attendance/days?month=2026-10").json(), [])
         for month in ("2026-13", "0000-01", "2026-1"):
             bad = self.get(self.p.manager_a, f"/api/v1/attendance/days?month={month}")
             self.assertEqual((bad.status_code, bad.json()["field"]), (400, "month"))
@@ -70,3 +71,11 @@ class ApiTests(DayTestCase):
                 self.assertIn(response.status_code, (400, 404))
                 self.assertEqual(response.json()["field"], field)
         self.assertFalse(self.li.leaves.exists())
+
+    def test_the_bureau_rejects_a_longer_leave_at_its_level(self):
+        body = {"kind": "personal", "starts_on": "2026-10-12", "ends_on": "2026-10-13", "reason": "家中有事"}
+        leave = self.post(self.p.staff_a, "/api/v1/leaves", body).json()
+        self.assertEqual(leave["levels"], 2)
+        self.post(self.p.manager_a, f"/api/v1/leaves/{leave['id']}/approve", {})
+        rejected = self.post(self.p.bureau, f"/api/v1/leaves/{leave['id']}/reject-long", {"note": "窗口人手不足"})
+        self.assertEqual((rejected.status_code, rejected.json()["status"]), (200, "rejected"))

@@ -61,15 +61,18 @@ class PunchApiTests(PersonaTestCase):
     def test_punches_are_stored_once_with_the_key_and_refused_lines_counted(self):
         body = {"punches": [{"pin": "001", "at": "2026-12-04T08:21:07+08:00", "verify": 15},
                             {"pin": "002", "at": "2026-12-04T00:24:55Z", "state": 0},
-                            {"pin": "107", "at": "2026-12-04T08:30:00+08:00"}]}
+                            {"pin": "107", "at": "2026-12-04T08:30:00+08:00"},
+                            {"pin": "001", "at": "9999-12-31T23:59:59-12:00"},
+                            {"pin": "001", "at": "0001-01-01T00:00:00+08:00"}]}
         for _ in range(2):
             response = self.post(body)
-            self.assertEqual((response.status_code, response.json()), (200, {"received": 3, "refused": 1}))
+            self.assertEqual((response.status_code, response.json()), (200, {"received": 5, "refused": 3}))
         rows = sorted(Punch.objects.values_list("pin", "source", "verify"))
         self.assertEqual(rows, [("001", "api", 15), ("002", "api", 0)])
         second = Punch.objects.get(pin="002")
         self.assertEqual(second.at.isoformat(), "2026-12-04T00:24:55+00:00")
-        self.assertEqual(RefusedPunch.objects.get().reason, "工号不是本中心人员")
+        self.assertEqual(sorted(RefusedPunch.objects.values_list("reason", flat=True)),
+                         ["工号不是本中心人员", "打卡时间格式不对", "打卡时间格式不对"])
 
     def test_a_wrong_key_or_a_bad_body_is_refused_in_the_one_error_shape_and_stores_nothing(self):
         good = {"punches": [{"pin": "001", "at": "2026-12-04T08:21:07+08:00"}]}

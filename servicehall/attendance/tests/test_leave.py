@@ -98,8 +98,8 @@ class LeaveTests(DayTestCase):
                 ({"starts": TUESDAY, "ends": MONDAY}, "ends_on", "结束日期：不能早于开始"),
                 ({"starts_half": "pm", "ends_half": "am"}, "ends_on", "结束日期：不能早于开始"),
                 ({"reason": " "}, "reason", "事由：请填写"),
-                ({"stand_in": "self"}, "stand_in", "顶岗人员：须为同一主管部门在岗的其他人员"),
-                ({"stand_in": "other_department"}, "stand_in", "顶岗人员：须为同一主管部门在岗的其他人员")):
+                ({"stand_in": "self"}, "stand_in", "顶岗人员：须为本中心在岗的其他人员"),
+                ({"stand_in": "other_department"}, "stand_in", "顶岗人员：须为本中心在岗的其他人员")):
             if extra.get("stand_in") == "self":
                 extra["stand_in"] = self.li
             elif extra.get("stand_in") == "other_department":
@@ -160,3 +160,22 @@ class LeaveTests(DayTestCase):
         wang = self.apply(staff=self.wang, starts=MONDAY, ends=MONDAY, ends_half="am", stand_in=zhao)
         leave_approve(actor=self.p.manager_a, leave=wang, now=APPLIED)
         self.assertEqual(expected(), (self.p.window_a, "赵敏", "顶岗"))
+
+    def test_a_stand_in_on_leave_covers_nothing_and_nobody_approves_their_own_leave(self):
+        zhao = Staff.objects.create(center=self.p.center_a, name="赵敏", employee_no="009")
+        own = leave_apply(actor=self.p.manager_a, staff=zhao, kind="annual", starts_on=MONDAY, starts_half="am",
+                          ends_on=MONDAY, ends_half="am", reason="年休假", now=APPLIED)
+        leave_approve(actor=self.p.manager_a, leave=own, now=APPLIED)
+        wang = self.apply(staff=self.wang, starts=MONDAY, ends=MONDAY, ends_half="am")
+        leave_approve(actor=self.p.manager_a, leave=wang, now=APPLIED)
+        li = self.apply(starts=MONDAY, ends=MONDAY, ends_half="am", stand_in=zhao)
+        with self.assertRaises(Conflict) as refused:
+            leave_approve(actor=self.p.manager_a, leave=li, now=APPLIED)
+        self.assertIn("A岗和B岗不能同时请假", refused.exception.message)
+
+        boss = Staff.objects.create(center=self.p.center_a, name="何明", employee_no="090", user=self.p.manager_a)
+        mine = leave_apply(actor=self.p.manager_a, staff=boss, kind="personal", starts_on=TUESDAY, starts_half="am",
+                           ends_on=TUESDAY, ends_half="am", reason="家中有事", now=APPLIED)
+        with self.assertRaises(Forbidden) as self_approved:
+            leave_approve(actor=self.p.manager_a, leave=mine, now=APPLIED)
+        self.assertEqual(self_approved.exception.message, "不能审批本人的请假")

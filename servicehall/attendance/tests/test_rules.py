@@ -77,3 +77,8 @@ class DayResultTests(SimpleTestCase):
         self.assertEqual(arrivals_from(DAY, 1), time(12, 45))
         self.assertEqual(arrivals_from([ShiftHours(time(8, 30), time(12)), ShiftHours(time(13), time(17))], 1),
                          time(12, 30))
+
+    def test_two_taps_at_the_door_are_one_check_in_and_no_check_out(self):
+        day = day_result(DAY, [t("08:20:01"), t("08:20:04"), t("13:25"), t("17:00")])
+        self.assertEqual((day.halves[0].outcome, day.halves[0].check_in, day.halves[0].check_out,
+                          day.halves[0].early_minutes), (DayOutcome.MISSING, t("08:20:01"), None, 0))

@@ -78,7 +78,7 @@ def _month(center, device, manager, days: list[date], today: date, now: datetime
     post = BackupPost.objects.filter(center=center).select_related("holder", "backup_staff").order_by(
         "window__number").first()
     on_leave: set[date] = set()
-    if post is not None and len(days) >= 8:
+    if post is not None and len(days) >= 9:
         on_leave = {days[-7], days[-6]}  # two working days last week, B at the window
         leave = leave_apply(actor=manager, staff=post.holder, kind="annual", starts_on=days[-7], starts_half="am",
                             ends_on=days[-6], ends_half="pm", reason="年休假", handover="在办件已逐件交接B岗",
