@@ -12,9 +12,35 @@ from servicehall.org.models import BackupPost, Staff, Window
 from servicehall.workcalendar.selectors import get_calendar
 
 from .leave import approved_leaves, at_window, away_slots
-from .models import Correction, Device, Leave, LeaveStatus, Punch
-from .rules import arrivals_from
-from .services import duty_hours
+from .models import Correction, Device, ExtraDay, Leave, LeaveStatus, Punch, Shift
+from .rules import ShiftHours, arrivals_from
+
+
+def duty_hours(center_id: int, day: date, calendar) -> list[ShiftHours]:
+    """The centre's shifts on `day`: its working-day shifts on a working day, its extra-day
+    shifts on a day it opened (ExtraDay), none otherwise."""
+    if calendar.is_workday(day):
+        shifts = Shift.objects.filter(center_id=center_id, is_active=True, on_workdays=True)
+    elif ExtraDay.objects.filter(center_id=center_id, day=day).exists():
+        shifts = Shift.objects.filter(center_id=center_id, is_active=True, on_extra_days=True)
+    else:
+        return []
+    return [ShiftHours(*hours) for hours in shifts.order_by("starts_at").values_list("starts_at", "ends_at")]
+
+
+def punch_times(center_id: int, day: date, until: datetime | None = None) -> dict[int, list[time]]:
+    """Each person's punches and corrections at the centre on `day` (up to `until`), as local
+    times in order: what the day's results, the board and the empty-window rule read."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    window = {"center_id": center_id, "at__gte": start, "at__lt": start + timedelta(days=1)}
+    if until is not None:
+        window["at__lte"] = until
+    moments: dict[int, list[time]] = {}
+    for model in (Punch, Correction):
+        for staff_id, at in model.objects.filter(**window).values_list("staff_id", "at"):
+            moments.setdefault(staff_id, []).append(at.astimezone(zone).time())
+    return {staff_id: sorted(times) for staff_id, times in moments.items()}
 
 
 def device_by_key(key: str) -> Device | None:
@@ -97,12 +123,7 @@ def day_board(center, now: datetime) -> Board:
     index = next((i for i, h in enumerate(hours) if datetime.combine(today, h.ends, tzinfo=zone) > now),
                  len(hours) - 1)
     shift = hours[index] if hours else None
-    start = datetime.combine(today, time.min, tzinfo=zone)
-    moments: dict[int, list[time]] = {}
-    for model in (Punch, Correction):
-        rows = model.objects.filter(center_id=center.pk, at__gte=start, at__lt=start + timedelta(days=1))
-        for staff_id, at in rows.values_list("staff_id", "at"):
-            moments.setdefault(staff_id, []).append(at.astimezone(zone).time())
+    moments = punch_times(center.pk, today)
     windows = []
     if shift is not None:
         since = arrivals_from(hours, index)
@@ -120,7 +141,7 @@ def day_board(center, now: datetime) -> Board:
     people_rows = Staff.objects.filter(center=center, is_active=True).order_by("employee_no")
     leaves = {leave.staff_id: leave for leave in Leave.objects.filter(
         center=center, status=LeaveStatus.APPROVED, starts_on__lte=today, ends_on__gte=today)}
-    people = [PersonToday(person, sorted(moments.get(person.pk, [])), leaves.get(person.pk)) for person in people_rows]
+    people = [PersonToday(person, moments.get(person.pk, []), leaves.get(person.pk)) for person in people_rows]
     pending = list(Leave.objects.filter(center=center, status=LeaveStatus.PENDING).select_related("staff", "stand_in")
                    .order_by("starts_on", "id"))
     return Board(today, hours, shift.half if shift else "", windows, people, pending)

@@ -8,7 +8,7 @@ second copy of a retried upload, so a device may send the same lines any number 
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -40,7 +40,8 @@ from .models import (
     RefusedPunch,
     Shift,
 )
-from .rules import ShiftHours, day_result
+from .rules import day_result
+from .selectors import duty_hours, punch_times
 
 # A punch later than this past the server's clock is a device whose clock is wrong.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -246,18 +247,6 @@ def days_pending(center_id: int, days, now: datetime) -> None:
                                   update_fields=["due_at"])
 
 
-def duty_hours(center_id: int, day: date, calendar) -> list[ShiftHours]:
-    """The centre's shifts on `day`: its working-day shifts on a working day, its extra-day
-    shifts on a day it opened (ExtraDay), none otherwise."""
-    if calendar.is_workday(day):
-        shifts = Shift.objects.filter(center_id=center_id, is_active=True, on_workdays=True)
-    elif ExtraDay.objects.filter(center_id=center_id, day=day).exists():
-        shifts = Shift.objects.filter(center_id=center_id, is_active=True, on_extra_days=True)
-    else:
-        return []
-    return [ShiftHours(*hours) for hours in shifts.order_by("starts_at").values_list("starts_at", "ends_at")]
-
-
 def day_results_compute(center_id: int, day: date, now: datetime | None = None) -> datetime | None:
     """Every active person of the centre: their result for `day`, from the shifts that have
     ended by `now` (today's later ones are judged when they end), their punches, corrections and
@@ -265,16 +254,10 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     hours = duty_hours(center_id, day, get_calendar())
-    start = datetime.combine(day, time.min, tzinfo=zone)
     ended = [h for h in hours if datetime.combine(day, h.ends, tzinfo=zone) <= now]
     later = [datetime.combine(day, h.ends, tzinfo=zone) for h in hours if h not in ended]
     people = list(Staff.objects.filter(center_id=center_id, is_active=True).values_list("pk", flat=True))
-    moments: dict[int, list[time]] = {pk: [] for pk in people}
-    window = {"center_id": center_id, "at__gte": start, "at__lt": start + timedelta(days=1)}
-    for model in (Punch, Correction):
-        for staff_id, at in model.objects.filter(**window).values_list("staff_id", "at"):
-            if staff_id in moments:
-                moments[staff_id].append(at.astimezone(zone).time())
+    moments = punch_times(center_id, day)
     excused: dict[int, dict[str, str]] = {}
     for leave in approved_leaves(people, day, day):
         for leave_day, half in leave_slots(leave):
@@ -284,7 +267,7 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
     for staff_id in people:
         if not ended:
             break
-        result = day_result(ended, moments[staff_id], excused.get(staff_id),
+        result = day_result(ended, moments.get(staff_id, []), excused.get(staff_id),
                             absent_minutes=settings.SH_ATTENDANCE_ABSENT_MINUTES)
         rows.append(DayResult(
             center_id=center_id, staff_id=staff_id, day=day, outcome=result.outcome,

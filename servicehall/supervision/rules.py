@@ -24,10 +24,8 @@ from django.db.models import CharField, F, IntegerField, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
-from servicehall.attendance.models import Correction, Punch
 from servicehall.attendance.rules import arrivals_from
-from servicehall.attendance.selectors import expected_at_windows
-from servicehall.attendance.services import duty_hours
+from servicehall.attendance.selectors import duty_hours, expected_at_windows, punch_times
 from servicehall.cases.models import (
     REFUSAL_RECORDS,
     REFUSED_ATTEMPT_RECORDS,
@@ -349,10 +347,9 @@ def _find_unstaffed(sweep: Sweep, thresholds: dict) -> Iterable[Finding]:
             if not starts + limit <= sweep.now < datetime.combine(sweep.today, shift.ends, tzinfo=zone):
                 continue
             # Arrived for this shift: a punch from the break's midpoint on (attendance's own division).
-            since = datetime.combine(sweep.today, arrivals_from(hours, i), tzinfo=zone)
-            window = {"center_id": center_id, "at__gte": since, "at__lte": sweep.now}
-            present = (set(Punch.objects.filter(**window).values_list("staff_id", flat=True))
-                       | set(Correction.objects.filter(**window).values_list("staff_id", flat=True)))
+            since = arrivals_from(hours, i)
+            present = {staff_id for staff_id, times in punch_times(center_id, sweep.today, until=sweep.now).items()
+                       if times[-1] >= since}
             for expected in expected_at_windows(center_id, sweep.today, shift.half):
                 person = expected.staff
                 if person is not None and person.pk in present:
