@@ -197,6 +197,9 @@ SH_RECTIFICATION_DAYS = env_int("SH_RECTIFICATION_DAYS", 15)
 # Attendance (PRACTICE.md, "Attendance and AB posts"): a check-in this many minutes late, or a
 # check-out this many minutes early, is half a day absent (旷工), as 腾冲 counts it.
 SH_ATTENDANCE_ABSENT_MINUTES = env_int("SH_ATTENDANCE_ABSENT_MINUTES", 30)
+# A window without its expected person for longer than this after a shift starts is an empty
+# post (空岗) in the figures (苍南: 15 minutes; the supervision rule raises its alert likewise).
+SH_EMPTY_POST_MINUTES = env_int("SH_EMPTY_POST_MINUTES", 15)
 # A leave of up to this many half days is the centre manager's to approve; a longer one is then
 # the bureau's too (凉山: ≥ 1 day goes up a level).
 SH_LEAVE_MANAGER_HALF_DAYS = env_int("SH_LEAVE_MANAGER_HALF_DAYS", 2)

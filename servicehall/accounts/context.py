@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from .permissions import can
 
-# (label, URL name, the action its page requires)
+# (label, URL name, the action its page requires); an entry of several (URL name, action) pairs
+# links to the first the user may open (考勤: the board for heads, my attendance for staff).
 NAV = [
     ("首页", "home", "home.view"),
     ("服务中心", "org:centers", "center.view"),
@@ -18,7 +19,8 @@ NAV = [
     ("综合资讯台", "guide:desk", "guide.desk"),
     ("工作日历", "workcalendar:calendar", "calendar.view"),
     ("首问登记", "inquiries:list", "inquiry.view"),
-    ("考勤", "attendance:board", "attendance.board"),
+    ("考勤", (("attendance:board", "attendance.board"), ("attendance:mine", "attendance.mine"),
+             ("attendance:figures", "attendance.figures"))),
     ("审计日志", "audit:events", "audit.read"),
     ("安全策略", "accounts:security_policy", "security_policy.edit"),
     ("账号", "accounts:accounts", "account.list"),
@@ -32,8 +34,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = []
-    for label, name, action in NAV:
-        if can(user, action):
+    for label, *target in NAV:
+        choices = target[0] if len(target) == 1 else [target]
+        name = next((name for name, action in choices if can(user, action)), None)
+        if name is not None:
             url = reverse(name)
             items.append({"label": label, "url": url,
                           "active": request.path == url or (name != "home" and request.path.startswith(url))})

@@ -44,6 +44,26 @@ def approved_leaves(staff_ids, first: date, last: date, exclude: int | None = No
     return list(leaves)
 
 
+def centre_leaves(center_id: int, first: date, last: date, exclude: int | None = None) -> list[Leave]:
+    """Approved leaves of the centre's people that touch the days from `first` to `last`."""
+    leaves = (Leave.objects.filter(center_id=center_id, status=LeaveStatus.APPROVED, starts_on__lte=last,
+                                   ends_on__gte=first).select_related("staff", "stand_in"))
+    if exclude is not None:
+        leaves = leaves.exclude(pk=exclude)
+    return list(leaves)
+
+
+def bookings(leaves: list[Leave]) -> dict[int, dict[tuple[date, str], list[Leave]]]:
+    """For each person named as the stand-in (顶岗) of these leaves, the half days they are
+    booked for, with the leaves that name them."""
+    booked: dict[int, dict] = {}
+    for leave in leaves:
+        if leave.stand_in_id:
+            for slot in leave_slots(leave):
+                booked.setdefault(leave.stand_in_id, {}).setdefault(slot, []).append(leave)
+    return booked
+
+
 def away_slots(leaves: list[Leave]) -> dict[int, dict[tuple[date, str], Leave]]:
     """For each person, the half days their leaves cover, with the leave."""
     away: dict[int, dict] = {}

@@ -15,7 +15,7 @@ makes the centre's day due (`CentreDay`), and the background task computes it ag
 from django.conf import settings
 from django.db import models
 
-from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Staff
+from servicehall.org.models import CenterOwnedQuerySet, ServiceCenter, Staff, Window
 
 
 class Device(models.Model):
@@ -192,6 +192,7 @@ class DayResult(models.Model):
     outcome = models.CharField("考勤结果", max_length=12, choices=DayOutcome.choices)
     late_minutes = models.PositiveIntegerField("迟到分钟", default=0)
     early_minutes = models.PositiveIntegerField("早退分钟", default=0)
+    duty_halves = models.PositiveSmallIntegerField("应出勤（半天）", default=0)
     absent_halves = models.PositiveSmallIntegerField("旷工（半天）", default=0)
     leave_halves = models.PositiveSmallIntegerField("请假（半天）", default=0)
     halves = models.JSONField("分时段结果", default=list)
@@ -208,6 +209,34 @@ class DayResult(models.Model):
 
     def __str__(self):
         return f"{self.staff} {self.day} {self.get_outcome_display()}"
+
+
+class WindowHalf(models.Model):
+    """A window's half day (a shift that has ended): who was expected at it, when they arrived,
+    and how long it stood without them (`empty_minutes`: from the shift's start to the arrival,
+    or the whole shift). Derived with the day's results; the district's empty-post figures sum it."""
+    center = models.ForeignKey(ServiceCenter, on_delete=models.PROTECT, related_name="+", db_index=False)
+    window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="+", verbose_name="窗口")
+    day = models.DateField("日期")
+    half = models.CharField("时段", max_length=2)
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name="应到岗人员")
+    post = models.CharField("岗位", max_length=4, blank=True)  # A岗, B岗, 顶岗; blank: nobody to send
+    starts_at = models.TimeField("上班时间")
+    arrived_at = models.TimeField("到岗时间", null=True, blank=True)
+    empty_minutes = models.PositiveSmallIntegerField("空岗分钟", default=0)
+
+    objects = CenterOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "窗口在岗记录"
+        verbose_name_plural = "窗口在岗记录"
+        ordering = ["day", "half", "window"]
+        constraints = [models.UniqueConstraint(fields=["window", "day", "half"], name="windowhalf_unique")]
+        indexes = [models.Index(fields=["center", "day"], name="windowhalf_center_idx")]
+
+    def __str__(self):
+        return f"{self.window} {self.day} {self.half}"
 
 
 class CentreDay(models.Model):

@@ -107,6 +107,20 @@ def arrivals_from(shifts: list[ShiftHours], index: int) -> time:
     return time(minutes // 60, minutes % 60, int(round((start - minutes) * 60)) % 60)
 
 
+def arrival(shifts: list[ShiftHours], index: int, punches: list[time]) -> time | None:
+    """When the person arrived for the shift `index`: their first punch from `arrivals_from`
+    to the shift's end; None when they did not come during it."""
+    since, ends = arrivals_from(shifts, index), sorted(shifts, key=lambda s: s.starts)[index].ends
+    return min((t for t in punches if since <= t < ends), default=None)
+
+
+def empty_minutes(shift: ShiftHours, arrived: time | None) -> int:
+    """Whole minutes a window stood without its person after the shift's start: to the arrival,
+    or the whole shift when nobody came (08:30:59 is no empty minute yet)."""
+    until = _minutes(arrived) if arrived is not None else _minutes(shift.ends)
+    return max(int(until - _minutes(shift.starts)), 0)
+
+
 def day_result(shifts: list[ShiftHours], punches: list[time], leave: dict[str, str] | None = None, *,
                absent_minutes: int = 30) -> Day:
     """The day of a person due for `shifts` (in order), with the local times of their punches and

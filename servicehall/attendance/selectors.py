@@ -1,9 +1,11 @@
 """Reads of attendance beyond a filter."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from servicehall.accounts.models import hash_api_key
@@ -12,7 +14,7 @@ from servicehall.org.models import BackupPost, Staff, Window
 from servicehall.workcalendar.selectors import get_calendar
 
 from .leave import approved_leaves, at_window, away_slots
-from .models import Correction, Device, ExtraDay, Leave, LeaveStatus, Punch, Shift
+from .models import Correction, DayOutcome, DayResult, Device, ExtraDay, Leave, LeaveStatus, Punch, Shift, WindowHalf
 from .rules import ShiftHours, arrivals_from
 
 
@@ -145,3 +147,147 @@ def day_board(center, now: datetime) -> Board:
     pending = list(Leave.objects.filter(center=center, status=LeaveStatus.PENDING).select_related("staff", "stand_in")
                    .order_by("starts_on", "id"))
     return Board(today, hours, shift.half if shift else "", windows, people, pending)
+
+
+# --- the month sheet (月度考勤表) and the district's figures ------------------------------------
+
+# How a day shows on the sheet: the signs the hall's paper sheets use.
+SIGNS = {DayOutcome.NORMAL: "√", DayOutcome.LATE: "迟", DayOutcome.EARLY: "早", DayOutcome.LATE_AND_EARLY: "迟早",
+         DayOutcome.MISSING: "缺", DayOutcome.ABSENT: "旷", DayOutcome.LEAVE: "假"}
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A person's (or a centre's) attendance over a period, in half days and times."""
+    duty_halves: int = 0
+    absent_halves: int = 0
+    leave_halves: int = 0
+    late_times: int = 0
+    late_minutes: int = 0
+    early_times: int = 0
+    missing_times: int = 0
+
+    @classmethod
+    def of(cls, many: list["Totals"]) -> "Totals":
+        """The sum of several (the district's total of its centres)."""
+        return cls(**{f.name: sum(getattr(t, f.name) for t in many) for f in fields(cls)})
+
+    @property
+    def rate(self) -> float | None:
+        """出勤率: the half days at work over the half days due (leave not due), in per cent."""
+        due = self.duty_halves - self.leave_halves
+        return round(100 * (due - self.absent_halves) / due, 1) if due > 0 else None
+
+
+def _totals(results) -> Totals:
+    """A person's totals from their days. Late, early and missing count days (a day late in both
+    halves is one time), as the district's grouped figures do."""
+    return Totals(duty_halves=sum(r.duty_halves for r in results),
+                  absent_halves=sum(r.absent_halves for r in results),
+                  leave_halves=sum(r.leave_halves for r in results),
+                  late_times=sum(r.late_minutes > 0 for r in results),
+                  late_minutes=sum(r.late_minutes for r in results),
+                  early_times=sum(r.early_minutes > 0 for r in results),
+                  missing_times=sum(r.outcome == DayOutcome.MISSING for r in results))
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    staff: Staff
+    cells: list  # per day of the month: its DayResult, or None (no duty, or not yet judged)
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class MonthSheet:
+    center: object
+    first: date
+    days: list[date]
+    open_days: set[date]  # the calendar's working days and the centre's extra service days
+    rows: list[SheetRow]
+
+
+def month_days(first: date) -> list[date]:
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return [first + timedelta(days=n) for n in range((following - first).days)]
+
+
+def month_sheet(center, first: date, staff: Staff | None = None) -> MonthSheet:
+    """The centre's month: each active person's result per day and their totals (or one
+    person's, for their own page). Two queries, whatever the size of the centre."""
+    days = month_days(first)
+    calendar = get_calendar()
+    extra = set(ExtraDay.objects.filter(center=center, day__range=(days[0], days[-1])).values_list("day", flat=True))
+    open_days = {d for d in days if calendar.is_workday(d)} | extra
+    people = list(Staff.objects.filter(center=center, is_active=True).order_by("employee_no")) if staff is None \
+        else [staff]
+    results: dict[int, dict[date, DayResult]] = {}
+    found = DayResult.objects.filter(center=center, day__range=(days[0], days[-1]))
+    if staff is not None:
+        found = found.filter(staff=staff)
+    for result in found:
+        results.setdefault(result.staff_id, {})[result.day] = result
+    rows = []
+    for person in people:
+        mine = results.get(person.pk, {})
+        rows.append(SheetRow(person, [mine.get(d) for d in days], _totals(list(mine.values()))))
+    return MonthSheet(center, first, days, open_days, rows)
+
+
+@dataclass(frozen=True)
+class CentreFigures:
+    center: object
+    people: int
+    totals: Totals
+    empty_times: int  # windows' half days that stood empty longer than the limit
+    empty_minutes: int
+
+
+def attendance_figures(centres: list, first: date, last: date, empty_limit: int) -> tuple[list, dict]:
+    """Each centre's attendance between `first` and `last` (from its days' results) and its
+    empty posts (windows' half days empty for more than `empty_limit` minutes); and per centre
+    and month, the rate and the empty minutes, for the charts. Two grouped queries."""
+    ids = [c.pk for c in centres]
+    late = Q(late_minutes__gt=0)
+    days = (DayResult.objects.filter(center_id__in=ids, day__range=(first, last))
+            .annotate(month=ExtractMonth("day")).values("center_id", "month")
+            .annotate(duty=Sum("duty_halves"), absent=Sum("absent_halves"), leave=Sum("leave_halves"),
+                      late_days=Count("pk", filter=late), late_minutes=Sum("late_minutes"),
+                      early_days=Count("pk", filter=Q(early_minutes__gt=0)),
+                      missing=Count("pk", filter=Q(outcome=DayOutcome.MISSING)),
+                      people=Count("staff_id", distinct=True)).order_by())
+    empty = Q(empty_minutes__gt=empty_limit)
+    posts = (WindowHalf.objects.filter(center_id__in=ids, day__range=(first, last))
+             .annotate(month=ExtractMonth("day")).values("center_id", "month")
+             .annotate(times=Count("pk", filter=empty), minutes=Sum("empty_minutes", filter=empty)).order_by())
+    by_centre: dict[int, list] = {pk: [] for pk in ids}
+    monthly: dict[int, dict[int, dict]] = {pk: {} for pk in ids}
+    for row in days:
+        by_centre[row["center_id"]].append(row)
+        monthly[row["center_id"]].setdefault(row["month"], {})["totals"] = _sum_rows([row])
+    empties: dict[int, list] = {pk: [] for pk in ids}
+    for row in posts:
+        empties[row["center_id"]].append(row)
+        monthly[row["center_id"]].setdefault(row["month"], {})["empty_minutes"] = row["minutes"] or 0
+    figures = [CentreFigures(c, max((r["people"] for r in by_centre[c.pk]), default=0), _sum_rows(by_centre[c.pk]),
+                             sum(r["times"] for r in empties[c.pk]), sum(r["minutes"] or 0 for r in empties[c.pk]))
+               for c in centres]
+    return figures, monthly
+
+
+def _sum_rows(rows: list[dict]) -> Totals:
+    """Totals of grouped rows (of `attendance_figures`)."""
+    return Totals(duty_halves=sum(r["duty"] or 0 for r in rows), absent_halves=sum(r["absent"] or 0 for r in rows),
+                  leave_halves=sum(r["leave"] or 0 for r in rows), late_times=sum(r["late_days"] for r in rows),
+                  late_minutes=sum(r["late_minutes"] or 0 for r in rows),
+                  early_times=sum(r["early_days"] for r in rows), missing_times=sum(r["missing"] for r in rows))
+
+
+def leaves_of(user, status: str):
+    """The leaves of the centres the user sees, in `status` ("all": every one), the earliest
+    first while pending, the latest first otherwise; at most 200."""
+    leaves = Leave.objects.for_user(user).select_related("staff__center", "stand_in", "center")
+    if status != "all":
+        leaves = leaves.filter(status=status)
+    order = ("starts_on", "id") if status == LeaveStatus.PENDING else ("-starts_on", "-id")
+    return list(leaves.order_by(*order)[:200])

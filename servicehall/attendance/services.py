@@ -5,6 +5,7 @@ Punches are stored as they came, once: the unique key (device serial, PIN, time)
 second copy of a retried upload, so a device may send the same lines any number of times.
 """
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,11 +18,23 @@ from django.utils import timezone
 from servicehall.accounts.models import hash_api_key
 from servicehall.accounts.permissions import can, require
 from servicehall.audit.services import audit_record
-from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound, text_input
 from servicehall.org.models import ServiceCenter, Staff
+from servicehall.queueing.services import window_pause
 from servicehall.workcalendar.selectors import current_revision, get_calendar
 
-from .leave import HALVES, approved_leaves, at_window, away_slots, leave_slots, posts_of, slot_label, slots
+from .leave import (
+    HALVES,
+    approved_leaves,
+    at_window,
+    away_slots,
+    bookings,
+    centre_leaves,
+    leave_slots,
+    posts_of,
+    slot_label,
+    slots,
+)
 from .models import (
     LEAVE_TRANSITIONS,
     CentreDay,
@@ -39,9 +52,12 @@ from .models import (
     PunchState,
     RefusedPunch,
     Shift,
+    WindowHalf,
 )
-from .rules import day_result
-from .selectors import duty_hours, punch_times
+from .rules import ShiftHours, arrival, day_result, empty_minutes
+from .selectors import duty_hours, expected_at_windows, punch_times
+
+logger = logging.getLogger(__name__)
 
 # A punch later than this past the server's clock is a device whose clock is wrong.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -181,6 +197,10 @@ def shift_save(*, actor, center, name: str, starts_at, ends_at, on_workdays: boo
             same_days = (other.on_workdays and on_workdays) or (other.on_extra_days and on_extra_days)
             if same_days and other.starts_at < ends_at and starts_at < other.ends_at:
                 raise Invalid(f"上班时间：与班次“{other}”重叠", field="starts_at")
+            # Leave, results and empty posts count in half days: one shift per half.
+            if same_days and ShiftHours(other.starts_at, other.ends_at).half == ShiftHours(starts_at, ends_at).half:
+                raise Invalid(f"上班时间：{Half(ShiftHours(starts_at, ends_at).half).label}已有班次“{other}”，"
+                              f"每个半天只能设一个班次", field="starts_at")
         before = None
         if shift is None:
             shift = Shift(center=center)
@@ -272,22 +292,47 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
         rows.append(DayResult(
             center_id=center_id, staff_id=staff_id, day=day, outcome=result.outcome,
             late_minutes=result.late_minutes, early_minutes=result.early_minutes,
-            absent_halves=result.absent_halves, leave_halves=result.leave_halves, computed_at=now,
+            duty_halves=len(result.halves), absent_halves=result.absent_halves,
+            leave_halves=result.leave_halves, computed_at=now,
             halves=[{"half": h.half, "outcome": h.outcome, "leave": h.leave, "late_minutes": h.late_minutes,
                      "early_minutes": h.early_minutes,
                      "check_in": h.check_in.strftime("%H:%M:%S") if h.check_in else None,
                      "check_out": h.check_out.strftime("%H:%M:%S") if h.check_out else None}
                     for h in result.halves]))
+    posts = _window_halves(center_id, day, hours, ended, moments)
     with transaction.atomic():
         DayResult.objects.filter(center_id=center_id, day=day, staff_id__in=people).delete()
         DayResult.objects.bulk_create(rows)
+        WindowHalf.objects.filter(center_id=center_id, day=day).delete()
+        WindowHalf.objects.bulk_create(posts)
     return min(later) if later else None
+
+
+def _window_halves(center_id: int, day: date, hours: list, ended: list, moments: dict) -> list:
+    """Each AB window's ended shifts: the person expected, when they arrived, how long the
+    window stood empty."""
+    found = []
+    for index, shift in enumerate(hours):
+        if shift not in ended:
+            continue
+        for expected in expected_at_windows(center_id, day, shift.half):
+            person = expected.staff
+            arrived = arrival(hours, index, moments.get(person.pk, [])) if person else None
+            found.append(WindowHalf(center_id=center_id, window=expected.window, day=day, half=shift.half,
+                                    staff=person, post=expected.post, starts_at=shift.starts, arrived_at=arrived,
+                                    empty_minutes=empty_minutes(shift, arrived)))
+    return found
+
+
+RETRY_FAILED_DAY = timedelta(minutes=5)  # a day whose computing raised is due again after this
 
 
 def days_due_compute(now: datetime | None = None, limit: int = 50) -> int:
     """The background task's round: the days a calendar edit moved and today (from its first
     shift's end) are due for every centre, then each centre's day that is due is computed, each
-    by one worker only (SKIP LOCKED). Returns how many days were computed."""
+    by one worker only (SKIP LOCKED). A day whose computing raises is logged and put back, due
+    `RETRY_FAILED_DAY` later; the round goes on with the others. Returns how many days were
+    computed."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     revision = current_revision()
@@ -309,7 +354,16 @@ def days_due_compute(now: datetime | None = None, limit: int = 50) -> int:
                    .filter(due_at__lte=now).order_by("due_at").first())
             if row is None:
                 break
-            again = day_results_compute(row.center_id, row.day, now)
+            try:
+                with transaction.atomic():  # a savepoint: a failed day leaves the round's transaction usable
+                    again = day_results_compute(row.center_id, row.day, now)
+            except Exception:
+                # One centre's bad day must not stop every other centre's: logged, and retried
+                # later (after `now`, so not again in this round).
+                logger.exception("attendance: computing centre %s's day %s failed; retried in %s",
+                                 row.center_id, row.day, RETRY_FAILED_DAY)
+                CentreDay.objects.filter(pk=row.pk).update(due_at=now + RETRY_FAILED_DAY)
+                continue
             CentreDay.objects.filter(pk=row.pk).update(due_at=again, computed_at=now, calendar_revision=revision)
         done += 1
     return done
@@ -376,25 +430,31 @@ def leave_apply(*, actor, staff: Staff, kind: str, starts_on: date, starts_half:
         if any(asked & set(leave_slots(other)) for other in mine):
             raise Conflict("开始日期：与本人已有的请假时段重叠", code="overlap", field="starts_on")
         levels = 1 if len(duty) <= settings.SH_LEAVE_MANAGER_HALF_DAYS else 2
+        # A manager cannot approve their own leave: it skips the manager's level and goes to the
+        # bureau, however short (two levels, the first passed).
+        passed = 0
+        if _manager_own(staff):
+            levels, passed = 2, 1
         leave = Leave.objects.create(center_id=staff.center_id, staff=staff, kind=kind, starts_on=starts_on,
                                      starts_half=starts_half, ends_on=ends_on, ends_half=ends_half, reason=reason,
-                                     handover=handover, stand_in=stand_in, levels=levels, created_at=now,
-                                     created_by=actor)
+                                     handover=handover, stand_in=stand_in, levels=levels, approved_levels=passed,
+                                     created_at=now, created_by=actor)
         LeaveEvent.objects.create(leave=leave, action="apply", to_status=LeaveStatus.PENDING, actor=actor, at=now,
                                   note=reason)
         audit_record(actor=actor, action="leave.apply", obj=leave, center=staff.center,
                      after={"kind": kind, "from": f"{starts_on} {starts_half}", "to": f"{ends_on} {ends_half}",
-                            "levels": levels}, now=now)
+                            "levels": levels, "approved_levels": passed}, now=now)
     return leave
 
 
 def leave_cover_problems(leave: Leave) -> list[str]:
     """Why approving `leave` would leave a window empty: for each post the person holds as A or B,
-    the duty half days with nobody at it (A, B, or a stand-in named on their leave)."""
+    the duty half days with nobody at it (A, B, or a stand-in named on their leave); and who
+    would be booked twice (`_booking_problems`)."""
     posts = posts_of(leave.staff_id)
-    if not posts:
-        return []
     duty = _duty_slots(leave.center_id, leave_slots(leave))
+    if not posts:
+        return _booking_problems(leave, duty, posts)
     people = {leave.staff_id} | {p.holder_id for p in posts} | {p.backup_staff_id for p in posts}
     if leave.stand_in_id:
         people.add(leave.stand_in_id)  # a stand-in on leave covers nothing
@@ -417,6 +477,71 @@ def leave_cover_problems(leave: Leave) -> list[str]:
                         f"请指定顶岗人员")
     if uncovered:
         problems.append(f"以下时段窗口无人顶岗：{'、'.join(dict.fromkeys(uncovered))}")
+    return problems + _booking_problems(leave, duty, posts)
+
+
+def _labels(found: list) -> str:
+    return "、".join(slot_label(slot) for slot in dict.fromkeys(found))
+
+
+def _booking_problems(leave: Leave, duty: list[tuple[date, str]], posts: list) -> list[str]:
+    """Who would be wanted in two places in a duty half day of `leave` once it is approved.
+
+    A stand-in named on an approved leave is booked for every half day of it. The leave's own
+    stand-in must not be, in any of its duty half days: on approved leave; already the stand-in
+    of another approved leave (of someone not on the applicant's posts: A and B of one window
+    may name the same person); or wanted at a post of their own not shared with the applicant
+    (its A, or its B while its A is away). Nor may the applicant go while booked as another's
+    stand-in, nor leave their window to a B booked as another's stand-in."""
+    if not duty:
+        return []
+    others = centre_leaves(leave.center_id, leave.starts_on, leave.ends_on, exclude=leave.pk)
+    away, booked = away_slots(others), bookings(others)
+    post_ids = {post.pk for post in posts}
+    partners = {leave.staff_id} | {p.holder_id for p in posts} | {p.backup_staff_id for p in posts}
+
+    def booked_elsewhere(staff_id: int, slot, mates: set) -> list[Leave]:
+        return [other for other in booked.get(staff_id, {}).get(slot, []) if other.staff_id not in mates]
+
+    problems = []
+    stand_in = leave.stand_in
+    if stand_in is not None:
+        own_posts = [post for post in posts_of(stand_in.pk) if post.pk not in post_ids]
+        on_leave, twice, wanted = [], {}, {}
+        for slot in duty:
+            if slot in away.get(stand_in.pk, {}):
+                on_leave.append(slot)
+            for other in booked_elsewhere(stand_in.pk, slot, partners):
+                twice.setdefault(other.staff.name, []).append(slot)
+            for post in own_posts:
+                person = at_window(post, slot, away, [])
+                if person is not None and person.pk == stand_in.pk:
+                    wanted.setdefault(str(post.window), []).append(slot)
+        if on_leave:
+            problems.append(f"顶岗人员：{stand_in.name}本人已请假（{_labels(on_leave)}）")
+        for name, found in twice.items():
+            problems.append(f"顶岗人员：{stand_in.name}已是{name}请假的顶岗人员（{_labels(found)}）")
+        for window, found in wanted.items():
+            problems.append(f"顶岗人员：{stand_in.name}本人须在{window}上岗（{_labels(found)}）")
+    mine: dict[str, list] = {}
+    for slot in duty:
+        for other in booked_elsewhere(leave.staff_id, slot, partners):
+            mine.setdefault(other.staff.name, []).append(slot)
+    for name, found in mine.items():
+        problems.append(f"{leave.staff.name}已是{name}请假的顶岗人员（{_labels(found)}），请先另行安排顶岗")
+    with_this = away_slots([*others, leave])
+    for post in posts:
+        if post.holder_id != leave.staff_id:
+            continue
+        backup, found = post.backup_staff, {}
+        for slot in duty:
+            person = at_window(post, slot, with_this, [])
+            if person is None or person.pk != backup.pk:
+                continue
+            for other in booked_elsewhere(backup.pk, slot, {post.holder_id, post.backup_staff_id}):
+                found.setdefault(other.staff.name, []).append(slot)
+        for name, slots_ in found.items():
+            problems.append(f"B岗{backup.name}已是{name}请假的顶岗人员（{_labels(slots_)}），不能同时替岗")
     return problems
 
 
@@ -442,11 +567,20 @@ LEAVE_ACTIONS = {"approve": "审批", "reject": "驳回", "cancel": "撤销", "r
 
 
 def _require_approver(actor, leave: Leave) -> None:
-    """The manager approves first; a leave of two levels then goes to the bureau."""
+    """The manager approves first; a leave of two levels then goes to the bureau (a manager's
+    own leave starts there: `_manager_own`). Nobody decides their own leave."""
+    if leave.staff.user_id == actor.pk:
+        raise Forbidden("不能审批本人的请假")
     if leave.approved_levels == 0:
         require(actor, "attendance.leave_approve", leave.center_id)
     else:
-        require(actor, "attendance.leave_approve_long", leave.center_id)
+        require(actor, "attendance.leave_approve_long", leave.center_id,
+                message="分中心负责人本人的请假由营商局审批" if _manager_own(leave.staff) else "")
+
+
+def _manager_own(staff: Staff) -> bool:
+    """Is `staff` a manager of their centre, whose leave the centre's manager cannot approve?"""
+    return staff.user is not None and can(staff.user, "attendance.leave_approve", staff.center_id)
 
 
 @transaction.atomic
@@ -459,8 +593,6 @@ def leave_approve(*, actor, leave: Leave, note: str = "", now: datetime | None =
     note = text_input(note, field="note", label="审批意见", limit=500, required=False)
     if leave.status != LeaveStatus.PENDING:
         raise Conflict(f"该请假当前为“{leave.get_status_display()}”，不能审批", code="invalid_state")
-    if leave.staff.user_id == actor.pk:
-        raise Forbidden("不能审批本人的请假")
     # One approval of the centre's leaves at a time: two leaves of A and B approved at once
     # would each find the other not yet approved.
     ServiceCenter.objects.select_for_update().filter(pk=leave.center_id).first()
@@ -496,9 +628,21 @@ def leave_cancel(*, actor, leave: Leave, note: str = "", now: datetime | None = 
     return _leave_move(leave, actor=actor, to=LeaveStatus.CANCELLED, action="cancel", now=now, note=note)
 
 
+def _half_before_now(now: datetime) -> tuple[date, str]:
+    """The half day before the one in progress at `now` (上午 before noon, 下午 from noon)."""
+    local = timezone.localtime(now)
+    if local.hour >= 12:
+        return local.date(), Half.AM
+    return local.date() - timedelta(days=1), Half.PM
+
+
 @transaction.atomic
 def leave_return(*, actor, leave: Leave, ends_on: date, ends_half: str, now: datetime | None = None) -> Leave:
-    """销假: back early, the leave ends with the half day given (the first one back is the next)."""
+    """销假: back early, the leave ends with the half day given (the first one back is the next).
+
+    A return gives back half days from the one now in progress on (today's morning before
+    noon, its afternoon from noon), never one already over: the first half day back may be the
+    current one (the person is judged on their punches for it), not an earlier one."""
     now = now or timezone.now()
     _require_own_or_manager(actor, leave)
     if leave.status != LeaveStatus.APPROVED:
@@ -509,6 +653,46 @@ def leave_return(*, actor, leave: Leave, ends_on: date, ends_half: str, now: dat
                        (leave.ends_on, HALVES.index(leave.ends_half)))
     if not start <= end < was:
         raise Invalid("结束日期：须在请假开始之后、原结束之前", field="ends_on")
+    earliest = _half_before_now(now)
+    if end < (earliest[0], HALVES.index(earliest[1])):
+        raise Invalid(f"结束日期：已过去的时段不能销假，最早可请假至{slot_label(earliest)}止", field="ends_on")
     return _leave_move(leave, actor=actor, to=LeaveStatus.APPROVED, action="return", now=now,
                         note=f"提前销假，请假至{slot_label((ends_on, ends_half))}止", ends_on=ends_on,
                         ends_half=ends_half)
+
+
+# --- the window terminal ---------------------------------------------------------------------
+
+def terminal_sign(*, actor, window, signing_in: bool, now: datetime | None = None) -> Punch:
+    """签到 / 签退 at the window terminal: a punch of the person signed in (source 窗口终端),
+    and the window opened for calling (签到) or paused (签退), so a signed-out window takes no
+    tickets and, in opening hours, its pause is watched as an empty post."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    require(actor, "attendance.sign", window.center_id)
+    staff = Staff.objects.filter(user=actor, center_id=window.center_id, is_active=True).first()
+    if staff is None:
+        raise Forbidden("当前账号不是本中心的在岗人员，不能签到签退")
+    state = PunchState.CHECK_IN if signing_in else PunchState.CHECK_OUT
+    with transaction.atomic():
+        punch, _ = Punch.objects.get_or_create(
+            serial=f"TERMINAL-{window.pk}", pin=staff.employee_no, at=now,
+            defaults={"center_id": window.center_id, "staff": staff, "source": PunchSource.TERMINAL, "state": state,
+                      "received_at": now})
+        window_pause(actor=actor, window=window, paused=not signing_in, now=now)
+        days_pending(window.center_id, [timezone.localdate(now)], now)
+        audit_record(actor=actor, action="attendance.sign_in" if signing_in else "attendance.sign_out", obj=window,
+                     center=window.center, now=now,
+                     after={"staff": staff.employee_no, "at": timezone.localtime(now).isoformat()})
+    return punch
+
+
+def leave_can_decide(actor, leave: Leave) -> bool:
+    """Whether `actor` may approve or reject `leave` at its next level now (for the pages'
+    buttons; the services check again)."""
+    if leave.status != LeaveStatus.PENDING or leave.staff.user_id == actor.pk:
+        return False
+    try:
+        _require_approver(actor, leave)
+    except (Forbidden, NotFound):
+        return False
+    return True

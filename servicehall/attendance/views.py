@@ -11,7 +11,10 @@ people (services.punches_receive). Answers are plain text, as devices expect.
 """
 
 import logging
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +23,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from servicehall.accounts.permissions import can
-from servicehall.org.models import ServiceCenter
+from servicehall.lib.errors import Invalid
+from servicehall.lib.exports import download, xlsx_table
+from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.org.selectors import get_visible
 from servicehall.web import apply_service, public, requires
 
 from . import selectors, services
-from .models import Device, Half, Leave
+from .models import Correction, Device, ExtraDay, Half, Leave, LeaveKind, LeaveStatus, RefusedPunch, Shift
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +91,45 @@ def getrequest(request):
 
 # --- pages ------------------------------------------------------------------------------------
 
+def _centres_and_pick(request, action: str):
+    """The centres the user may `action` in, and the one asked for (`?center=`, else the first)."""
+    centres = [c for c in ServiceCenter.objects.for_user(request.user).order_by("code")
+               if can(request.user, action, c.pk)]
+    code = request.GET.get("center") or request.POST.get("center", "")
+    center = next((c for c in centres if c.code == code), None) if code else (centres[0] if centres else None)
+    if center is None:
+        raise Http404("未找到该中心")
+    return centres, center
+
+
+def _month(request) -> date:
+    """The month asked for (`?month=2026-10`), else this month; a bad one is said and replaced."""
+    text = request.GET.get("month", "")
+    today = timezone.localdate()
+    if not text:
+        return today.replace(day=1)
+    try:
+        first = datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        first = None
+    if first is None or not 2000 <= first.year <= 2100:
+        messages.error(request, "月份：格式应为“2026-10”")
+        return today.replace(day=1)
+    return first
+
+
+def _steps(first: date) -> dict:
+    back = (first - timedelta(days=1)).replace(day=1)
+    ahead = (first + timedelta(days=32)).replace(day=1)
+    return {"month": first, "previous": f"{back:%Y-%m}", "next": f"{ahead:%Y-%m}"}
+
+
 @requires("attendance.board")
 @require_safe
 def board(request):
     """The centre's attendance today (考勤看板): who is at which window, who is missing, who is
     on leave, and the leaves waiting for the manager."""
-    centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
-    code = request.GET.get("center", "")
-    center = next((c for c in centres if c.code == code), None) if code else (centres[0] if centres else None)
-    if center is None:
-        raise Http404("未找到该中心")
+    centres, center = _centres_and_pick(request, "attendance.board")
     found = selectors.day_board(center, timezone.now())
     empty = sum(w.state == "empty" for w in found.windows)
     return render(request, "attendance/board.html", {
@@ -104,11 +138,11 @@ def board(request):
         "can_decide": can(request.user, "attendance.leave_approve", center.pk)})
 
 
-@requires("attendance.leave_approve")
+@requires("attendance.leaves")
 @require_POST
 def leave_decide(request, leave_id: int):
-    """The manager approves or rejects a leave from the board; a refusal (no cover) is shown
-    there."""
+    """Approve or reject a leave at the user's level (the manager first, the bureau for a longer
+    one); a refusal (no cover) is shown on the page the user came from."""
     leave = get_visible(Leave, request.user, leave_id, label="请假", related=("staff__center", "center"))
     note = request.POST.get("note", "")
     if request.POST.get("decision") == "reject":
@@ -117,4 +151,240 @@ def leave_decide(request, leave_id: int):
     else:
         apply_service(request, lambda: services.leave_approve(actor=request.user, leave=leave, note=note),
                       done=f"已批准{leave.staff.name}的请假")
-    return redirect(f"{reverse('attendance:board')}?center={leave.center.code}")
+    back = reverse("attendance:leaves") if request.POST.get("back") == "leaves" else reverse("attendance:board")
+    return redirect(f"{back}?center={leave.center.code}")
+
+
+@requires("attendance.leaves")
+@require_safe
+def leaves(request):
+    """请假审批: the leaves of the centres the user sees, those waiting for the user's level
+    first, with what each would leave uncovered."""
+    status = request.GET.get("status", LeaveStatus.PENDING)
+    if status not in LeaveStatus.values and status != "all":
+        status = LeaveStatus.PENDING
+    rows = [(leave, services.leave_can_decide(request.user, leave),
+             services.leave_cover_problems(leave) if leave.status == LeaveStatus.PENDING else [])
+            for leave in selectors.leaves_of(request.user, status)]
+    return render(request, "attendance/leaves.html", {"rows": rows, "status": status,
+                                                      "statuses": LeaveStatus.choices})
+
+
+@requires("attendance.mine")
+@require_http_methods(["GET", "POST"])
+def mine(request):
+    """我的考勤: my month, day by day, and my leaves; apply for leave (POST), kept as typed when
+    refused."""
+    staff = Staff.objects.filter(user=request.user, is_active=True).select_related("center").first()
+    values = {}
+    if request.method == "POST" and staff is not None:
+        data = request.POST
+        applied = apply_service(request, lambda: services.leave_apply(
+            actor=request.user, staff=staff, kind=data.get("kind", ""), starts_on=_day(data, "starts_on", "开始日期"),
+            starts_half=data.get("starts_half", ""), ends_on=_day(data, "ends_on", "结束日期"),
+            ends_half=data.get("ends_half", ""), reason=data.get("reason", ""), handover=data.get("handover", ""),
+            stand_in=_stand_in(staff, data.get("stand_in", ""))), done="请假申请已提交，等待审批")
+        if applied:
+            return redirect("attendance:mine")
+        values = data
+    first = _month(request)
+    context = {"staff": staff, "values": values, "kinds": LeaveKind.choices, "halves": Half.choices, **_steps(first)}
+    if staff is not None:
+        sheet = selectors.month_sheet(staff.center, first, staff=staff)
+        context.update(sheet=sheet, row=sheet.rows[0], days=list(zip(sheet.days, sheet.rows[0].cells, strict=True)),
+                       leaves=Leave.objects.filter(staff=staff).select_related("stand_in")[:30],
+                       colleagues=Staff.objects.filter(center=staff.center, is_active=True).exclude(pk=staff.pk)
+                       .order_by("employee_no"), today=timezone.localdate())
+    return render(request, "attendance/mine.html", context, status=400 if values else 200)
+
+
+def _day(data, field: str, label: str) -> date | None:
+    text = data.get(field, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{label}：日期格式应为YYYY-MM-DD", field=field) from None
+
+
+def _stand_in(staff: Staff, pk: str) -> Staff | None:
+    if not pk:
+        return None
+    found = Staff.objects.filter(center=staff.center, pk=pk).first() if pk.isdigit() else None
+    if found is None:
+        raise Invalid("顶岗人员：须为本中心在岗的其他人员", field="stand_in")
+    return found
+
+
+@requires("attendance.mine")
+@require_POST
+def leave_change(request, leave_id: int):
+    """Cancel a leave (撤销) or return early (销假) from my page."""
+    leave = get_visible(Leave, request.user, leave_id, label="请假", related=("staff__center", "center"))
+    data = request.POST
+    if data.get("action") == "return":
+        apply_service(request, lambda: services.leave_return(
+            actor=request.user, leave=leave, ends_on=_day(data, "ends_on", "结束日期"),
+            ends_half=data.get("ends_half", "")), done="已销假")
+    else:
+        apply_service(request, lambda: services.leave_cancel(actor=request.user, leave=leave), done="请假已撤销")
+    return redirect("attendance:mine")
+
+
+SHEET_TOTALS = ["应出勤（天）", "出勤率", "迟到（次）", "迟到（分钟）", "早退（次）", "缺卡（次）", "旷工（天）",
+                "请假（天）"]
+
+
+def _total_cells(totals) -> list:
+    rate = totals.rate
+    return [totals.duty_halves / 2, f"{rate}%" if rate is not None else "—", totals.late_times, totals.late_minutes,
+            totals.early_times, totals.missing_times, totals.absent_halves / 2, totals.leave_halves / 2]
+
+
+@requires("attendance.sheet")
+@require_safe
+def sheet(request):
+    """月度考勤表: each person's days of a month as signs, and their totals; as Excel too."""
+    centres, center = _centres_and_pick(request, "attendance.sheet")
+    first = _month(request)
+    found = selectors.month_sheet(center, first)
+    rows = [(row, [(cell, selectors.SIGNS.get(cell.outcome, "") if cell else "", day not in found.open_days)
+                   for day, cell in zip(found.days, row.cells, strict=True)], _total_cells(row.totals))
+            for row in found.rows]
+    if request.GET.get("export") == "xlsx":
+        heading = ["工号", "姓名", *[f"{d.day}" for d in found.days], *SHEET_TOTALS]
+        title = [f"{center.name} {first.year}年{first.month}月考勤表（√正常 迟迟到 早早退 缺缺卡 旷旷工 假请假）"]
+        return download(xlsx_table("月度考勤表", [title, heading, *[
+            [row.staff.employee_no, row.staff.name, *[sign for _, sign, _ in cells], *totals]
+            for row, cells, totals in rows]]), f"attendance-{center.code}-{first:%Y%m}.xlsx")
+    return render(request, "attendance/sheet.html", {
+        "centres": centres, "center": center, "sheet": found, "rows": rows, "totals_heading": SHEET_TOTALS,
+        "signs": selectors.SIGNS.items(), **_steps(first)})
+
+
+@requires("attendance.manage")
+@require_http_methods(["GET", "POST"])
+def manage(request):
+    """考勤设置: the centre's shifts, extra service days, corrections (补卡) and clock-in
+    devices, for its manager. A refused form comes back as typed."""
+    centres, center = _centres_and_pick(request, "attendance.manage")
+    values, form = {}, ""
+    if request.method == "POST":
+        form = request.POST.get("form", "")
+        done = apply_service(request, lambda: _manage_post(request, center, form), done=_MANAGE_DONE.get(form, ""))
+        if done:
+            if form == "device":
+                messages.info(request, f"设备接口密钥（只显示这一次，请配置到设备上）：{done.result[1]}")
+            return redirect(f"{reverse('attendance:manage')}?center={center.code}")
+        values = request.POST
+    today = timezone.localdate()
+    return render(request, "attendance/manage.html", {
+        "centres": centres, "center": center, "values": values, "form": form,
+        "shifts": Shift.objects.filter(center=center, is_active=True).order_by("starts_at"),
+        "extra_days": ExtraDay.objects.filter(center=center, day__gte=today - timedelta(days=31)).order_by("day"),
+        "corrections": Correction.objects.filter(center=center).select_related("staff", "by")[:30],
+        "devices": Device.objects.filter(center=center),
+        "refused": RefusedPunch.objects.filter(center=center)[:20],
+        "people": Staff.objects.filter(center=center, is_active=True).order_by("employee_no")},
+        status=400 if values else 200)
+
+
+_MANAGE_DONE = {"shift": "班次已保存，今天起按新班次计算考勤", "extra_day": "加开服务日已保存",
+                "correction": "补卡已登记", "device": "考勤机已登记"}
+
+
+def _manage_post(request, center, form: str):
+    data, actor = request.POST, request.user
+    if form == "shift":
+        shift = Shift.objects.filter(center=center, pk=data.get("shift") or 0).first() if data.get("shift") else None
+        return services.shift_save(actor=actor, center=center, shift=shift, name=data.get("name", ""),
+                                   starts_at=_clock(data, "starts_at", "上班时间"),
+                                   ends_at=_clock(data, "ends_at", "下班时间"),
+                                   on_workdays=bool(data.get("on_workdays")),
+                                   on_extra_days=bool(data.get("on_extra_days")))
+    if form == "extra_day":
+        return services.extra_day_set(actor=actor, center=center, day=_day(data, "day", "日期"),
+                                      open_=data.get("open") != "0", note=data.get("note", ""))
+    if form == "correction":
+        person = Staff.objects.filter(center=center, pk=data.get("staff") or 0).first() \
+            if data.get("staff", "").isdigit() else None
+        if person is None:
+            raise Invalid("人员：请选择本中心人员", field="staff")
+        day, clock = _day(data, "day", "补卡日期"), _clock(data, "time", "补卡时间")
+        at = datetime.combine(day, clock, tzinfo=timezone.get_current_timezone()) if day and clock else None
+        return services.correction_record(actor=actor, staff=person, at=at, reason=data.get("reason", ""))
+    if form == "device":
+        return services.device_register(actor=actor, center=center, serial=data.get("serial", ""),
+                                        name=data.get("name", ""))
+    raise Invalid("请求不完整，请重新填写", field=None)
+
+
+def _clock(data, field: str, label: str) -> time | None:
+    text = data.get(field, "")
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{label}：时间格式应为HH:MM", field=field) from None
+
+
+FIGURE_COLUMNS = ["中心", "人数", "应出勤（天）", "出勤率", "迟到（次）", "早退（次）", "缺卡（次）", "旷工（天）",
+                  "请假（天）", "空岗（次）", "空岗（分钟）"]
+
+
+@requires("attendance.figures")
+@require_safe
+def figures(request):
+    """考勤统计: each centre's attendance rate, lateness, absence and empty posts over a month or
+    a year, with the district's total; as charts and Excel."""
+    today = timezone.localdate()
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() and \
+        2000 <= int(request.GET["year"]) <= 2100 else today.year
+    month = int(request.GET["month"]) if request.GET.get("month", "").isdigit() and \
+        1 <= int(request.GET["month"]) <= 12 else None
+    first = date(year, month or 1, 1)
+    last = selectors.month_days(first)[-1] if month else date(year, 12, 31)
+    centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
+    limit = settings.SH_EMPTY_POST_MINUTES
+    rows, monthly = selectors.attendance_figures(centres, first, last, limit)
+    total = selectors.Totals.of([r.totals for r in rows])
+    table = [[r.center.name, r.people, *_figure_cells(r.totals), r.empty_times, r.empty_minutes] for r in rows]
+    table_total = ["合计", sum(r.people for r in rows), *_figure_cells(total), sum(r.empty_times for r in rows),
+                   sum(r.empty_minutes for r in rows)]
+    period = f"{year}年{month}月" if month else f"{year}年"
+    if request.GET.get("export") == "xlsx":
+        return download(xlsx_table("考勤统计", [[f"{period}考勤统计（空岗：上班后超过{limit}分钟窗口无应到岗人员）"],
+                                            FIGURE_COLUMNS, *table, table_total]),
+                        f"attendance-figures-{year}{month or '':02}.xlsx".replace("-.", "."))
+    months = list(range(1, 13))
+    chart = {"names": [r.center.short_name or r.center.name for r in rows],
+             "rates": [r.totals.rate for r in rows], "months": [f"{m}月" for m in months],
+             "empty": [[monthly[r.center.pk].get(m, {}).get("empty_minutes", 0) if (not month or m == month) else None
+                        for m in months] for r in rows]}
+    return render(request, "attendance/figures.html", {
+        "table": table, "total": table_total, "columns": FIGURE_COLUMNS, "chart": chart, "year": year,
+        "month": month, "years": range(today.year - 2, today.year + 1), "months": months, "period": period,
+        "limit": limit})
+
+
+def _figure_cells(totals) -> list:
+    rate = totals.rate
+    return [totals.duty_halves / 2, f"{rate}%" if rate is not None else "—", totals.late_times,
+            totals.early_times, totals.missing_times, totals.absent_halves / 2, totals.leave_halves / 2]
+
+
+@requires("attendance.sign")
+@require_POST
+def sign(request, window_id: int):
+    """签到 / 签退 from the window terminal; back to the terminal with what was recorded."""
+    window = get_visible(Window, request.user, window_id, label="窗口", related=("center",))
+    signing_in = request.POST.get("action") != "out"
+    done = apply_service(request, lambda: services.terminal_sign(actor=request.user, window=window,
+                                                                 signing_in=signing_in))
+    if done:
+        at = timezone.localtime(done.result.at)
+        messages.success(request, f"已签到 {at:%H:%M}，窗口恢复叫号" if signing_in
+                         else f"已签退 {at:%H:%M}，窗口暂停叫号")
+    return redirect(f"{reverse('queueing:terminal')}?window={window.pk}")

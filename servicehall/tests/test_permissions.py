@@ -355,7 +355,8 @@ class EndpointTests(PersonaTestCase):
 
 POST_ONLY = {"accounts:unlock", "workcalendar:day_delete", "workcalendar:year_confirm", "catalog:withdraw",
              "catalog:decide", "inquiries:answer", "inquiries:hand_over", "inquiries:close", "queueing:terminal_act",
-             "cases:act", "accounts:admin_active", "attendance:leave_decide"}
+             "cases:act", "accounts:admin_active", "attendance:leave_decide", "attendance:leave_change",
+             "attendance:sign"}
 # The bodies of operations that need one to reach their objects (a name of `objects` stands for
 # the centre's object).
 PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"},

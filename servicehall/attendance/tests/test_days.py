@@ -127,6 +127,8 @@ class ShiftAndCorrectionInputTests(DayTestCase):
                 (time(12), time(12), True, False, "ends_at", "下班时间：须晚于上班时间（班次不能跨越午夜）"),
                 (time(11), time(14), True, False, "starts_at", "上班时间：与班次“上午 08:30—12:00”重叠"),
                 (time(18), time(20), False, False, "on_workdays", "上班日期：工作日和加开服务日至少选一项"),
+                (time(18), time(20), True, False, "starts_at",
+                 "上班时间：下午已有班次“下午 13:30—17:00”，每个半天只能设一个班次"),
                 (None, time(20), True, False, "starts_at", "上班时间：请填写")):
             with self.subTest(message=message), self.assertRaises(Invalid) as refused:
                 shift_save(actor=self.p.manager_a, center=self.p.center_a, name="加班", starts_at=starts, ends_at=ends,
