@@ -12,7 +12,7 @@ import shutil
 import socket
 import sys
 import threading
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +141,9 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
 
     key, display = scene.settings.kiosk_key, scene.settings.display_key
     case = scene.accepted.number
+    from django.utils import timezone
+
+    last_month = f"{timezone.localdate().replace(day=1) - timedelta(days=1):%Y-%m}"  # a whole month of the demo
     screens = [
         ("kiosk-idle", "kiosk", None, f"/queue/kiosk/{key}/", None),
         ("kiosk-slip", "kiosk", None, f"/queue/kiosk/{key}/t/{scene.slip_token}/", None),
@@ -168,6 +171,12 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-manager-home", "office", "gf_manager", "/", None),
         ("office-manager-rectifications", "office", "gf_manager", "/reviews/rectifications/", None),
         ("office-manager-attendance", "office", "gf_manager", "/attendance/", None),
+        ("office-manager-attendance-sheet", "office", "gf_manager", f"/attendance/sheet/?month={last_month}", None),
+        ("office-manager-attendance-manage", "office", "gf_manager", "/attendance/manage/", None),
+        ("office-staff-attendance", "office", "gf_staff1", "/attendance/mine/", None),
+        ("office-bureau-leaves", "office", "bureau", "/attendance/leaves/", None),
+        ("office-bureau-attendance-figures", "office", "bureau", "/attendance/figures/",
+         lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-figures", "office", "bureau", "/reviews/figures/", lambda p: p.wait_for_timeout(800)),
         ("office-bureau-audit", "office", "bureau", "/audit/", None),

@@ -326,6 +326,19 @@ class Leave(models.Model):
     def __str__(self):
         return f"{self.staff.name} {self.get_kind_display()} {self.starts_on}—{self.ends_on}"
 
+    @property
+    def period(self) -> str:
+        """The leave's half days as people say them: 12月9日下午, 12月11日至12月15日,
+        12月11日下午至12月12日上午."""
+        whole = self.starts_half == Half.AM and self.ends_half == Half.PM
+        start, end = f"{self.starts_on.month}月{self.starts_on.day}日", f"{self.ends_on.month}月{self.ends_on.day}日"
+        if self.starts_on == self.ends_on:
+            return start + ("全天" if whole else Half(self.starts_half).label if self.starts_half == self.ends_half
+                            else "")
+        if whole:
+            return f"{start}至{end}"
+        return f"{start}{Half(self.starts_half).label}至{end}{Half(self.ends_half).label}"
+
 
 class LeaveEvent(models.Model):
     """One row per step of a leave (append-only): applied, approved at a level, rejected,

@@ -119,9 +119,14 @@ def _month(request) -> date:
 
 
 def _steps(first: date) -> dict:
+    """The month shown, the ones before and after it, and the last two years' months to pick."""
     back = (first - timedelta(days=1)).replace(day=1)
     ahead = (first + timedelta(days=32)).replace(day=1)
-    return {"month": first, "previous": f"{back:%Y-%m}", "next": f"{ahead:%Y-%m}"}
+    latest, choices = timezone.localdate().replace(day=1), []
+    for n in range(24):
+        year, month = divmod(latest.year * 12 + latest.month - 1 - n, 12)
+        choices.append((f"{year}-{month + 1:02}", f"{year}年{month + 1}月"))
+    return {"month": first, "previous": f"{back:%Y-%m}", "next": f"{ahead:%Y-%m}", "month_choices": choices}
 
 
 @requires("attendance.board")
@@ -166,6 +171,7 @@ def leaves(request):
     rows = [(leave, services.leave_can_decide(request.user, leave),
              services.leave_cover_problems(leave) if leave.status == LeaveStatus.PENDING else [])
             for leave in selectors.leaves_of(request.user, status)]
+    rows.sort(key=lambda row: not row[1])  # what waits for this user first
     return render(request, "attendance/leaves.html", {"rows": rows, "status": status,
                                                       "statuses": LeaveStatus.choices})
 

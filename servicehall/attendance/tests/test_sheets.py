@@ -237,3 +237,13 @@ class TerminalSignTests(DayTestCase):
         self.client.force_login(self.p.staff_a)
         self.assertEqual(self.client.post(f"/attendance/windows/{window.pk}/sign/", {"action": "in"}).status_code, 404)
         self.assertEqual(Punch.objects.count(), 0)
+
+
+class LeavePeriodTests(DayTestCase):
+    def test_a_leave_reads_as_people_say_it(self):
+        for starts, starts_half, ends, ends_half, said in (
+                (MONDAY, "pm", MONDAY, "pm", "10月12日下午"), (MONDAY, "am", MONDAY, "pm", "10月12日全天"),
+                (MONDAY, "am", date(2026, 10, 14), "pm", "10月12日至10月14日"),
+                (MONDAY, "pm", date(2026, 10, 13), "am", "10月12日下午至10月13日上午")):
+            leave = Leave(staff=self.li, starts_on=starts, starts_half=starts_half, ends_on=ends, ends_half=ends_half)
+            self.assertEqual(leave.period, said)

@@ -87,6 +87,16 @@ def _month(center, device, manager, days: list[date], today: date, now: datetime
         bureau = User.objects.filter(username="bureau").first()
         if leave.levels > 1 and bureau is not None:
             leave_approve(actor=bureau, leave=leave, now=datetime.combine(days[-8], time(9), tzinfo=BEIJING))
+    coming = [today + timedelta(days=n) for n in range(1, 15) if get_calendar().is_workday(today + timedelta(days=n))]
+    if post is not None and post.backup_staff_id and len(coming) >= 6:
+        # Waiting for approval: B's half day (the manager's to decide, on the board), and A's
+        # three days that the manager passed on to the bureau (its 请假审批 page).
+        leave_apply(actor=manager, staff=post.backup_staff, kind="personal", starts_on=coming[1], starts_half="pm",
+                    ends_on=coming[1], ends_half="pm", reason="孩子学校家长会", now=now)
+        longer = leave_apply(actor=manager, staff=post.holder, kind="annual", starts_on=coming[3], starts_half="am",
+                             ends_on=coming[5], ends_half="pm", reason="年休假（回老家探亲）",
+                             handover="在办件清单已交B岗，两件待补正办件已电话告知申请人", now=now)
+        leave_approve(actor=manager, leave=longer, note="B岗在岗，同意", now=now)
     absent = (people[-1].pk, days[len(days) // 2]) if people and days else None
     lines = []
     for person in people:

@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import TestCase
 
-from servicehall.attendance.models import DayOutcome, DayResult, Leave, LeaveStatus, Punch, Shift
+from servicehall.attendance.models import DayOutcome, DayResult, Leave, LeaveStatus, Punch, Shift, WindowHalf
 from servicehall.org.models import ServiceCenter
 
 
@@ -41,3 +41,13 @@ class DemoAttendanceTests(TestCase):
         count = Punch.objects.count()
         call_command("load_demo", "--force-demo", stdout=StringIO())
         self.assertEqual(Punch.objects.count(), count)
+
+    def test_leaves_wait_for_the_manager_and_for_the_bureau_and_windows_have_their_half_days(self):
+        waiting = Leave.objects.filter(status=LeaveStatus.PENDING)
+        branches = ServiceCenter.objects.filter(kind="branch").count()
+        self.assertEqual(waiting.filter(approved_levels=0, levels=1).count(), branches)  # B's half day
+        self.assertEqual(waiting.filter(approved_levels=1, levels=2).count(), branches)  # A's three days
+        halves = WindowHalf.objects.all()
+        self.assertGreater(halves.count(), 0)
+        self.assertEqual(set(halves.values_list("post", flat=True)) - {"A岗", "B岗"}, set())
+        self.assertTrue(halves.filter(post="B岗").exists())  # the holder's leave last week
