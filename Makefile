@@ -51,6 +51,7 @@ bench: setup
 		$(PY) bench/cases.py || status=$$?; \
 		$(PY) bench/supervision.py || status=$$?; \
 		$(PY) bench/attendance.py || status=$$?; \
+		$(PY) bench/attendance_sheets.py || status=$$?; \
 		exit $$status; \
 	else \
 		echo "# queue benchmark skipped: bench/queue.py needs DATABASE_URL=postgres://... (it refuses SQLite); run it with"; \
@@ -58,6 +59,7 @@ bench: setup
 		echo "# cases benchmark skipped: bench/cases.py needs PostgreSQL too (or: $(PY) bench/cases.py with that variable set)"; \
 		echo "# supervision benchmark skipped: bench/supervision.py needs PostgreSQL too"; \
 		echo "# attendance benchmark skipped: bench/attendance.py needs PostgreSQL too"; \
+		echo "# attendance sheets benchmark skipped: bench/attendance_sheets.py needs PostgreSQL too"; \
 	fi
 
 clean:
