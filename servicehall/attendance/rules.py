@@ -122,13 +122,17 @@ def empty_minutes(shift: ShiftHours, arrived: time | None) -> int:
 
 
 def day_result(shifts: list[ShiftHours], punches: list[time], leave: dict[str, str] | None = None, *,
-               absent_minutes: int = 30) -> Day:
+               absent_minutes: int = 30, until: time | None = None) -> Day:
     """The day of a person due for `shifts` (in order), with the local times of their punches and
-    corrections, and `leave` (half → the leave's kind) for the halves they were excused."""
+    corrections, and `leave` (half → the leave's kind) for the halves they were excused. With
+    `until`, only the shifts ended by then are judged; the later ones still take their punches,
+    so a 13:20 arrival is never the morning's check-out."""
     leave = leave or {}
     shifts = sorted(shifts, key=lambda s: s.starts)
     halves = []
     for shift, (start, end) in zip(shifts, _windows(shifts), strict=True):
+        if until is not None and shift.ends > until:
+            continue
         if shift.half in leave:
             halves.append(HalfDay(shift.half, DayOutcome.LEAVE, leave=leave[shift.half]))
             continue

@@ -287,8 +287,9 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
     for staff_id in people:
         if not ended:
             break
-        result = day_result(ended, moments.get(staff_id, []), excused.get(staff_id),
-                            absent_minutes=settings.SH_ATTENDANCE_ABSENT_MINUTES)
+        result = day_result(hours, moments.get(staff_id, []), excused.get(staff_id),
+                            absent_minutes=settings.SH_ATTENDANCE_ABSENT_MINUTES,
+                            until=max(h.ends for h in ended))
         rows.append(DayResult(
             center_id=center_id, staff_id=staff_id, day=day, outcome=result.outcome,
             late_minutes=result.late_minutes, early_minutes=result.early_minutes,

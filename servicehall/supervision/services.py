@@ -126,8 +126,12 @@ def _raise(rule: SupervisionRule, version: RuleVersion, findings, now: datetime)
                   for f in batch if (f.subject_id, f.occurrence) not in raised]
         Alert.objects.bulk_create(alerts, ignore_conflicts=True)
         count += len(alerts)
-        if BY_CODE[rule.code].notify:
-            _notify_heads(rule, alerts)
+        if BY_CODE[rule.code].notify and alerts:
+            # Only the rows this sweep wrote (its own `raised_at`): one a concurrent sweep raised
+            # first was skipped here, and its heads heard of it from that sweep.
+            _notify_heads(rule, list(Alert.objects.filter(
+                rule=rule, raised_at=now, subject_id__in={a.subject_id for a in alerts},
+                occurrence__in={a.occurrence for a in alerts})))
     return count
 
 

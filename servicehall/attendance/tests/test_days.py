@@ -78,6 +78,14 @@ class DayResultTests(DayTestCase):
         self.assertEqual([(h["half"], h["outcome"]) for h in li.halves], [("am", "normal"), ("pm", "absent")])
         self.assertIsNone(CentreDay.objects.get(center=self.p.center_a, day=FRIDAY).due_at)
 
+    def test_an_afternoon_arrival_is_not_the_mornings_check_out_while_the_afternoon_runs(self):
+        # Left at 11:00 (an hour early), back at 13:20: at 14:00 the morning is judged early.
+        self.punch("001", FRIDAY, "08:21:00", "11:00:00", "13:20:00", now=local(FRIDAY, 13, 21))
+        days_due_compute(now=local(FRIDAY, 14))
+        [morning] = self.results(FRIDAY)["001"].halves
+        self.assertEqual((morning["outcome"], morning["check_out"], morning["early_minutes"]),
+                         (DayOutcome.ABSENT, "11:00:00", 60))
+
     def test_a_day_nobody_punched_is_judged_too(self):
         days_due_compute(now=local(FRIDAY, 17, 30))
         self.assertEqual({no: r.absent_halves for no, r in self.results(FRIDAY).items()}, {"001": 2, "002": 2})

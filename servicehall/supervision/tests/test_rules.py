@@ -2,7 +2,7 @@
 National Day holiday of 2026 (10-01 – 10-07, 10-10 worked)."""
 
 from datetime import date, time
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.db import connection
 from django.test import TestCase, override_settings
@@ -543,6 +543,26 @@ class UnstaffedWindowTests(RuleTestCase):
         supervision_sweep(now=when(10, 12, 13, 51))
         self.assertEqual([a.state for a in self.alerts("window_unstaffed")], [AlertState.OPEN])
         self.assertEqual(len(LoggingBackend.sent), 1)
+
+    def test_an_alert_a_concurrent_sweep_raised_first_sends_no_second_sms(self):
+        self.punch("002", when(10, 12, 8, 20))  # B in; A (the one expected) is not
+        real = Alert.objects.bulk_create
+
+        def other_sweep_first(alerts, **options):
+            # Another sweep, a moment earlier, wrote the same alert between this one's read and write.
+            twin = [Alert(**{f.attname: getattr(a, f.attname) for f in Alert._meta.concrete_fields
+                             if f.attname != "id"})
+                    for a in alerts]
+            for alert in twin:
+                alert.raised_at = when(10, 12, 8, 49)
+            real(twin)
+            return real(alerts, **options)
+
+        with mock.patch.object(Alert.objects, "bulk_create", side_effect=other_sweep_first):
+            supervision_sweep(now=when(10, 12, 8, 50))
+        [alert] = self.alerts("window_unstaffed")
+        self.assertEqual(alert.raised_at, when(10, 12, 8, 49))
+        self.assertEqual(list(LoggingBackend.sent), [])  # the other sweep's own SMS is its business
 
     def test_b_is_expected_while_a_is_on_leave_and_nobody_on_a_holiday(self):
         leave = leave_apply(actor=self.p.staff_a, staff=self.p.person_a, kind="personal", starts_on=date(2026, 10, 12),
