@@ -125,7 +125,7 @@ def day_board(center, now: datetime) -> Board:
     index = next((i for i, h in enumerate(hours) if datetime.combine(today, h.ends, tzinfo=zone) > now),
                  len(hours) - 1)
     shift = hours[index] if hours else None
-    moments = punch_times(center.pk, today)
+    moments = punch_times(center.pk, today, until=now)  # a device clock a little ahead arrives on time
     windows = []
     if shift is not None:
         since = arrivals_from(hours, index)
