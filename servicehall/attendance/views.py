@@ -255,18 +255,32 @@ def sheet(request):
     centres, center = _centres_and_pick(request, "attendance.sheet")
     first = _month(request)
     found = selectors.month_sheet(center, first)
-    rows = [(row, [(cell, selectors.SIGNS.get(cell.outcome, "") if cell else "", day not in found.open_days)
-                   for day, cell in zip(found.days, row.cells, strict=True)], _total_cells(row.totals))
-            for row in found.rows]
+    rows = [(row, [(selectors.SIGNS.get(cell.outcome, "") if cell else "", _cell_title(cell) if cell else "",
+                    day not in found.open_days) for day, cell in zip(found.days, row.cells, strict=True)],
+             _total_cells(row.totals)) for row in found.rows]
     if request.GET.get("export") == "xlsx":
         heading = ["工号", "姓名", *[f"{d.day}" for d in found.days], *SHEET_TOTALS]
         title = [f"{center.name} {first.year}年{first.month}月考勤表（√正常 迟迟到 早早退 缺缺卡 旷旷工 假请假）"]
         return download(xlsx_table("月度考勤表", [title, heading, *[
-            [row.staff.employee_no, row.staff.name, *[sign for _, sign, _ in cells], *totals]
+            [row.staff.employee_no, row.staff.name, *[sign for sign, _, _ in cells], *totals]
             for row, cells, totals in rows]]), f"attendance-{center.code}-{first:%Y%m}.xlsx")
     return render(request, "attendance/sheet.html", {
         "centres": centres, "center": center, "sheet": found, "rows": rows, "totals_heading": SHEET_TOTALS,
         "signs": selectors.SIGNS.items(), **_steps(first)})
+
+
+def _cell_title(result) -> str:
+    """A day's detail for the sheet's cell: "10月9日 迟到；上午 签到08:40 签退12:00；下午 …".
+    Built here: 1,500 cells through template filters cost a 50-person sheet 100 ms."""
+    parts = [f"{result.day.month}月{result.day.day}日 {result.get_outcome_display()}"]
+    for half in result.halves:
+        said = [Half(half["half"]).label]
+        if half["leave"]:
+            said.append(half["leave"])
+        said += [f"签到{half['check_in'][:5]}"] if half["check_in"] else []
+        said += [f"签退{half['check_out'][:5]}"] if half["check_out"] else []
+        parts.append(" ".join(said))
+    return "；".join(parts)
 
 
 @requires("attendance.manage")

@@ -59,8 +59,8 @@ class MonthSheetTests(MonthTestCase):
         self.client.force_login(self.p.manager_a)
         page = self.client.get("/attendance/sheet/?month=2026-10")
         rows = {row.staff.name: row for row, _, _ in page.context["rows"]}
-        signs = {name: {cell.day.day: sign for cell, sign, _ in cells if cell}
-                 for name, cells in ((row.staff.name, c) for row, c, _ in page.context["rows"])}
+        signs = {row.staff.name: {day: sign for day, (sign, _, _) in enumerate(cells, start=1) if sign}
+                 for row, cells, _ in page.context["rows"]}
         self.assertEqual(signs["李娜"], {9: "√", 10: "旷", 12: "假"})
         self.assertEqual(signs["王强"], {9: "迟", 10: "√", 12: "迟"})
         li, wang = rows["李娜"].totals, rows["王强"].totals
@@ -68,7 +68,8 @@ class MonthSheetTests(MonthTestCase):
         self.assertEqual((wang.late_times, wang.late_minutes, wang.rate), (2, 30, 100.0))
         off = {cells[i][2] for _, cells, _ in page.context["rows"] for i in (2, 9)}  # 10-03 holiday, 10-10 worked
         self.assertEqual(off, {True, False})
-        self.assertContains(page, "月度考勤表 · ")
+        self.assertContains(page, 'title="10月9日 迟到；上午 签到08:40 签退12:00；下午 签到13:20 签退17:00"')
+        self.assertContains(page, 'title="10月12日 请假；上午 病假；下午 病假"')
 
     def test_the_excel_reads_back_as_the_page(self):
         self.client.force_login(self.p.manager_a)
