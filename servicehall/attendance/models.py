@@ -194,6 +194,7 @@ class DayResult(models.Model):
     early_minutes = models.PositiveIntegerField("早退分钟", default=0)
     duty_halves = models.PositiveSmallIntegerField("应出勤（半天）", default=0)
     absent_halves = models.PositiveSmallIntegerField("旷工（半天）", default=0)
+    missing_halves = models.PositiveSmallIntegerField("缺卡（半天）", default=0)
     leave_halves = models.PositiveSmallIntegerField("请假（半天）", default=0)
     halves = models.JSONField("分时段结果", default=list)
     computed_at = models.DateTimeField("计算时间")

@@ -9,8 +9,8 @@ and tested in one place.
 - Within a shift, the first punch before its midpoint is the check-in and the last punch after
   it the check-out (a single punch is one or the other; two taps at the door are one check-in).
 - Late (迟到): a check-in after the start (08:30:01 is a minute late); from `absent_minutes`
-  late (default 30) it is half a day absent (旷工). Early (早退) likewise for a check-out
-  before the end.
+  late (default 30) it is half a day absent (旷工), and then not also late. Early (早退)
+  likewise for a check-out before the end.
 - Missing (缺卡): a check-in or a check-out without the other. No punch at all in a shift is
   half a day absent.
 - A half day on approved leave (请假, 出差, 调休…) needs no punch.
@@ -75,6 +75,10 @@ class Day:
         return sum(h.early_minutes for h in self.halves)
 
     @property
+    def missing_halves(self) -> int:
+        return sum(h.outcome == DayOutcome.MISSING for h in self.halves)
+
+    @property
     def absent_halves(self) -> int:
         return sum(h.outcome == DayOutcome.ABSENT for h in self.halves)
 
@@ -114,9 +118,16 @@ def arrival(shifts: list[ShiftHours], index: int, punches: list[time]) -> time |
     return min((t for t in punches if since <= t < ends), default=None)
 
 
-def empty_minutes(shift: ShiftHours, arrived: time | None) -> int:
-    """Whole minutes a window stood without its person after the shift's start: to the arrival,
-    or the whole shift when nobody came (08:30:59 is no empty minute yet)."""
+def empty_minutes(shifts: list[ShiftHours], index: int, punches: list[time]) -> int:
+    """Whole minutes the window of a person due for the shift `index` stood without them after
+    its start: to their arrival, or the whole shift when they never came (08:30:59 is no
+    empty minute yet). A check-out without a check-in (a forgotten punch, 缺卡) says they were
+    there but not since when: no empty minutes are counted."""
+    shifts = sorted(shifts, key=lambda s: s.starts)
+    shift, (start, end) = shifts[index], _windows(shifts)[index]
+    arrived = arrival(shifts, index, punches)
+    if arrived is None and any(start <= _minutes(p) < end for p in punches):
+        return 0
     until = _minutes(arrived) if arrived is not None else _minutes(shift.ends)
     return max(int(until - _minutes(shift.starts)), 0)
 
@@ -154,7 +165,8 @@ def _half(shift: ShiftHours, punches: list[time], absent_minutes: int) -> HalfDa
     late = _minutes(check_in) - opens if check_in else 0.0
     early = closes - _minutes(check_out) if check_out else 0.0
     if late >= absent_minutes or early >= absent_minutes:
-        outcome = DayOutcome.ABSENT
+        # Half a day absent, not also late or early: counted once, as absence.
+        return HalfDay(shift.half, DayOutcome.ABSENT, check_in, check_out)
     elif check_in is None or check_out is None:
         outcome = DayOutcome.MISSING
     elif late > 0 and early > 0:

@@ -70,12 +70,20 @@ def expected_at_windows(center_id: int, day: date, half: str) -> list[Expected]:
     stand_ins = {leave.stand_in_id for leave in leaves if leave.stand_in_id} - people
     away = away_slots([*leaves, *approved_leaves(stand_ins, day, day)])
     slot = (day, half)
+    # Each person stands at one window: A at their own first, then B and stand-ins where A is away.
+    placed = {post.holder_id for post in posts if post.holder.is_active and slot not in away.get(post.holder_id, {})}
     found = []
     for post in posts:
         stand_ins = [leave.stand_in for leave in leaves
                      if leave.staff_id in (post.holder_id, post.backup_staff_id) and leave.stand_in_id
                      and slot in away.get(leave.staff_id, {})]
-        person = at_window(post, slot, away, stand_ins)
+        if post.holder_id in placed:
+            person = post.holder
+        else:
+            busy = {**away, **{pk: {**away.get(pk, {}), slot: None} for pk in placed}}
+            person = at_window(post, slot, busy, stand_ins)
+            if person is not None:
+                placed.add(person.pk)
         label = ("A岗" if person == post.holder else "B岗" if person == post.backup_staff
                  else "顶岗" if person is not None else "")
         found.append(Expected(post.window, person, label))
@@ -189,7 +197,7 @@ def _totals(results) -> Totals:
                   late_times=sum(r.late_minutes > 0 for r in results),
                   late_minutes=sum(r.late_minutes for r in results),
                   early_times=sum(r.early_minutes > 0 for r in results),
-                  missing_times=sum(r.outcome == DayOutcome.MISSING for r in results))
+                  missing_times=sum(r.missing_halves > 0 for r in results))
 
 
 @dataclass(frozen=True)
@@ -220,14 +228,15 @@ def month_sheet(center, first: date, staff: Staff | None = None) -> MonthSheet:
     calendar = get_calendar()
     extra = set(ExtraDay.objects.filter(center=center, day__range=(days[0], days[-1])).values_list("day", flat=True))
     open_days = {d for d in days if calendar.is_workday(d)} | extra
-    people = list(Staff.objects.filter(center=center, is_active=True).order_by("employee_no")) if staff is None \
-        else [staff]
     results: dict[int, dict[date, DayResult]] = {}
     found = DayResult.objects.filter(center=center, day__range=(days[0], days[-1]))
     if staff is not None:
         found = found.filter(staff=staff)
     for result in found:
         results.setdefault(result.staff_id, {})[result.day] = result
+    # The centre's people now, and anyone who left with days in the month.
+    people = list(Staff.objects.filter(Q(is_active=True) | Q(pk__in=results), center=center)
+                  .order_by("employee_no")) if staff is None else [staff]
     rows = []
     for person in people:
         mine = results.get(person.pk, {})
@@ -255,7 +264,7 @@ def attendance_figures(centres: list, first: date, last: date, empty_limit: int)
             .annotate(duty=Sum("duty_halves"), absent=Sum("absent_halves"), leave=Sum("leave_halves"),
                       late_days=Count("pk", filter=late), late_minutes=Sum("late_minutes"),
                       early_days=Count("pk", filter=Q(early_minutes__gt=0)),
-                      missing=Count("pk", filter=Q(outcome=DayOutcome.MISSING))).order_by())
+                      missing=Count("pk", filter=Q(missing_halves__gt=0))).order_by())
     empty = Q(empty_minutes__gt=empty_limit)
     posts = (WindowHalf.objects.filter(center_id__in=ids, day__range=(first, last))
              .annotate(month=ExtractMonth("day")).values("center_id", "month")
@@ -292,7 +301,8 @@ def _sum_rows(rows: list[dict]) -> Totals:
 def leaves_of(user, status: str):
     """The leaves of the centres the user sees, in `status` ("all": every one), the earliest
     first while pending, the latest first otherwise; at most 200."""
-    leaves = Leave.objects.for_user(user).select_related("staff__center", "stand_in", "center")
+    leaves = Leave.objects.for_user(user).select_related("staff__center", "staff__user", "stand_in",
+                                                         "center__district")
     if status != "all":
         leaves = leaves.filter(status=status)
     order = ("starts_on", "id") if status == LeaveStatus.PENDING else ("-starts_on", "-id")

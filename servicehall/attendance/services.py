@@ -170,6 +170,21 @@ def device_seen(device: Device, now: datetime | None = None) -> None:
 
 # --- shifts, extra days, corrections ------------------------------------------------------
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a date outside is a typing slip, not attendance
+
+
+def _check_day(day: date | None, *, field: str, label: str, now: datetime, within: int | None = None) -> date:
+    """`day`, or a refusal naming the field: missing, outside the calendar's years, or (with
+    `within`) more than that many days from today."""
+    if day is None:
+        raise Invalid(f"{label}：请填写", field=field)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"{label}：应在{FIRST_YEAR}年至{LAST_YEAR}年之间", field=field)
+    if within is not None and abs((day - timezone.localdate(now)).days) > within:
+        raise Invalid(f"{label}：应在今天前后{within}天以内", field=field)
+    return day
+
+
 def _require_manager(actor, center) -> None:
     require(actor, "attendance.manage", center.pk)
 
@@ -221,11 +236,13 @@ def extra_day_set(*, actor, center, day: date, open_: bool, note: str = "", now:
     whether anything changed."""
     now = now or timezone.now()
     _require_manager(actor, center)
-    if day is None:
-        raise Invalid("日期：请填写", field="day")
+    _check_day(day, field="day", label="日期", now=now, within=MAX_LEAVE_DAYS)
     note = text_input(note, field="note", label="说明", limit=60, required=False)
     if open_ and get_calendar().is_workday(day):
         raise Invalid("日期：该日本就是工作日，不需要加开", field="day")
+    if not open_ and day < timezone.localdate(now):
+        # Its shifts were worked and judged: closing it would erase its results.
+        raise Invalid("日期：已过去的加开服务日不能取消", field="day")
     with transaction.atomic():
         if open_:
             changed = ExtraDay.objects.get_or_create(center=center, day=day, defaults={"note": note})[1]
@@ -244,8 +261,11 @@ def correction_record(*, actor, staff: Staff, at: datetime, reason: str, now: da
     now = now or timezone.now()
     require(actor, "attendance.manage", staff.center_id)
     reason = text_input(reason, field="reason", label="补卡理由", limit=200)
+    if not staff.is_active:
+        raise Invalid("人员：该人员已不在岗", field="staff")
     if at is None:
         raise Invalid("补卡时间：请填写", field="at")
+    _check_day(timezone.localdate(at), field="at", label="补卡时间", now=now, within=MAX_LEAVE_DAYS)
     if at > now:
         raise Invalid("补卡时间：不能晚于现在", field="at")
     with transaction.atomic():
@@ -277,6 +297,11 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
     ended = [h for h in hours if datetime.combine(day, h.ends, tzinfo=zone) <= now]
     later = [datetime.combine(day, h.ends, tzinfo=zone) for h in hours if h not in ended]
     people = list(Staff.objects.filter(center_id=center_id, is_active=True).values_list("pk", flat=True))
+    if day < timezone.localdate(now):
+        # A past day judged before keeps its people: someone who joined since was not due then,
+        # someone who left since was. (Staff have no dates of joining or leaving.)
+        judged = list(DayResult.objects.filter(center_id=center_id, day=day).values_list("staff_id", flat=True))
+        people = judged or people
     moments = punch_times(center_id, day)
     excused: dict[int, dict[str, str]] = {}
     for leave in approved_leaves(people, day, day):
@@ -294,6 +319,7 @@ def day_results_compute(center_id: int, day: date, now: datetime | None = None) 
             center_id=center_id, staff_id=staff_id, day=day, outcome=result.outcome,
             late_minutes=result.late_minutes, early_minutes=result.early_minutes,
             duty_halves=len(result.halves), absent_halves=result.absent_halves,
+            missing_halves=result.missing_halves,
             leave_halves=result.leave_halves, computed_at=now,
             halves=[{"half": h.half, "outcome": h.outcome, "leave": h.leave, "late_minutes": h.late_minutes,
                      "early_minutes": h.early_minutes,
@@ -318,10 +344,11 @@ def _window_halves(center_id: int, day: date, hours: list, ended: list, moments:
             continue
         for expected in expected_at_windows(center_id, day, shift.half):
             person = expected.staff
-            arrived = arrival(hours, index, moments.get(person.pk, [])) if person else None
+            punches = moments.get(person.pk, []) if person else []
             found.append(WindowHalf(center_id=center_id, window=expected.window, day=day, half=shift.half,
-                                    staff=person, post=expected.post, starts_at=shift.starts, arrived_at=arrived,
-                                    empty_minutes=empty_minutes(shift, arrived)))
+                                    staff=person, post=expected.post, starts_at=shift.starts,
+                                    arrived_at=arrival(hours, index, punches),
+                                    empty_minutes=empty_minutes(hours, index, punches)))
     return found
 
 
@@ -405,8 +432,7 @@ def leave_apply(*, actor, staff: Staff, kind: str, starts_on: date, starts_half:
     if kind not in LeaveKind.values:
         raise Invalid("类型：请选择请假类型", field="kind")
     for value, field, label in ((starts_on, "starts_on", "开始日期"), (ends_on, "ends_on", "结束日期")):
-        if value is None:
-            raise Invalid(f"{label}：请填写", field=field)
+        _check_day(value, field=field, label=label, now=now, within=MAX_LEAVE_DAYS)
     for value, field, label in ((starts_half, "starts_half", "开始时段"), (ends_half, "ends_half", "结束时段")):
         if value not in Half.values:
             raise Invalid(f"{label}：应为上午或下午", field=field)
@@ -534,15 +560,25 @@ def _booking_problems(leave: Leave, duty: list[tuple[date, str]], posts: list) -
     for post in posts:
         if post.holder_id != leave.staff_id:
             continue
-        backup, found = post.backup_staff, {}
+        backup, found, covering = post.backup_staff, {}, {}
+        # B's other windows whose A is away with no stand-in named: B is wanted there.
+        elsewhere = [other for other in posts_of(backup.pk)
+                     if other.pk != post.pk and other.backup_staff_id == backup.pk]
         for slot in duty:
             person = at_window(post, slot, with_this, [])
             if person is None or person.pk != backup.pk:
                 continue
             for other in booked_elsewhere(backup.pk, slot, {post.holder_id, post.backup_staff_id}):
                 found.setdefault(other.staff.name, []).append(slot)
+            wanted = [other for other in elsewhere if slot in with_this.get(other.holder_id, {})
+                      and not with_this[other.holder_id][slot].stand_in_id]
+            stand_in_free = stand_in is not None and slot not in with_this.get(stand_in.pk, {})
+            if wanted and not stand_in_free:
+                covering.setdefault(str(wanted[0].window), []).append(slot)
         for name, slots_ in found.items():
             problems.append(f"B岗{backup.name}已是{name}请假的顶岗人员（{_labels(slots_)}），不能同时替岗")
+        for window, slots_ in covering.items():
+            problems.append(f"B岗{backup.name}须在{window}替岗（{_labels(slots_)}），请指定顶岗人员")
     return problems
 
 
@@ -623,10 +659,17 @@ def leave_cancel(*, actor, leave: Leave, note: str = "", now: datetime | None = 
     """Withdraw a pending leave, or cancel an approved one that has not begun."""
     now = now or timezone.now()
     _require_own_or_manager(actor, leave)
-    if leave.status == LeaveStatus.APPROVED and leave.starts_on <= timezone.localdate(now):
+    started = (leave.starts_on, HALVES.index(leave.starts_half)) <= _half_now(now)
+    if leave.status == LeaveStatus.APPROVED and started:
         raise Conflict("请假已经开始，请办理销假（提前返岗）", code="invalid_state")
     note = text_input(note, field="note", label="说明", limit=500, required=False)
     return _leave_move(leave, actor=actor, to=LeaveStatus.CANCELLED, action="cancel", now=now, note=note)
+
+
+def _half_now(now: datetime) -> tuple[date, int]:
+    """The half day in progress at `now`, to compare with a leave's (day, half index)."""
+    local = timezone.localtime(now)
+    return local.date(), HALVES.index(Half.PM if local.hour >= 12 else Half.AM)
 
 
 def _half_before_now(now: datetime) -> tuple[date, str]:

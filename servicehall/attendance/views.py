@@ -168,9 +168,10 @@ def leaves(request):
     status = request.GET.get("status", LeaveStatus.PENDING)
     if status not in LeaveStatus.values and status != "all":
         status = LeaveStatus.PENDING
-    rows = [(leave, services.leave_can_decide(request.user, leave),
-             services.leave_cover_problems(leave) if leave.status == LeaveStatus.PENDING else [])
-            for leave in selectors.leaves_of(request.user, status)]
+    rows = []
+    for leave in selectors.leaves_of(request.user, status):
+        decides = services.leave_can_decide(request.user, leave)
+        rows.append((leave, decides, services.leave_cover_problems(leave) if decides else None))
     rows.sort(key=lambda row: not row[1])  # what waits for this user first
     return render(request, "attendance/leaves.html", {"rows": rows, "status": status,
                                                       "statuses": LeaveStatus.choices})
@@ -209,9 +210,12 @@ def _day(data, field: str, label: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{label}：日期格式应为YYYY-MM-DD", field=field) from None
+    if not services.FIRST_YEAR <= day.year <= services.LAST_YEAR:
+        raise Invalid(f"{label}：应在{services.FIRST_YEAR}年至{services.LAST_YEAR}年之间", field=field)
+    return day
 
 
 def _stand_in(staff: Staff, pk: str) -> Staff | None:
@@ -242,10 +246,12 @@ SHEET_TOTALS = ["应出勤（天）", "出勤率", "迟到（次）", "迟到（
                 "请假（天）"]
 
 
-def _total_cells(totals) -> list:
+def _total_cells(totals, *, late_minutes: bool = True) -> list:
+    """A row's totals as the sheet (with the late minutes) and the figures show them."""
     rate = totals.rate
-    return [totals.duty_halves / 2, f"{rate}%" if rate is not None else "—", totals.late_times, totals.late_minutes,
-            totals.early_times, totals.missing_times, totals.absent_halves / 2, totals.leave_halves / 2]
+    return [totals.duty_halves / 2, f"{rate}%" if rate is not None else "—", totals.late_times,
+            *([totals.late_minutes] if late_minutes else []), totals.early_times, totals.missing_times,
+            totals.absent_halves / 2, totals.leave_halves / 2]
 
 
 @requires("attendance.sheet")
@@ -292,15 +298,23 @@ def manage(request):
     values, form = {}, ""
     if request.method == "POST":
         form = request.POST.get("form", "")
-        done = apply_service(request, lambda: _manage_post(request, center, form), done=_MANAGE_DONE.get(form, ""))
+        done = apply_service(request, lambda: _manage_post(request, center, form))
+        if done and form == "device":
+            # The key is shown on this answer only (never in a cookie or a log).
+            messages.success(request, _MANAGE_DONE[form])
+            return _manage_page(request, centres, center, {}, "", new_key=done.result[1])
         if done:
-            if form == "device":
-                messages.info(request, f"设备接口密钥（只显示这一次，请配置到设备上）：{done.result[1]}")
+            unchanged = form == "extra_day" and done.result is False
+            messages.success(request, "没有变化：该日不是加开服务日" if unchanged else _MANAGE_DONE.get(form, ""))
             return redirect(f"{reverse('attendance:manage')}?center={center.code}")
         values = request.POST
+    return _manage_page(request, centres, center, values, form)
+
+
+def _manage_page(request, centres, center, values, form: str, new_key: str = ""):
     today = timezone.localdate()
     return render(request, "attendance/manage.html", {
-        "centres": centres, "center": center, "values": values, "form": form,
+        "centres": centres, "center": center, "values": values, "form": form, "new_key": new_key,
         "shifts": Shift.objects.filter(center=center, is_active=True).order_by("starts_at"),
         "extra_days": ExtraDay.objects.filter(center=center, day__gte=today - timedelta(days=31)).order_by("day"),
         "corrections": Correction.objects.filter(center=center).select_related("staff", "by")[:30],
@@ -317,7 +331,12 @@ _MANAGE_DONE = {"shift": "班次已保存，今天起按新班次计算考勤", 
 def _manage_post(request, center, form: str):
     data, actor = request.POST, request.user
     if form == "shift":
-        shift = Shift.objects.filter(center=center, pk=data.get("shift") or 0).first() if data.get("shift") else None
+        shift = None
+        if data.get("shift"):
+            shift = Shift.objects.filter(center=center, is_active=True, pk=data["shift"]).first() \
+                if data["shift"].isdigit() else None
+            if shift is None:
+                raise Invalid("修改或新增：未找到该班次", field="shift")
         return services.shift_save(actor=actor, center=center, shift=shift, name=data.get("name", ""),
                                    starts_at=_clock(data, "starts_at", "上班时间"),
                                    ends_at=_clock(data, "ends_at", "下班时间"),
@@ -350,7 +369,7 @@ def _clock(data, field: str, label: str) -> time | None:
         raise Invalid(f"{label}：时间格式应为HH:MM", field=field) from None
 
 
-FIGURE_COLUMNS = ["中心", "人数", "应出勤（天）", "出勤率", "迟到（次）", "早退（次）", "缺卡（次）", "旷工（天）",
+FIGURE_COLUMNS = ["中心", "在岗人数", "应出勤（天）", "出勤率", "迟到（次）", "早退（次）", "缺卡（次）", "旷工（天）",
                   "请假（天）", "空岗（次）", "空岗（分钟）"]
 
 
@@ -360,24 +379,34 @@ def figures(request):
     """考勤统计: each centre's attendance rate, lateness, absence and empty posts over a month or
     a year, with the district's total; as charts and Excel."""
     today = timezone.localdate()
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() and \
-        2000 <= int(request.GET["year"]) <= 2100 else today.year
-    month = int(request.GET["month"]) if request.GET.get("month", "").isdigit() and \
-        1 <= int(request.GET["month"]) <= 12 else None
+    year, month = today.year, None
+    asked_year, asked_month = request.GET.get("year", ""), request.GET.get("month", "")
+    if asked_year:
+        if asked_year.isdigit() and 2000 <= int(asked_year) <= 2100:
+            year = int(asked_year)
+        else:
+            messages.error(request, "年份：应为2000至2100之间的年份，已显示今年")
+    if asked_month:
+        if asked_month.isdigit() and 1 <= int(asked_month) <= 12:
+            month = int(asked_month)
+        else:
+            messages.error(request, "月份：应为1至12，已显示全年")
     first = date(year, month or 1, 1)
     last = selectors.month_days(first)[-1] if month else date(year, 12, 31)
     centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
     limit = settings.SH_EMPTY_POST_MINUTES
     rows, monthly = selectors.attendance_figures(centres, first, last, limit)
     total = selectors.Totals.of([r.totals for r in rows])
-    table = [[r.center.name, r.people, *_figure_cells(r.totals), r.empty_times, r.empty_minutes] for r in rows]
-    table_total = ["合计", sum(r.people for r in rows), *_figure_cells(total), sum(r.empty_times for r in rows),
+    table = [[r.center.name, r.people, *_total_cells(r.totals, late_minutes=False), r.empty_times,
+              r.empty_minutes] for r in rows]
+    table_total = ["合计", sum(r.people for r in rows), *_total_cells(total, late_minutes=False),
+                   sum(r.empty_times for r in rows),
                    sum(r.empty_minutes for r in rows)]
     period = f"{year}年{month}月" if month else f"{year}年"
     if request.GET.get("export") == "xlsx":
         return download(xlsx_table("考勤统计", [[f"{period}考勤统计（空岗：上班后超过{limit}分钟窗口无应到岗人员）"],
                                             FIGURE_COLUMNS, *table, table_total]),
-                        f"attendance-figures-{year}{month or '':02}.xlsx".replace("-.", "."))
+                        f"attendance-figures-{year}{f'{month:02}' if month else ''}.xlsx")
     months = list(range(1, 13))
     chart = {"names": [r.center.short_name or r.center.name for r in rows],
              "rates": [r.totals.rate for r in rows], "months": [f"{m}月" for m in months],
@@ -389,20 +418,20 @@ def figures(request):
         "limit": limit})
 
 
-def _figure_cells(totals) -> list:
-    rate = totals.rate
-    return [totals.duty_halves / 2, f"{rate}%" if rate is not None else "—", totals.late_times,
-            totals.early_times, totals.missing_times, totals.absent_halves / 2, totals.leave_halves / 2]
-
-
 @requires("attendance.sign")
 @require_POST
 def sign(request, window_id: int):
     """签到 / 签退 from the window terminal; back to the terminal with what was recorded."""
     window = get_visible(Window, request.user, window_id, label="窗口", related=("center",))
-    signing_in = request.POST.get("action") != "out"
-    done = apply_service(request, lambda: services.terminal_sign(actor=request.user, window=window,
-                                                                 signing_in=signing_in))
+    action = request.POST.get("action")
+
+    def press():
+        if action not in ("in", "out"):
+            raise Invalid("签到签退：请按“上班签到”或“下班签退”", field="action")
+        return services.terminal_sign(actor=request.user, window=window, signing_in=action == "in")
+
+    signing_in = action == "in"
+    done = apply_service(request, press)
     if done:
         at = timezone.localtime(done.result.at)
         messages.success(request, f"已签到 {at:%H:%M}，窗口恢复叫号" if signing_in

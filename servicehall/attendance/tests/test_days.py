@@ -84,7 +84,7 @@ class DayResultTests(DayTestCase):
         days_due_compute(now=local(FRIDAY, 14))
         [morning] = self.results(FRIDAY)["001"].halves
         self.assertEqual((morning["outcome"], morning["check_out"], morning["early_minutes"]),
-                         (DayOutcome.ABSENT, "11:00:00", 60))
+                         (DayOutcome.ABSENT, "11:00:00", 0))  # an hour early: absent, not also early
 
     def test_a_day_nobody_punched_is_judged_too(self):
         days_due_compute(now=local(FRIDAY, 17, 30))

@@ -10,7 +10,8 @@ from django.db import connection
 
 from servicehall.accounts.models import Role, User
 from servicehall.attendance import services
-from servicehall.attendance.models import CentreDay, DayOutcome, DayResult, LeaveEvent, LeaveStatus
+from servicehall.attendance.models import CentreDay, DayOutcome, DayResult, LeaveEvent, LeaveStatus, WindowHalf
+from servicehall.attendance.selectors import expected_at_windows
 from servicehall.attendance.services import (
     RETRY_FAILED_DAY,
     days_due_compute,
@@ -200,3 +201,77 @@ class FailingDayTests(ReviewTestCase):
         self.assertEqual(days_due_compute(now=round_at + RETRY_FAILED_DAY / 2), 0)
         self.assertEqual(days_due_compute(now=round_at + RETRY_FAILED_DAY), 1)
         self.assertEqual(DayResult.objects.filter(center=self.p.center_b, day=FRIDAY).count(), 2)
+
+
+class SecondReviewTests(ReviewTestCase):
+    """Found by the review of the attendance pages. Window 2: 张伟 (A) with 王强 as B too: one B
+    for two windows, as a 带班长 is."""
+
+    def setUp(self):
+        super().setUp()
+        center = self.p.center_a
+        self.window2 = Window.objects.create(center=center, number=2, name="不动产登记", kind=WindowKind.ACCEPTANCE)
+        self.zhang = Staff.objects.create(center=center, name="张伟", employee_no="003")
+        self.sun = Staff.objects.create(center=center, name="孙丽", employee_no="005")
+        BackupPost.objects.create(center=center, window=self.window2, holder=self.zhang, backup_staff=self.wang)
+
+    def test_one_b_covers_one_window_at_a_time(self):
+        self.approved(self.apply(self.li))  # Monday: 王强 at window 1
+        zhang = self.apply(self.zhang, starts_half="pm")
+        self.assertEqual(self.refusal(zhang), "B岗王强须在1号窗口 综合受理替岗（10月12日下午），请指定顶岗人员")
+        leave_cancel(actor=self.p.manager_a, leave=zhang, now=APPLIED)
+        # With a stand-in named, 孙丽 stands at window 2 and 王强 at window 1.
+        self.approved(self.apply(self.zhang, starts_half="pm", stand_in=self.sun))
+        found = {e.window.number: (e.staff.name, e.post) for e in expected_at_windows(self.p.center_a.pk, MONDAY, "pm")}
+        self.assertEqual(found, {1: ("王强", "B岗"), 2: ("孙丽", "顶岗")})
+
+    def test_an_approved_leave_for_this_afternoon_can_be_cancelled_in_the_morning(self):
+        leave = self.approved(self.apply(self.li, starts_half="pm"))
+        leave = leave_cancel(actor=self.p.staff_a, leave=leave, now=local(MONDAY, 10))
+        self.assertEqual(leave.status, LeaveStatus.CANCELLED)
+        leave = self.approved(self.apply(self.li, starts_half="pm"))
+        with self.assertRaises(Conflict):
+            leave_cancel(actor=self.p.staff_a, leave=leave, now=local(MONDAY, 12, 5))
+
+    def test_impossible_dates_are_refused_naming_the_field(self):
+        for starts, message in ((date(1, 1, 1), "开始日期：应在2000年至2100年之间"),
+                                (date(2028, 1, 3), "开始日期：应在今天前后366天以内")):
+            with self.subTest(starts=starts), self.assertRaises(Invalid) as refused:
+                self.apply(self.li, starts=starts, ends=starts)
+            self.assertEqual(refused.exception.message, message)
+        with self.assertRaises(Invalid) as refused:
+            services.extra_day_set(actor=self.p.manager_a, center=self.p.center_a, day=date(1900, 1, 6), open_=True,
+                                   now=APPLIED)
+        self.assertEqual(refused.exception.field, "day")
+
+    def test_a_past_extra_day_cannot_be_closed_and_a_departed_person_not_corrected(self):
+        saturday = date(2026, 10, 17)
+        services.extra_day_set(actor=self.p.manager_a, center=self.p.center_a, day=saturday, open_=True, now=APPLIED)
+        with self.assertRaises(Invalid) as refused:
+            services.extra_day_set(actor=self.p.manager_a, center=self.p.center_a, day=saturday, open_=False,
+                                   now=local(date(2026, 10, 19), 9))
+        self.assertEqual(refused.exception.message, "日期：已过去的加开服务日不能取消")
+        self.zhang.is_active = False
+        self.zhang.save()
+        with self.assertRaises(Invalid) as refused:
+            services.correction_record(actor=self.p.manager_a, staff=self.zhang, at=local(FRIDAY, 8, 25),
+                                       reason="考勤机故障", now=local(FRIDAY, 18))
+        self.assertEqual(refused.exception.field, "staff")
+
+    def test_a_past_day_judged_again_keeps_its_people(self):
+        days_due_compute(now=local(FRIDAY, 18))
+        self.assertEqual(set(DayResult.objects.filter(day=FRIDAY).values_list("staff__name", flat=True)),
+                         {"李娜", "王强", "张伟", "孙丽"})
+        newcomer = Staff.objects.create(center=self.p.center_a, name="新人", employee_no="009")
+        services.correction_record(actor=self.p.manager_a, staff=self.wang, at=local(FRIDAY, 8, 25), reason="补卡",
+                                   now=local(MONDAY, 9))
+        days_due_compute(now=local(MONDAY, 9, 1))
+        self.assertFalse(DayResult.objects.filter(staff=newcomer, day=FRIDAY).exists())
+
+    def test_a_forgotten_check_in_is_a_missing_punch_not_an_empty_window(self):
+        self.punch("001", FRIDAY, "08:20:00", "12:00:00", "17:00:00")  # back after lunch, no punch
+        days_due_compute(now=local(FRIDAY, 18))
+        li = DayResult.objects.get(staff=self.li, day=FRIDAY)
+        self.assertEqual((li.outcome, li.missing_halves), (DayOutcome.MISSING, 1))
+        afternoon = WindowHalf.objects.get(window=self.p.window_a, day=FRIDAY, half="pm")
+        self.assertEqual((afternoon.arrived_at, afternoon.empty_minutes), (None, 0))

@@ -25,7 +25,7 @@ class DayResultTests(SimpleTestCase):
     def test_late_from_the_first_second_after_the_start_and_half_a_day_absent_at_thirty_minutes(self):
         for check_in, outcome, minutes in (("08:30:00", DayOutcome.NORMAL, 0), ("08:30:01", DayOutcome.LATE, 1),
                                            ("08:31:00", DayOutcome.LATE, 1), ("08:59:59", DayOutcome.LATE, 30),
-                                           ("09:00:00", DayOutcome.ABSENT, 30)):
+                                           ("09:00:00", DayOutcome.ABSENT, 0)):  # absent, not also late
             with self.subTest(check_in=check_in):
                 day = day_result(DAY, [t(check_in), t("12:00:30"), t("13:29:00"), t("17:00:00")])
                 self.assertEqual((day.halves[0].outcome, day.halves[0].late_minutes), (outcome, minutes))
@@ -34,8 +34,8 @@ class DayResultTests(SimpleTestCase):
     def test_leaving_early_and_both(self):
         early = day_result(DAY, [t("08:20"), t("11:45"), t("13:20"), t("16:30")])
         self.assertEqual([(h.outcome, h.early_minutes) for h in early.halves],
-                         [(DayOutcome.EARLY, 15), (DayOutcome.ABSENT, 30)])
-        self.assertEqual((early.outcome, early.absent_halves, early.early_minutes), (DayOutcome.ABSENT, 1, 45))
+                         [(DayOutcome.EARLY, 15), (DayOutcome.ABSENT, 0)])
+        self.assertEqual((early.outcome, early.absent_halves, early.early_minutes), (DayOutcome.ABSENT, 1, 15))
         both = day_result(DAY, [t("08:40"), t("11:50"), t("13:20"), t("17:00")])
         self.assertEqual((both.halves[0].outcome, both.outcome, both.late_minutes),
                          (DayOutcome.LATE_AND_EARLY, DayOutcome.LATE_AND_EARLY, 10))

@@ -248,3 +248,41 @@ class LeavePeriodTests(DayTestCase):
                 (MONDAY, "pm", date(2026, 10, 13), "am", "10月12日下午至10月13日上午")):
             leave = Leave(staff=self.li, starts_on=starts, starts_half=starts_half, ends_on=ends, ends_half=ends_half)
             self.assertEqual(leave.period, said)
+
+
+class BadInputPageTests(DayTestCase):
+    def test_odd_posts_to_the_manage_page_are_refused_naming_the_field(self):
+        self.client.force_login(self.p.manager_a)
+        other = Shift.objects.create(center=self.p.center_b, name="上午", starts_at=time(8, 30), ends_at=time(12))
+        for shift in ("abc", str(other.pk)):
+            page = self.client.post("/attendance/manage/", {"form": "shift", "shift": shift, "name": "早班",
+                                                            "starts_at": "08:00", "ends_at": "11:00",
+                                                            "on_workdays": "1"})
+            self.assertContains(page, "修改或新增：未找到该班次", status_code=400)
+        page = self.client.post("/attendance/manage/", {"form": "correction", "staff": self.li.pk, "day": "0001-01-01",
+                                                        "time": "08:25", "reason": "补卡"})
+        self.assertContains(page, "补卡日期：应在2000年至2100年之间", status_code=400)
+        self.assertEqual(Shift.objects.filter(center=self.p.center_a).count(), 2)
+        self.assertEqual(Correction.objects.count(), 0)
+
+    def test_a_device_key_is_shown_once_on_the_answer_and_kept_out_of_cookies(self):
+        self.client.force_login(self.p.manager_a)
+        page = self.client.post("/attendance/manage/", {"form": "device", "serial": "CQZ2", "name": "二楼"})
+        key = page.context["new_key"]
+        self.assertTrue(key.startswith("dev_"))
+        self.assertContains(page, key)
+        self.assertNotIn(key, str(page.cookies))
+        self.assertNotContains(self.client.get("/attendance/manage/"), key)
+
+    def test_a_sign_without_in_or_out_changes_nothing_and_bad_figures_periods_are_said(self):
+        window = self.p.center_a.windows.get(number=1)
+        self.client.force_login(self.p.staff_a)
+        page = self.client.post(f"/attendance/windows/{window.pk}/sign/", {}, follow=True)
+        self.assertContains(page, "签到签退：请按“上班签到”或“下班签退”")
+        self.assertEqual(Punch.objects.count(), 0)
+        self.client.force_login(self.p.bureau)
+        page = self.client.get("/attendance/figures/?year=99999&month=13")
+        self.assertContains(page, "年份：应为2000至2100之间的年份")
+        self.assertContains(page, "月份：应为1至12")
+        response = self.client.get("/attendance/figures/?year=2026&export=xlsx")
+        self.assertIn("attendance-figures-2026.xlsx", response["Content-Disposition"])
