@@ -198,10 +198,11 @@ def mine(request):
     context = {"staff": staff, "values": values, "kinds": LeaveKind.choices, "halves": Half.choices, **_steps(first)}
     if staff is not None:
         sheet = selectors.month_sheet(staff.center, first, staff=staff)
+        mine_only = Leave.objects.for_user(request.user).filter(staff=staff)
+        colleagues = Staff.objects.for_user(request.user).filter(center=staff.center, is_active=True)
         context.update(sheet=sheet, row=sheet.rows[0], days=list(zip(sheet.days, sheet.rows[0].cells, strict=True)),
-                       leaves=Leave.objects.filter(staff=staff).select_related("stand_in")[:30],
-                       colleagues=Staff.objects.filter(center=staff.center, is_active=True).exclude(pk=staff.pk)
-                       .order_by("employee_no"), today=timezone.localdate())
+                       leaves=mine_only.select_related("stand_in")[:30],
+                       colleagues=colleagues.exclude(pk=staff.pk).order_by("employee_no"), today=timezone.localdate())
     return render(request, "attendance/mine.html", context, status=400 if values else 200)
 
 
@@ -313,14 +314,17 @@ def manage(request):
 
 def _manage_page(request, centres, center, values, form: str, new_key: str = ""):
     today = timezone.localdate()
+
+    def scoped(model):
+        return model.objects.for_user(request.user).filter(center=center)
+
     return render(request, "attendance/manage.html", {
         "centres": centres, "center": center, "values": values, "form": form, "new_key": new_key,
-        "shifts": Shift.objects.filter(center=center, is_active=True).order_by("starts_at"),
-        "extra_days": ExtraDay.objects.filter(center=center, day__gte=today - timedelta(days=31)).order_by("day"),
-        "corrections": Correction.objects.filter(center=center).select_related("staff", "by")[:30],
-        "devices": Device.objects.filter(center=center),
-        "refused": RefusedPunch.objects.filter(center=center)[:20],
-        "people": Staff.objects.filter(center=center, is_active=True).order_by("employee_no")},
+        "shifts": scoped(Shift).filter(is_active=True).order_by("starts_at"),
+        "extra_days": scoped(ExtraDay).filter(day__gte=today - timedelta(days=31)).order_by("day"),
+        "corrections": scoped(Correction).select_related("staff", "by")[:30],
+        "devices": scoped(Device), "refused": scoped(RefusedPunch)[:20],
+        "people": scoped(Staff).filter(is_active=True).order_by("employee_no")},
         status=400 if values else 200)
 
 
@@ -333,8 +337,8 @@ def _manage_post(request, center, form: str):
     if form == "shift":
         shift = None
         if data.get("shift"):
-            shift = Shift.objects.filter(center=center, is_active=True, pk=data["shift"]).first() \
-                if data["shift"].isdigit() else None
+            shifts = Shift.objects.for_user(actor).filter(center=center, is_active=True)
+            shift = shifts.filter(pk=data["shift"]).first() if data["shift"].isdigit() else None
             if shift is None:
                 raise Invalid("修改或新增：未找到该班次", field="shift")
         return services.shift_save(actor=actor, center=center, shift=shift, name=data.get("name", ""),
@@ -346,8 +350,8 @@ def _manage_post(request, center, form: str):
         return services.extra_day_set(actor=actor, center=center, day=_day(data, "day", "日期"),
                                       open_=data.get("open") != "0", note=data.get("note", ""))
     if form == "correction":
-        person = Staff.objects.filter(center=center, pk=data.get("staff") or 0).first() \
-            if data.get("staff", "").isdigit() else None
+        people = Staff.objects.for_user(actor).filter(center=center)
+        person = people.filter(pk=data["staff"]).first() if data.get("staff", "").isdigit() else None
         if person is None:
             raise Invalid("人员：请选择本中心人员", field="staff")
         day, clock = _day(data, "day", "补卡日期"), _clock(data, "time", "补卡时间")
