@@ -277,7 +277,14 @@ class CaseRecordRuleTests(RuleTestCase):
                     self.assertIn("casetransition_breach_idx", plan)
 
 
+@override_settings(SH_SMS_BACKEND="servicehall.lib.sms.LoggingBackend")
 class WindowPauseTests(RuleTestCase):
+    def setUp(self):
+        super().setUp()
+        LoggingBackend.sent.clear()
+        self.p.manager_a.phone = "13900000001"
+        self.p.manager_a.save(update_fields=["phone"])
+
     def pause(self, when):
         window_pause(actor=self.p.staff_a, window=self.p.window_a, paused=True, now=when)
 
@@ -291,6 +298,7 @@ class WindowPauseTests(RuleTestCase):
         [alert] = self.alerts("window_paused_long")
         self.assertEqual((alert.subject, alert.subject_id, alert.staff_id, alert.evidence["open_minutes_paused"]),
                          ("window", self.p.window_a.pk, self.p.staff_a.pk, 15))
+        self.assertEqual([phone for phone, _ in LoggingBackend.sent], ["13900000001"])  # the manager hears of it
         window_pause(actor=self.p.staff_a, window=self.p.window_a, paused=False, now=when(10, 12, 13, 40))
         supervision_sweep(now=when(10, 12, 13, 41))
         self.assertEqual(Alert.objects.get(pk=alert.pk).outcome, AlertOutcome.RESOLVED)
