@@ -188,10 +188,11 @@ def generate() -> dict:
         # The day's result with its halves, as day_results_compute writes them.
         cursor.execute(f"""
             INSERT INTO {result} (center_id, staff_id, day, outcome, late_minutes, early_minutes, duty_halves,
-                absent_halves, leave_halves, halves, computed_at)
+                absent_halves, missing_halves, leave_halves, halves, computed_at)
             SELECT center_id, staff_id, day, kind,
                    CASE WHEN kind = 'late' THEN m ELSE 0 END, CASE WHEN kind = 'early' THEN m ELSE 0 END, 2,
-                   CASE WHEN kind = 'absent' THEN 2 ELSE 0 END, CASE WHEN kind = 'leave' THEN 2 ELSE 0 END,
+                   CASE WHEN kind = 'absent' THEN 2 ELSE 0 END, CASE WHEN kind = 'missing' THEN 1 ELSE 0 END,
+                   CASE WHEN kind = 'leave' THEN 2 ELSE 0 END,
                    jsonb_build_array(
                        jsonb_build_object('half', 'am',
                            'outcome', CASE WHEN kind IN ('late', 'absent', 'leave') THEN kind ELSE 'normal' END,
@@ -336,7 +337,7 @@ def check(data, reads: dict) -> dict:
                        "WHERE center_id = %s AND day BETWEEN %s AND %s", [data.sheet_center.pk, days[0], days[-1]])
         sheet_results, sheet_late = cursor.fetchone()
         cursor.execute(f"SELECT sum(duty_halves), count(*) FILTER (WHERE late_minutes > 0), "
-                       f"count(*) FILTER (WHERE outcome = 'missing') FROM {result} WHERE day BETWEEN %s AND %s",
+                       f"count(*) FILTER (WHERE missing_halves > 0) FROM {result} WHERE day BETWEEN %s AND %s",
                        [date(YEAR, 1, 1), date(YEAR, 12, 31)])
         duty, late, missing = cursor.fetchone()
         cursor.execute(f"SELECT count(*), coalesce(sum(empty_minutes), 0) FROM {half} "
