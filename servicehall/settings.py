@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicehall.cases",
     "servicehall.reviews",
     "servicehall.attendance",
+    "servicehall.complaints",
     "servicehall.supervision",
     "servicehall.ops",
 ]
@@ -200,6 +201,12 @@ SH_ATTENDANCE_ABSENT_MINUTES = env_int("SH_ATTENDANCE_ABSENT_MINUTES", 30)
 # A window without its expected person for longer than this after a shift starts is an empty
 # post (空岗) in the figures (苍南: 15 minutes; the supervision rule raises its alert likewise).
 SH_EMPTY_POST_MINUTES = env_int("SH_EMPTY_POST_MINUTES", 15)
+# Complaints (RULES.md "Supervision", PRACTICE.md "Complaints"): signed for within a working day
+# (12345 practice), handled within 10 working days (5 for a simple one, 柘城 and 兰州), per kind.
+SH_COMPLAINT_SIGN_DAYS = env_int("SH_COMPLAINT_SIGN_DAYS", 1)
+SH_COMPLAINT_DAYS = {"complaint": env_int("SH_COMPLAINT_DAYS", 10), "suggestion": 10, "opinion": 10, "praise": 5,
+                     "misconduct": 10}
+SH_COMPLAINT_SIMPLE_DAYS = env_int("SH_COMPLAINT_SIMPLE_DAYS", 5)
 # A leave of up to this many half days is the centre manager's to approve; a longer one is then
 # the bureau's too (凉山: ≥ 1 day goes up a level).
 SH_LEAVE_MANAGER_HALF_DAYS = env_int("SH_LEAVE_MANAGER_HALF_DAYS", 2)

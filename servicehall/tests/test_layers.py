@@ -16,7 +16,7 @@ from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ["lib", "db", "audit", "accounts", "org", "workcalendar", "catalog", "queueing", "inquiries", "cases",
-         "reviews", "attendance", "supervision", "ops"]
+         "reviews", "attendance", "complaints", "supervision", "ops"]
 # Top-level modules, each with the highest app it may import (None: no app at all). Apps import
 # web, api_schemas and admin_site, so those stay at the level of the lowest app that does.
 TOP_LEVEL = {

@@ -1,0 +1,279 @@
+"""Writes of complaints: filed from any channel, then signed for, accepted or refused,
+investigated, resolved, replied to, rated by the complainant, reopened once or sent on to the
+bureau, extended by the bureau, archived. Each step is a compare-and-set of the status with its
+`ComplaintEvent` and an audit row; deadlines are working days on the district's calendar."""
+
+import secrets
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from servicehall.accounts.models import Role
+from servicehall.accounts.permissions import require
+from servicehall.audit.services import audit_record
+from servicehall.cases.models import Case
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
+from servicehall.lib.identity import IdentityError, validate_mobile
+from servicehall.org.models import ServiceCenter, Staff, Window
+from servicehall.queueing.models import Ticket
+from servicehall.workcalendar.selectors import get_calendar
+
+from .models import (
+    TRANSITIONS,
+    UPHELD_FINDINGS,
+    Channel,
+    Complaint,
+    ComplaintCounter,
+    ComplaintEvent,
+    Finding,
+    Handler,
+    Kind,
+    RefusalGround,
+    ReplyMethod,
+    Satisfaction,
+    Status,
+)
+
+# Where a channel's complaint comes from: the public (no account) or a person of the hall.
+PUBLIC_CHANNELS = (Channel.WEB, Channel.QR, Channel.HOTLINE)
+VERBS = {"sign": "签收", "accept": "受理", "refuse": "不予受理", "note": "记录调查情况", "resolve": "处理",
+         "reply": "答复", "rate": "登记评价", "reopen": "重新办理", "escalate": "转营商局", "archive": "归档",
+         "extend": "延期"}
+
+
+def query_code_hash(number: str, code: str) -> str:
+    """The complainant's query code is kept as a keyed hash of number and code."""
+    return salted_hmac("complaint-query-code", f"{number}:{code}").hexdigest()
+
+
+def _number(day: date) -> str:
+    counter, _ = ComplaintCounter.objects.select_for_update().get_or_create(day=day)
+    ComplaintCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"TS{day:%Y%m%d}{counter.last:04d}"
+
+
+def _days(kind: str, simple: bool) -> int:
+    return settings.SH_COMPLAINT_SIMPLE_DAYS if simple else settings.SH_COMPLAINT_DAYS[kind]
+
+
+def _target(model, pk, center, field: str, label: str):
+    """What the complaint names, of the named centre: else refused naming the field."""
+    if pk in (None, ""):
+        return None
+    found = model.objects.filter(pk=pk, center=center).first() if str(pk).isdigit() else None
+    if found is None:
+        raise Invalid(f"{label}：在{center.name}未找到", field=field)
+    return found
+
+
+def _names_the_manager(staff: Staff | None) -> bool:
+    return staff is not None and staff.user_id is not None and staff.user.role == Role.MANAGER
+
+
+@transaction.atomic
+def complaint_file(*, actor, channel: str, kind: str, center: ServiceCenter, title: str, content: str,
+                   name: str = "", phone: str = "", anonymous: bool = False, simple: bool = False,
+                   window=None, staff=None, ticket=None, case=None, hotline_order: str = "",
+                   now: datetime | None = None) -> tuple[Complaint, str]:
+    """A complaint, suggestion, opinion, praise or misconduct report, from any channel: numbered,
+    routed (the centre's manager, or the bureau when it names the manager or reports misconduct),
+    with its deadlines. `actor` None: the public filed it themselves. Returns the complaint and
+    its query code (shown to the complainant once)."""
+    now = now or timezone.now()
+    if actor is not None:
+        require(actor, "complaint.file", center.pk)
+    if channel not in Channel.values:
+        raise Invalid("渠道：请选择", field="channel")
+    if actor is None and channel not in PUBLIC_CHANNELS:
+        raise Forbidden("该渠道的投诉须由工作人员登记")
+    if kind not in Kind.values:
+        raise Invalid("类型：请选择投诉、建议、意见、表扬或举报", field="kind")
+    title = text_input(title, field="title", label="事由", limit=100)
+    content = text_input(content, field="content", label="内容", limit=5000)
+    name = "" if anonymous else text_input(name, field="name", label="姓名", limit=50, required=False)
+    phone = (phone or "").strip()
+    if phone and not anonymous:
+        try:
+            phone = validate_mobile(phone)
+        except IdentityError as exc:
+            raise Invalid(f"联系电话：{exc.args[0]}", field="phone") from None
+    else:
+        phone = ""
+    hotline_order = text_input(hotline_order, field="hotline_order", label="12345工单号", limit=40, required=False)
+    if channel == Channel.HOTLINE and not hotline_order:
+        raise Invalid("12345工单号：请填写", field="hotline_order")
+    window = _target(Window, window, center, "window", "涉及窗口")
+    staff = _target(Staff, staff, center, "staff", "涉及人员")
+    ticket = _target(Ticket, ticket, center, "ticket", "涉及排队号")
+    case = _target(Case, case, center, "case", "涉及办件")
+    if hotline_order and Complaint.objects.filter(hotline_order=hotline_order).exists():
+        raise Conflict(f"12345工单号：工单{hotline_order}已登记", code="duplicate", field="hotline_order")
+    day = timezone.localdate(now)
+    calendar = get_calendar()
+    handler = Handler.BUREAU if kind == Kind.MISCONDUCT or _names_the_manager(staff) else Handler.CENTRE
+    number, code = _number(day), f"{secrets.randbelow(10 ** 6):06d}"
+    complaint = Complaint.objects.create(
+        number=number, query_code_hash=query_code_hash(number, code), kind=kind, channel=channel, simple=simple,
+        center=center, window=window, staff=staff, ticket=ticket, case=case, handler=handler, title=title,
+        content=content, anonymous=anonymous, name=name, phone=phone, hotline_order=hotline_order, received_at=now,
+        sign_due=calendar.add_workdays(day, settings.SH_COMPLAINT_SIGN_DAYS).due,
+        due=calendar.add_workdays(day, _days(kind, simple)).due, filed_by=actor)
+    ComplaintEvent.objects.create(complaint=complaint, action="file", to_status=Status.RECEIVED, actor=actor, at=now,
+                                  note=Channel(channel).label)
+    audit_record(actor=actor, action="complaint.file", obj=complaint, center=center, now=now,
+                 after={"number": number, "kind": kind, "channel": channel, "handler": handler})
+    return complaint, code
+
+
+def _require_handler(actor, complaint: Complaint) -> None:
+    """The centre's manager acts on what the centre handles, the bureau on what it handles."""
+    if complaint.handler == Handler.BUREAU:
+        require(actor, "complaint.handle_bureau", complaint.center_id)
+    else:
+        require(actor, "complaint.handle", complaint.center_id)
+
+
+def _move(complaint: Complaint, *, actor, action: str, to: str | None, now: datetime, note: str = "",
+          **changes) -> Complaint:
+    """Compare and set the status (`to`; None keeps it) and `changes`, with the event and the
+    audit row."""
+    to = complaint.status if to is None else to
+    if action != "extend" and to not in TRANSITIONS[complaint.status]:
+        raise Conflict(f"该投诉当前为“{complaint.get_status_display()}”，不能{VERBS[action]}", code="invalid_state")
+    moved = Complaint.objects.filter(pk=complaint.pk, status=complaint.status, reopened=complaint.reopened,
+                                     handler=complaint.handler).update(status=to, **changes)
+    if moved != 1:
+        raise Conflict("该投诉刚被他人处理，请刷新后重试", code="invalid_state")
+    ComplaintEvent.objects.create(complaint=complaint, action=action, from_status=complaint.status, to_status=to,
+                                  actor=actor, at=now, note=note)
+    audit_record(actor=actor, action=f"complaint.{action}", obj=complaint, center=complaint.center, now=now,
+                 before={"status": complaint.status},
+                 after={"status": to, **{key: str(value) for key, value in changes.items()}})
+    complaint.refresh_from_db()
+    return complaint
+
+
+@transaction.atomic
+def complaint_sign(*, actor, complaint: Complaint, now: datetime | None = None) -> Complaint:
+    """签收: the handler has it (within a working day of receipt)."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    return _move(complaint, actor=actor, action="sign", to=Status.SIGNED, now=now)
+
+
+@transaction.atomic
+def complaint_accept(*, actor, complaint: Complaint, now: datetime | None = None) -> Complaint:
+    """受理: it will be investigated."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    return _move(complaint, actor=actor, action="accept", to=Status.INVESTIGATING, now=now)
+
+
+@transaction.atomic
+def complaint_refuse(*, actor, complaint: Complaint, ground: str, reason: str,
+                     now: datetime | None = None) -> Complaint:
+    """不予受理, only on a ground the rules allow, with the reason written out."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    if ground not in RefusalGround.values:
+        raise Invalid("不予受理理由：请选择（匿名且无可核实的事实、不属于政务服务范围、已进入复议或诉讼）",
+                      field="ground")
+    reason = text_input(reason, field="reason", label="不予受理说明", limit=1000)
+    return _move(complaint, actor=actor, action="refuse", to=Status.REFUSED, now=now, note=reason,
+                 refusal_ground=ground)
+
+
+@transaction.atomic
+def complaint_note(*, actor, complaint: Complaint, note: str, now: datetime | None = None) -> Complaint:
+    """A note of the investigation (whom was asked, what the record shows)."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    note = text_input(note, field="note", label="调查情况", limit=5000)
+    return _move(complaint, actor=actor, action="note", to=Status.INVESTIGATING, now=now, note=note)
+
+
+@transaction.atomic
+def complaint_resolve(*, actor, complaint: Complaint, finding: str, resolution: str,
+                      now: datetime | None = None) -> Complaint:
+    """处置: what the investigation found and what was done about it."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    if finding not in Finding.values:
+        raise Invalid("调查结论：请选择", field="finding")
+    resolution = text_input(resolution, field="resolution", label="处理情况", limit=5000)
+    return _move(complaint, actor=actor, action="resolve", to=Status.RESOLVED, now=now, note=resolution,
+                 finding=finding, resolution=resolution)
+
+
+@transaction.atomic
+def complaint_reply(*, actor, complaint: Complaint, method: str, reply: str,
+                    now: datetime | None = None) -> Complaint:
+    """意见反馈: the answer given to the complainant, by phone, SMS, letter or in person, kept as
+    given. An anonymous complainant reads it on the status page."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    if method not in ReplyMethod.values:
+        raise Invalid("答复方式：请选择", field="method")
+    if method in (ReplyMethod.PHONE, ReplyMethod.SMS) and not complaint.phone:
+        raise Invalid("答复方式：投诉人没有留下联系电话，请选择书面或当面答复", field="method")
+    reply = text_input(reply, field="reply", label="答复内容", limit=5000)
+    return _move(complaint, actor=actor, action="reply", to=Status.REPLIED, now=now, note=reply, reply=reply,
+                 reply_method=method, replied_at=now)
+
+
+@transaction.atomic
+def complaint_rate(*, actor, complaint: Complaint, satisfaction: str, note: str = "",
+                   now: datetime | None = None) -> Complaint:
+    """The complainant's word on the reply (on the status page: `actor` None; or taken by phone).
+    Satisfied, or no answer: archived. Not satisfied the first time: investigated again, with a
+    new deadline. Not satisfied again: sent on to the bureau, which handles it from then on."""
+    now = now or timezone.now()
+    if actor is not None:
+        _require_handler(actor, complaint)
+    if satisfaction not in Satisfaction.values:
+        raise Invalid("评价：请选择满意、基本满意或不满意", field="satisfaction")
+    note = text_input(note, field="note", label="意见", limit=1000, required=False)
+    final = complaint.handler == Handler.BUREAU and complaint.reopened >= 1  # the bureau's answer is the last
+    if satisfaction != Satisfaction.DISSATISFIED or final:
+        return _move(complaint, actor=actor, action="archive", to=Status.ARCHIVED, now=now, note=note,
+                     satisfaction=satisfaction, closed_at=now)
+    due = get_calendar().add_workdays(timezone.localdate(now), _days(complaint.kind, complaint.simple)).due
+    if complaint.reopened == 0:
+        return _move(complaint, actor=actor, action="reopen", to=Status.INVESTIGATING, now=now, note=note,
+                     satisfaction=satisfaction, reopened=1, due=due)
+    return _move(complaint, actor=actor, action="escalate", to=Status.INVESTIGATING, now=now, note=note,
+                 satisfaction=satisfaction, reopened=complaint.reopened + 1, handler=Handler.BUREAU, due=due)
+
+
+@transaction.atomic
+def complaint_archive(*, actor, complaint: Complaint, now: datetime | None = None) -> Complaint:
+    """Archive a refusal, or a reply the complainant has not rated in time."""
+    now = now or timezone.now()
+    _require_handler(actor, complaint)
+    satisfaction = Satisfaction.NO_ANSWER if complaint.status == Status.REPLIED else ""
+    return _move(complaint, actor=actor, action="archive", to=Status.ARCHIVED, now=now, closed_at=now,
+                 satisfaction=satisfaction)
+
+
+@transaction.atomic
+def complaint_extend(*, actor, complaint: Complaint, due: date, reason: str,
+                     now: datetime | None = None) -> Complaint:
+    """The bureau extends the deadline of an open complaint, with the reason."""
+    now = now or timezone.now()
+    require(actor, "complaint.extend", complaint.center_id)
+    reason = text_input(reason, field="reason", label="延期理由", limit=1000)
+    if not complaint.is_open:
+        raise Conflict(f"该投诉当前为“{complaint.get_status_display()}”，不能延期", code="invalid_state")
+    if due is None or due <= complaint.due:
+        raise Invalid(f"新的办结日期：须晚于原定的{complaint.due:%Y年%m月%d日}", field="due")
+    return _move(complaint, actor=actor, action="extend", to=None, now=now, note=reason, due=due, extended=True)
+
+
+def upheld(complaint: Complaint) -> bool:
+    """An upheld complaint counts against the staff member, window and centre it names."""
+    return complaint.kind in (Kind.COMPLAINT, Kind.MISCONDUCT) and complaint.finding in UPHELD_FINDINGS
