@@ -16,6 +16,7 @@ from servicehall.accounts.models import Role
 from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case
+from servicehall.cases.services.status_page import failures_wait, wait_refusal
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
 from servicehall.lib.identity import IdentityError, validate_mobile
 from servicehall.org.models import ServiceCenter, Staff, Window
@@ -32,6 +33,7 @@ from .models import (
     Finding,
     Handler,
     Kind,
+    LookupFailure,
     RefusalGround,
     ReplyMethod,
     Satisfaction,
@@ -277,3 +279,23 @@ def complaint_extend(*, actor, complaint: Complaint, due: date, reason: str,
 def upheld(complaint: Complaint) -> bool:
     """An upheld complaint counts against the staff member, window and centre it names."""
     return complaint.kind in (Kind.COMPLAINT, Kind.MISCONDUCT) and complaint.finding in UPHELD_FINDINGS
+
+
+def complaint_status_lookup(*, number: str, code: str, ip: str | None, now: datetime | None = None) -> Complaint:
+    """The complainant's own complaint by its number and query code (no login), or a refusal.
+    Wrong guesses slow down as on the cases' status page (one complaint's row locked while
+    counting, so parallel guesses cannot slip past)."""
+    now = now or timezone.now()
+    number, code = (number or "").strip().upper(), (code or "").strip()
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().filter(number=number).first() if number else None
+        until = failures_wait(LookupFailure.objects.all(), {"complaint": complaint} if complaint else None, ip, now)
+        if until is not None:
+            raise wait_refusal(until, now, "拨打投诉电话查询")
+        matched = complaint is not None and secrets.compare_digest(complaint.query_code_hash,
+                                                                   query_code_hash(number, code))
+        if not matched:
+            LookupFailure.objects.create(complaint=complaint, ip=ip, at=now)
+    if not matched:
+        raise Invalid("编号与查询码不匹配，请核对登记时给您的编号和6位查询码", field="number")
+    return complaint

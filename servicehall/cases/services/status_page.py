@@ -36,16 +36,31 @@ def _latest(rows, n: int) -> list[datetime]:
     return list(rows.order_by("-at").values_list("at", flat=True)[:n])
 
 
-def lookup_wait(case: Case | None, ip: str | None, now: datetime) -> datetime | None:
-    """Until when a lookup of `case` from `ip` must wait, or None."""
-    recent = StatusLookupFailure.objects.filter(at__gt=now - timedelta(hours=STATUS_WINDOW_HOURS))
+def failures_wait(failures, subject: dict | None, ip: str | None, now: datetime) -> datetime | None:
+    """Until when a lookup must wait, from the failed lookups in `failures` (a queryset of rows
+    with `ip` and `at`): of `subject` (e.g. {"case": case}) from `ip`, of `subject` from
+    anywhere, of anything from `ip`. Any public lookup by a secret uses it (the complaints'
+    status page too)."""
+    recent = failures.filter(at__gt=now - timedelta(hours=STATUS_WINDOW_HOURS))
     limits = [(recent.filter(ip=ip), STATUS_AFTER["address"])] if ip else []
-    if case is not None:
-        limits += [(recent.filter(case=case, ip=ip), STATUS_AFTER["here"]),
-                   (recent.filter(case=case), STATUS_AFTER["case"])]
+    if subject is not None:
+        limits += [(recent.filter(**subject, ip=ip), STATUS_AFTER["here"]),
+                   (recent.filter(**subject), STATUS_AFTER["case"])]
     waits = [until for rows, after in limits for until in [_wait(_latest(rows, after + 12), after)]
              if until is not None and until > now]
     return max(waits) if waits else None
+
+
+def lookup_wait(case: Case | None, ip: str | None, now: datetime) -> datetime | None:
+    """Until when a lookup of `case` from `ip` must wait, or None."""
+    return failures_wait(StatusLookupFailure.objects.all(), {"case": case} if case is not None else None, ip, now)
+
+
+def wait_refusal(until: datetime, now: datetime, elsewhere: str) -> Forbidden:
+    """The refusal while a lookup waits: how long, and where else to ask."""
+    seconds = math.ceil((until - now).total_seconds())
+    wait = f"{seconds}秒" if seconds < 120 else f"{math.ceil(seconds / 60)}分钟"
+    return Forbidden(f"查询失败次数过多，请{wait}后再试，或{elsewhere}")
 
 
 def case_status_lookup(*, number: str, phone_tail: str, ip: str | None, now: datetime | None = None) -> Case:
@@ -56,9 +71,7 @@ def case_status_lookup(*, number: str, phone_tail: str, ip: str | None, now: dat
         case = Case.objects.select_for_update().filter(number=(number or "").strip()).first()
         until = lookup_wait(case, ip, now)
         if until is not None:
-            seconds = math.ceil((until - now).total_seconds())
-            wait = f"{seconds}秒" if seconds < 120 else f"{math.ceil(seconds / 60)}分钟"
-            raise Forbidden(f"查询失败次数过多，请{wait}后再试，或凭受理通知书到窗口查询")
+            raise wait_refusal(until, now, "凭受理通知书到窗口查询")
         if case is None or not phone_tail or not case.applicant_phone.endswith(phone_tail):
             StatusLookupFailure.objects.create(case=case, ip=ip, at=now)
             matched = False

@@ -18,6 +18,7 @@ from servicehall.complaints.services import (
     complaint_reply,
     complaint_resolve,
     complaint_sign,
+    complaint_status_lookup,
     query_code_hash,
     upheld,
 )
@@ -198,3 +199,22 @@ class RoutingTests(ComplaintTestCase):
         with self.assertRaises(NotFound):
             complaint_sign(actor=self.p.manager_b, complaint=mine)
         self.assertEqual(ComplaintEvent.objects.filter(complaint=mine).count(), 1)
+
+
+class StatusLookupTests(ComplaintTestCase):
+    def test_the_number_and_query_code_open_it_and_guessing_slows_down(self):
+        complaint, code = self.file(actor=None, channel="web")
+        wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+        self.assertEqual(complaint_status_lookup(number=complaint.number.lower(), code=code, ip="10.0.0.1",
+                                                 now=at(EVE, 11)), complaint)
+        for attempt in range(3):
+            with self.subTest(attempt=attempt), self.assertRaises(Invalid) as refused:
+                complaint_status_lookup(number=complaint.number, code=wrong, ip="10.0.0.2", now=at(EVE, 11))
+            self.assertEqual(refused.exception.field, "number")
+        with self.assertRaises(Forbidden) as waiting:  # the fourth try from there waits, even with the right code
+            complaint_status_lookup(number=complaint.number, code=code, ip="10.0.0.2", now=at(EVE, 11))
+        self.assertIn("15秒后再试", waiting.exception.message)
+        self.assertEqual(complaint_status_lookup(number=complaint.number, code=code, ip="10.0.0.2",
+                                                 now=at(EVE, 11, 1)), complaint)
+        with self.assertRaises(Invalid):
+            complaint_status_lookup(number="TS209912310001", code=code, ip="10.0.0.3", now=at(EVE, 11))
