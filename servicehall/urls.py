@@ -23,6 +23,7 @@ urlpatterns = [
     path("reviews/", include("servicehall.reviews.urls")),
     path("supervision/", include("servicehall.supervision.urls")),
     path("attendance/", include("servicehall.attendance.urls")),
+    path("complaints/", include("servicehall.complaints.urls")),
     # Clock-in terminals are set up with the server's address and push to these fixed paths.
     path("iclock/", include("servicehall.attendance.iclock_urls")),
     path("admin/", admin.site.urls),

@@ -9,10 +9,13 @@ never reaches the people complained of). Each step is a compare-and-set of `stat
 `ComplaintEvent`; its deadlines (`sign_due`, `due`) are stored, its lights computed.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from servicehall.cases.models import Case
+from servicehall.cases.models import Case, light_for
 from servicehall.db.fields import EncryptedField
 from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.queueing.models import Ticket
@@ -168,6 +171,22 @@ class Complaint(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def step_due(self) -> date | None:
+        """The date the step under way is due: signing for it, else handling it."""
+        if not self.is_open:
+            return None
+        return self.sign_due if self.status == Status.RECEIVED else self.due
+
+    def light(self, today: date, calendar) -> str | None:
+        """Green, yellow (few working days left) or red (the step under way is overdue)."""
+        due = self.step_due
+        if due is None:
+            return None
+        index = calendar.workday_index(due)
+        return light_for(index - calendar.workday_index(today),
+                         index - calendar.workday_index(timezone.localdate(self.received_at)))
+
 
 class ComplaintEvent(models.Model):
     """One row per step (append-only): who did what, when, and what they wrote (an investigation
@@ -188,6 +207,14 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.complaint_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def get_action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+ACTION_LABELS = {"file": "登记", "sign": "签收", "accept": "受理", "refuse": "不予受理", "note": "调查",
+                 "resolve": "处理", "reply": "答复", "reopen": "不满意，重新办理", "escalate": "再次不满意，转营商局",
+                 "archive": "归档", "extend": "延期"}
 
 
 class ComplaintCounter(models.Model):

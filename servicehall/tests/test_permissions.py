@@ -35,6 +35,7 @@ from servicehall.audit.selectors import events_for_user
 from servicehall.cases.services import case_submit
 from servicehall.cases.tests.helpers import PERSON, item_data, materials, publish
 from servicehall.catalog.services import item_propose
+from servicehall.complaints.services import complaint_file
 from servicehall.db.hotcache import clear_all
 from servicehall.inquiries.services import inquiry_log
 from servicehall.lib.errors import Forbidden, NotFound
@@ -229,8 +230,10 @@ class EndpointTests(PersonaTestCase):
             shift_save(actor=manager, center=centre, name="全天", starts_at=time(9), ends_at=time(17), now=when)
             leave = leave_apply(actor=staff, staff=person, kind="personal", starts_on=date(2027, 3, 1),
                                 starts_half="am", ends_on=date(2027, 3, 1), ends_half="am", reason="家中有事", now=when)
+            complaint, _ = complaint_file(actor=staff, channel="window", kind="complaint", center=centre,
+                                          title="态度生硬", content="工作人员态度生硬", now=when)
             cls.objects[centre.pk] = {
-                "alert_id": alert.pk, "order_id": order.pk, "leave_id": leave.pk,
+                "alert_id": alert.pk, "order_id": order.pk, "leave_id": leave.pk, "complaint_id": complaint.pk,
                 "code": centre.code, "item": item.code, "number": case.number, "window_id": window.pk,
                 "staff_id": person.pk, "inquiry_id": inquiry.pk, "change_id": change.pk, "ticket_id": waiting.pk,
                 "pk": Rectification.objects.get(center=centre).pk,
@@ -356,7 +359,7 @@ class EndpointTests(PersonaTestCase):
 POST_ONLY = {"accounts:unlock", "workcalendar:day_delete", "workcalendar:year_confirm", "catalog:withdraw",
              "catalog:decide", "inquiries:answer", "inquiries:hand_over", "inquiries:close", "queueing:terminal_act",
              "cases:act", "accounts:admin_active", "attendance:leave_decide", "attendance:leave_change",
-             "attendance:sign"}
+             "attendance:sign", "complaints:act"}
 # The bodies of operations that need one to reach their objects (a name of `objects` stands for
 # the centre's object).
 PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"},

@@ -1,0 +1,99 @@
+"""The complaint pages: intake at a window (the number and query code given once, a refusal
+keeping what was typed), the list with lights, the file's steps, and what another centre or a
+misconduct report's centre cannot see."""
+
+from datetime import date
+
+import time_machine
+
+from servicehall.audit.models import AuditEvent
+from servicehall.complaints.models import Complaint, Status
+from servicehall.complaints.services import complaint_file, query_code_hash
+
+from .test_flow import EVE, ComplaintTestCase, at
+
+
+class IntakePageTests(ComplaintTestCase):
+    def test_a_complaint_is_taken_at_the_window_and_the_complainant_gets_number_and_code(self):
+        self.client.force_login(self.p.staff_a)
+        data = {"center": self.p.center_a.code, "channel": "window", "kind": "complaint", "title": "等候时间过长",
+                "content": "取号后等了两个小时", "name": "孙女士", "phone": "13912345678",
+                "window": self.p.window_a.pk}
+        with time_machine.travel(at(EVE), tick=False):
+            page = self.client.post("/complaints/new/", data)
+        complaint = Complaint.objects.get()
+        code = page.context["code"]
+        self.assertEqual(complaint.query_code_hash, query_code_hash(complaint.number, code))
+        self.assertContains(page, complaint.number)
+        self.assertContains(page, code)
+        self.assertEqual((complaint.window, complaint.filed_by, complaint.due),
+                         (self.p.window_a, self.p.staff_a, date(2026, 10, 20)))
+
+    def test_a_refusal_names_the_field_and_keeps_what_was_typed(self):
+        self.client.force_login(self.p.staff_a)
+        data = {"center": self.p.center_a.code, "channel": "window", "kind": "complaint", "title": "等候时间过长",
+                "content": "取号后等了两个小时", "phone": "13912345678", "window": self.p.window_b.pk}
+        page = self.client.post("/complaints/new/", data)
+        self.assertContains(page, "涉及窗口：在", status_code=400)
+        data.update(window="", phone="1391234")
+        page = self.client.post("/complaints/new/", data)
+        self.assertContains(page, "联系电话：", status_code=400)
+        self.assertContains(page, "取号后等了两个小时", status_code=400)
+        self.assertEqual(Complaint.objects.count(), 0)
+
+
+class FilePageTests(ComplaintTestCase):
+    def test_the_manager_takes_it_through_its_steps_on_the_file(self):
+        complaint, _ = self.file()
+        self.client.force_login(self.p.manager_a)
+        url = f"/complaints/{complaint.pk}/"
+        page = self.client.get(url)
+        self.assertContains(page, "13812345678")  # the handler may phone back: recorded
+        self.assertEqual(AuditEvent.objects.filter(action="complaint.view").count(), 1)
+        for data in ({"action": "sign"}, {"action": "accept"}, {"action": "note", "note": "查看录像"},
+                     {"action": "resolve", "finding": "partly", "resolution": "已提醒工作人员"},
+                     {"action": "reply", "method": "sms", "reply": "经核实部分属实，已整改"},
+                     {"action": "rate", "satisfaction": "satisfied"}):
+            with self.subTest(action=data["action"]):
+                self.assertRedirects(self.client.post(f"{url}act/", data), url)
+        complaint.refresh_from_db()
+        self.assertEqual((complaint.status, complaint.finding), (Status.ARCHIVED, "partly"))
+        page = self.client.get(url)
+        self.assertContains(page, "经核实部分属实，已整改")
+        self.assertContains(page, "已归档")
+
+    def test_window_staff_see_the_contact_masked_and_cannot_act(self):
+        complaint, _ = self.file()
+        self.client.force_login(self.p.staff_a)
+        page = self.client.get(f"/complaints/{complaint.pk}/")
+        self.assertContains(page, "138****5678")
+        self.assertNotContains(page, "13812345678")
+        self.client.post(f"/complaints/{complaint.pk}/act/", {"action": "sign"})
+        complaint.refresh_from_db()
+        self.assertEqual(complaint.status, Status.RECEIVED)
+
+    def test_another_centre_and_a_misconduct_reports_centre_get_a_404(self):
+        mine, _ = self.file()
+        report, _ = self.file(kind="misconduct", title="吃拿卡要")
+        self.client.force_login(self.p.manager_b)
+        self.assertEqual(self.client.get(f"/complaints/{mine.pk}/").status_code, 404)
+        self.client.force_login(self.p.manager_a)
+        self.assertEqual(self.client.get(f"/complaints/{report.pk}/").status_code, 404)
+        self.assertEqual(self.client.post(f"/complaints/{report.pk}/act/", {"action": "sign"}).status_code, 404)
+        listed = [c.pk for c, _ in self.client.get("/complaints/").context["rows"]]
+        self.assertEqual(listed, [mine.pk])
+        self.client.force_login(self.p.bureau)
+        listed = {c.pk for c, _ in self.client.get("/complaints/").context["rows"]}
+        self.assertEqual(listed, {mine.pk, report.pk})
+
+    def test_the_list_lights_the_step_under_way(self):
+        fresh, _ = self.file()
+        late, _ = complaint_file(actor=self.p.staff_a, channel="phone", kind="suggestion", center=self.p.center_a,
+                                 title="建议增加自助终端", content="……", now=at(date(2026, 9, 1)))
+        self.client.force_login(self.p.manager_a)
+        with time_machine.travel(at(date(2026, 10, 9)), tick=False):
+            rows = dict((c.number, light) for c, light in self.client.get("/complaints/").context["rows"])
+        self.assertEqual(rows, {fresh.number: "red", late.number: "red"})  # fresh: not signed by 10-08
+        with time_machine.travel(at(date(2026, 10, 8)), tick=False):
+            rows = dict((c.number, light) for c, light in self.client.get("/complaints/").context["rows"])
+        self.assertEqual(rows[fresh.number], "yellow")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "complaints"
+
+urlpatterns = [
+    path("", views.complaint_list, name="list"),
+    path("new/", views.complaint_new, name="new"),
+    path("<int:complaint_id>/", views.complaint_detail, name="detail"),
+    path("<int:complaint_id>/act/", views.complaint_act, name="act"),
+]

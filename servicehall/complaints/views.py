@@ -1,0 +1,141 @@
+"""Complaint pages: the list with deadlines and lights, intake at a window or desk (the
+complainant gets the number and query code), and the complaint's file with its timeline and
+the handler's next steps."""
+
+from datetime import date
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from servicehall.accounts.permissions import can
+from servicehall.audit.services import audit_record
+from servicehall.cases.models import Case
+from servicehall.lib.errors import Invalid
+from servicehall.org.models import ServiceCenter, Staff, Window
+from servicehall.org.selectors import get_visible
+from servicehall.web import apply_service, requires
+from servicehall.workcalendar.selectors import get_calendar
+
+from . import selectors, services
+from .models import Channel, Complaint, Finding, Handler, Kind, RefusalGround, ReplyMethod, Satisfaction, Status
+
+STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.WINDOW, Channel.DESK, Channel.PHONE)]
+
+
+@requires("complaint.view")
+@require_safe
+def complaint_list(request):
+    """投诉与意见建议: the open ones soonest due first, with their lights."""
+    state = request.GET.get("state") if request.GET.get("state") in ("open", "closed", "all") else "open"
+    centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
+    code = request.GET.get("center", "")
+    center = next((c for c in centres if c.code == code), None)
+    if code and center is None:
+        raise Http404("未找到该中心")
+    rows = selectors.complaints_of(request.user, state, center.pk if center else None, timezone.localdate())
+    return render(request, "complaints/list.html", {"rows": rows, "state": state, "centres": centres,
+                                                    "center": center, "can_file": can(request.user, "complaint.file")})
+
+
+def _case_id(center, number: str) -> int | None:
+    number = (number or "").strip()
+    if not number:
+        return None
+    found = Case.objects.filter(center=center, number=number).values_list("pk", flat=True).first()
+    if found is None:
+        raise Invalid(f"涉及办件：在{center.name}未找到办件{number}", field="case")
+    return found
+
+
+@requires("complaint.file")
+@require_http_methods(["GET", "POST"])
+def complaint_new(request):
+    """登记投诉: a complaint taken at the complaint window, the desk or the phone. The complainant
+    is given the number and query code on the next page."""
+    centres = [c for c in ServiceCenter.objects.for_user(request.user).order_by("code")
+               if can(request.user, "complaint.file", c.pk)]
+    if not centres:
+        raise Http404("没有可登记投诉的中心")
+    data = request.POST if request.method == "POST" else request.GET
+    center = next((c for c in centres if c.code == data.get("center")), centres[0])
+    if request.method == "POST":
+        filed = apply_service(request, lambda: services.complaint_file(
+            actor=request.user, channel=data.get("channel", ""), kind=data.get("kind", ""), center=center,
+            title=data.get("title", ""), content=data.get("content", ""), name=data.get("name", ""),
+            phone=data.get("phone", ""), anonymous=bool(data.get("anonymous")), simple=bool(data.get("simple")),
+            window=data.get("window") or None, staff=data.get("staff") or None,
+            case=_case_id(center, data.get("case", ""))))
+        if filed:
+            complaint, code = filed.result
+            return render(request, "complaints/filed.html", {"complaint": complaint, "code": code})
+    windows = Window.objects.for_user(request.user).filter(center=center, is_active=True).order_by("number")
+    people = Staff.objects.for_user(request.user).filter(center=center, is_active=True).order_by("employee_no")
+    return render(request, "complaints/new.html", {
+        "centres": centres, "center": center, "values": request.POST, "channels": STAFF_CHANNELS,
+        "kinds": Kind.choices, "windows": windows, "people": people}, status=400 if request.method == "POST" else 200)
+
+
+@requires("complaint.view")
+@require_safe
+def complaint_detail(request, complaint_id: int):
+    """The complaint's file: what was said, what it names, its timeline, and the next steps for
+    the one who handles it. Reading the complainant's contact is recorded."""
+    complaint = get_visible(Complaint, request.user, complaint_id, label="投诉",
+                            related=("center", "window", "staff", "filed_by"))
+    handles = can(request.user, "complaint.handle_bureau" if complaint.handler == Handler.BUREAU
+                  else "complaint.handle", complaint.center_id)
+    if handles and complaint.phone:
+        audit_record(actor=request.user, action="complaint.view", obj=complaint, center=complaint.center,
+                     after={"number": complaint.number})
+    return render(request, "complaints/detail.html", {
+        "complaint": complaint, "events": complaint.events.select_related("actor"), "handles": handles,
+        "light": complaint.light(timezone.localdate(), get_calendar()),
+        "can_extend": can(request.user, "complaint.extend", complaint.center_id) and complaint.is_open,
+        "grounds": RefusalGround.choices, "findings": Finding.choices, "methods": ReplyMethod.choices,
+        "satisfactions": [c for c in Satisfaction.choices if c[0] != Satisfaction.NO_ANSWER],
+        "Status": Status})
+
+
+ACTS = {
+    "sign": lambda actor, c, data: services.complaint_sign(actor=actor, complaint=c),
+    "accept": lambda actor, c, data: services.complaint_accept(actor=actor, complaint=c),
+    "refuse": lambda actor, c, data: services.complaint_refuse(actor=actor, complaint=c, ground=data.get("ground", ""),
+                                                               reason=data.get("reason", "")),
+    "note": lambda actor, c, data: services.complaint_note(actor=actor, complaint=c, note=data.get("note", "")),
+    "resolve": lambda actor, c, data: services.complaint_resolve(actor=actor, complaint=c,
+                                                                 finding=data.get("finding", ""),
+                                                                 resolution=data.get("resolution", "")),
+    "reply": lambda actor, c, data: services.complaint_reply(actor=actor, complaint=c, method=data.get("method", ""),
+                                                             reply=data.get("reply", "")),
+    "rate": lambda actor, c, data: services.complaint_rate(actor=actor, complaint=c,
+                                                           satisfaction=data.get("satisfaction", ""),
+                                                           note=data.get("note", "")),
+    "archive": lambda actor, c, data: services.complaint_archive(actor=actor, complaint=c),
+    "extend": lambda actor, c, data: services.complaint_extend(actor=actor, complaint=c, due=_date(data.get("due")),
+                                                               reason=data.get("reason", "")),
+}
+
+
+def _date(text) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise Invalid("新的办结日期：日期格式应为YYYY-MM-DD", field="due") from None
+
+
+@requires("complaint.view")
+@require_POST
+def complaint_act(request, complaint_id: int):
+    """One step of the file's buttons; a refusal is said on the file."""
+    complaint = get_visible(Complaint, request.user, complaint_id, label="投诉", related=("center",))
+    def press():
+        act = ACTS.get(request.POST.get("action", ""))
+        if act is None:
+            raise Invalid("操作：请按页面上的按钮办理", field="action")
+        return act(request.user, complaint, request.POST)
+
+    apply_service(request, press, done="已办理")
+    return redirect(reverse("complaints:detail", args=[complaint.pk]))
