@@ -4,7 +4,8 @@ cases and their reviews. Every step is idempotent and runs through the apps' own
 what the demo shows is what the services would have made. Never load it in production.
 
 One module per app's content, in the order they build on each other: `organisation`,
-`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`, `attendance`, `supervision`.
+`catalog`, `queue`, `cases` (planned in `case_plans`), `reviews`, `attendance`, `complaints`,
+`supervision`.
 """
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from servicehall.audit.services import audit_record
 from .attendance import load_demo_attendance
 from .cases import load_demo_cases
 from .catalog import load_demo_catalog
+from .complaints import load_demo_complaints
 from .organisation import BRANCHES, DemoAccount, demo_password, load_demo_organisation
 from .queue import load_demo_queue
 from .reviews import load_demo_reviews
@@ -27,7 +29,7 @@ def load_demo() -> list[DemoAccount]:
     """Everything, in one transaction; the demo accounts it made or found."""
     district, accounts = load_demo_organisation()
     for step in (load_demo_catalog, load_demo_queue, load_demo_cases, load_demo_reviews, load_demo_attendance,
-                 load_demo_supervision):
+                 load_demo_complaints, load_demo_supervision):
         step(district)
     audit_record(actor=None, action="demo.load", object_type="org.district", object_id=district.code,
                  object_repr=district.name)
