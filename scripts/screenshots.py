@@ -109,6 +109,9 @@ class Scene:
         self.order_manager = User.objects.filter(role=Role.MANAGER, memberships__center=self.order.center) \
             .order_by("username").first().username
         self.alert = Alert.objects.filter(subject="case", rule__code="case_step_over_limit").order_by("id").first()
+        from servicehall.complaints.models import Complaint
+
+        self.complaint = Complaint.objects.filter(center=self.center, reopened=1).first()  # back after a "不满意"
         self.carded = self.order.cards.order_by("id").first().staff.username
 
     def morning_queue(self):
@@ -175,6 +178,9 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-manager-attendance-manage", "office", "gf_manager", "/attendance/manage/", None),
         ("office-staff-attendance", "office", "gf_staff1", "/attendance/mine/", None),
         ("office-bureau-leaves", "office", "bureau", "/attendance/leaves/", None),
+        ("office-manager-complaints", "office", "gf_manager", "/complaints/", None),
+        ("office-manager-complaint", "office", "gf_manager", f"/complaints/{scene.complaint.pk}/", None),
+        ("office-staff-complaint-new", "office", "gf_staff1", "/complaints/new/", None),
         ("office-bureau-attendance-figures", "office", "bureau", "/attendance/figures/",
          lambda p: p.wait_for_timeout(1200)),
         ("office-bureau-home", "office", "bureau", "/", lambda p: p.wait_for_timeout(1200)),
