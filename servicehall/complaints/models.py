@@ -230,6 +230,21 @@ class ComplaintCounter(models.Model):
         return f"{self.day} {self.last}"
 
 
+class PublicFiling(models.Model):
+    """A filing on the public page, counted per address: a few an hour are a person, more are a
+    flood (refused until the hour has passed)."""
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "网上投诉提交记录"
+        verbose_name_plural = "网上投诉提交记录"
+        indexes = [models.Index(fields=["ip", "at"], name="complaint_filing_ip_idx")]
+
+    def __str__(self):
+        return f"网上投诉提交 {self.at:%Y-%m-%d %H:%M}"
+
+
 class LookupFailure(models.Model):
     """A public status lookup that did not match, counted against guessing (as the cases' status
     page counts them)."""

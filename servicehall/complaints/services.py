@@ -4,7 +4,7 @@ bureau, extended by the bureau, archived. Each step is a compare-and-set of the 
 `ComplaintEvent` and an audit row; deadlines are working days on the district's calendar."""
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +34,7 @@ from .models import (
     Handler,
     Kind,
     LookupFailure,
+    PublicFiling,
     RefusalGround,
     ReplyMethod,
     Satisfaction,
@@ -299,3 +300,29 @@ def complaint_status_lookup(*, number: str, code: str, ip: str | None, now: date
     if not matched:
         raise Invalid("编号与查询码不匹配，请核对登记时给您的编号和6位查询码", field="number")
     return complaint
+
+
+PUBLIC_FILINGS_PER_HOUR = 5
+
+
+def complaint_file_public(*, ip: str | None, channel: str, now: datetime | None = None,
+                          **fields) -> tuple[Complaint, str]:
+    """A complaint the public files on the phone or kiosk page (no account), limited per address
+    to PUBLIC_FILINGS_PER_HOUR an hour."""
+    now = now or timezone.now()
+    if ip and PublicFiling.objects.filter(ip=ip, at__gt=now - timedelta(hours=1)).count() >= PUBLIC_FILINGS_PER_HOUR:
+        raise Forbidden("提交过于频繁，请一小时后再试，或到分中心投诉窗口反映")
+    with transaction.atomic():
+        filed = complaint_file(actor=None, channel=channel, now=now, **fields)
+        PublicFiling.objects.create(ip=ip, at=now)
+    return filed
+
+
+def complaint_rate_public(*, number: str, code: str, ip: str | None, satisfaction: str, note: str = "",
+                          now: datetime | None = None) -> Complaint:
+    """The complainant rates the reply on the status page, proving it is theirs again."""
+    now = now or timezone.now()
+    complaint = complaint_status_lookup(number=number, code=code, ip=ip, now=now)
+    if complaint.status != Status.REPLIED:
+        raise Conflict("该投诉尚未答复或已评价", code="invalid_state")
+    return complaint_rate(actor=None, complaint=complaint, satisfaction=satisfaction, note=note, now=now)

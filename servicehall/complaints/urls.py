@@ -9,4 +9,6 @@ urlpatterns = [
     path("new/", views.complaint_new, name="new"),
     path("<int:complaint_id>/", views.complaint_detail, name="detail"),
     path("<int:complaint_id>/act/", views.complaint_act, name="act"),
+    path("public/<str:code>/", views.public_file, name="public_file"),
+    path("status/", views.public_status, name="public_status"),
 ]

@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from servicehall.accounts.permissions import can
+from servicehall.audit.context import client_ip
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case
-from servicehall.lib.errors import Invalid
+from servicehall.lib.errors import Invalid, NotFound
 from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.org.selectors import get_visible
-from servicehall.web import apply_service, requires
+from servicehall.queueing.views_common import public_center
+from servicehall.web import apply_service, public, requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import selectors, services
@@ -139,3 +141,62 @@ def complaint_act(request, complaint_id: int):
 
     apply_service(request, press, done="已办理")
     return redirect(reverse("complaints:detail", args=[complaint.pk]))
+
+
+# --- the public's pages (phone, kiosk; no login) -------------------------------------------
+
+PUBLIC_KINDS = [(k.value, k.label) for k in (Kind.COMPLAINT, Kind.SUGGESTION, Kind.OPINION, Kind.PRAISE,
+                                             Kind.MISCONDUCT)]
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def public_file(request, code: str):
+    """我要投诉 / 提建议 for a centre, on the phone (the QR code on slips and receipts: `?via=qr`)
+    or the kiosk. What was typed stays on a refusal; the number and query code are shown once."""
+    center = get_or_404_center(code)
+    via = Channel.QR if request.GET.get("via") == "qr" or request.POST.get("via") == "qr" else Channel.WEB
+    if request.method == "POST":
+        data = request.POST
+        filed = apply_service(request, lambda: services.complaint_file_public(
+            ip=client_ip(request), channel=via, kind=data.get("kind", ""), center=center,
+            title=data.get("title", ""), content=data.get("content", ""), name=data.get("name", ""),
+            phone=data.get("phone", ""), anonymous=bool(data.get("anonymous"))), flash=False)
+        if filed:
+            complaint, query_code = filed.result
+            return render(request, "complaints/public_filed.html", {"complaint": complaint, "code": query_code})
+        return render(request, "complaints/public_file.html", {
+            "center": center, "values": data, "kinds": PUBLIC_KINDS, "via": via, "error": filed.refusal},
+            status=403 if filed.refusal.status == 403 else 400)
+    return render(request, "complaints/public_file.html", {"center": center, "values": {}, "kinds": PUBLIC_KINDS,
+                                                           "via": via})
+
+
+def get_or_404_center(code: str):
+    try:
+        return public_center(code)
+    except NotFound:
+        raise Http404("未找到该中心") from None
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def public_status(request):
+    """投诉查询: by number and query code, the stage, the deadline and the reply; once replied,
+    the complainant says whether they are satisfied. Nothing about anyone else."""
+    data = request.POST if request.method == "POST" else {}
+    found, error, rated = None, None, False
+    if request.method == "POST":
+        if data.get("satisfaction"):
+            done = apply_service(request, lambda: services.complaint_rate_public(
+                number=data.get("number", ""), code=data.get("code", ""), ip=client_ip(request),
+                satisfaction=data.get("satisfaction", ""), note=data.get("note", "")), flash=False)
+            rated = bool(done)
+        else:
+            done = apply_service(request, lambda: services.complaint_status_lookup(
+                number=data.get("number", ""), code=data.get("code", ""), ip=client_ip(request)), flash=False)
+        found, error = done.result, done.refusal
+    return render(request, "complaints/public_status.html", {
+        "complaint": found, "error": error, "values": data, "rated": rated, "Status": Status,
+        "satisfactions": [c for c in Satisfaction.choices if c[0] != Satisfaction.NO_ANSWER]},
+        status=(error.status if error else 200))
