@@ -19,6 +19,7 @@ class Subject(models.TextChoices):
     REVIEW = "review", "评价"
     RECTIFICATION = "rectification", "差评整改"
     INQUIRY = "inquiry", "首问登记"
+    COMPLAINT = "complaint", "投诉与意见建议"
 
 
 class Level(models.TextChoices):

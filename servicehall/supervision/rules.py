@@ -40,6 +40,9 @@ from servicehall.cases.models import (
 from servicehall.cases.selectors import Light, light_query
 from servicehall.catalog.fees import fee_rule
 from servicehall.catalog.models import ItemVersion
+from servicehall.complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
+from servicehall.complaints.models import Complaint, Handler
+from servicehall.complaints.models import Status as ComplaintStatus
 from servicehall.db.functions import LocalMinute
 from servicehall.inquiries.models import PENDING_STATUSES, FirstInquiry
 from servicehall.lib.workdays import WorkCalendar
@@ -290,6 +293,30 @@ def _inquiry_late(sweep: Sweep, thresholds: dict, row: FirstInquiry) -> dict | N
 
 def _inquiry_finding(row: FirstInquiry, evidence: dict) -> Finding:
     return Finding(row.pk, "", row.topic[:100], row.center_id, row.window_id, row.owner_id, evidence)
+
+
+# --- complaints: a step past its deadline -------------------------------------------------
+
+def _open_complaints() -> QuerySet:
+    """Open complaints the centres handle (what the bureau handles is its own to watch, and a
+    misconduct report must not surface on the centre's console)."""
+    return Complaint.objects.filter(status__in=COMPLAINT_OPEN, handler=Handler.CENTRE)
+
+
+def _complaint_late(sweep: Sweep, thresholds: dict, row: Complaint) -> dict | None:
+    due = row.step_due
+    if due is None or due >= sweep.today:
+        return None
+    return {"step": "签收" if row.status == ComplaintStatus.RECEIVED else "办理", "step_due": due.isoformat(),
+            "overdue_workdays": sweep.calendar.workday_index(sweep.today) - sweep.calendar.workday_index(due),
+            "status": row.get_status_display()}
+
+
+def _complaint_finding(row: Complaint, evidence: dict) -> Finding:
+    # One alert per step and round: signing late, then handling late, again after a reopening.
+    occurrence = f"{'sign' if row.status == ComplaintStatus.RECEIVED else 'handle'}:{row.reopened}"
+    return Finding(row.pk, occurrence, f"{row.number} {row.title}"[:100], row.center_id, row.window_id, None,
+                   evidence)
 
 
 # --- windows: 空岗 -------------------------------------------------------------------------
@@ -642,6 +669,9 @@ BUILT_IN = [
     BuiltIn("inquiry_unanswered", "首问未按时答复", Subject.INQUIRY, Level.YELLOW,
             "首问登记超过规定工作日仍未答复或办结", thresholds={"workdays": 1},
             **_rows_rule(_pending_inquiries, _inquiry_late, _inquiry_finding)),
+    BuiltIn("complaint_overdue", "投诉逾期未签收或未办结", Subject.COMPLAINT, Level.RED,
+            "投诉、意见建议超过签收期限（1个工作日）未签收，或超过办结期限仍未答复",
+            **_rows_rule(_open_complaints, _complaint_late, _complaint_finding)),
     BuiltIn("window_paused_long", "窗口空岗", Subject.WINDOW, Level.RED,
             "办公时间内窗口暂停服务（含窗口终端签退）超过规定分钟数（午休不计）", thresholds={"minutes": 15},
             notify=True, **_pause_rule()),
@@ -677,7 +707,8 @@ EVIDENCE_LABELS = {
     # shows them in (PostgreSQL's jsonb keeps keys in an order of its own).
     "step": "环节", "action": "操作", "to_status": "结果", "reason": "理由", "fee": "收费项目",
     "amount": "收取金额（元）", "catalogue": "目录规定", "problem": "问题",
-    "due_date": "承诺办结日期", "promised_days": "承诺时限（工作日）", "remaining_workdays": "剩余工作日",
+    "due_date": "承诺办结日期", "step_due": "应完成日期", "promised_days": "承诺时限（工作日）",
+    "remaining_workdays": "剩余工作日",
     "queued_at": "排队时间", "called_at": "叫号时间", "paused_since": "暂停开始", "at": "时间",
     "started_on": "环节开始", "done_on": "环节完成", "suspended_on": "挂起日期", "opened_on": "生成整改日期",
     "callback_due": "应回访日期", "deadline": "整改期限", "asked_on": "咨询日期", "answer_due": "应答复日期",

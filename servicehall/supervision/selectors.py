@@ -105,4 +105,6 @@ def subject_url(alert: Alert) -> str | None:
         return reverse("reviews:rectification", args=[alert.subject_id])
     if alert.subject == "inquiry":
         return reverse("inquiries:detail", args=[alert.subject_id])
+    if alert.subject == "complaint":
+        return reverse("complaints:detail", args=[alert.subject_id])
     return None

@@ -218,3 +218,4 @@ class StatusLookupTests(ComplaintTestCase):
                                                  now=at(EVE, 11, 1)), complaint)
         with self.assertRaises(Invalid):
             complaint_status_lookup(number="TS209912310001", code=code, ip="10.0.0.3", now=at(EVE, 11))
+
