@@ -19,7 +19,7 @@ NAV = [
     ("综合资讯台", "guide:desk", "guide.desk"),
     ("工作日历", "workcalendar:calendar", "calendar.view"),
     ("首问", "inquiries:list", "inquiry.view"),
-    ("投诉", "complaints:list", "complaint.view"),
+    ("投诉", (("complaints:list", "complaint.view"), ("complaints:figures", "complaint.figures"))),
     ("考勤", (("attendance:board", "attendance.board"), ("attendance:mine", "attendance.mine"),
              ("attendance:figures", "attendance.figures"))),
     ("审计", "audit:events", "audit.read"),

@@ -1,6 +1,6 @@
 """Who may do what with complaints (accounts.permissions has the role sets and the check)."""
 
-from servicehall.accounts.permissions import MANAGERS, OPERATORS, SUPERVISORS, Rule
+from servicehall.accounts.permissions import MANAGERS, OPERATORS, OVERSEERS, SUPERVISORS, Rule
 
 ACTIONS = {
     # A centre's people read what their centre handles; the bureau all of its district's.
@@ -13,4 +13,6 @@ ACTIONS = {
     "complaint.handle_bureau": Rule(SUPERVISORS, "办理转营商局的投诉", "该投诉由营商局办理"),
     # Only the bureau extends a complaint's deadline.
     "complaint.extend": Rule(SUPERVISORS, "延长投诉办理期限", "投诉办理期限只能由营商局延长"),
+    # Monthly figures by kind, channel and centre (counts, rates; nobody named).
+    "complaint.figures": Rule(OVERSEERS, "查看投诉统计"),
 }

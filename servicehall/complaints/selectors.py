@@ -1,10 +1,16 @@
 """Reads of complaints beyond a filter."""
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
+
+from servicehall.accounts.permissions import MANAGERS
+from servicehall.org.models import ServiceCenter
+from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import OPEN_STATUSES, Complaint, Status
+from .models import OPEN_STATUSES, UPHELD_FINDINGS, Channel, Complaint, Kind, Satisfaction, Status
 
 LIST_LIMIT = 300
 
@@ -21,3 +27,76 @@ def complaints_of(user, state: str, center_id: int | None, today: date) -> list[
         rows = rows.filter(status__in=(Status.ARCHIVED, Status.REFUSED, Status.REPLIED))
     calendar = get_calendar()
     return [(complaint, complaint.light(today, calendar)) for complaint in rows[:LIST_LIMIT]]
+
+
+def figures_scope(user):
+    """What the figures count: a manager's what their centres handle; the bureau's and
+    leadership's every complaint of their centres (counts name nobody)."""
+    if user.role in MANAGERS:
+        return Complaint.objects.for_user(user)
+    return Complaint.objects.filter(center_id__in=visible_center_ids(user))
+
+
+@dataclass
+class Tally:
+    """One row of the figures: a centre's (or the district's) complaints of a period."""
+    name: str
+    total: int = 0
+    kinds: dict = field(default_factory=lambda: dict.fromkeys(Kind.values, 0))
+    channels: dict = field(default_factory=lambda: dict.fromkeys(Channel.values, 0))
+    decided: int = 0  # complaints and reports with a finding
+    upheld: int = 0
+    due: int = 0  # replied, or open past the deadline
+    on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+
+    def add(self, row: dict, today: date) -> None:
+        self.total += 1
+        self.kinds[row["kind"]] += 1
+        self.channels[row["channel"]] += 1
+        if row["kind"] in (Kind.COMPLAINT, Kind.MISCONDUCT) and row["finding"]:
+            self.decided += 1
+            self.upheld += row["finding"] in UPHELD_FINDINGS
+        if row["replied_at"] is not None:
+            self.due += 1
+            self.on_time += timezone.localdate(row["replied_at"]) <= row["due"]
+        elif row["status"] in OPEN_STATUSES and row["due"] < today:
+            self.due += 1
+        if row["satisfaction"] in (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.DISSATISFIED):
+            self.rated += 1
+            self.satisfied += row["satisfaction"] != Satisfaction.DISSATISFIED
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def upheld_rate(self) -> float | None:
+        return self._rate(self.upheld, self.decided)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.due)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+
+def complaint_figures(user, first: date, last: date, today: date) -> tuple[list[Tally], Tally]:
+    """Each centre's complaints received from `first` to `last`, and the district's total: by
+    kind and channel, the upheld rate (of complaints and reports decided), the on-time rate
+    (replied by the deadline, of those replied or overdue) and satisfaction (of those rated)."""
+    centres = list(ServiceCenter.objects.for_user(user).order_by("code"))
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    rows = figures_scope(user).filter(received_at__gte=start, received_at__lt=end).values(
+        "center_id", "kind", "channel", "finding", "replied_at", "due", "status", "satisfaction")
+    tallies = {c.pk: Tally(c.name) for c in centres}
+    total = Tally("合计")
+    for row in rows:
+        tallies[row["center_id"]].add(row, today)
+        total.add(row, today)
+    return list(tallies.values()), total

@@ -7,6 +7,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.complaint_new, name="new"),
+    path("figures/", views.figures, name="figures"),
     path("<int:complaint_id>/", views.complaint_detail, name="detail"),
     path("<int:complaint_id>/act/", views.complaint_act, name="act"),
     path("public/<str:code>/", views.public_file, name="public_file"),

@@ -2,7 +2,7 @@
 complainant gets the number and query code), and the complaint's file with its timeline and
 the handler's next steps."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from servicehall.audit.context import client_ip
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Invalid, NotFound
+from servicehall.lib.exports import download, xlsx_table
 from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.org.selectors import get_visible
 from servicehall.queueing.views_common import public_center
@@ -141,6 +142,45 @@ def complaint_act(request, complaint_id: int):
 
     apply_service(request, press, done="已办理")
     return redirect(reverse("complaints:detail", args=[complaint.pk]))
+
+
+FIGURE_COLUMNS = ["中心", "合计", *Kind.labels, "属实率", "按期答复率", "满意率"]
+
+
+@requires("complaint.figures")
+@require_safe
+def figures(request):
+    """投诉统计: each centre's complaints of a month or a year by kind and channel, with the upheld,
+    on-time and satisfaction rates and the district's total; charts and Excel."""
+    today = timezone.localdate()
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() and \
+        2000 <= int(request.GET["year"]) <= 2100 else today.year
+    month = int(request.GET["month"]) if request.GET.get("month", "").isdigit() and \
+        1 <= int(request.GET["month"]) <= 12 else None
+    first = date(year, month or 1, 1)
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)) if month else date(year, 12, 31)
+    rows, total = selectors.complaint_figures(request.user, first, last, today)
+    table = [_figure_row(t) for t in rows]
+    period = f"{year}年{month}月" if month else f"{year}年"
+    if request.GET.get("export") == "xlsx":
+        return download(xlsx_table("投诉统计", [[f"{period}投诉与意见建议统计"], FIGURE_COLUMNS, *table,
+                                              _figure_row(total)]),
+                        f"complaint-figures-{year}{f'{month:02}' if month else ''}.xlsx")
+    chart = {"names": [t.name.replace("龙港区行政服务中心", "") or t.name for t in rows], "kinds": Kind.labels,
+             "counts": [[t.kinds[k] for k in Kind.values] for t in rows],
+             "channels": [{"name": label, "value": total.channels[value]} for value, label in Channel.choices]}
+    return render(request, "complaints/figures.html", {
+        "table": table, "total": _figure_row(total), "columns": FIGURE_COLUMNS, "chart": chart, "year": year,
+        "month": month, "period": period, "years": range(today.year - 2, today.year + 1), "months": range(1, 13),
+        "channels": [(label, total.channels[value]) for value, label in Channel.choices]})
+
+
+def _figure_row(tally) -> list:
+    def rate(value):
+        return f"{value}%" if value is not None else "—"
+
+    return [tally.name, tally.total, *[tally.kinds[k] for k in Kind.values], rate(tally.upheld_rate),
+            rate(tally.on_time_rate), rate(tally.satisfaction_rate)]
 
 
 # --- the public's pages (phone, kiosk; no login) -------------------------------------------

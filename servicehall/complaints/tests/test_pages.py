@@ -3,12 +3,21 @@ keeping what was typed), the list with lights, the file's steps, and what anothe
 misconduct report's centre cannot see."""
 
 from datetime import date
+from io import BytesIO
 
 import time_machine
+from openpyxl import load_workbook
 
 from servicehall.audit.models import AuditEvent
 from servicehall.complaints.models import Complaint, Status
-from servicehall.complaints.services import complaint_file, query_code_hash
+from servicehall.complaints.services import (
+    complaint_accept,
+    complaint_file,
+    complaint_reply,
+    complaint_resolve,
+    complaint_sign,
+    query_code_hash,
+)
 
 from .test_flow import EVE, ComplaintTestCase, at
 
@@ -97,3 +106,34 @@ class FilePageTests(ComplaintTestCase):
         with time_machine.travel(at(date(2026, 10, 8)), tick=False):
             rows = dict((c.number, light) for c, light in self.client.get("/complaints/").context["rows"])
         self.assertEqual(rows[fresh.number], "yellow")
+
+
+class FiguresPageTests(ComplaintTestCase):
+    def test_each_centre_by_kind_with_its_rates_and_the_excel(self):
+        manager = self.p.manager_a
+        upheld, _ = self.file()  # replied in time: upheld, on time
+        for step in (complaint_sign, complaint_accept):
+            upheld = step(actor=manager, complaint=upheld, now=at(EVE, 11))
+        upheld = complaint_resolve(actor=manager, complaint=upheld, finding="upheld", resolution="整改",
+                                   now=at(EVE, 12))
+        complaint_reply(actor=manager, complaint=upheld, method="phone", reply="已整改", now=at(EVE, 13))
+        self.file(kind="suggestion", title="建议")  # open, past its deadline by 10-21
+        self.file(kind="misconduct", title="举报")
+        self.file(actor=self.p.staff_b, center=self.p.center_b, kind="praise", title="表扬")
+        self.client.force_login(self.p.bureau)
+        with time_machine.travel(at(date(2026, 10, 21)), tick=False):
+            page = self.client.get("/complaints/figures/?year=2026&month=9")
+        table = {row[0]: row for row in page.context["table"]}
+        a, b = table[self.p.center_a.name], table[self.p.center_b.name]
+        # 合计, 投诉 建议 意见 表扬 举报, 属实率, 按期答复率, 满意率
+        self.assertEqual(a[1:], [3, 1, 1, 0, 0, 1, "100.0%", "33.3%", "—"])  # 1 of 3 due answered in time
+        self.assertEqual(b[1:], [1, 0, 0, 0, 1, 0, "—", "0.0%", "—"])  # the praise unanswered past 10-13
+        self.assertEqual(page.context["total"][1], 4)
+        self.client.force_login(manager)  # the manager's figures leave out what the bureau handles
+        with time_machine.travel(at(date(2026, 10, 21)), tick=False):
+            rows = self.client.get("/complaints/figures/?year=2026&month=9").context["table"]
+            response = self.client.get("/complaints/figures/?year=2026&month=9&export=xlsx")
+        self.assertEqual([row[:2] for row in rows], [[self.p.center_a.name, 2]])
+        sheet = load_workbook(BytesIO(response.content)).active
+        self.assertEqual([c.value for c in sheet[2]][:3], ["中心", "合计", "投诉"])
+        self.assertEqual(sheet.cell(row=3, column=2).value, 2)
