@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from servicehall.accounts.permissions import MANAGERS
@@ -100,3 +101,19 @@ def complaint_figures(user, first: date, last: date, today: date) -> tuple[list[
         tallies[row["center_id"]].add(row, today)
         total.add(row, today)
     return list(tallies.values()), total
+
+
+def upheld_counts(user, first: date, last: date) -> tuple[list, list]:
+    """Upheld complaints and reports received in the period, per staff member and per window
+    named (for the assessment of people and windows): lists of (name, centre, count), most first."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    upheld = figures_scope(user).filter(received_at__gte=start, received_at__lt=end, finding__in=UPHELD_FINDINGS,
+                                        kind__in=(Kind.COMPLAINT, Kind.MISCONDUCT))
+    people = (upheld.exclude(staff=None).values("staff__name", "staff__employee_no", "center__name")
+              .annotate(n=Count("pk")).order_by("-n", "staff__employee_no"))
+    windows = (upheld.exclude(window=None).values("window__number", "window__name", "center__name")
+               .annotate(n=Count("pk")).order_by("-n", "center__name", "window__number"))
+    return ([(f"{r['staff__name']}（{r['staff__employee_no']}）", r["center__name"], r["n"]) for r in people],
+            [(f"{r['window__number']}号窗口 {r['window__name']}", r["center__name"], r["n"]) for r in windows])

@@ -160,6 +160,7 @@ def figures(request):
     first = date(year, month or 1, 1)
     last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)) if month else date(year, 12, 31)
     rows, total = selectors.complaint_figures(request.user, first, last, today)
+    people, windows = selectors.upheld_counts(request.user, first, last)
     table = [_figure_row(t) for t in rows]
     period = f"{year}年{month}月" if month else f"{year}年"
     if request.GET.get("export") == "xlsx":
@@ -172,7 +173,8 @@ def figures(request):
     return render(request, "complaints/figures.html", {
         "table": table, "total": _figure_row(total), "columns": FIGURE_COLUMNS, "chart": chart, "year": year,
         "month": month, "period": period, "years": range(today.year - 2, today.year + 1), "months": range(1, 13),
-        "channels": [(label, total.channels[value]) for value, label in Channel.choices]})
+        "channels": [(label, total.channels[value]) for value, label in Channel.choices],
+        "upheld_people": people, "upheld_windows": windows})
 
 
 def _figure_row(tally) -> list:

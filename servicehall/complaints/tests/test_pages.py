@@ -111,7 +111,7 @@ class FilePageTests(ComplaintTestCase):
 class FiguresPageTests(ComplaintTestCase):
     def test_each_centre_by_kind_with_its_rates_and_the_excel(self):
         manager = self.p.manager_a
-        upheld, _ = self.file()  # replied in time: upheld, on time
+        upheld, _ = self.file(window=self.p.window_a.pk, staff=self.p.person_a.pk)  # upheld, replied in time
         for step in (complaint_sign, complaint_accept):
             upheld = step(actor=manager, complaint=upheld, now=at(EVE, 11))
         upheld = complaint_resolve(actor=manager, complaint=upheld, finding="upheld", resolution="整改",
@@ -129,6 +129,8 @@ class FiguresPageTests(ComplaintTestCase):
         self.assertEqual(a[1:], [3, 1, 1, 0, 0, 1, "100.0%", "33.3%", "—"])  # 1 of 3 due answered in time
         self.assertEqual(b[1:], [1, 0, 0, 0, 1, 0, "—", "0.0%", "—"])  # the praise unanswered past 10-13
         self.assertEqual(page.context["total"][1], 4)
+        self.assertEqual(page.context["upheld_people"], [("李娜（001）", self.p.center_a.name, 1)])
+        self.assertEqual(page.context["upheld_windows"], [("1号窗口 综合受理", self.p.center_a.name, 1)])
         self.client.force_login(manager)  # the manager's figures leave out what the bureau handles
         with time_machine.travel(at(date(2026, 10, 21)), tick=False):
             rows = self.client.get("/complaints/figures/?year=2026&month=9").context["table"]
