@@ -24,6 +24,7 @@ urlpatterns = [
     path("supervision/", include("servicehall.supervision.urls")),
     path("attendance/", include("servicehall.attendance.urls")),
     path("complaints/", include("servicehall.complaints.urls")),
+    path("open311/v2/", include("servicehall.complaints.open311_urls")),
     # Clock-in terminals are set up with the server's address and push to these fixed paths.
     path("iclock/", include("servicehall.attendance.iclock_urls")),
     path("admin/", admin.site.urls),
