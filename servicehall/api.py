@@ -180,6 +180,7 @@ def _add_routers() -> dict[str, str]:
     from servicehall.audit import api as audit_api
     from servicehall.cases import api as cases_api
     from servicehall.catalog import api as catalog_api
+    from servicehall.complaints import api as complaints_api
     from servicehall.org import api as org_api
     from servicehall.queueing import api as queue_api
     from servicehall.reviews import api as reviews_api
@@ -189,7 +190,7 @@ def _add_routers() -> dict[str, str]:
     labels = dict(SHARED_LABELS)
     for prefix, module in (("", queue_api), ("", cases_api), ("", org_api), ("/calendar", calendar_api),
                            ("/audit", audit_api), ("", catalog_api), ("", reviews_api),
-                           ("", attendance_api), ("/supervision", supervision_api)):
+                           ("", attendance_api), ("", complaints_api), ("/supervision", supervision_api)):
         api.add_router(prefix, module.router)
         labels.update(getattr(module, "FIELD_LABELS", {}))
     return labels

@@ -363,7 +363,9 @@ POST_ONLY = {"accounts:unlock", "workcalendar:day_delete", "workcalendar:year_co
 # The bodies of operations that need one to reach their objects (a name of `objects` stands for
 # the centre's object).
 PAYLOADS = {"/api/v1/windows/{window_id}/call": {"ticket": "ticket_id"},
-            "/api/v1/windows/{window_id}/pause": {"paused": True}}
+            "/api/v1/windows/{window_id}/pause": {"paused": True},
+            "/api/v1/complaints": {"hotline_order": "GD2026112600001", "center": "code", "appeal_type": "complaint",
+                                   "title": "态度生硬", "content": "工作人员态度生硬"}}
 # Operations anyone may call: devices and citizens (their key or token is checked inside), the
 # public catalogue and calendar, and the API's own description.
 PUBLIC_OPERATIONS = {
