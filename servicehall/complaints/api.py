@@ -127,7 +127,8 @@ def hotline_complaint_create(request, payload: HotlineComplaintIn):
         complaint, code = complaint_file(
             actor=request.user, channel=Channel.HOTLINE, kind=payload.appeal_type, center=center,
             title=payload.title, content=payload.content, name=payload.caller, phone=payload.phone,
-            anonymous=payload.anonymous, hotline_order=payload.hotline_order, now=received, **named)
+            anonymous=payload.anonymous, hotline_order=payload.hotline_order, received_at=received, now=now,
+            **named)
     except IntegrityError:  # the same work order filed at the same moment by a retry
         if not Complaint.objects.filter(hotline_order=payload.hotline_order.strip()).exists():
             raise

@@ -407,13 +407,13 @@ def _phone(value) -> str:
 
 # --- the import ---------------------------------------------------------------------------
 
-def _file(plan: _Plan, actor, ctx: _Context) -> Complaint:
+def _file(plan: _Plan, actor, ctx: _Context, now: datetime) -> Complaint:
     window = ctx.windows[(plan.center.pk, plan.window_number)] if plan.window_number is not None else None
     case = ctx.cases[(plan.center.pk, plan.case_number)] if plan.case_number else None
     complaint, _code = complaint_file(
         actor=actor, channel=Channel.HOTLINE, kind=plan.kind, center=plan.center, title=plan.title,
         content=plan.content, name=plan.name, phone=plan.phone, hotline_order=plan.order, window=window, case=case,
-        now=plan.received_at)
+        received_at=plan.received_at, now=now)
     return complaint
 
 
@@ -469,7 +469,7 @@ def hotline_import(*, actor, content: bytes, now: datetime | None = None) -> Imp
     with transaction.atomic():
         for plan in plans:
             try:
-                created.append(_file(plan, actor, ctx).number)
+                created.append(_file(plan, actor, ctx, now).number)
             except ServiceError as exc:  # what the checks above could not know (another import just now)
                 result.add(sheet, plan.row, COLUMN_OF.get(exc.field or "", ""), _message(exc))
             except IntegrityError:

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -82,12 +82,15 @@ def _names_the_manager(staff: Staff | None) -> bool:
 def complaint_file(*, actor, channel: str, kind: str, center: ServiceCenter, title: str, content: str,
                    name: str = "", phone: str = "", anonymous: bool = False, simple: bool = False,
                    window=None, staff=None, ticket=None, case=None, hotline_order: str = "",
-                   now: datetime | None = None) -> tuple[Complaint, str]:
+                   received_at: datetime | None = None, now: datetime | None = None) -> tuple[Complaint, str]:
     """A complaint, suggestion, opinion, praise or misconduct report, from any channel: numbered,
     routed (the centre's manager, or the bureau when it names the manager or reports misconduct),
-    with its deadlines. `actor` None: the public filed it themselves. Returns the complaint and
-    its query code (shown to the complainant once)."""
+    with its deadlines. `actor` None: the public filed it themselves. `received_at`: when it came
+    (a 12345 work order's time of receipt; default now), from which its number and deadlines
+    run; the record of filing is dated `now`. Returns the complaint and its query code (shown
+    to the complainant once)."""
     now = now or timezone.now()
+    received_at = received_at or now
     if actor is not None:
         require(actor, "complaint.file", center.pk)
     if channel not in Channel.values:
@@ -116,16 +119,23 @@ def complaint_file(*, actor, channel: str, kind: str, center: ServiceCenter, tit
     case = _target(Case, case, center, "case", "涉及办件")
     if hotline_order and Complaint.objects.filter(hotline_order=hotline_order).exists():
         raise Conflict(f"12345工单号：工单{hotline_order}已登记", code="duplicate", field="hotline_order")
-    day = timezone.localdate(now)
+    day = timezone.localdate(received_at)
     calendar = get_calendar()
     handler = Handler.BUREAU if kind == Kind.MISCONDUCT or _names_the_manager(staff) else Handler.CENTRE
     number, code = _number(day), f"{secrets.randbelow(10 ** 6):06d}"
-    complaint = Complaint.objects.create(
-        number=number, query_code_hash=query_code_hash(number, code), kind=kind, channel=channel, simple=simple,
-        center=center, window=window, staff=staff, ticket=ticket, case=case, handler=handler, title=title,
-        content=content, anonymous=anonymous, name=name, phone=phone, hotline_order=hotline_order, received_at=now,
-        sign_due=calendar.add_workdays(day, settings.SH_COMPLAINT_SIGN_DAYS).due,
-        due=calendar.add_workdays(day, _days(kind, simple)).due, filed_by=actor)
+    try:
+        with transaction.atomic():  # the same work order filed at the same moment: one wins
+            complaint = Complaint.objects.create(
+                number=number, query_code_hash=query_code_hash(number, code), kind=kind, channel=channel,
+                simple=simple, center=center, window=window, staff=staff, ticket=ticket, case=case, handler=handler,
+                title=title, content=content, anonymous=anonymous, name=name, phone=phone,
+                hotline_order=hotline_order, received_at=received_at,
+                sign_due=calendar.add_workdays(day, settings.SH_COMPLAINT_SIGN_DAYS).due,
+                due=calendar.add_workdays(day, _days(kind, simple)).due, filed_by=actor)
+    except IntegrityError:
+        if not hotline_order:
+            raise
+        raise Conflict(f"12345工单号：工单{hotline_order}已登记", code="duplicate", field="hotline_order") from None
     ComplaintEvent.objects.create(complaint=complaint, action="file", to_status=Status.RECEIVED, actor=actor, at=now,
                                   note=Channel(channel).label)
     audit_record(actor=actor, action="complaint.file", obj=complaint, center=center, now=now,

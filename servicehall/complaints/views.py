@@ -65,12 +65,17 @@ def complaint_new(request):
     data = request.POST if request.method == "POST" else request.GET
     center = next((c for c in centres if c.code == data.get("center")), centres[0])
     if request.method == "POST":
-        filed = apply_service(request, lambda: services.complaint_file(
-            actor=request.user, channel=data.get("channel", ""), kind=data.get("kind", ""), center=center,
-            title=data.get("title", ""), content=data.get("content", ""), name=data.get("name", ""),
-            phone=data.get("phone", ""), anonymous=bool(data.get("anonymous")), simple=bool(data.get("simple")),
-            window=data.get("window") or None, staff=data.get("staff") or None,
-            case=_case_id(center, data.get("case", ""))))
+        def file():
+            if data.get("channel") not in dict(STAFF_CHANNELS):
+                raise Invalid("渠道：请选择投诉窗口、综合资讯台或电话", field="channel")
+            return services.complaint_file(
+                actor=request.user, channel=data.get("channel", ""), kind=data.get("kind", ""), center=center,
+                title=data.get("title", ""), content=data.get("content", ""), name=data.get("name", ""),
+                phone=data.get("phone", ""), anonymous=bool(data.get("anonymous")), simple=bool(data.get("simple")),
+                window=data.get("window") or None, staff=data.get("staff") or None,
+                case=_case_id(center, data.get("case", "")))
+
+        filed = apply_service(request, file)
         if filed:
             complaint, code = filed.result
             return render(request, "complaints/filed.html", {"complaint": complaint, "code": code})

@@ -141,6 +141,15 @@ class FlowTests(ComplaintTestCase):
 
 
 class IntakeTests(ComplaintTestCase):
+    def test_a_work_order_received_earlier_runs_from_its_receipt_and_is_recorded_when_filed(self):
+        complaint, _ = self.file(channel="hotline", hotline_order="GD1", received_at=at(EVE, 9),
+                                 now=at(date(2026, 10, 9), 15))
+        self.assertEqual((complaint.number, complaint.received_at, complaint.due),
+                         ("TS202609300001", at(EVE, 9), date(2026, 10, 20)))
+        self.assertEqual(complaint.events.get().at, at(date(2026, 10, 9), 15))
+        self.assertEqual(AuditEvent.objects.get(action="complaint.file").created_at, at(date(2026, 10, 9), 15))
+
+
     def test_what_it_names_must_be_of_that_centre(self):
         other_staff = Staff.objects.get(center=self.p.center_b, employee_no="001")
         ticket = finished_ticket(self.p, at(EVE), centre="b")

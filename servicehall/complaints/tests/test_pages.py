@@ -48,6 +48,9 @@ class IntakePageTests(ComplaintTestCase):
         page = self.client.post("/complaints/new/", data)
         self.assertContains(page, "联系电话：", status_code=400)
         self.assertContains(page, "取号后等了两个小时", status_code=400)
+        data.update(phone="13912345678", channel="hotline")  # the form offers window, desk and phone only
+        page = self.client.post("/complaints/new/", data)
+        self.assertContains(page, "渠道：请选择", status_code=400)
         self.assertEqual(Complaint.objects.count(), 0)
 
 
