@@ -13,6 +13,8 @@ ACTIONS = {
     "complaint.handle_bureau": Rule(SUPERVISORS, "办理转营商局的投诉", "该投诉由营商局办理"),
     # Only the bureau extends a complaint's deadline.
     "complaint.extend": Rule(SUPERVISORS, "延长投诉办理期限", "投诉办理期限只能由营商局延长"),
+    # The bureau takes in the 12345 hotline's export of work orders (Excel).
+    "complaint.import": Rule(SUPERVISORS, "导入12345工单", "12345工单由营商局导入"),
     # Monthly figures by kind, channel and centre (counts, rates; nobody named).
     "complaint.figures": Rule(OVERSEERS, "查看投诉统计"),
 }

@@ -4,6 +4,7 @@ the handler's next steps."""
 
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from servicehall.queueing.views_common import public_center
 from servicehall.web import apply_service, public, requires
 from servicehall.workcalendar.selectors import get_calendar
 
-from . import selectors, services
+from . import hotline, selectors, services
 from .models import Channel, Complaint, Finding, Handler, Kind, RefusalGround, ReplyMethod, Satisfaction, Status
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.WINDOW, Channel.DESK, Channel.PHONE)]
@@ -188,6 +189,25 @@ def _figure_row(tally) -> list:
 
     return [tally.name, tally.total, *[tally.kinds[k] for k in Kind.values], rate(tally.upheld_rate),
             rate(tally.on_time_rate), rate(tally.satisfaction_rate)]
+
+
+@requires("complaint.import")
+@require_http_methods(["GET", "POST"])
+def hotline_import_view(request):
+    """导入12345工单: the hotline's Excel export. A file with any bad row files nothing and names
+    sheet, row and column; work orders imported before are skipped."""
+    result, name = None, ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "文件：请选择12345导出的Excel文件")
+        elif upload.size > hotline.MAX_FILE_BYTES:
+            messages.error(request, f"文件：不能超过{hotline.MAX_FILE_BYTES // 1024 // 1024}MB")
+        else:
+            name = upload.name
+            result = hotline.hotline_import(actor=request.user, content=upload.read())
+    return render(request, "complaints/import.html", {"result": result, "name": name},
+                  status=400 if result is not None and not result.ok else 200)
 
 
 # --- the public's pages (phone, kiosk; no login) -------------------------------------------

@@ -12,9 +12,9 @@ PAGES = ["/", "/org/centers/", "/org/centers/new/", "/calendar/", "/audit/", "/a
          "/cases/new/", "/reviews/rectifications/", "/reviews/figures/", "/accounts/admins/", "/supervision/",
          "/supervision/cards/mine/", "/attendance/", "/attendance/mine/", "/attendance/sheet/", "/attendance/leaves/",
          "/attendance/manage/", "/attendance/figures/",
-         "/complaints/", "/complaints/new/", "/complaints/figures/"]
+         "/complaints/", "/complaints/new/", "/complaints/figures/", "/complaints/import/"]
 # Reached from a page's button, not from the navigation.
-SUB_PAGES = {"/org/centers/new/", "/cases/new/", "/complaints/new/"}
+SUB_PAGES = {"/org/centers/new/", "/cases/new/", "/complaints/new/", "/complaints/import/"}
 # One link (考勤, 投诉) leads to the first of its pages the role may open; the others are reached
 # from it: (its pages, the ones it may link to, in order).
 GROUPS = [(["/attendance/", "/attendance/mine/", "/attendance/sheet/", "/attendance/leaves/", "/attendance/manage/",
@@ -22,16 +22,16 @@ GROUPS = [(["/attendance/", "/attendance/mine/", "/attendance/sheet/", "/attenda
           (["/complaints/", "/complaints/figures/"], ["/complaints/", "/complaints/figures/"])]
 ADMIN_LOGIN = 302  # the admin site sends everyone but the system admin to its own login
 
-# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures admins supervision my-cards attendance mine sheet leaves manage figures complaints new-complaint complaint-figures  # noqa: E501
+# persona        role               /    centers new  calendar audit security users admin catalog inquiries desk queue cases new-case rectifications review-figures admins supervision my-cards attendance mine sheet leaves manage figures complaints new-complaint complaint-figures import  # noqa: E501
 TABLE = [
-    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200, 403, 200, 403, 403, 403, 403, 200, 200, 403),  # noqa: E501
-    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
-    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 200, 200, 200),  # noqa: E501
-    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 200, 200, 200),  # noqa: E501
-    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200),  # noqa: E501
-    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
-    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
-    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("staff_a",     Role.STAFF,       200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 403, 200, 200, 200, 200, 200, 200, 403, 403, 403, 200, 403, 200, 403, 403, 403, 403, 200, 200, 403, 403),  # noqa: E501
+    ("manager_a",   Role.MANAGER,     200, 200, 403, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403),  # noqa: E501
+    ("bureau",      Role.BUREAU,      200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 200, 200, 200, 200),  # noqa: E501
+    ("city_bureau", Role.CITY_BUREAU, 200, 200, 200, 200, 200, 403, 403, ADMIN_LOGIN, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 200, 200, 200, 200),  # noqa: E501
+    ("leader",      Role.LEADERSHIP,  200, 200, 403, 200, 403, 403, 403, ADMIN_LOGIN, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200, 403),  # noqa: E501
+    ("sysadmin",    Role.SYSADMIN,    200, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("secadmin",    Role.SECADMIN,    200, 403, 403, 403, 403, 200, 200, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
+    ("auditadmin",  Role.AUDITADMIN,  200, 403, 403, 403, 200, 403, 403, ADMIN_LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # noqa: E501
 ]
 ADMIN_INDEX_MARK = 'href="/admin/accounts/user/"'  # the index lists the user model; the login page does not
 

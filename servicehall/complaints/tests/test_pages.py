@@ -6,7 +6,8 @@ from datetime import date
 from io import BytesIO
 
 import time_machine
-from openpyxl import load_workbook
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
 
 from servicehall.audit.models import AuditEvent
 from servicehall.complaints.models import Complaint, Status
@@ -142,3 +143,42 @@ class FiguresPageTests(ComplaintTestCase):
         sheet = load_workbook(BytesIO(response.content)).active
         self.assertEqual([c.value for c in sheet[2]][:3], ["中心", "合计", "投诉"])
         self.assertEqual(sheet.cell(row=3, column=2).value, 2)
+
+
+class ImportPageTests(ComplaintTestCase):
+    def workbook(self, *rows) -> bytes:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "工单表"
+        sheet.append(["工单编号", "受理时间", "诉求类型", "涉及中心", "标题", "诉求内容", "来电人", "联系电话"])
+        for row in rows:
+            sheet.append(row)
+        out = BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def test_the_bureau_imports_a_file_once_and_a_bad_file_names_its_rows(self):
+        good = self.workbook(
+            ["GD202612010001", "2026-12-01 09:12:00", "投诉", self.p.center_a.code, "窗口人员不在岗", "等了半小时",
+             "钱先生", "13612345678"],
+            ["GD202612010002", "2026-12-01 10:40:00", "建议", self.p.center_a.name, "增加停车位", "停车难", "", ""])
+        self.client.force_login(self.p.bureau)
+        with time_machine.travel(at(date(2026, 12, 7)), tick=False):
+            page = self.client.post("/complaints/import/", {"file": SimpleUploadedFile("12345.xlsx", good)})
+            again = self.client.post("/complaints/import/", {"file": SimpleUploadedFile("12345.xlsx", good)})
+        self.assertContains(page, "导入完成")
+        self.assertEqual(len(page.context["result"].created), 2)
+        self.assertEqual(Complaint.objects.filter(channel="hotline").count(), 2)
+        self.assertContains(again, "已导入过，未重复登记")
+        self.assertEqual(again.context["result"].created, [])
+        bad = self.workbook(["GD202612020001", "2026-12-02 09:00:00", "投诉", "99999999", "x", "y", "", "1381234"])
+        with time_machine.travel(at(date(2026, 12, 7)), tick=False):
+            page = self.client.post("/complaints/import/", {"file": SimpleUploadedFile("bad.xlsx", bad)})
+        self.assertContains(page, "导入未执行", status_code=400)
+        self.assertContains(page, "工单表 第2行 涉及中心", status_code=400)
+        self.assertContains(page, "工单表 第2行 联系电话", status_code=400)
+        self.assertEqual(Complaint.objects.count(), 2)
+
+    def test_only_the_bureau_imports(self):
+        self.client.force_login(self.p.manager_a)
+        self.assertEqual(self.client.get("/complaints/import/").status_code, 403)
