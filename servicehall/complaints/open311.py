@@ -44,7 +44,7 @@ from servicehall.org.models import District, ServiceCenter
 from servicehall.web import public
 
 from .models import OPEN_STATUSES, Channel, Complaint, Handler, Kind, Status
-from .services import complaint_file
+from .services import audit_centre, complaint_file
 
 # The kinds an Open311 client may file and read: every kind but the misconduct report.
 KINDS = [kind for kind in Kind if kind != Kind.MISCONDUCT]
@@ -310,7 +310,7 @@ def _file(request):
             complaint, code = complaint_file(actor=None, channel=Channel.WEB, kind=kind, center=center, title=title,
                                              content=description, name=name, phone=phone,
                                              anonymous=not name and not phone)
-            audit_record(actor=user, action="complaint.open311_file", obj=complaint, center=center,
+            audit_record(actor=user, action="complaint.open311_file", obj=complaint, center=audit_centre(complaint),
                          after={"number": complaint.number, "service_code": service_code(center, kind)})
     except Invalid as exc:
         parameter = PARAMETERS.get(exc.field or "")

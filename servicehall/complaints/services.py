@@ -138,9 +138,16 @@ def complaint_file(*, actor, channel: str, kind: str, center: ServiceCenter, tit
         raise Conflict(f"12345工单号：工单{hotline_order}已登记", code="duplicate", field="hotline_order") from None
     ComplaintEvent.objects.create(complaint=complaint, action="file", to_status=Status.RECEIVED, actor=actor, at=now,
                                   note=Channel(channel).label)
-    audit_record(actor=actor, action="complaint.file", obj=complaint, center=center, now=now,
+    audit_record(actor=actor, action="complaint.file", obj=complaint, center=audit_centre(complaint), now=now,
                  after={"number": number, "kind": kind, "channel": channel, "handler": handler})
     return complaint, code
+
+
+def audit_centre(complaint: Complaint):
+    """The centre an audit row of the complaint is filed under: none for one the bureau handles,
+    so the centre's audit readers never see that a report about them exists (the audit admin
+    reads every row)."""
+    return None if complaint.handler == Handler.BUREAU else complaint.center
 
 
 def _require_handler(actor, complaint: Complaint) -> None:
@@ -164,7 +171,7 @@ def _move(complaint: Complaint, *, actor, action: str, to: str | None, now: date
         raise Conflict("该投诉刚被他人处理，请刷新后重试", code="invalid_state")
     ComplaintEvent.objects.create(complaint=complaint, action=action, from_status=complaint.status, to_status=to,
                                   actor=actor, at=now, note=note)
-    audit_record(actor=actor, action=f"complaint.{action}", obj=complaint, center=complaint.center, now=now,
+    audit_record(actor=actor, action=f"complaint.{action}", obj=complaint, center=audit_centre(complaint), now=now,
                  before={"status": complaint.status},
                  after={"status": to, **{key: str(value) for key, value in changes.items()}})
     complaint.refresh_from_db()

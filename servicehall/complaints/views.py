@@ -97,7 +97,8 @@ def complaint_detail(request, complaint_id: int):
     handles = can(request.user, "complaint.handle_bureau" if complaint.handler == Handler.BUREAU
                   else "complaint.handle", complaint.center_id)
     if handles and complaint.phone:
-        audit_record(actor=request.user, action="complaint.view", obj=complaint, center=complaint.center,
+        audit_record(actor=request.user, action="complaint.view", obj=complaint,
+                     center=services.audit_centre(complaint),
                      after={"number": complaint.number})
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "events": complaint.events.select_related("actor"), "handles": handles,

@@ -99,6 +99,22 @@ class FilePageTests(ComplaintTestCase):
         listed = {c.pk for c, _ in self.client.get("/complaints/").context["rows"]}
         self.assertEqual(listed, {mine.pk, report.pk})
 
+    def test_the_centres_audit_trail_never_shows_a_misconduct_report(self):
+        ordinary, _ = self.file(title="等候过长")
+        report, _ = self.file(kind="misconduct", title="索要好处费", name="钱女士", phone="13512345678")
+        complaint_sign(actor=self.p.bureau, complaint=report, now=at(EVE, 11))
+        self.client.force_login(self.p.bureau)
+        self.client.get(f"/complaints/{report.pk}/")  # the bureau reads the contact: recorded
+        self.client.force_login(self.p.manager_a)
+        page = self.client.get("/audit/?action=complaint").content.decode()
+        self.assertIn(ordinary.number, page)
+        self.assertNotIn(report.number, page)
+        self.assertNotIn("钱女士", page)
+        self.client.force_login(self.p.auditadmin)
+        page = self.client.get("/audit/?action=complaint").content.decode()
+        self.assertIn(report.number, page)
+        self.assertNotIn("13512345678", page)
+
     def test_the_list_lights_the_step_under_way(self):
         fresh, _ = self.file()
         late, _ = complaint_file(actor=self.p.staff_a, channel="phone", kind="suggestion", center=self.p.center_a,
