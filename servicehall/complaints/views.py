@@ -26,6 +26,8 @@ from servicehall.workcalendar.selectors import get_calendar
 from . import hotline, selectors, services
 from .models import Channel, Complaint, Finding, Handler, Kind, RefusalGround, ReplyMethod, Satisfaction, Status
 
+EXPORT_COLUMNS = ["编号", "类型", "渠道", "中心", "事由", "内容", "承办", "状态", "收到时间", "应办结日期", "调查结论",
+                  "答复"]
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.WINDOW, Channel.DESK, Channel.PHONE)]
 
 
@@ -40,6 +42,15 @@ def complaint_list(request):
     if code and center is None:
         raise Http404("未找到该中心")
     rows = selectors.complaints_of(request.user, state, center.pk if center else None, timezone.localdate())
+    if request.GET.get("export") == "xlsx":
+        # What the complaints say, as text cells (a formula typed by the public stays text);
+        # nobody's name or phone.
+        table = [[c.number, c.get_kind_display(), c.get_channel_display(), c.center.name, c.title, c.content,
+                  c.get_handler_display(), c.get_status_display(), timezone.localtime(c.received_at)
+                  .strftime("%Y-%m-%d %H:%M"), c.due.isoformat(), c.get_finding_display(), c.reply]
+                 for c, _ in rows]
+        return download(xlsx_table("投诉与意见建议", [EXPORT_COLUMNS, *table]),
+                        f"complaints-{timezone.localdate():%Y%m%d}.xlsx")
     return render(request, "complaints/list.html", {"rows": rows, "state": state, "centres": centres,
                                                     "center": center, "can_file": can(request.user, "complaint.file")})
 

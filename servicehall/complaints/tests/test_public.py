@@ -3,8 +3,10 @@ the status page by number and query code, showing the reply and taking the compl
 on it; nothing about anybody else, and what was typed kept on a refusal."""
 
 from datetime import date
+from io import BytesIO
 
 import time_machine
+from openpyxl import load_workbook
 
 from servicehall.complaints.models import Complaint, Status
 from servicehall.complaints.services import (
@@ -41,6 +43,20 @@ class PublicFilingTests(ComplaintTestCase):
         page = self.client.get(f"/complaints/{complaint.pk}/")
         self.assertContains(page, "&lt;script&gt;alert(1)&lt;/script&gt;")
         self.assertNotContains(page, "<script>alert(1)")
+
+    def test_formulas_go_to_excel_as_text_and_nul_bytes_are_refused(self):
+        self.post(title="=HYPERLINK(\"http://x\",\"点我\")", content="+SUM(A1:A9)")
+        self.client.force_login(self.p.manager_a)
+        response = self.client.get("/complaints/?export=xlsx")
+        sheet = load_workbook(BytesIO(response.content)).active
+        title, content = sheet.cell(row=2, column=5), sheet.cell(row=2, column=6)
+        self.assertEqual((title.value, title.data_type), ('=HYPERLINK("http://x","点我")', "s"))
+        self.assertEqual((content.value, content.data_type), ("+SUM(A1:A9)", "s"))
+        self.assertNotIn("13712345678", str([c.value for row in sheet.iter_rows() for c in row]))
+        self.client.logout()
+        page = self.post(content="大厅\x00空调")
+        self.assertEqual(page.status_code, 400)
+        self.assertEqual(Complaint.objects.count(), 1)
 
     def test_a_refusal_keeps_what_was_typed_and_a_flood_is_refused(self):
         page = self.post(phone="12345", content="大厅空调太冷")

@@ -14,6 +14,7 @@ from servicehall.complaints.services import (
     complaint_file,
     complaint_note,
     complaint_rate,
+    complaint_refuse,
     complaint_reply,
     complaint_resolve,
     complaint_sign,
@@ -35,6 +36,8 @@ STORIES = [
     ("complaint", "hotline", "办件超期未办结", "法律援助申请已过承诺时限，电话询问无人回复。", "reopened", 9),
     ("opinion", "desk", "大厅指引标识不清楚", "二楼窗口找不到，指示牌太小。", "overdue", 15),
     ("misconduct", "web", "反映工作人员私下收费", "办理公证时有人暗示加钱可以加急。", "received", 1),
+    ("complaint", "web", "服务太差", "太差了。", "refused", 4),
+    ("complaint", "phone", "材料清单与网上不一致", "网上办事指南写需要3份材料，窗口要求5份。", "resolved", 2),
 ]
 
 
@@ -89,6 +92,10 @@ def _advance(complaint, handler, state: str, filed_at: datetime, now: datetime) 
     complaint = complaint_sign(actor=handler, complaint=complaint, now=later())
     if state == "signed":
         return
+    if state == "refused":
+        complaint_refuse(actor=handler, complaint=complaint, ground="anonymous",
+                         reason="匿名反映，未说明时间、窗口和具体经过，无法核实。欢迎补充后再次反映。", now=later())
+        return
     complaint = complaint_accept(actor=handler, complaint=complaint, now=later())
     complaint = complaint_note(actor=handler, complaint=complaint, note="调取当日叫号记录和窗口录像，询问当班人员。",
                                now=later())
@@ -97,6 +104,8 @@ def _advance(complaint, handler, state: str, filed_at: datetime, now: datetime) 
     finding = "adopted" if complaint.kind == "praise" else "upheld"
     complaint = complaint_resolve(actor=handler, complaint=complaint, finding=finding,
                                   resolution="情况属实，已对当班人员批评教育，并在周例会上通报。", now=later())
+    if state == "resolved":
+        return
     method = "phone" if complaint.phone else "letter"
     complaint = complaint_reply(actor=handler, complaint=complaint, method=method,
                                 reply="您反映的情况经调查属实，我们已整改，感谢您的监督。", now=later())
