@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from servicehall.accounts.permissions import can
@@ -17,7 +18,8 @@ from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case
 from servicehall.lib.errors import Invalid, NotFound
 from servicehall.lib.exports import download, xlsx_table
-from servicehall.org.models import ServiceCenter, Staff, Window
+from servicehall.lib.qr import qr_svg
+from servicehall.org.models import ServiceCenter, Staff, Window, WindowKind
 from servicehall.org.selectors import get_visible
 from servicehall.queueing.views_common import public_center
 from servicehall.web import apply_service, public, requires
@@ -247,6 +249,13 @@ def public_file(request, code: str):
         return render(request, "complaints/public_file.html", {
             "center": center, "values": data, "kinds": PUBLIC_KINDS, "via": via, "error": filed.refusal},
             status=403 if filed.refusal.status == 403 else 400)
+    if request.GET.get("mode") == "kiosk":
+        # The kiosk has no keyboard for Chinese: the citizen continues on their phone.
+        phone_url = request.build_absolute_uri(reverse("complaints:public_file", args=[center.code])) + "?via=qr"
+        return render(request, "complaints/public_kiosk.html", {
+            "center": center, "qr": mark_safe(qr_svg(phone_url)), "url": phone_url, "kiosk": True,
+            "guide_home": reverse("guide:kiosk"), "idle_return": True, "idle_seconds": 120,
+            "windows": center.windows.filter(is_active=True, kind=WindowKind.COMPLAINT).order_by("number")})
     return render(request, "complaints/public_file.html", {"center": center, "values": {}, "kinds": PUBLIC_KINDS,
                                                            "via": via})
 

@@ -71,6 +71,12 @@ class PublicFilingTests(ComplaintTestCase):
         self.assertContains(page, "第六次", status_code=403)
         self.assertEqual(Complaint.objects.count(), PUBLIC_FILINGS_PER_HOUR)
 
+    def test_the_kiosk_has_no_keyboard_so_it_gives_a_code_for_the_phone(self):
+        page = self.client.get(f"{self.url}?mode=kiosk")
+        self.assertContains(page, "<svg")
+        self.assertContains(page, f"http://testserver{self.url}?via=qr")
+        self.assertNotContains(page, 'name="content"')
+
     def test_an_unknown_centre_is_a_404(self):
         self.assertEqual(self.client.get("/complaints/public/99999999/").status_code, 404)
 
