@@ -21,6 +21,7 @@ from servicehall.lib.exports import download, xlsx_table
 from servicehall.lib.qr import qr_svg
 from servicehall.org.models import ServiceCenter, Staff, Window, WindowKind
 from servicehall.org.selectors import get_visible
+from servicehall.queueing.models import Ticket
 from servicehall.queueing.views_common import public_center
 from servicehall.web import apply_service, public, requires
 from servicehall.workcalendar.selectors import get_calendar
@@ -237,17 +238,22 @@ def public_file(request, code: str):
     or the kiosk. What was typed stays on a refusal; the number and query code are shown once."""
     center = get_or_404_center(code)
     via = Channel.QR if request.GET.get("via") == "qr" or request.POST.get("via") == "qr" else Channel.WEB
+    # From a slip's code: the ticket it was printed for (by its token, of this centre) is named.
+    token = (request.POST.get("ticket") or request.GET.get("ticket") or "")[:64]
+    ticket = Ticket.objects.filter(token=token, center=center).first() if token else None
     if request.method == "POST":
         data = request.POST
         filed = apply_service(request, lambda: services.complaint_file_public(
             ip=client_ip(request), channel=via, kind=data.get("kind", ""), center=center,
             title=data.get("title", ""), content=data.get("content", ""), name=data.get("name", ""),
-            phone=data.get("phone", ""), anonymous=bool(data.get("anonymous"))), flash=False)
+            phone=data.get("phone", ""), anonymous=bool(data.get("anonymous")),
+            ticket=ticket.pk if ticket else None), flash=False)
         if filed:
             complaint, query_code = filed.result
             return render(request, "complaints/public_filed.html", {"complaint": complaint, "code": query_code})
         return render(request, "complaints/public_file.html", {
-            "center": center, "values": data, "kinds": PUBLIC_KINDS, "via": via, "error": filed.refusal},
+            "center": center, "values": data, "kinds": PUBLIC_KINDS, "via": via, "error": filed.refusal,
+            "ticket": ticket},
             status=403 if filed.refusal.status == 403 else 400)
     if request.GET.get("mode") == "kiosk":
         # The kiosk has no keyboard for Chinese: the citizen continues on their phone.
@@ -257,7 +263,7 @@ def public_file(request, code: str):
             "guide_home": reverse("guide:kiosk"), "idle_return": True, "idle_seconds": 120,
             "windows": center.windows.filter(is_active=True, kind=WindowKind.COMPLAINT).order_by("number")})
     return render(request, "complaints/public_file.html", {"center": center, "values": {}, "kinds": PUBLIC_KINDS,
-                                                           "via": via})
+                                                           "via": via, "ticket": ticket})
 
 
 def get_or_404_center(code: str):

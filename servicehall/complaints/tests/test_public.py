@@ -16,6 +16,7 @@ from servicehall.complaints.services import (
     complaint_resolve,
     complaint_sign,
 )
+from servicehall.reviews.tests.test_services import finished_ticket
 
 from .test_flow import EVE, ComplaintTestCase, at
 
@@ -70,6 +71,15 @@ class PublicFilingTests(ComplaintTestCase):
         self.assertContains(page, "提交过于频繁", status_code=403)
         self.assertContains(page, "第六次", status_code=403)
         self.assertEqual(Complaint.objects.count(), PUBLIC_FILINGS_PER_HOUR)
+
+    def test_from_a_slips_code_the_ticket_is_named(self):
+        ticket = finished_ticket(self.p, at(EVE))
+        status = self.client.get(f"/queue/t/{ticket.token}/")
+        self.assertContains(status, f"?via=qr&amp;ticket={ticket.token}")
+        self.assertContains(self.client.get(f"{self.url}?via=qr&ticket={ticket.token}"), ticket.number)
+        self.post(via="qr", ticket=ticket.token)
+        self.post(via="qr", ticket=finished_ticket(self.p, at(EVE), centre="b").token)  # not of this centre
+        self.assertEqual(list(Complaint.objects.order_by("id").values_list("ticket", flat=True)), [ticket.pk, None])
 
     def test_the_kiosk_has_no_keyboard_so_it_gives_a_code_for_the_phone(self):
         page = self.client.get(f"{self.url}?mode=kiosk")
