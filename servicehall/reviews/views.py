@@ -94,7 +94,8 @@ def _review_page(request, *, title: str, finished: bool, ticket=None, case=None)
     return render(request, "reviews/ticket.html", {"title": title, "finished": finished, "review": done,
                                                    "error": error, "levels": Level.choices, "reasons": BAD_REASONS,
                                                    "posted": request.POST, "verdicts": RaterVerdict.choices,
-                                                   "posted_reasons": request.POST.getlist("reasons")})
+                                                   "posted_reasons": request.POST.getlist("reasons"),
+                                                   "center": subject.center, "ticket": ticket})
 
 
 @READERS
