@@ -19,6 +19,7 @@ from servicehall.cases.models import Case
 from servicehall.cases.services.status_page import failures_wait, wait_refusal
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
 from servicehall.lib.identity import IdentityError, validate_mobile
+from servicehall.lib.sms import send_sms
 from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.queueing.models import Ticket
 from servicehall.workcalendar.selectors import get_calendar
@@ -242,8 +243,15 @@ def complaint_reply(*, actor, complaint: Complaint, method: str, reply: str,
     if method in (ReplyMethod.PHONE, ReplyMethod.SMS) and not complaint.phone:
         raise Invalid("答复方式：投诉人没有留下联系电话，请选择书面或当面答复", field="method")
     reply = text_input(reply, field="reply", label="答复内容", limit=5000)
-    return _move(complaint, actor=actor, action="reply", to=Status.REPLIED, now=now, note=reply, reply=reply,
-                 reply_method=method, replied_at=now)
+    complaint = _move(complaint, actor=actor, action="reply", to=Status.REPLIED, now=now, note=reply, reply=reply,
+                      reply_method=method, replied_at=now)
+    if method == ReplyMethod.SMS:
+        # The message says what the answer is; the whole text and the rating are on the status page.
+        said = reply if len(reply) <= 120 else reply[:118] + "……"
+        transaction.on_commit(lambda: send_sms(complaint.phone, f"【政务服务】您的{complaint.get_kind_display()}"
+                                                                f"（{complaint.number}）答复如下：{said}"
+                                                                "凭编号和查询码可查看全文并评价。"))
+    return complaint
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ sent to the bureau; routing to the bureau when it names the manager or reports m
 
 from datetime import date, datetime, time
 
+from django.test import override_settings
 from django.utils import timezone
 
 from servicehall.audit.models import AuditEvent
@@ -23,6 +24,7 @@ from servicehall.complaints.services import (
     upheld,
 )
 from servicehall.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from servicehall.lib.sms import LoggingBackend
 from servicehall.org.models import Staff
 from servicehall.reviews.tests.test_services import finished_ticket
 from servicehall.testing import PersonaTestCase
@@ -97,6 +99,22 @@ class FlowTests(ComplaintTestCase):
                          ["file", "sign", "accept", "note", "resolve", "reply", "reopen", "resolve", "reply",
                           "escalate", "resolve", "reply", "archive"])
         self.assertEqual(AuditEvent.objects.filter(action__startswith="complaint.").count(), 13)
+
+    @override_settings(SH_SMS_BACKEND="servicehall.lib.sms.LoggingBackend")
+    def test_a_reply_by_sms_is_sent_to_the_complainant(self):
+        LoggingBackend.sent.clear()
+        complaint, _ = self.file()
+        for step in (complaint_sign, complaint_accept):
+            complaint = step(actor=self.p.manager_a, complaint=complaint, now=at(EVE, 11))
+        complaint = complaint_resolve(actor=self.p.manager_a, complaint=complaint, finding="upheld", resolution="整改",
+                                      now=at(EVE, 12))
+        with self.captureOnCommitCallbacks(execute=True):
+            complaint_reply(actor=self.p.manager_a, complaint=complaint, method="sms", reply="已增开窗口",
+                            now=at(EVE, 13))
+        [(phone, text)] = list(LoggingBackend.sent)
+        self.assertEqual(phone, "13812345678")
+        self.assertIn(complaint.number, text)
+        self.assertIn("已增开窗口", text)
 
     def test_a_satisfied_complainant_closes_it_and_steps_out_of_order_are_refused(self):
         complaint, _ = self.file()
