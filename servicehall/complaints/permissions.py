@@ -3,8 +3,9 @@
 from servicehall.accounts.permissions import MANAGERS, OPERATORS, OVERSEERS, SUPERVISORS, Rule
 
 ACTIONS = {
-    # A centre's people read what their centre handles; the bureau all of its district's.
-    "complaint.view": Rule(OPERATORS | SUPERVISORS, "查看投诉与意见建议"),
+    # A centre's people read what their centre handles; the bureau all of its district's;
+    # leadership reads what the centres handle (an alert on its console links to the file).
+    "complaint.view": Rule(OPERATORS | OVERSEERS, "查看投诉与意见建议"),
     # Whoever takes a complaint at a window, the desk or the phone records it.
     "complaint.file": Rule(OPERATORS | SUPERVISORS, "登记投诉", "只有窗口人员、分中心负责人和营商局可以登记投诉"),
     # The centre's manager handles what names the centre; the bureau what names the manager,
