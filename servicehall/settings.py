@@ -207,6 +207,8 @@ SH_COMPLAINT_SIGN_DAYS = env_int("SH_COMPLAINT_SIGN_DAYS", 1)
 SH_COMPLAINT_DAYS = {"complaint": env_int("SH_COMPLAINT_DAYS", 10), "suggestion": 10, "opinion": 10, "praise": 5,
                      "misconduct": 10}
 SH_COMPLAINT_SIMPLE_DAYS = env_int("SH_COMPLAINT_SIMPLE_DAYS", 5)
+# A reply the complainant has not rated within this many working days may be archived.
+SH_COMPLAINT_RATE_DAYS = env_int("SH_COMPLAINT_RATE_DAYS", 3)
 # A leave of up to this many half days is the centre manager's to approve; a longer one is then
 # the bureau's too (凉山: ≥ 1 day goes up a level).
 SH_LEAVE_MANAGER_HALF_DAYS = env_int("SH_LEAVE_MANAGER_HALF_DAYS", 2)

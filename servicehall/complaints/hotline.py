@@ -108,6 +108,8 @@ class SkippedRow:
 class ImportResult:
     total: int = 0                    # work order rows read
     created: list[str] = field(default_factory=list)        # numbers of the complaints filed
+    # Each filed complaint's query code, shown once on the import page for 12345 to pass on.
+    codes: dict[str, str] = field(default_factory=dict)
     skipped: list[SkippedRow] = field(default_factory=list)  # work orders filed before
     problems: list[ImportProblem] = field(default_factory=list)
 
@@ -407,14 +409,13 @@ def _phone(value) -> str:
 
 # --- the import ---------------------------------------------------------------------------
 
-def _file(plan: _Plan, actor, ctx: _Context, now: datetime) -> Complaint:
+def _file(plan: _Plan, actor, ctx: _Context, now: datetime) -> tuple[Complaint, str]:
     window = ctx.windows[(plan.center.pk, plan.window_number)] if plan.window_number is not None else None
     case = ctx.cases[(plan.center.pk, plan.case_number)] if plan.case_number else None
-    complaint, _code = complaint_file(
+    return complaint_file(
         actor=actor, channel=Channel.HOTLINE, kind=plan.kind, center=plan.center, title=plan.title,
         content=plan.content, name=plan.name, phone=plan.phone, hotline_order=plan.order, window=window, case=case,
         received_at=plan.received_at, now=now)
-    return complaint
 
 
 def _message(exc: ServiceError) -> str:
@@ -466,10 +467,13 @@ def hotline_import(*, actor, content: bytes, now: datetime | None = None) -> Imp
         return result
     plans.sort(key=lambda p: (p.received_at, p.row))
     created: list[str] = []
+    codes: dict[str, str] = {}
     with transaction.atomic():
         for plan in plans:
             try:
-                created.append(_file(plan, actor, ctx, now).number)
+                complaint, code = _file(plan, actor, ctx, now)
+                created.append(complaint.number)
+                codes[complaint.number] = code
             except ServiceError as exc:  # what the checks above could not know (another import just now)
                 result.add(sheet, plan.row, COLUMN_OF.get(exc.field or "", ""), _message(exc))
             except IntegrityError:
@@ -478,7 +482,7 @@ def hotline_import(*, actor, content: bytes, now: datetime | None = None) -> Imp
                 transaction.set_rollback(True)  # nothing of this file is kept
                 break
     if result.ok:
-        result.created = created
+        result.created, result.codes = created, codes
     else:
         result.skipped = []
     return result

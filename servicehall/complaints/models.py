@@ -105,11 +105,15 @@ class ComplaintQuerySet(models.QuerySet):
     centres handle; the bureau what its district's centres handle and what it handles itself."""
 
     def for_user(self, user):
-        from servicehall.accounts.permissions import SUPERVISORS
+        from servicehall.accounts.permissions import SUPERVISORS, WINDOW_STAFF
         from servicehall.org.selectors import visible_center_ids
 
         mine = self.filter(center_id__in=visible_center_ids(user))
-        return mine if user.role in SUPERVISORS else mine.filter(handler=Handler.CENTRE)
+        if user.role in SUPERVISORS:
+            return mine
+        mine = mine.filter(handler=Handler.CENTRE)
+        # A window's staff never read a complaint about themselves (who complained, what was said).
+        return mine.exclude(staff__user=user) if user.role in WINDOW_STAFF else mine
 
 
 class Complaint(models.Model):
@@ -148,6 +152,8 @@ class Complaint(models.Model):
     reply = models.TextField("答复内容", max_length=5000, blank=True)
     reply_method = models.CharField("答复方式", max_length=10, choices=ReplyMethod.choices, blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    # Every reply by its deadline so far (each round's): None until the first reply.
+    answered_on_time = models.BooleanField("按期答复", null=True, blank=True)
     satisfaction = models.CharField("评价", max_length=12, choices=Satisfaction.choices, blank=True)
     closed_at = models.DateTimeField("归档时间", null=True, blank=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -215,19 +221,6 @@ class ComplaintEvent(models.Model):
 ACTION_LABELS = {"file": "登记", "sign": "签收", "accept": "受理", "refuse": "不予受理", "note": "调查",
                  "resolve": "处理", "reply": "答复", "reopen": "不满意，重新办理", "escalate": "再次不满意，转营商局",
                  "archive": "归档", "extend": "延期"}
-
-
-class ComplaintCounter(models.Model):
-    """The last number given on a day: numbers run TS + date + 4 digits, district-wide."""
-    day = models.DateField(unique=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "投诉编号计数"
-        verbose_name_plural = "投诉编号计数"
-
-    def __str__(self):
-        return f"{self.day} {self.last}"
 
 
 class PublicFiling(models.Model):

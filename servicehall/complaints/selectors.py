@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from servicehall.accounts.permissions import MANAGERS
@@ -11,7 +11,7 @@ from servicehall.org.models import ServiceCenter
 from servicehall.org.selectors import visible_center_ids
 from servicehall.workcalendar.selectors import get_calendar
 
-from .models import OPEN_STATUSES, UPHELD_FINDINGS, Channel, Complaint, Kind, Satisfaction, Status
+from .models import OPEN_STATUSES, UPHELD_FINDINGS, Channel, Complaint, Handler, Kind, Satisfaction, Status
 
 LIST_LIMIT = 300
 
@@ -33,9 +33,11 @@ def complaints_of(user, state: str, center_id: int | None, today: date) -> list[
 def figures_scope(user):
     """What the figures count: a manager's what their centres handle; the bureau's and
     leadership's every complaint of their centres (counts name nobody)."""
+    centres = Complaint.objects.filter(center_id__in=visible_center_ids(user))
     if user.role in MANAGERS:
-        return Complaint.objects.for_user(user)
-    return Complaint.objects.filter(center_id__in=visible_center_ids(user))
+        # What the centre handles, and what was escalated from it (it knows of those).
+        return centres.filter(Q(handler=Handler.CENTRE) | Q(reopened__gte=2))
+    return centres
 
 
 @dataclass
@@ -59,11 +61,11 @@ class Tally:
         if row["kind"] in (Kind.COMPLAINT, Kind.MISCONDUCT) and row["finding"]:
             self.decided += 1
             self.upheld += row["finding"] in UPHELD_FINDINGS
-        if row["replied_at"] is not None:
+        if row["status"] in OPEN_STATUSES and row["due"] < today:
+            self.due += 1  # overdue now, whatever earlier rounds did
+        elif row["answered_on_time"] is not None:
             self.due += 1
-            self.on_time += timezone.localdate(row["replied_at"]) <= row["due"]
-        elif row["status"] in OPEN_STATUSES and row["due"] < today:
-            self.due += 1
+            self.on_time += row["answered_on_time"]
         if row["satisfaction"] in (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.DISSATISFIED):
             self.rated += 1
             self.satisfied += row["satisfaction"] != Satisfaction.DISSATISFIED
@@ -94,7 +96,7 @@ def complaint_figures(user, first: date, last: date, today: date) -> tuple[list[
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     rows = figures_scope(user).filter(received_at__gte=start, received_at__lt=end).values(
-        "center_id", "kind", "channel", "finding", "replied_at", "due", "status", "satisfaction")
+        "center_id", "kind", "channel", "finding", "answered_on_time", "due", "status", "satisfaction")
     tallies = {c.pk: Tally(c.name) for c in centres}
     total = Tally("合计")
     for row in rows:

@@ -3,12 +3,12 @@ investigated, resolved, replied to, rated by the complainant, reopened once or s
 bureau, extended by the bureau, archived. Each step is a compare-and-set of the status with its
 `ComplaintEvent` and an audit row; deadlines are working days on the district's calendar."""
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -29,7 +29,6 @@ from .models import (
     UPHELD_FINDINGS,
     Channel,
     Complaint,
-    ComplaintCounter,
     ComplaintEvent,
     Finding,
     Handler,
@@ -42,6 +41,7 @@ from .models import (
     Status,
 )
 
+ID = re.compile(r"[0-9]{1,18}")  # an id as forms send it (str.isdigit takes "²" too)
 # Where a channel's complaint comes from: the public (no account) or a person of the hall.
 PUBLIC_CHANNELS = (Channel.WEB, Channel.QR, Channel.HOTLINE)
 VERBS = {"sign": "签收", "accept": "受理", "refuse": "不予受理", "note": "记录调查情况", "resolve": "处理",
@@ -55,10 +55,12 @@ def query_code_hash(number: str, code: str) -> str:
 
 
 def _number(day: date) -> str:
-    counter, _ = ComplaintCounter.objects.select_for_update().get_or_create(day=day)
-    ComplaintCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db()
-    return f"TS{day:%Y%m%d}{counter.last:04d}"
+    """TS + date + 6 random digits: a number says nothing of how many came that day (nor that a
+    hidden report was filed between two others), and cannot be walked."""
+    while True:
+        number = f"TS{day:%Y%m%d}{secrets.randbelow(10 ** 6):06d}"
+        if not Complaint.objects.filter(number=number).exists():
+            return number
 
 
 def _days(kind: str, simple: bool) -> int:
@@ -69,7 +71,7 @@ def _target(model, pk, center, field: str, label: str):
     """What the complaint names, of the named centre: else refused naming the field."""
     if pk in (None, ""):
         return None
-    found = model.objects.filter(pk=pk, center=center).first() if str(pk).isdigit() else None
+    found = model.objects.filter(pk=pk, center=center).first() if ID.fullmatch(str(pk)) else None
     if found is None:
         raise Invalid(f"{label}：在{center.name}未找到", field=field)
     return found
@@ -243,8 +245,9 @@ def complaint_reply(*, actor, complaint: Complaint, method: str, reply: str,
     if method in (ReplyMethod.PHONE, ReplyMethod.SMS) and not complaint.phone:
         raise Invalid("答复方式：投诉人没有留下联系电话，请选择书面或当面答复", field="method")
     reply = text_input(reply, field="reply", label="答复内容", limit=5000)
+    in_time = timezone.localdate(now) <= complaint.due and complaint.answered_on_time is not False
     complaint = _move(complaint, actor=actor, action="reply", to=Status.REPLIED, now=now, note=reply, reply=reply,
-                      reply_method=method, replied_at=now)
+                      reply_method=method, replied_at=now, answered_on_time=in_time)
     if method == ReplyMethod.SMS:
         # The message says what the answer is; the whole text and the rating are on the status page.
         said = reply if len(reply) <= 120 else reply[:118] + "……"
@@ -263,7 +266,9 @@ def complaint_rate(*, actor, complaint: Complaint, satisfaction: str, note: str 
     now = now or timezone.now()
     if actor is not None:
         _require_handler(actor, complaint)
-    if satisfaction not in Satisfaction.values:
+    if complaint.status != Status.REPLIED:
+        raise Conflict(f"该投诉当前为“{complaint.get_status_display()}”，答复后才能评价", code="invalid_state")
+    if satisfaction not in Satisfaction.values or satisfaction == Satisfaction.NO_ANSWER:
         raise Invalid("评价：请选择满意、基本满意或不满意", field="satisfaction")
     note = text_input(note, field="note", label="意见", limit=1000, required=False)
     final = complaint.handler == Handler.BUREAU and complaint.reopened >= 1  # the bureau's answer is the last
@@ -280,9 +285,15 @@ def complaint_rate(*, actor, complaint: Complaint, satisfaction: str, note: str 
 
 @transaction.atomic
 def complaint_archive(*, actor, complaint: Complaint, now: datetime | None = None) -> Complaint:
-    """Archive a refusal, or a reply the complainant has not rated in time."""
+    """Archive a refusal, or a reply the complainant has not rated within
+    `SH_COMPLAINT_RATE_DAYS` working days (before that, their word may still reopen it)."""
     now = now or timezone.now()
     _require_handler(actor, complaint)
+    if complaint.status == Status.REPLIED:
+        replied = timezone.localdate(complaint.replied_at)
+        until = get_calendar().add_workdays(replied, settings.SH_COMPLAINT_RATE_DAYS).due
+        if timezone.localdate(now) <= until:
+            raise Conflict(f"投诉人可在{until:%Y年%m月%d日}前评价答复，之后未评价的才能归档", code="invalid_state")
     satisfaction = Satisfaction.NO_ANSWER if complaint.status == Status.REPLIED else ""
     return _move(complaint, actor=actor, action="archive", to=Status.ARCHIVED, now=now, closed_at=now,
                  satisfaction=satisfaction)
@@ -299,6 +310,10 @@ def complaint_extend(*, actor, complaint: Complaint, due: date, reason: str,
         raise Conflict(f"该投诉当前为“{complaint.get_status_display()}”，不能延期", code="invalid_state")
     if due is None or due <= complaint.due:
         raise Invalid(f"新的办结日期：须晚于原定的{complaint.due:%Y年%m月%d日}", field="due")
+    calendar = get_calendar()
+    latest = calendar.add_workdays(complaint.due, _days(complaint.kind, False)).due
+    if not calendar.is_workday(due) or due > latest:
+        raise Invalid(f"新的办结日期：须为工作日，且最晚为{latest:%Y年%m月%d日}（延长不超过一个办理期限）", field="due")
     return _move(complaint, actor=actor, action="extend", to=None, now=now, note=reason, due=due, extended=True)
 
 

@@ -174,10 +174,18 @@ def figures(request):
     """投诉统计: each centre's complaints of a month or a year by kind and channel, with the upheld,
     on-time and satisfaction rates and the district's total; charts and Excel."""
     today = timezone.localdate()
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() and \
-        2000 <= int(request.GET["year"]) <= 2100 else today.year
-    month = int(request.GET["month"]) if request.GET.get("month", "").isdigit() and \
-        1 <= int(request.GET["month"]) <= 12 else None
+    year, month = today.year, None
+    asked_year, asked_month = request.GET.get("year", ""), request.GET.get("month", "")
+    if asked_year:
+        if asked_year.isascii() and asked_year.isdigit() and 2000 <= int(asked_year) <= 2100:
+            year = int(asked_year)
+        else:
+            messages.error(request, "年份：应为2000至2100之间的年份，已显示今年")
+    if asked_month:
+        if asked_month.isascii() and asked_month.isdigit() and 1 <= int(asked_month) <= 12:
+            month = int(asked_month)
+        else:
+            messages.error(request, "月份：应为1至12，已显示全年")
     first = date(year, month or 1, 1)
     last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)) if month else date(year, 12, 31)
     rows, total = selectors.complaint_figures(request.user, first, last, today)

@@ -11,6 +11,7 @@ from servicehall.audit.models import AuditEvent
 from servicehall.complaints.models import Complaint, ComplaintEvent, Handler, Status
 from servicehall.complaints.services import (
     complaint_accept,
+    complaint_archive,
     complaint_extend,
     complaint_file,
     complaint_note,
@@ -50,11 +51,12 @@ class ComplaintTestCase(PersonaTestCase):
 class FlowTests(ComplaintTestCase):
     def test_deadlines_count_working_days_across_the_national_day_holiday(self):
         complaint, code = self.file()
-        self.assertRegex(complaint.number, r"^TS202609300001$")
+        self.assertRegex(complaint.number, r"^TS20260930[0-9]{6}$")
         self.assertEqual(complaint.query_code_hash, query_code_hash(complaint.number, code))
         self.assertEqual((complaint.sign_due, complaint.due), (date(2026, 10, 8), date(2026, 10, 20)))
         simple, _ = self.file(simple=True)
-        self.assertEqual((simple.number, simple.due), ("TS202609300002", date(2026, 10, 13)))
+        self.assertEqual((simple.number[:10], simple.due), ("TS20260930", date(2026, 10, 13)))
+        self.assertNotEqual(simple.number, complaint.number)
         praise, _ = self.file(kind="praise", title="表扬1号窗口")
         self.assertEqual(praise.due, date(2026, 10, 13))
 
@@ -162,8 +164,8 @@ class IntakeTests(ComplaintTestCase):
     def test_a_work_order_received_earlier_runs_from_its_receipt_and_is_recorded_when_filed(self):
         complaint, _ = self.file(channel="hotline", hotline_order="GD1", received_at=at(EVE, 9),
                                  now=at(date(2026, 10, 9), 15))
-        self.assertEqual((complaint.number, complaint.received_at, complaint.due),
-                         ("TS202609300001", at(EVE, 9), date(2026, 10, 20)))
+        self.assertEqual((complaint.number[:10], complaint.received_at, complaint.due),
+                         ("TS20260930", at(EVE, 9), date(2026, 10, 20)))
         self.assertEqual(complaint.events.get().at, at(date(2026, 10, 9), 15))
         self.assertEqual(AuditEvent.objects.get(action="complaint.file").created_at, at(date(2026, 10, 9), 15))
 
@@ -244,5 +246,66 @@ class StatusLookupTests(ComplaintTestCase):
         self.assertEqual(complaint_status_lookup(number=complaint.number, code=code, ip="10.0.0.2",
                                                  now=at(EVE, 11, 1)), complaint)
         with self.assertRaises(Invalid):
-            complaint_status_lookup(number="TS209912310001", code=code, ip="10.0.0.3", now=at(EVE, 11))
+            complaint_status_lookup(number="TS20991231000001", code=code, ip="10.0.0.3", now=at(EVE, 11))
 
+
+
+class ReviewFixTests(ComplaintTestCase):
+    """Found by the review of the complaints app."""
+
+    def replied(self, reply_at=None, **extra):
+        complaint, code = self.file(**extra)
+        manager = self.p.manager_a
+        for step in (complaint_sign, complaint_accept):
+            complaint = step(actor=manager, complaint=complaint, now=at(EVE, 11))
+        complaint = complaint_resolve(actor=manager, complaint=complaint, finding="upheld", resolution="整改",
+                                      now=at(EVE, 12))
+        return complaint_reply(actor=manager, complaint=complaint, method="phone", reply="已整改",
+                               now=reply_at or at(EVE, 13)), code
+
+    def test_nobody_rates_before_the_reply_nor_a_refusal(self):
+        complaint, _ = self.file()
+        complaint = complaint_accept(actor=self.p.manager_a, complaint=complaint_sign(
+            actor=self.p.manager_a, complaint=complaint, now=at(EVE, 11)), now=at(EVE, 11))
+        with self.assertRaises(Conflict):  # the manager cannot restart the clock by "dissatisfied"
+            complaint_rate(actor=self.p.manager_a, complaint=complaint, satisfaction="dissatisfied")
+        complaint.refresh_from_db()
+        self.assertEqual((complaint.reopened, complaint.due), (0, date(2026, 10, 20)))
+
+    def test_a_reply_is_archived_unrated_only_after_the_complainant_had_their_days(self):
+        complaint, _ = self.replied()
+        with self.assertRaises(Conflict) as refused:
+            complaint_archive(actor=self.p.manager_a, complaint=complaint, now=at(date(2026, 10, 10)))
+        self.assertIn("2026年10月10日前评价", refused.exception.message)  # 3 working days after 09-30
+        complaint = complaint_archive(actor=self.p.manager_a, complaint=complaint, now=at(date(2026, 10, 12)))
+        self.assertEqual((complaint.status, complaint.satisfaction), (Status.ARCHIVED, "no_answer"))
+
+    def test_staff_never_read_a_complaint_about_themselves(self):
+        about_her, _ = self.file(staff=self.p.person_a.pk)  # person_a is staff_a's own record
+        other, _ = self.file()
+        self.assertEqual(list(Complaint.objects.for_user(self.p.staff_a)), [other])
+        self.assertEqual(set(Complaint.objects.for_user(self.p.manager_a)), {about_her, other})
+
+    def test_a_late_reply_stays_late_after_a_reopening(self):
+        complaint, _ = self.replied(reply_at=at(date(2026, 10, 26)))  # due 10-20: late
+        self.assertFalse(complaint.answered_on_time)
+        complaint = complaint_rate(actor=None, complaint=complaint, satisfaction="dissatisfied",
+                                   now=at(date(2026, 10, 27)))
+        complaint = complaint_resolve(actor=self.p.manager_a, complaint=complaint, finding="upheld",
+                                      resolution="再次整改", now=at(date(2026, 10, 28)))
+        complaint = complaint_reply(actor=self.p.manager_a, complaint=complaint, method="phone", reply="已再次整改",
+                                    now=at(date(2026, 10, 28), 15))
+        self.assertFalse(complaint.answered_on_time)
+
+    def test_an_extension_is_a_working_day_within_one_more_period(self):
+        complaint, _ = self.file()  # due 10-20 (Tuesday)
+        for due in (date(2026, 10, 31), date(9999, 12, 31)):
+            with self.subTest(due=due), self.assertRaises(Invalid) as refused:
+                complaint_extend(actor=self.p.bureau, complaint=complaint, due=due, reason="复杂")
+            self.assertIn("最晚为2026年11月03日", refused.exception.message)
+        complaint_extend(actor=self.p.bureau, complaint=complaint, due=date(2026, 11, 3), reason="复杂")
+
+    def test_odd_digits_in_an_id_are_refused_naming_the_field(self):
+        with self.assertRaises(Invalid) as refused:
+            self.file(window="²")
+        self.assertEqual(refused.exception.field, "window")

@@ -184,6 +184,9 @@ class ImportPageTests(ComplaintTestCase):
             again = self.client.post("/complaints/import/", {"file": SimpleUploadedFile("12345.xlsx", good)})
         self.assertContains(page, "导入完成")
         self.assertEqual(len(page.context["result"].created), 2)
+        for number, code in page.context["result"].codes.items():  # for 12345 to pass on, once
+            self.assertContains(page, f'<td class="mono">{code}</td>')
+            self.assertEqual(Complaint.objects.get(number=number).query_code_hash, query_code_hash(number, code))
         self.assertEqual(Complaint.objects.filter(channel="hotline").count(), 2)
         self.assertContains(again, "已导入过，未重复登记")
         self.assertEqual(again.context["result"].created, [])
