@@ -1,6 +1,7 @@
 """Small helpers shared by the HTML views: the permission a page needs, and service errors
 on forms."""
 
+from datetime import date, timedelta
 from functools import wraps
 from typing import NamedTuple
 
@@ -9,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from servicehall.accounts import permissions
-from servicehall.lib.errors import NotFound, ServiceError, error_json
+from servicehall.lib.errors import NotFound, ServiceError, error_json, whole_number
 
 
 def requires(action: str):
@@ -161,3 +162,25 @@ class ApiErrorShapeMiddleware:
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
+
+
+def figures_period(request, today) -> tuple[int, int | None, date, date]:
+    """The year and month (None: the whole year) a figures page asks for (`?year=&month=`), and
+    the period's first and last days; a bad one is said on the page and replaced by this year,
+    or the whole year."""
+    year, month = today.year, None
+    asked_year, asked_month = request.GET.get("year", ""), request.GET.get("month", "")
+    if asked_year:
+        found = whole_number(asked_year, 2000, 2100)
+        if found is None:
+            messages.error(request, "年份：应为2000至2100之间的年份，已显示今年")
+        else:
+            year = found
+    if asked_month:
+        month = whole_number(asked_month, 1, 12)
+        if month is None:
+            messages.error(request, "月份：应为1至12，已显示全年")
+    if month is None:
+        return year, None, date(year, 1, 1), date(year, 12, 31)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return year, month, date(year, month, 1), following - timedelta(days=1)

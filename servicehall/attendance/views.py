@@ -23,11 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from servicehall.accounts.permissions import can
-from servicehall.lib.errors import Invalid
+from servicehall.lib.errors import Invalid, whole_number
 from servicehall.lib.exports import download, xlsx_table
 from servicehall.org.models import ServiceCenter, Staff, Window
 from servicehall.org.selectors import get_visible
-from servicehall.web import apply_service, public, requires
+from servicehall.web import apply_service, figures_period, public, requires
 
 from . import selectors, services
 from .models import Correction, Device, ExtraDay, Half, Leave, LeaveKind, LeaveStatus, RefusedPunch, Shift
@@ -222,7 +222,7 @@ def _day(data, field: str, label: str) -> date | None:
 def _stand_in(staff: Staff, pk: str) -> Staff | None:
     if not pk:
         return None
-    found = Staff.objects.filter(center=staff.center, pk=pk).first() if pk.isdigit() else None
+    found = Staff.objects.filter(center=staff.center, pk=whole_number(pk) or 0).first()
     if found is None:
         raise Invalid("顶岗人员：须为本中心在岗的其他人员", field="stand_in")
     return found
@@ -338,7 +338,7 @@ def _manage_post(request, center, form: str):
         shift = None
         if data.get("shift"):
             shifts = Shift.objects.for_user(actor).filter(center=center, is_active=True)
-            shift = shifts.filter(pk=data["shift"]).first() if data["shift"].isdigit() else None
+            shift = shifts.filter(pk=whole_number(data["shift"]) or 0).first()
             if shift is None:
                 raise Invalid("修改或新增：未找到该班次", field="shift")
         return services.shift_save(actor=actor, center=center, shift=shift, name=data.get("name", ""),
@@ -351,7 +351,7 @@ def _manage_post(request, center, form: str):
                                       open_=data.get("open") != "0", note=data.get("note", ""))
     if form == "correction":
         people = Staff.objects.for_user(actor).filter(center=center)
-        person = people.filter(pk=data["staff"]).first() if data.get("staff", "").isdigit() else None
+        person = people.filter(pk=whole_number(data.get("staff")) or 0).first()
         if person is None:
             raise Invalid("人员：请选择本中心人员", field="staff")
         day, clock = _day(data, "day", "补卡日期"), _clock(data, "time", "补卡时间")
@@ -383,20 +383,7 @@ def figures(request):
     """考勤统计: each centre's attendance rate, lateness, absence and empty posts over a month or
     a year, with the district's total; as charts and Excel."""
     today = timezone.localdate()
-    year, month = today.year, None
-    asked_year, asked_month = request.GET.get("year", ""), request.GET.get("month", "")
-    if asked_year:
-        if asked_year.isdigit() and 2000 <= int(asked_year) <= 2100:
-            year = int(asked_year)
-        else:
-            messages.error(request, "年份：应为2000至2100之间的年份，已显示今年")
-    if asked_month:
-        if asked_month.isdigit() and 1 <= int(asked_month) <= 12:
-            month = int(asked_month)
-        else:
-            messages.error(request, "月份：应为1至12，已显示全年")
-    first = date(year, month or 1, 1)
-    last = selectors.month_days(first)[-1] if month else date(year, 12, 31)
+    year, month, first, last = figures_period(request, today)
     centres = list(ServiceCenter.objects.for_user(request.user).order_by("code"))
     limit = settings.SH_EMPTY_POST_MINUTES
     rows, monthly = selectors.attendance_figures(centres, first, last, limit)

@@ -3,7 +3,6 @@ investigated, resolved, replied to, rated by the complainant, reopened once or s
 bureau, extended by the bureau, archived. Each step is a compare-and-set of the status with its
 `ComplaintEvent` and an audit row; deadlines are working days on the district's calendar."""
 
-import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -17,7 +16,7 @@ from servicehall.accounts.permissions import require
 from servicehall.audit.services import audit_record
 from servicehall.cases.models import Case
 from servicehall.cases.services.status_page import failures_wait, wait_refusal
-from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input
+from servicehall.lib.errors import Conflict, Forbidden, Invalid, text_input, whole_number
 from servicehall.lib.identity import IdentityError, validate_mobile
 from servicehall.lib.sms import send_sms
 from servicehall.org.models import ServiceCenter, Staff, Window
@@ -41,7 +40,6 @@ from .models import (
     Status,
 )
 
-ID = re.compile(r"[0-9]{1,18}")  # an id as forms send it (str.isdigit takes "²" too)
 # Where a channel's complaint comes from: the public (no account) or a person of the hall.
 PUBLIC_CHANNELS = (Channel.WEB, Channel.QR, Channel.HOTLINE)
 VERBS = {"sign": "签收", "accept": "受理", "refuse": "不予受理", "note": "记录调查情况", "resolve": "处理",
@@ -71,7 +69,7 @@ def _target(model, pk, center, field: str, label: str):
     """What the complaint names, of the named centre: else refused naming the field."""
     if pk in (None, ""):
         return None
-    found = model.objects.filter(pk=pk, center=center).first() if ID.fullmatch(str(pk)) else None
+    found = model.objects.filter(pk=whole_number(pk) or 0, center=center).first()
     if found is None:
         raise Invalid(f"{label}：在{center.name}未找到", field=field)
     return found

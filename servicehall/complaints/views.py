@@ -2,7 +2,7 @@
 complainant gets the number and query code), and the complaint's file with its timeline and
 the handler's next steps."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.http import Http404
@@ -23,7 +23,7 @@ from servicehall.org.models import ServiceCenter, Staff, Window, WindowKind
 from servicehall.org.selectors import get_visible
 from servicehall.queueing.models import Ticket
 from servicehall.queueing.views_common import public_center
-from servicehall.web import apply_service, public, requires
+from servicehall.web import apply_service, figures_period, public, requires
 from servicehall.workcalendar.selectors import get_calendar
 
 from . import hotline, selectors, services
@@ -174,20 +174,7 @@ def figures(request):
     """投诉统计: each centre's complaints of a month or a year by kind and channel, with the upheld,
     on-time and satisfaction rates and the district's total; charts and Excel."""
     today = timezone.localdate()
-    year, month = today.year, None
-    asked_year, asked_month = request.GET.get("year", ""), request.GET.get("month", "")
-    if asked_year:
-        if asked_year.isascii() and asked_year.isdigit() and 2000 <= int(asked_year) <= 2100:
-            year = int(asked_year)
-        else:
-            messages.error(request, "年份：应为2000至2100之间的年份，已显示今年")
-    if asked_month:
-        if asked_month.isascii() and asked_month.isdigit() and 1 <= int(asked_month) <= 12:
-            month = int(asked_month)
-        else:
-            messages.error(request, "月份：应为1至12，已显示全年")
-    first = date(year, month or 1, 1)
-    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)) if month else date(year, 12, 31)
+    year, month, first, last = figures_period(request, today)
     rows, total = selectors.complaint_figures(request.user, first, last, today)
     people, windows = selectors.upheld_counts(request.user, first, last)
     table = [_figure_row(t) for t in rows]

@@ -38,6 +38,16 @@ class Invalid(ServiceError):
     code = "invalid"
 
 
+def whole_number(value, low: int = 1, high: int = 10 ** 18) -> int | None:
+    """`value` (a form's or URL's text) as a whole number from `low` to `high`, else None. Only
+    ASCII digits: str.isdigit() also takes "²", which int() and the database then refuse."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
 def text_input(value, *, field: str, label: str, limit: int = 1000, required: bool = True) -> str:
     """A user's free text, trimmed; refused naming its field when missing (if `required`) or
     longer than `limit` ("理由：请填写", "理由：不能超过1000字")."""

@@ -175,9 +175,10 @@ class ManagePageTests(MonthTestCase):
     def test_another_centres_person_cannot_be_corrected(self):
         other = Staff.objects.get(center=self.p.center_b, employee_no="001")
         self.client.force_login(self.p.manager_a)
-        page = self.client.post("/attendance/manage/", {"form": "correction", "staff": other.pk, "day": "2026-10-10",
-                                                        "time": "08:25", "reason": "考勤机故障"})
-        self.assertContains(page, "人员：请选择本中心人员", status_code=400)
+        for staff in (other.pk, "²"):
+            page = self.client.post("/attendance/manage/", {"form": "correction", "staff": staff, "day": "2026-10-10",
+                                                            "time": "08:25", "reason": "考勤机故障"})
+            self.assertContains(page, "人员：请选择本中心人员", status_code=400)
         self.assertEqual(Correction.objects.count(), 0)
 
 
@@ -254,7 +255,7 @@ class BadInputPageTests(DayTestCase):
     def test_odd_posts_to_the_manage_page_are_refused_naming_the_field(self):
         self.client.force_login(self.p.manager_a)
         other = Shift.objects.create(center=self.p.center_b, name="上午", starts_at=time(8, 30), ends_at=time(12))
-        for shift in ("abc", str(other.pk)):
+        for shift in ("abc", "²", str(other.pk)):
             page = self.client.post("/attendance/manage/", {"form": "shift", "shift": shift, "name": "早班",
                                                             "starts_at": "08:00", "ends_at": "11:00",
                                                             "on_workdays": "1"})
@@ -281,8 +282,9 @@ class BadInputPageTests(DayTestCase):
         self.assertContains(page, "签到签退：请按“上班签到”或“下班签退”")
         self.assertEqual(Punch.objects.count(), 0)
         self.client.force_login(self.p.bureau)
-        page = self.client.get("/attendance/figures/?year=99999&month=13")
-        self.assertContains(page, "年份：应为2000至2100之间的年份")
-        self.assertContains(page, "月份：应为1至12")
+        for year in ("99999", "²"):
+            page = self.client.get(f"/attendance/figures/?year={year}&month=13")
+            self.assertContains(page, "年份：应为2000至2100之间的年份")
+            self.assertContains(page, "月份：应为1至12")
         response = self.client.get("/attendance/figures/?year=2026&export=xlsx")
         self.assertIn("attendance-figures-2026.xlsx", response["Content-Disposition"])
