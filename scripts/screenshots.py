@@ -184,6 +184,7 @@ def shoot(browser, base: str, scene: Scene, at) -> list[str]:
         ("office-bureau-complaint-figures", "office", "bureau", "/complaints/figures/", None),
         ("office-bureau-complaint-import", "office", "bureau", "/complaints/import/", None),
         ("phone-complaint", "phone", None, f"/complaints/public/{scene.center.code}/?via=qr", None),
+        ("phone-review", "phone", None, f"/reviews/t/{scene.slip_token}/", None),
         ("kiosk-complaint", "kiosk", None, f"/complaints/public/{scene.center.code}/?mode=kiosk", None),
         ("office-bureau-attendance-figures", "office", "bureau", "/attendance/figures/",
          lambda p: p.wait_for_timeout(1200)),
